@@ -1,0 +1,111 @@
+import { IANAZone } from 'luxon';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+
+/** A person credited for a post or a site. */
+export interface Person {
+  name: string;
+  email?: string;
+  url?: string;
+}
+
+/** The validated site configuration from `content/site.yaml`. */
+export interface SiteConfig {
+  title: string;
+  /** Absolute, always ending in `/`. */
+  baseUrl: string;
+  description: string;
+  /** BCP 47 language tag, e.g. `en` or `en-GB`. */
+  language: string;
+  /** IANA zone in which dates without a zone are read, e.g. `Europe/Paris`. */
+  timezone: string;
+  author: Person;
+  /** Path pattern of a post's page, with `:slug`, `:year`, `:month`, `:day`, `:category`. */
+  permalink: string;
+  /** How many items each feed carries. */
+  feedLimit: number;
+}
+
+const personSchema = z.union([
+  z.string().trim().min(1, 'must not be empty'),
+  z.object({
+    name: z.string().trim().min(1, 'must not be empty'),
+    email: z.email('is not an e-mail address').optional(),
+    url: z.url('is not an absolute URL').optional(),
+  }),
+]);
+
+const siteSchema = z.object({
+  title: z.string().trim().min(1, 'must not be empty'),
+  baseUrl: z
+    .url('must be an absolute URL such as https://example.com/')
+    .refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://'),
+  description: z.string().trim().default(''),
+  language: z
+    .string()
+    .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or en-GB')
+    .default('en'),
+  timezone: z
+    .string()
+    .refine(
+      (zone) => IANAZone.isValidZone(zone),
+      'is not a known time zone (use a name such as Europe/Paris)',
+    )
+    .default('UTC'),
+  author: personSchema,
+  permalink: z
+    .string()
+    .refine((p) => p.startsWith('/'), 'must start with /')
+    .refine((p) => p.includes(':slug'), 'must contain :slug so that every post gets its own URL')
+    .default('/posts/:slug/'),
+  feedLimit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000).default(20),
+});
+
+/** Fields a site owner may override from the command line or the environment. */
+export interface SiteOverrides {
+  baseUrl?: string;
+}
+
+/**
+ * Parses and validates `site.yaml`.
+ * @param text - the file's contents
+ * @param file - the file's name, for error messages
+ * @param overrides - values that win over the file (e.g. `--base-url`)
+ * @throws ConfigError naming the field and the reason
+ */
+export function parseSiteConfig(text: string, file = 'site.yaml', overrides: SiteOverrides = {}): SiteConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new ConfigError(file, 'yaml', firstLine((error as Error).message), { cause: error });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(file, 'yaml', 'must be a mapping of fields such as title: and baseUrl:');
+  }
+  const merged = { ...(raw as Record<string, unknown>), ...definedOnly(overrides) };
+  const result = siteSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') || 'site';
+    const reason =
+      issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue?.message;
+    throw new ConfigError(file, field, reason ?? 'is invalid');
+  }
+  const site = result.data;
+  const author = typeof site.author === 'string' ? { name: site.author } : definedOnly(site.author);
+  return {
+    ...site,
+    author: author as Person,
+    baseUrl: site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`,
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,127 @@
+import type { Person } from '../config/site-config.ts';
+
+/**
+ * Reads a list field as authors write it: a YAML list, a comma-separated string, or a JSON array
+ * inside a string (`categories: '["How-to-tech"]'`, common in Hugo sites exported from CMSs).
+ * @returns trimmed, non-empty names without duplicates, in the author's order
+ */
+export function readList(value: unknown): string[] {
+  const items = listItems(value)
+    .map((item) => (typeof item === 'string' || typeof item === 'number' ? String(item).trim() : ''))
+    .filter((item) => item !== '');
+  return [...new Set(items)];
+}
+
+function listItems(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value.flatMap((v) => (typeof v === 'string' ? listItems(v) : [v]));
+  if (typeof value === 'number') return [value];
+  if (typeof value !== 'string') return [];
+  const text = value.trim();
+  if (text.startsWith('[') && text.endsWith(']')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed;
+    } catch {
+      // Not JSON after all: "[draft], notes" is a plain comma-separated list with brackets.
+    }
+    return text.slice(1, -1).split(',').map(unquote);
+  }
+  return text.split(',').map(unquote);
+}
+
+function unquote(text: string): string {
+  return text.trim().replace(/^(["'])(.*)\1$/, '$2');
+}
+
+/**
+ * Reads `author`/`authors`: a name, a list of names, `{name, email, url}`, or a list of those.
+ * @returns the people named; an empty list when the field says nothing usable
+ */
+export function readPeople(value: unknown): Person[] {
+  const values = Array.isArray(value) ? value : typeof value === 'string' ? readList(value) : [value];
+  return values.flatMap((v): Person[] => {
+    if (typeof v === 'string' && v.trim() !== '') return [{ name: v.trim() }];
+    if (
+      v !== null &&
+      typeof v === 'object' &&
+      'name' in v &&
+      typeof v.name === 'string' &&
+      v.name.trim() !== ''
+    ) {
+      const person: Person = { name: v.name.trim() };
+      if ('email' in v && typeof v.email === 'string' && /^[^\s@<>()]+@[^\s@<>()]+$/.test(v.email))
+        person.email = v.email;
+      const url = 'url' in v ? v.url : 'link' in v ? v.link : undefined;
+      if (typeof url === 'string' && /^https?:\/\//.test(url)) person.url = url;
+      return [person];
+    }
+    return [];
+  });
+}
+
+/** Reads a yes/no field: YAML booleans and the strings authors type for them. */
+export function readFlag(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'string') {
+    const v = value.trim().toLowerCase();
+    if (['true', 'yes', 'y', 'on', '1'].includes(v)) return true;
+    if (['false', 'no', 'n', 'off', '0', ''].includes(v)) return false;
+  }
+  return undefined;
+}
+
+/** Reads a single line of text from a scalar field. */
+export function readText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.replace(/\s+/g, ' ').trim() || undefined;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/**
+ * Looks up the first of several field names, without regard to case (`PostDate`, `postdate`).
+ * @returns the name as written in the file and its value, or undefined
+ */
+export function findField(
+  data: Record<string, unknown>,
+  names: readonly string[],
+): { key: string; value: unknown } | undefined {
+  const byLower = new Map<string, string>();
+  for (const key of Object.keys(data))
+    if (!byLower.has(key.toLowerCase())) byLower.set(key.toLowerCase(), key);
+  for (const name of names) {
+    const key = byLower.get(name.toLowerCase());
+    if (key !== undefined && data[key] !== undefined && data[key] !== null && data[key] !== '') {
+      return { key, value: data[key] };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Suggests the field an author probably meant (`titel` -> `title`), for error messages.
+ * @returns a hint such as ` (found "titel"; did you mean "title"?)`, or an empty string
+ */
+export function typoHint(data: Record<string, unknown>, wanted: readonly string[]): string {
+  for (const key of Object.keys(data)) {
+    for (const name of wanted) {
+      const distance = editDistance(key.toLowerCase(), name.toLowerCase());
+      if (distance > 0 && distance <= 2) return ` (found "${key}"; did you mean "${name}"?)`;
+    }
+  }
+  return '';
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

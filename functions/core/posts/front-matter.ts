@@ -1,0 +1,93 @@
+import matter from 'gray-matter';
+import { parse as parseToml } from 'smol-toml';
+import { parse as parseYaml } from 'yaml';
+
+/** A post split into its front matter fields and its markdown body. */
+export interface SplitPost {
+  data: Record<string, unknown>;
+  body: string;
+}
+
+/** Thrown when front matter is present but unreadable; the message says where and why. */
+export class FrontMatterSyntaxError extends Error {
+  override name = 'FrontMatterSyntaxError';
+}
+
+// YAML 1.2 core schema: `2023-06-28` stays a string, so a date without a zone can be read in the
+// site's timezone instead of being forced to UTC midnight as YAML 1.1 timestamps are.
+const engines = {
+  yaml: (text: string) => (parseYaml(text) ?? {}) as object,
+  toml: (text: string) => normaliseToml(parseToml(text)) as object,
+  json: (text: string) => JSON.parse(text) as object,
+};
+
+/**
+ * Splits a post into front matter and body. Understands YAML (`---`), TOML (`+++`), JSON (a leading
+ * `{…}` object, as Hugo writes it, or `---json`) and no front matter at all.
+ * @param text - the post with line endings already normalised to `\n` and no BOM
+ * @throws FrontMatterSyntaxError when the front matter cannot be parsed
+ */
+export function splitFrontMatter(text: string): SplitPost {
+  try {
+    if (text.startsWith('+++\n'))
+      return toSplit(matter(text, { delimiters: '+++', language: 'toml', engines }));
+    if (text.startsWith('{')) return splitJsonFrontMatter(text);
+    if (text.startsWith('---')) return toSplit(matter(text, { engines }));
+    return { data: {}, body: text };
+  } catch (error) {
+    if (error instanceof FrontMatterSyntaxError) throw error;
+    throw new FrontMatterSyntaxError(firstLine(String((error as Error).message ?? error)), { cause: error });
+  }
+}
+
+function toSplit(file: { data: unknown; content: string }): SplitPost {
+  const data = file.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new FrontMatterSyntaxError('must be a mapping of fields such as title: and date:');
+  }
+  return { data: data as Record<string, unknown>, body: file.content };
+}
+
+function splitJsonFrontMatter(text: string): SplitPost {
+  const end = endOfJsonObject(text);
+  if (end < 0) throw new FrontMatterSyntaxError('JSON front matter has no closing }');
+  let data: unknown;
+  try {
+    data = JSON.parse(text.slice(0, end + 1));
+  } catch (error) {
+    throw new FrontMatterSyntaxError(`JSON front matter: ${(error as Error).message}`, { cause: error });
+  }
+  return toSplit({ data, content: text.slice(end + 1).replace(/^\n/, '') });
+}
+
+/** Index of the `}` closing the object that opens `text`, skipping braces inside strings. */
+function endOfJsonObject(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+// TOML dates arrive as Date subclasses; local dates and times (no offset) must keep their written
+// form so that the site's timezone applies, exactly as for YAML.
+function normaliseToml(value: unknown): unknown {
+  if (value instanceof Date)
+    return 'isLocal' in value && typeof value.toISOString === 'function' ? value.toISOString() : value;
+  if (Array.isArray(value)) return value.map(normaliseToml);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normaliseToml(v)]));
+  }
+  return value;
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).trim();
+}

@@ -1,0 +1,184 @@
+import { DateTime } from 'luxon';
+import type { SiteConfig } from '../config/site-config.ts';
+import { PostError } from '../errors.ts';
+import { htmlToPlainText } from '../text/html-text.ts';
+import { toSlug } from '../text/slug.ts';
+import { stripXmlForbidden } from '../text/xml-safe.ts';
+import { findField, readFlag, readList, readPeople, readText, typoHint } from './field-values.ts';
+import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
+import { expandPermalink, siteUrl } from './permalink.ts';
+import type { Post, Term } from './post.ts';
+import { parsePostDate } from './post-date.ts';
+import { renderMarkdown } from './render-markdown.ts';
+
+/** Largest post accepted, in bytes. Anything bigger is almost surely a mistaken upload. */
+export const MAX_POST_BYTES = 1024 * 1024;
+
+const DATE_FIELDS = ['date', 'postdate', 'publishDate', 'pubDate', 'published'] as const;
+const UPDATED_FIELDS = ['lastmod', 'updated', 'modified'] as const;
+const SUMMARY_LENGTH = 300;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A post file as read from the content store. */
+export interface PostSource {
+  /** Key relative to the content root, e.g. `posts/2023/hello.md`. */
+  key: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Parses one post file into a publishable {@link Post}.
+ * @param source - the file's key and raw bytes
+ * @param site - the validated site configuration (timezone, base URL, permalink, default author)
+ * @throws PostError naming the file, the field and the reason when the post cannot be published
+ */
+export function parsePost(source: PostSource, site: SiteConfig): Post {
+  const fail = (field: string, reason: string, cause?: unknown): never => {
+    throw new PostError(source.key, field, reason, cause === undefined ? undefined : { cause });
+  };
+  if (source.bytes.byteLength > MAX_POST_BYTES) {
+    fail('file', `is ${(source.bytes.byteLength / 1024 / 1024).toFixed(1)} MB; a post may be at most 1 MB`);
+  }
+  const text = decodeText(source.bytes) ?? fail('file', notUtf8Reason(source.bytes));
+
+  let split: ReturnType<typeof splitFrontMatter>;
+  try {
+    split = splitFrontMatter(normaliseText(text));
+  } catch (error) {
+    const reason = error instanceof FrontMatterSyntaxError ? error.message.replace(/:$/, '') : String(error);
+    return fail('front matter', reason, error);
+  }
+  const { data, body } = split;
+
+  const title =
+    readText(findField(data, ['title'])?.value) ?? fail('title', `is missing${typoHint(data, ['title'])}`);
+
+  const dateField =
+    findField(data, DATE_FIELDS) ??
+    fail('date', `is missing: add date: YYYY-MM-DD${typoHint(data, [...DATE_FIELDS, ...UPDATED_FIELDS])}`);
+  const published =
+    parsePostDate(dateField.value, site.timezone) ??
+    fail(dateField.key, `"${String(dateField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`);
+  const updatedField = findField(data, UPDATED_FIELDS);
+  const updated =
+    updatedField === undefined
+      ? published
+      : (parsePostDate(updatedField.value, site.timezone) ??
+        fail(
+          updatedField.key,
+          `"${String(updatedField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`,
+        ));
+
+  const slugField = findField(data, ['slug']);
+  const slug =
+    toSlug(readText(slugField?.value) ?? '') ||
+    toSlug(slugFromKey(source.key)) ||
+    toSlug(title) ||
+    fail('slug', 'has no letters or digits to make a URL from');
+
+  const categories = toTerms(readList(findField(data, ['categories', 'category'])?.value));
+  const tags = toTerms([
+    ...readList(findField(data, ['tags'])?.value),
+    ...readList(findField(data, ['keywords'])?.value),
+  ]);
+
+  const path = expandPermalink(site.permalink, {
+    slug,
+    date: published.setZone(site.timezone),
+    category: categories[0]?.slug,
+  });
+  const url = siteUrl(site, path);
+
+  const draftField = findField(data, ['draft']);
+  const draft =
+    draftField === undefined
+      ? false
+      : (readFlag(draftField.value) ??
+        fail(draftField.key, `"${String(draftField.value)}" is not true or false`));
+
+  const contentHtml = renderMarkdown(body, url);
+  const summary =
+    readText(findField(data, ['description', 'summary'])?.value) ?? summarise(contentHtml) ?? title;
+
+  const authors = readPeople(findField(data, ['author', 'authors'])?.value);
+  const image = readImage(findField(data, ['image', 'images', 'featured_image', 'cover'])?.value, site, url);
+
+  const post: Post = {
+    source: source.key,
+    slug,
+    title,
+    path,
+    url,
+    published: published.toISO() ?? fail(dateField.key, 'is out of range'),
+    updated: DateTime.max(updated, published).toISO() ?? fail('lastmod', 'is out of range'),
+    summary,
+    contentHtml,
+    categories,
+    tags,
+    authors: authors.length > 0 ? authors : [site.author],
+    draft,
+  };
+  if (image !== undefined) post.image = image;
+  return post;
+}
+
+function decodeText(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function notUtf8Reason(bytes: Uint8Array): string {
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  return utf16 ? 'is UTF-16 text; save it as UTF-8' : 'is not UTF-8 text; save it as UTF-8';
+}
+
+/** BOM off, line endings to `\n`, and the characters XML cannot carry removed. */
+function normaliseText(text: string): string {
+  return stripXmlForbidden(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
+}
+
+/** `posts/2023/my-post.md` -> `my-post`; a page bundle `posts/my-post/index.md` -> `my-post`. */
+function slugFromKey(key: string): string {
+  const parts = key.replace(/\.(md|markdown)$/i, '').split('/');
+  const last = parts.pop() ?? '';
+  return /^(index|_index)$/i.test(last) ? (parts.pop() ?? '') : last;
+}
+
+function toTerms(names: string[]): Term[] {
+  const bySlug = new Map<string, Term>();
+  for (const name of names) {
+    const slug = toSlug(name);
+    if (slug !== '' && !bySlug.has(slug)) bySlug.set(slug, { name, slug });
+  }
+  return [...bySlug.values()];
+}
+
+function summarise(html: string): string | undefined {
+  const paragraph = /<p>([\s\S]*?)<\/p>/.exec(html)?.[1];
+  const text = paragraph === undefined ? '' : htmlToPlainText(paragraph);
+  if (text === '') return undefined;
+  if (text.length <= SUMMARY_LENGTH) return text;
+  const cut = text.slice(0, SUMMARY_LENGTH);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), SUMMARY_LENGTH / 2)).replace(/[\s,;:.–—-]+$/, '')}…`;
+}
+
+function readImage(value: unknown, site: SiteConfig, pageUrl: string): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  const path = readText(
+    first !== null && typeof first === 'object' && 'image' in first ? first.image : first,
+  );
+  if (path === undefined) return undefined;
+  try {
+    return /^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('//')
+      ? new URL(path, site.baseUrl).href
+      : path.startsWith('/')
+        ? siteUrl(site, path)
+        : new URL(path, pageUrl).href;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,34 @@
+import type { Person } from '../config/site-config.ts';
+
+/** A category or tag: the name as the author wrote it and the slug used in URLs. */
+export interface Term {
+  name: string;
+  slug: string;
+}
+
+/**
+ * A parsed post, ready to be published. Dates are ISO 8601 strings with offset so that a post
+ * survives a round trip through JSON (the publish state stores them).
+ */
+export interface Post {
+  /** Key of the source file, e.g. `posts/2023/hello.md`. */
+  source: string;
+  slug: string;
+  title: string;
+  /** Site-relative path of the post's page, e.g. `/posts/hello/`. */
+  path: string;
+  /** Absolute URL of the post's page. */
+  url: string;
+  published: string;
+  updated: string;
+  /** Plain text. */
+  summary: string;
+  /** Sanitised HTML with absolute URLs. */
+  contentHtml: string;
+  categories: Term[];
+  tags: Term[];
+  authors: Person[];
+  /** Absolute URL. */
+  image?: string;
+  draft: boolean;
+}

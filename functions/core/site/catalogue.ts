@@ -1,0 +1,72 @@
+import { PostError } from '../errors.ts';
+import type { Post, Term } from '../posts/post.ts';
+
+/** Every parsed post sorted into what is published now and what is held back. */
+export interface Catalogue {
+  /** Newest first. */
+  published: Post[];
+  drafts: Post[];
+  /** Dated after `now`; they appear once their date has passed. */
+  scheduled: Post[];
+  /** Posts left out because another post already has their URL. */
+  conflicts: PostError[];
+}
+
+/**
+ * Decides which posts are published at `now`.
+ * Two posts with one URL: the one whose file sorts first keeps it, the other is an error naming both
+ * (deterministic, so a rebuild always agrees with incremental publishing).
+ * @param posts - parsed posts in any order
+ * @param now - the current instant (from a Clock, never read here)
+ */
+export function catalogue(posts: Iterable<Post>, now: Date): Catalogue {
+  const result: Catalogue = { published: [], drafts: [], scheduled: [], conflicts: [] };
+  const owners = new Map<string, Post>();
+  for (const post of [...posts].sort((a, b) => compareText(a.source, b.source))) {
+    if (post.draft) {
+      result.drafts.push(post);
+      continue;
+    }
+    const owner = owners.get(post.path);
+    if (owner !== undefined) {
+      result.conflicts.push(
+        new PostError(
+          post.source,
+          'slug',
+          `"${post.slug}" gives ${post.path}, already used by ${owner.source}`,
+        ),
+      );
+      continue;
+    }
+    owners.set(post.path, post);
+    if (Date.parse(post.published) > now.getTime()) result.scheduled.push(post);
+    else result.published.push(post);
+  }
+  result.published.sort(newestFirst);
+  return result;
+}
+
+/** Orders posts newest first; ties by URL, so output never depends on input order. */
+export function newestFirst(a: Post, b: Post): number {
+  return Date.parse(b.published) - Date.parse(a.published) || compareText(a.url, b.url);
+}
+
+/**
+ * Groups published posts by category, keeping each group newest first.
+ * @returns categories by slug, in slug order
+ */
+export function byCategory(published: readonly Post[]): Map<string, { category: Term; posts: Post[] }> {
+  const groups = new Map<string, { category: Term; posts: Post[] }>();
+  for (const post of published) {
+    for (const category of post.categories) {
+      const group = groups.get(category.slug) ?? { category, posts: [] };
+      group.posts.push(post);
+      groups.set(category.slug, group);
+    }
+  }
+  return new Map([...groups].sort(([a], [b]) => compareText(a, b)));
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

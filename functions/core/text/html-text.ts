@@ -1,0 +1,62 @@
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/**
+ * Escapes text for HTML element content or a quoted attribute value.
+ * @param text - plain text
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/**
+ * Encodes a plain-text title for feed fields that readers treat as HTML (RSS `title`, Atom
+ * `type="html"`). Hexadecimal references are what the W3C Feed Validation Service asks for, and
+ * every reader decodes them back to exactly what the author typed.
+ * @param text - plain text, e.g. a post title containing `&` or `<tag>`
+ */
+export function encodeTitleForFeed(text: string): string {
+  return text.replace(/&/g, '&#x26;').replace(/</g, '&#x3C;');
+}
+
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  hellip: '…',
+  mdash: '—',
+  ndash: '–',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+};
+
+/**
+ * Turns a fragment of HTML into one line of plain text: tags dropped, entities decoded, white space
+ * folded. Used for summaries derived from a post's first paragraph.
+ * @param html - sanitised HTML
+ */
+export function htmlToPlainText(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, ' ')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name: string) => {
+      if (name[0] === '#') {
+        const code =
+          name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+        return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+      }
+      return NAMED_ENTITIES[name.toLowerCase()] ?? whole;
+    })
+    .replace(/\s+/g, ' ')
+    .trim();
+}

@@ -1,0 +1,25 @@
+/** What a store knows of one object besides its bytes. */
+export interface BlobInfo {
+  key: string;
+  size: number;
+}
+
+/** Options for writing an object; web-facing stores pass them on as HTTP headers. */
+export interface PutOptions {
+  contentType?: string;
+  cacheControl?: string;
+}
+
+/**
+ * A bucket of objects by key: the content bucket, the site bucket, private state. Implemented by
+ * S3, the filesystem and memory. Keys use `/` and never start with one.
+ */
+export interface BlobStore {
+  /** The object's bytes, or `undefined` when there is no such key. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
+  /** Deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Every object whose key starts with `prefix`, in key order. */
+  list(prefix: string): AsyncIterable<BlobInfo>;
+}
