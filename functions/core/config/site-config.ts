@@ -2,6 +2,7 @@ import { IANAZone } from 'luxon';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { stripXmlForbidden } from '../text/xml-safe.ts';
 
 /** A person credited for a post or a site. */
 export interface Person {
@@ -84,13 +85,16 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, 'yaml', 'must be a mapping of fields such as title: and baseUrl:');
   }
-  const merged = { ...(raw as Record<string, unknown>), ...definedOnly(overrides) };
+  const merged = { ...(withoutXmlForbidden(raw) as Record<string, unknown>), ...definedOnly(overrides) };
   const result = siteSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue?.path.join('.') || 'site';
-    const reason =
-      issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue?.message;
+    const given = issue?.path.reduce<unknown>(
+      (value, key) => (value as Record<PropertyKey, unknown>)?.[key],
+      merged,
+    );
+    const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
   const site = result.data;
@@ -100,6 +104,16 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
     author: author as Person,
     baseUrl: site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`,
   };
+}
+
+// The title, description and author go into every feed: they must be text XML can carry.
+function withoutXmlForbidden(value: unknown): unknown {
+  if (typeof value === 'string') return stripXmlForbidden(value);
+  if (Array.isArray(value)) return value.map(withoutXmlForbidden);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutXmlForbidden(v)]));
+  }
+  return value;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -2,6 +2,7 @@ import { Feed } from 'feed';
 import { encodeTitleForFeed, escapeHtml } from '../text/html-text.ts';
 import { stripXmlForbidden } from '../text/xml-safe.ts';
 import type { FeedModel } from './feed-model.ts';
+import { imageTypeOf } from './media-type.ts';
 
 /**
  * Serialises a feed as Atom 1.0 (RFC 4287): feed and entry ids, `updated`, authors, summary and
@@ -42,5 +43,16 @@ export function renderAtom(model: FeedModel): string {
         : {}),
     });
   }
-  return stripXmlForbidden(feed.atom1());
+  return stripXmlForbidden(withImageTypes(feed.atom1()));
+}
+
+// `feed` derives an enclosure's type from the file extension (`image/jpg`, `image/svg`), which are
+// not media types; readers that filter enclosures by type then drop them.
+function withImageTypes(xml: string): string {
+  return xml.replace(/<link rel="enclosure"[^>]*>/g, (tag) =>
+    tag.replace(/ type="image\/([a-z0-9]+)"/, (whole, extension: string) => {
+      const type = imageTypeOf(`x.${extension}`);
+      return type === undefined ? whole : ` type="${type}"`;
+    }),
+  );
 }

@@ -1,0 +1,54 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FsBlobStore } from '../../functions/adapters/fs-blob-store.ts';
+
+function store(): FsBlobStore {
+  return new FsBlobStore(mkdtempSync(join(tmpdir(), 'herald-fs-')));
+}
+
+async function keys(s: FsBlobStore, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const info of s.list(prefix)) found.push(`${info.key}:${info.size}`);
+  return found;
+}
+
+describe('FsBlobStore', () => {
+  it('round-trips bytes and text, and answers undefined for a missing key', async () => {
+    const s = store();
+    await s.put('posts/a b/ü.md', 'héllo');
+    expect(new TextDecoder().decode(await s.get('posts/a b/ü.md'))).toBe('héllo');
+    expect(await s.get('posts/missing.md')).toBeUndefined();
+    expect(await s.get('posts')).toBeUndefined();
+  });
+
+  it('lists recursively in key order, filtered by prefix, with sizes', async () => {
+    const s = store();
+    for (const key of ['posts/b.md', 'posts/2024/a.md', 'postscript.txt', 'static/x.png'])
+      await s.put(key, 'xyz');
+    expect(await keys(s, 'posts/')).toEqual(['posts/2024/a.md:3', 'posts/b.md:3']);
+    expect(await keys(s, 'post')).toEqual(['posts/2024/a.md:3', 'posts/b.md:3', 'postscript.txt:3']);
+    expect(await keys(s, 'nothing/')).toEqual([]);
+  });
+
+  it('deletes, and deleting a missing key is not an error', async () => {
+    const s = store();
+    await s.put('a.txt', '1');
+    await s.delete('a.txt');
+    await s.delete('a.txt');
+    expect(await s.get('a.txt')).toBeUndefined();
+  });
+
+  it('leaves no temporary files behind', async () => {
+    const s = store();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => s.put('feed.xml', `version ${i}`)));
+    expect(readdirSync(s.root)).toEqual(['feed.xml']);
+  });
+
+  it('refuses keys that escape the folder', async () => {
+    const s = store();
+    await expect(s.put('../outside.txt', 'x')).rejects.toThrow(/invalid key/);
+    await expect(s.get('/etc/passwd')).rejects.toThrow(/invalid key/);
+  });
+});

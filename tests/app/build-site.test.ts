@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { fixedClock } from '../../functions/adapters/clocks.ts';
+import { silentLogger } from '../../functions/adapters/loggers.ts';
+import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
+import { buildSite } from '../../functions/app/build-site.ts';
+import { ConfigError } from '../../functions/core/errors.ts';
+import type { Logger } from '../../functions/ports/logger.ts';
+import { contentStore, postFile } from '../helpers/memory-content.ts';
+
+const NOW = new Date('2024-06-01T00:00:00Z');
+
+async function build(
+  content: MemoryBlobStore,
+  now = NOW,
+  site = new MemoryBlobStore(),
+  log: Logger = silentLogger,
+) {
+  const report = await buildSite({ content, site, clock: fixedClock(now), log });
+  return { report, site };
+}
+
+function itemTitles(site: MemoryBlobStore, key = 'feed.json'): string[] {
+  return JSON.parse(site.text(key) ?? '{"items":[]}').items.map((i: { title: string }) => i.title);
+}
+
+describe('buildSite', () => {
+  it('publishes the good posts and reports each bad one as file, field and reason', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const log: Logger = { ...silentLogger, warn: (_m, fields = {}) => warnings.push(fields) };
+    const content = await contentStore({
+      'posts/good.md': postFile('Good', '2024-01-01'),
+      'posts/bad-date.md': postFile('Bad', 'someday'),
+      'posts/notes.txt': 'not a post',
+    });
+    const { report, site } = await build(content, NOW, new MemoryBlobStore(), log);
+    expect(report.published).toBe(1);
+    expect(report.failed.map((e) => e.message)).toEqual([
+      'posts/bad-date.md: date: "someday" is not a date (try 2023-06-28 or June 28, 2023)',
+    ]);
+    expect(warnings).toEqual([
+      { key: 'posts/bad-date.md', field: 'date', reason: expect.stringContaining('someday') },
+    ]);
+    expect(itemTitles(site)).toEqual(['Good']);
+  });
+
+  it('leaves out drafts, and scheduled posts until their date has passed', async () => {
+    const content = await contentStore({
+      'posts/a.md': postFile('Past', '2024-01-01'),
+      'posts/b.md': postFile('Draft', '2024-01-02', 'draft: true'),
+      'posts/c.md': postFile('Future', '2024-07-01T09:00:00Z'),
+    });
+    const before = await build(content);
+    expect([before.report.published, before.report.drafts, before.report.scheduled]).toEqual([1, 1, 1]);
+    expect(itemTitles(before.site)).toEqual(['Past']);
+    const after = await build(content, new Date('2024-07-01T09:00:00Z'));
+    expect(itemTitles(after.site)).toEqual(['Future', 'Past']);
+  });
+
+  it('refuses a second post with the same URL, naming both files', async () => {
+    const content = await contentStore({
+      'posts/a.md': postFile('First', '2024-01-01', 'slug: same thing'),
+      'posts/b.md': postFile('Second', '2024-01-02', 'slug: Same Thing'),
+    });
+    const { report, site } = await build(content);
+    expect(report.failed.map((e) => e.message)).toEqual([
+      'posts/b.md: slug: "same-thing" gives /posts/same-thing/, already used by posts/a.md',
+    ]);
+    expect(itemTitles(site)).toEqual(['First']);
+  });
+
+  it('writes feeds with media types and a short cache lifetime, and copies static files', async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const content = await contentStore({
+      'posts/a.md': postFile('A', '2024-01-01', 'image: /images/a.png\ncategories: [News]'),
+      'static/images/a.png': png,
+    });
+    const { site, report } = await build(content);
+    expect(site.objects.get('rss.xml')?.options).toEqual({
+      contentType: 'application/rss+xml; charset=utf-8',
+      cacheControl: 'public, max-age=300',
+    });
+    expect(site.objects.get('categories/news/feed.json')?.options.contentType).toBe(
+      'application/feed+json; charset=utf-8',
+    );
+    expect(site.objects.get('images/a.png')?.body).toEqual(png);
+    expect(site.objects.get('images/a.png')?.options.contentType).toBe('image/png');
+    expect(site.text('rss.xml')).toContain(
+      '<enclosure length="7" type="image/png" url="https://example.org/images/a.png"/>',
+    );
+    expect(report.written).toContain('categories/news/atom.xml');
+  });
+
+  it('removes the feeds of a category that no longer has posts', async () => {
+    const content = await contentStore({ 'posts/a.md': postFile('A', '2024-01-01', 'categories: [Old]') });
+    const { site } = await build(content);
+    expect(site.objects.has('categories/old/rss.xml')).toBe(true);
+    await content.put('posts/a.md', postFile('A', '2024-01-01', 'categories: [New]'));
+    await build(content, NOW, site);
+    expect([...site.objects.keys()].filter((k) => k.startsWith('categories/')).sort()).toEqual([
+      'categories/new/atom.xml',
+      'categories/new/feed.json',
+      'categories/new/rss.xml',
+    ]);
+  });
+
+  it('limits each feed to feedLimit items, newest first', async () => {
+    const files: Record<string, string> = {};
+    for (let day = 1; day <= 9; day++) files[`posts/p${day}.md`] = postFile(`Post ${day}`, `2024-01-0${day}`);
+    const content = await contentStore(
+      files,
+      'title: T\nbaseUrl: https://example.org/\nauthor: A\nfeedLimit: 3\n',
+    );
+    expect(itemTitles((await build(content)).site)).toEqual(['Post 9', 'Post 8', 'Post 7']);
+  });
+
+  it('fails with a ConfigError when site.yaml is missing or invalid', async () => {
+    const empty = new MemoryBlobStore();
+    await expect(build(empty)).rejects.toThrow(ConfigError);
+    await expect(build(await contentStore({}, 'title: T\nauthor: A\n'))).rejects.toThrow(
+      'site.yaml: baseUrl: is required',
+    );
+  });
+});

@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import { PostError } from '../../functions/core/errors.ts';
+import { parsePost } from '../../functions/core/posts/parse-post.ts';
+import { fixturePost } from '../helpers/fixtures.ts';
+import { bytes, testSite } from '../helpers/site.ts';
+
+const site = testSite();
+
+function postError(source: { key: string; bytes: Uint8Array }): PostError {
+  try {
+    parsePost(source, site);
+  } catch (error) {
+    if (error instanceof PostError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${source.key} to fail`);
+}
+
+function post(frontMatter: string, body = 'Body text.\n', key = 'posts/test.md') {
+  return parsePost({ key, bytes: bytes(`---\n${frontMatter}\n---\n\n${body}`) }, site);
+}
+
+describe('parsePost with front matter as authors write it', () => {
+  it('uses every field of a Hugo-style post', () => {
+    const parsed = parsePost(fixturePost('hugo-quirks.md'), site);
+    expect(parsed).toMatchObject({
+      source: 'posts/hugo-quirks.md',
+      title: 'What is X and Where Does X Get Its Data From?',
+      slug: 'what-is-x-and-where-does-x-get-its-data-from',
+      path: '/posts/what-is-x-and-where-does-x-get-its-data-from/',
+      url: 'https://example.org/posts/what-is-x-and-where-does-x-get-its-data-from/',
+      // June 28, 2023 in Europe/London (BST)
+      published: '2023-06-28T00:00:00.000+01:00',
+      updated: '2023-06-28T00:00:00.000+01:00',
+      summary: 'One-sentence summary of the post.',
+      categories: [{ name: 'How-to-tech', slug: 'how-to-tech' }],
+      tags: [
+        { name: 'X', slug: 'x' },
+        { name: 'image generation', slug: 'image-generation' },
+      ],
+      authors: [{ name: 'Jane Doe' }],
+      image: 'https://example.org/images/x.webp',
+      draft: false,
+    });
+    expect(parsed.contentHtml).toContain(
+      '<img src="https://example.org/posts/what-is-x-and-where-does-x-get-its-data-from/diagram.png" alt="diagram" />',
+    );
+  });
+
+  it('reads CRLF line endings and a byte-order mark', () => {
+    const parsed = parsePost(fixturePost('crlf-bom.md'), site);
+    expect(parsed.title).toBe('Windows Line Endings');
+    expect(parsed.tags.map((t) => t.name)).toEqual(['shell', 'productivity']);
+    expect(parsed.contentHtml).toBe('<p>First line<br />\nsecond line.</p>');
+    expect(parsed.contentHtml).not.toContain('\r');
+  });
+
+  it('reads TOML front matter, zone-less datetimes in the site timezone', () => {
+    const parsed = parsePost(fixturePost('toml.md'), site);
+    expect(parsed.title).toBe('TOML Front Matter');
+    expect(parsed.published).toBe('2023-09-14T08:30:00.000+01:00');
+    expect(parsed.categories.map((c) => c.slug)).toEqual(['how-to-tech', 'cloud']);
+    expect(parsed.authors).toEqual([{ name: 'Priya Raman', email: 'priya@example.org' }]);
+    expect(parsed.slug).toBe('toml');
+  });
+
+  it('reads JSON front matter with braces inside strings', () => {
+    const parsed = parsePost(fixturePost('json.md'), site);
+    expect(parsed.title).toBe('JSON {Front} Matter');
+    expect(parsed.summary).toBe('Given summary.');
+    expect(parsed.authors.map((a) => a.name)).toEqual(['Jane Doe', 'Sam Okafor']);
+    expect(parsed.contentHtml).toBe('<p>Body of a JSON post.</p>');
+  });
+
+  it('removes characters XML forbids before parsing', () => {
+    const parsed = parsePost(fixturePost('word-processor.md'), site);
+    expect(parsed.title).toBe('Pasted Title');
+    expect(parsed.contentHtml).toBe('<p>Pasted text with controls and  noise.</p>');
+  });
+
+  it.each([
+    ['categories: \'["How-to-tech", "Cloud"]\'', ['How-to-tech', 'Cloud']],
+    ['categories: How-to-tech, Cloud', ['How-to-tech', 'Cloud']],
+    ['categories: [How-to-tech, Cloud]', ['How-to-tech', 'Cloud']],
+    ['categories:\n  - How-to-tech\n  - Cloud', ['How-to-tech', 'Cloud']],
+    ["categories: \"['How-to-tech', 'Cloud']\"", ['How-to-tech', 'Cloud']],
+    ['category: Solo', ['Solo']],
+  ])('reads %s as a list', (field, names) => {
+    expect(post(`title: T\ndate: 2024-01-01\n${field}`).categories.map((c) => c.name)).toEqual(names);
+  });
+
+  it('merges tags and keywords without duplicates', () => {
+    const parsed = post('title: T\ndate: 2024-01-01\ntags: [a, b]\nkeywords: b, c');
+    expect(parsed.tags.map((t) => t.slug)).toEqual(['a', 'b', 'c']);
+  });
+
+  it.each([
+    ['author: Ann', [{ name: 'Ann' }]],
+    ['author: [Ann, Bob]', [{ name: 'Ann' }, { name: 'Bob' }]],
+    ['author:\n  name: Ann\n  email: ann@example.org', [{ name: 'Ann', email: 'ann@example.org' }]],
+    ['authors:\n  - name: Ann\n    url: https://ann.example', [{ name: 'Ann', url: 'https://ann.example' }]],
+    ['weight: 3', [{ name: 'Editors', email: 'editors@example.org' }]],
+  ])('reads %s as authors', (field, authors) => {
+    expect(post(`title: T\ndate: 2024-01-01\n${field}`).authors).toEqual(authors);
+  });
+
+  it.each([
+    ['date', 'date: 2024-03-01'],
+    ['postdate', 'postdate: March 1, 2024'],
+    ['publishDate', 'publishDate: 2024-03-01'],
+    ['pubDate', 'pubDate: Fri, 01 Mar 2024 00:00:00 +0000'],
+    ['published', 'published: 2024-03-01T00:00:00Z'],
+    ['PostDate (any case)', 'PostDate: 2024-03-01'],
+  ])('takes the date from %s', (_, field) => {
+    expect(Date.parse(post(`title: T\n${field}`).published)).toBe(Date.parse('2024-03-01T00:00:00Z'));
+  });
+
+  it('uses the first date field found, and lastmod for updated', () => {
+    const parsed = post(
+      'title: T\ndate: 2024-03-01T00:00:00Z\npublished: 2020-01-01\nlastmod: 2024-04-01T00:00:00Z',
+    );
+    expect(parsed.published).toBe('2024-03-01T00:00:00.000Z');
+    expect(parsed.updated).toBe('2024-04-01T00:00:00.000Z');
+  });
+
+  it('derives the slug from the file name, or the folder of a page bundle', () => {
+    expect(post('title: T\ndate: 2024-01-01', 'x', 'posts/2024/My_Great Post.md').slug).toBe('my-great-post');
+    expect(post('title: T\ndate: 2024-01-01', 'x', 'posts/bundle-post/index.md').slug).toBe('bundle-post');
+  });
+
+  it('expands the permalink pattern in the site timezone', () => {
+    const dated = parsePost(
+      { key: 'posts/a.md', bytes: bytes('---\ntitle: T\ndate: 2024-01-01T00:30:00Z\nslug: A Post\n---\nx') },
+      testSite({ permalink: '/:year/:month/:day/:slug/', timezone: 'America/New_York' }),
+    );
+    expect(dated.path).toBe('/2023/12/31/a-post/');
+  });
+
+  it('derives a plain-text summary from the first paragraph', () => {
+    const parsed = post(
+      'title: T\ndate: 2024-01-01',
+      '# Heading\n\nSome **bold** & <em>raw</em> text.\n\nSecond.',
+    );
+    expect(parsed.summary).toBe('Some bold & raw text.');
+    const long = post('title: T\ndate: 2024-01-01', `${'word '.repeat(200)}\n`);
+    expect(long.summary.length).toBeLessThanOrEqual(301);
+    expect(long.summary.endsWith('…')).toBe(true);
+  });
+
+  it.each([
+    ['image: /images/a.png', 'https://example.org/images/a.png'],
+    ['image: https://cdn.example/a.png', 'https://cdn.example/a.png'],
+    ['image: a.png', 'https://example.org/posts/test/a.png'],
+    ['images: [/images/first.png, /images/second.png]', 'https://example.org/images/first.png'],
+  ])('makes %s absolute', (field, url) => {
+    expect(post(`title: T\ndate: 2024-01-01\n${field}`).image).toBe(url);
+  });
+
+  it.each([
+    ['draft: true', true],
+    ['draft: "yes"', true],
+    ['draft: false', false],
+    ['weight: 1', false],
+  ])('reads %s as draft=%s', (field, draft) => {
+    expect(post(`title: T\ndate: 2024-01-01\n${field}`).draft).toBe(draft);
+  });
+});
+
+describe('parsePost errors name the file, the field and the reason', () => {
+  it.each([
+    ['bad-yaml.md', 'front matter', /Nested mappings|mapping/],
+    ['bad-date.md', 'postdate', /"Jnue 32, 2023" is not a date/],
+    ['missing-title.md', 'title', /is missing \(found "titel"; did you mean "title"\?\)/],
+    ['missing-date.md', 'date', /is missing/],
+    ['utf16.md', 'file', /UTF-16/],
+  ])('%s', (name, field, reason) => {
+    const error = postError(fixturePost(name));
+    expect(error.file).toBe(`posts/${name}`);
+    expect(error.field).toBe(field);
+    expect(error.reason).toMatch(reason);
+    expect(error.message).toBe(`posts/${name}: ${field}: ${error.reason}`);
+  });
+
+  it('rejects a post over 1 MB', () => {
+    const error = postError({ key: 'posts/huge.md', bytes: new Uint8Array(1024 * 1024 + 1).fill(97) });
+    expect([error.field, error.reason]).toEqual(['file', 'is 1.0 MB; a post may be at most 1 MB']);
+  });
+
+  it('rejects bytes that are not UTF-8', () => {
+    expect(postError({ key: 'posts/latin1.md', bytes: new Uint8Array([0x2d, 0xe9, 0x2d]) }).reason).toMatch(
+      /not UTF-8/,
+    );
+  });
+
+  it('rejects an unreadable lastmod and a draft flag that is not a boolean', () => {
+    expect(
+      postError({ key: 'posts/a.md', bytes: bytes('---\ntitle: T\ndate: 2024-01-01\nlastmod: soon\n---\n') })
+        .field,
+    ).toBe('lastmod');
+    expect(
+      postError({ key: 'posts/a.md', bytes: bytes('---\ntitle: T\ndate: 2024-01-01\ndraft: maybe\n---\n') })
+        .field,
+    ).toBe('draft');
+  });
+});

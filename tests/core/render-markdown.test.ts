@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../functions/core/posts/render-markdown.ts';
+
+const page = 'https://example.org/blog/posts/hello/';
+
+describe('renderMarkdown', () => {
+  it('treats a backslash at line end as a hard break (CommonMark)', () => {
+    expect(renderMarkdown('one\\\ntwo', page)).toBe('<p>one<br />\ntwo</p>');
+  });
+
+  it('makes href, src, srcset and poster absolute against the page URL', () => {
+    const html = renderMarkdown(
+      '[a](other/) [b](/root) [c](#part) [d](//cdn.example/x) ![e](../img.png)\n\n' +
+        '<img src="x.png" srcset="a.png 1x, /b.png 2x"><video src="v.mp4" poster="p.jpg"></video>',
+      page,
+    );
+    expect(html).toContain('href="https://example.org/blog/posts/hello/other/"');
+    expect(html).toContain('href="https://example.org/root"');
+    expect(html).toContain('href="https://example.org/blog/posts/hello/#part"');
+    expect(html).toContain('href="https://cdn.example/x"');
+    expect(html).toContain('src="https://example.org/blog/posts/img.png"');
+    expect(html).toContain(
+      'srcset="https://example.org/blog/posts/hello/a.png 1x, https://example.org/b.png 2x"',
+    );
+    expect(html).toContain('poster="https://example.org/blog/posts/hello/p.jpg"');
+    expect(html).not.toMatch(/(href|src|poster)="(?!https?:)/);
+  });
+
+  it('removes scripts, event handlers and javascript: URLs but keeps the text', () => {
+    const html = renderMarkdown(
+      '<p onclick="x()">kept</p><script>alert(1)</script><a href="javascript:alert(1)">link</a>' +
+        '<img src=x onerror="alert(1)"><iframe src="https://evil.example/"></iframe><style>p{}</style>',
+      page,
+    );
+    expect(html).toContain('kept');
+    expect(html).toContain('link');
+    expect(html).not.toMatch(/script|onclick|onerror|javascript:|evil\.example|<style/);
+  });
+
+  it('keeps embeds from known video hosts', () => {
+    expect(renderMarkdown('<iframe src="https://www.youtube.com/embed/abc"></iframe>', page)).toContain(
+      '<iframe src="https://www.youtube.com/embed/abc">',
+    );
+  });
+
+  it('keeps mailto links and tables', () => {
+    const html = renderMarkdown('[mail](mailto:a@example.org)\n\n| a |\n|---|\n| 1 |', page);
+    expect(html).toContain('href="mailto:a@example.org"');
+    expect(html).toContain('<table>');
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { parseSiteConfig } from '../../functions/core/config/site-config.ts';
+import { ConfigError } from '../../functions/core/errors.ts';
+
+const minimal = 'title: Blog\nbaseUrl: https://example.org/blog\nauthor: Ann\n';
+
+function errorOf(text: string): ConfigError {
+  try {
+    parseSiteConfig(text);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseSiteConfig', () => {
+  it('fills defaults and normalises the base URL', () => {
+    const site = parseSiteConfig(minimal);
+    expect(site).toEqual({
+      title: 'Blog',
+      baseUrl: 'https://example.org/blog/',
+      description: '',
+      language: 'en',
+      timezone: 'UTC',
+      author: { name: 'Ann' },
+      permalink: '/posts/:slug/',
+      feedLimit: 20,
+    });
+  });
+
+  it('reads an author with an e-mail address', () => {
+    const site = parseSiteConfig(
+      `${minimal}author:\n  name: Ann\n  email: ann@example.org\n`.replace('author: Ann\n', ''),
+    );
+    expect(site.author).toEqual({ name: 'Ann', email: 'ann@example.org' });
+  });
+
+  it('applies overrides over the file', () => {
+    expect(parseSiteConfig(minimal, 'site.yaml', { baseUrl: 'http://localhost:8080' }).baseUrl).toBe(
+      'http://localhost:8080/',
+    );
+  });
+
+  it.each([
+    ['title: Blog\nauthor: Ann\n', 'baseUrl', 'is required'],
+    ['title: Blog\nbaseUrl: example.org\nauthor: Ann\n', 'baseUrl', 'absolute URL'],
+    ['title: Blog\nbaseUrl: ftp://example.org/\nauthor: Ann\n', 'baseUrl', 'http'],
+    [`${minimal}timezone: Mars/Olympus\n`, 'timezone', 'not a known time zone'],
+    [`${minimal}feedLimit: 0\n`, 'feedLimit', 'at least 1'],
+    [`${minimal}feedLimit: ten\n`, 'feedLimit', ''],
+    [`${minimal}permalink: /posts/:year/\n`, 'permalink', ':slug'],
+    ['title: Blog\nbaseUrl: https://example.org/\n', 'author', 'is required'],
+    ['title: [unclosed\n', 'yaml', ''],
+    ['- just\n- a list\n', 'yaml', 'mapping'],
+  ])('names the field at fault in %j', (text, field, reason) => {
+    const error = errorOf(text);
+    expect(error.field).toBe(field);
+    expect(error.reason).toContain(reason);
+    expect(error.message).toMatch(/^site\.yaml: /);
+  });
+});
