@@ -1,18 +1,21 @@
-import type { Dirent } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { BlobInfo, BlobStore, PutOptions } from '../ports/blob-store.ts';
 
 /**
  * A {@link BlobStore} over a folder: `content/` as the content bucket, `public/` as the site bucket.
  * Writes go to a temporary file first and are renamed into place, so a reader never sees half a feed.
+ *
+ * Reads and listings are synchronous on purpose: posts are small, and for 10,000 of them the
+ * thread-pool round trips of the async API (open, fstat, read, close each) cost more than the reads.
  */
 export class FsBlobStore implements BlobStore {
   constructor(readonly root: string) {}
 
   async get(key: string): Promise<Uint8Array | undefined> {
     try {
-      return await readFile(this.pathOf(key));
+      return readFileSync(this.pathOf(key));
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
@@ -33,31 +36,24 @@ export class FsBlobStore implements BlobStore {
 
   async *list(prefix: string): AsyncIterable<BlobInfo> {
     // Walk only the deepest folder the prefix names, then filter by the rest of it.
-    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
-    const entries = await this.walk(join(this.root, folder));
-    const keys = entries
-      .map(({ path, size }) => ({ key: relative(this.root, path).split(sep).join('/'), size }))
-      .filter(({ key }) => key.startsWith(prefix) && !key.endsWith('.tmp'))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    yield* keys;
-  }
-
-  private async walk(folder: string): Promise<{ path: string; size: number }[]> {
+    const folder = join(this.root, prefix.slice(0, prefix.lastIndexOf('/') + 1));
     let entries: Dirent[];
     try {
-      entries = await readdir(folder, { withFileTypes: true });
+      entries = readdirSync(folder, { recursive: true, withFileTypes: true });
     } catch (error) {
-      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
       throw error;
     }
-    const found: { path: string; size: number }[] = [];
+    const found: BlobInfo[] = [];
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) found.push(...(await this.walk(path)));
-      else if (entry.isFile()) found.push({ path, size: (await stat(path)).size });
+      if (!entry.isFile() || entry.name.endsWith('.tmp')) continue;
+      const path = join(entry.parentPath ?? entry.path, entry.name);
+      const key = relative(this.root, path).split(sep).join('/');
+      if (key.startsWith(prefix) && !key.split('/').some((part) => part.startsWith('.'))) {
+        found.push({ key, size: statSync(path).size });
+      }
     }
-    return found;
+    yield* found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   private pathOf(key: string): string {

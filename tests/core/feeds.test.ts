@@ -3,7 +3,7 @@ import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
 import { allFeeds } from '../../functions/app/build-site.ts';
 import { renderFeeds } from '../../functions/core/feeds/render-feeds.ts';
-import { parsePost } from '../../functions/core/posts/parse-post.ts';
+import { parsePost, renderPost } from '../../functions/core/posts/parse-post.ts';
 import { catalogue } from '../../functions/core/site/catalogue.ts';
 import { stripXmlForbidden } from '../../functions/core/text/xml-safe.ts';
 import {
@@ -19,7 +19,7 @@ import { bytes, testSite } from '../helpers/site.ts';
 const NOW = new Date('2024-06-01T00:00:00Z');
 const { site, posts, imageSizes } = loadGoldenSite();
 const published = catalogue(posts, NOW).published;
-const files = new Map(allFeeds(site, published, imageSizes).map((f) => [f.key, f]));
+const files = new Map(allFeeds(site, published, (p) => p, imageSizes).map((f) => [f.key, f]));
 const body = (key: string): string => {
   const file = files.get(key);
   if (!file) throw new Error(`no ${key} among ${[...files.keys()].join(', ')}`);
@@ -145,15 +145,17 @@ describe('feeds of the golden site', () => {
 describe('feed output', () => {
   it('is byte-identical whatever the order posts arrive in', () => {
     const reversed = catalogue([...posts].reverse(), NOW).published;
-    const again = allFeeds(site, reversed, imageSizes);
+    const again = allFeeds(site, reversed, (p) => p, imageSizes);
     expect(again.map((f) => f.body)).toEqual([...files.values()].map((f) => f.body));
   });
 
   it('stays valid XML when a title carries characters XML forbids', () => {
     const dirty = testSite({ title: 'Bad\u0001 Site\uFFFE' });
-    const post = parsePost(
-      { key: 'posts/a.md', bytes: bytes('---\ntitle: "A\\u0008 B"\ndate: 2024-01-01\n---\nx\u000b') },
-      dirty,
+    const post = renderPost(
+      parsePost(
+        { key: 'posts/a.md', bytes: bytes('---\ntitle: "A\\u0008 B"\ndate: 2024-01-01\n---\nx\u000b') },
+        dirty,
+      ),
     );
     for (const file of renderFeeds(dirty, { kind: 'site' }, [post])) {
       expect(stripXmlForbidden(file.body)).toBe(file.body);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PostError } from '../../functions/core/errors.ts';
-import { parsePost } from '../../functions/core/posts/parse-post.ts';
+import { parsePost, renderPost } from '../../functions/core/posts/parse-post.ts';
 import { fixturePost } from '../helpers/fixtures.ts';
 import { bytes, testSite } from '../helpers/site.ts';
 
@@ -22,7 +22,7 @@ function post(frontMatter: string, body = 'Body text.\n', key = 'posts/test.md')
 
 describe('parsePost with front matter as authors write it', () => {
   it('uses every field of a Hugo-style post', () => {
-    const parsed = parsePost(fixturePost('hugo-quirks.md'), site);
+    const parsed = renderPost(parsePost(fixturePost('hugo-quirks.md'), site));
     expect(parsed).toMatchObject({
       source: 'posts/hugo-quirks.md',
       title: 'What is X and Where Does X Get Its Data From?',
@@ -48,7 +48,7 @@ describe('parsePost with front matter as authors write it', () => {
   });
 
   it('reads CRLF line endings and a byte-order mark', () => {
-    const parsed = parsePost(fixturePost('crlf-bom.md'), site);
+    const parsed = renderPost(parsePost(fixturePost('crlf-bom.md'), site));
     expect(parsed.title).toBe('Windows Line Endings');
     expect(parsed.tags.map((t) => t.name)).toEqual(['shell', 'productivity']);
     expect(parsed.contentHtml).toBe('<p>First line<br />\nsecond line.</p>');
@@ -65,7 +65,7 @@ describe('parsePost with front matter as authors write it', () => {
   });
 
   it('reads JSON front matter with braces inside strings', () => {
-    const parsed = parsePost(fixturePost('json.md'), site);
+    const parsed = renderPost(parsePost(fixturePost('json.md'), site));
     expect(parsed.title).toBe('JSON {Front} Matter');
     expect(parsed.summary).toBe('Given summary.');
     expect(parsed.authors.map((a) => a.name)).toEqual(['Jane Doe', 'Sam Okafor']);
@@ -73,7 +73,7 @@ describe('parsePost with front matter as authors write it', () => {
   });
 
   it('removes characters XML forbids before parsing', () => {
-    const parsed = parsePost(fixturePost('word-processor.md'), site);
+    const parsed = renderPost(parsePost(fixturePost('word-processor.md'), site));
     expect(parsed.title).toBe('Pasted Title');
     expect(parsed.contentHtml).toBe('<p>Pasted text with controls and  noise.</p>');
   });

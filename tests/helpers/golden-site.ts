@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSiteConfig, type SiteConfig } from '../../functions/core/config/site-config.ts';
-import { parsePost } from '../../functions/core/posts/parse-post.ts';
+import { parsePost, renderPost } from '../../functions/core/posts/parse-post.ts';
 import type { Post } from '../../functions/core/posts/post.ts';
 import { fixturePath } from './fixtures.ts';
 
@@ -11,7 +11,9 @@ export function loadGoldenSite(): { site: SiteConfig; posts: Post[]; imageSizes:
   const site = parseSiteConfig(readFileSync(join(root, 'site.yaml'), 'utf8'));
   const posts = readdirSync(join(root, 'posts'))
     .sort()
-    .map((name) => parsePost({ key: `posts/${name}`, bytes: readFileSync(join(root, 'posts', name)) }, site));
+    .map((name) =>
+      renderPost(parsePost({ key: `posts/${name}`, bytes: readFileSync(join(root, 'posts', name)) }, site)),
+    );
   const image = join(root, 'static/images/diagram.png');
   const imageSizes = new Map([[`${site.baseUrl}images/diagram.png`, statSync(image).size]]);
   return { site, posts, imageSizes };

@@ -1,5 +1,5 @@
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { IANAZone } from 'luxon';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { stripXmlForbidden } from '../text/xml-safe.ts';
@@ -78,7 +78,7 @@ export interface SiteOverrides {
 export function parseSiteConfig(text: string, file = 'site.yaml', overrides: SiteOverrides = {}): SiteConfig {
   let raw: unknown;
   try {
-    raw = parseYaml(text.replace(/^\uFEFF/, ''));
+    raw = loadYaml(text.replace(/^\uFEFF/, ''), { schema: CORE_SCHEMA });
   } catch (error) {
     throw new ConfigError(file, 'yaml', firstLine((error as Error).message), { cause: error });
   }

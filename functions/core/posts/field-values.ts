@@ -80,23 +80,29 @@ export function readText(value: unknown): string | undefined {
 }
 
 /**
- * Looks up the first of several field names, without regard to case (`PostDate`, `postdate`).
- * @returns the name as written in the file and its value, or undefined
+ * Looks up fields by name without regard to case (`PostDate`, `postdate`): authors' front matter is
+ * inconsistent, and a post has a dozen fields to look up.
  */
-export function findField(
-  data: Record<string, unknown>,
-  names: readonly string[],
-): { key: string; value: unknown } | undefined {
-  const byLower = new Map<string, string>();
-  for (const key of Object.keys(data))
-    if (!byLower.has(key.toLowerCase())) byLower.set(key.toLowerCase(), key);
-  for (const name of names) {
-    const key = byLower.get(name.toLowerCase());
-    if (key !== undefined && data[key] !== undefined && data[key] !== null && data[key] !== '') {
-      return { key, value: data[key] };
-    }
+export class FrontMatterFields {
+  private readonly byLower = new Map<string, string>();
+
+  constructor(readonly data: Record<string, unknown>) {
+    for (const key of Object.keys(data))
+      if (!this.byLower.has(key.toLowerCase())) this.byLower.set(key.toLowerCase(), key);
   }
-  return undefined;
+
+  /**
+   * The first of `names` that has a value.
+   * @returns the name as written in the file and its value, or undefined
+   */
+  find(names: readonly string[]): { key: string; value: unknown } | undefined {
+    for (const name of names) {
+      const key = this.byLower.get(name.toLowerCase());
+      const value = key === undefined ? undefined : this.data[key];
+      if (key !== undefined && value !== undefined && value !== null && value !== '') return { key, value };
+    }
+    return undefined;
+  }
 }
 
 /**

@@ -1,14 +1,13 @@
-import { DateTime } from 'luxon';
 import type { SiteConfig } from '../config/site-config.ts';
 import { PostError } from '../errors.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
 import { toSlug } from '../text/slug.ts';
 import { stripXmlForbidden } from '../text/xml-safe.ts';
-import { findField, readFlag, readList, readPeople, readText, typoHint } from './field-values.ts';
+import { FrontMatterFields, readFlag, readList, readPeople, readText, typoHint } from './field-values.ts';
 import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
-import type { Post, Term } from './post.ts';
-import { parsePostDate } from './post-date.ts';
+import type { ParsedPost, Post, Term } from './post.ts';
+import { calendarDate, formatInstant, parsePostDate } from './post-date.ts';
 import { renderMarkdown } from './render-markdown.ts';
 
 /** Largest post accepted, in bytes. Anything bigger is almost surely a mistaken upload. */
@@ -28,12 +27,13 @@ export interface PostSource {
 }
 
 /**
- * Parses one post file into a publishable {@link Post}.
+ * Reads one post file: validates its front matter and derives everything but the rendered body,
+ * which {@link renderPost} adds when a feed, page or e-mail needs it.
  * @param source - the file's key and raw bytes
  * @param site - the validated site configuration (timezone, base URL, permalink, default author)
  * @throws PostError naming the file, the field and the reason when the post cannot be published
  */
-export function parsePost(source: PostSource, site: SiteConfig): Post {
+export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
   const fail = (field: string, reason: string, cause?: unknown): never => {
     throw new PostError(source.key, field, reason, cause === undefined ? undefined : { cause });
   };
@@ -50,17 +50,18 @@ export function parsePost(source: PostSource, site: SiteConfig): Post {
     return fail('front matter', reason, error);
   }
   const { data, body } = split;
+  const fields = new FrontMatterFields(data);
 
   const title =
-    readText(findField(data, ['title'])?.value) ?? fail('title', `is missing${typoHint(data, ['title'])}`);
+    readText(fields.find(['title'])?.value) ?? fail('title', `is missing${typoHint(data, ['title'])}`);
 
   const dateField =
-    findField(data, DATE_FIELDS) ??
+    fields.find(DATE_FIELDS) ??
     fail('date', `is missing: add date: YYYY-MM-DD${typoHint(data, [...DATE_FIELDS, ...UPDATED_FIELDS])}`);
   const published =
     parsePostDate(dateField.value, site.timezone) ??
     fail(dateField.key, `"${String(dateField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`);
-  const updatedField = findField(data, UPDATED_FIELDS);
+  const updatedField = fields.find(UPDATED_FIELDS);
   const updated =
     updatedField === undefined
       ? published
@@ -70,50 +71,48 @@ export function parsePost(source: PostSource, site: SiteConfig): Post {
           `"${String(updatedField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`,
         ));
 
-  const slugField = findField(data, ['slug']);
+  const slugField = fields.find(['slug']);
   const slug =
     toSlug(readText(slugField?.value) ?? '') ||
     toSlug(slugFromKey(source.key)) ||
     toSlug(title) ||
     fail('slug', 'has no letters or digits to make a URL from');
 
-  const categories = toTerms(readList(findField(data, ['categories', 'category'])?.value));
+  const categories = toTerms(readList(fields.find(['categories', 'category'])?.value));
   const tags = toTerms([
-    ...readList(findField(data, ['tags'])?.value),
-    ...readList(findField(data, ['keywords'])?.value),
+    ...readList(fields.find(['tags'])?.value),
+    ...readList(fields.find(['keywords'])?.value),
   ]);
 
   const path = expandPermalink(site.permalink, {
     slug,
-    date: published.setZone(site.timezone),
+    date: calendarDate(published.ms, site.timezone),
     category: categories[0]?.slug,
   });
   const url = siteUrl(site, path);
 
-  const draftField = findField(data, ['draft']);
+  const draftField = fields.find(['draft']);
   const draft =
     draftField === undefined
       ? false
       : (readFlag(draftField.value) ??
         fail(draftField.key, `"${String(draftField.value)}" is not true or false`));
 
-  const contentHtml = renderMarkdown(body, url);
-  const summary =
-    readText(findField(data, ['description', 'summary'])?.value) ?? summarise(contentHtml) ?? title;
+  const summary = readText(fields.find(['description', 'summary'])?.value) ?? summarise(body, url) ?? title;
 
-  const authors = readPeople(findField(data, ['author', 'authors'])?.value);
-  const image = readImage(findField(data, ['image', 'images', 'featured_image', 'cover'])?.value, site, url);
+  const authors = readPeople(fields.find(['author', 'authors'])?.value);
+  const image = readImage(fields.find(['image', 'images', 'featured_image', 'cover'])?.value, site, url);
 
-  const post: Post = {
+  const post: ParsedPost = {
     source: source.key,
     slug,
     title,
     path,
     url,
-    published: published.toISO() ?? fail(dateField.key, 'is out of range'),
-    updated: DateTime.max(updated, published).toISO() ?? fail('lastmod', 'is out of range'),
+    published: formatInstant(published),
+    updated: formatInstant(updated.ms > published.ms ? updated : published),
     summary,
-    contentHtml,
+    body,
     categories,
     tags,
     authors: authors.length > 0 ? authors : [site.author],
@@ -157,8 +156,25 @@ function toTerms(names: string[]): Term[] {
   return [...bySlug.values()];
 }
 
-function summarise(html: string): string | undefined {
-  const paragraph = /<p>([\s\S]*?)<\/p>/.exec(html)?.[1];
+/**
+ * Renders a post's body to sanitised HTML with absolute URLs.
+ * @param post - a parsed post
+ * @returns the post without its markdown, with `contentHtml`
+ */
+export function renderPost(post: ParsedPost): Post {
+  const { body, ...meta } = post;
+  return { ...meta, contentHtml: renderMarkdown(body, post.url) };
+}
+
+// Summaries only need the first paragraph, so the opening blocks of the body are rendered first and
+// the whole body only when they hold no paragraph: every post needs a summary, few need their body.
+const SUMMARY_OPENING_CHARS = 600;
+
+function summarise(body: string, url: string): string | undefined {
+  const blankLine = body.indexOf('\n\n', SUMMARY_OPENING_CHARS);
+  const firstParagraph = (markdown: string) => /<p>([\s\S]*?)<\/p>/.exec(renderMarkdown(markdown, url))?.[1];
+  const paragraph =
+    blankLine < 0 ? firstParagraph(body) : (firstParagraph(body.slice(0, blankLine)) ?? firstParagraph(body));
   const text = paragraph === undefined ? '' : htmlToPlainText(paragraph);
   if (text === '') return undefined;
   if (text.length <= SUMMARY_LENGTH) return text;

@@ -1,4 +1,3 @@
-import type { DateTime } from 'luxon';
 import type { SiteConfig } from '../config/site-config.ts';
 
 /**
@@ -9,18 +8,18 @@ import type { SiteConfig } from '../config/site-config.ts';
  */
 export function expandPermalink(
   pattern: string,
-  fields: { slug: string; date: DateTime; category: string | undefined },
+  fields: { slug: string; date: { year: string; month: string; day: string }; category: string | undefined },
 ): string {
   return pattern.replace(/:(slug|year|month|day|category)\b/g, (_, token: string) => {
     switch (token) {
       case 'slug':
         return encodeURIComponent(fields.slug);
       case 'year':
-        return fields.date.toFormat('yyyy');
+        return fields.date.year;
       case 'month':
-        return fields.date.toFormat('MM');
+        return fields.date.month;
       case 'day':
-        return fields.date.toFormat('dd');
+        return fields.date.day;
       default:
         return encodeURIComponent(fields.category ?? 'uncategorized');
     }

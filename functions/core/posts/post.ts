@@ -7,10 +7,10 @@ export interface Term {
 }
 
 /**
- * A parsed post, ready to be published. Dates are ISO 8601 strings with offset so that a post
- * survives a round trip through JSON (the publish state stores them).
+ * What Herald knows of a post without rendering its body. Dates are ISO 8601 strings with offset so
+ * that a post survives a round trip through JSON (the publish state stores them).
  */
-export interface Post {
+export interface PostMeta {
   /** Key of the source file, e.g. `posts/2023/hello.md`. */
   source: string;
   slug: string;
@@ -23,12 +23,22 @@ export interface Post {
   updated: string;
   /** Plain text. */
   summary: string;
-  /** Sanitised HTML with absolute URLs. */
-  contentHtml: string;
   categories: Term[];
   tags: Term[];
   authors: Person[];
   /** Absolute URL. */
   image?: string;
   draft: boolean;
+}
+
+/** A post read and validated, its markdown body not yet rendered (most posts never need it). */
+export interface ParsedPost extends PostMeta {
+  /** Markdown, line endings normalised. */
+  body: string;
+}
+
+/** A post ready for a feed, a page or an e-mail. */
+export interface Post extends PostMeta {
+  /** Sanitised HTML with absolute URLs. */
+  contentHtml: string;
 }

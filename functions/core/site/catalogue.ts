@@ -1,13 +1,13 @@
 import { PostError } from '../errors.ts';
-import type { Post, Term } from '../posts/post.ts';
+import type { PostMeta, Term } from '../posts/post.ts';
 
 /** Every parsed post sorted into what is published now and what is held back. */
-export interface Catalogue {
+export interface Catalogue<P extends PostMeta> {
   /** Newest first. */
-  published: Post[];
-  drafts: Post[];
+  published: P[];
+  drafts: P[];
   /** Dated after `now`; they appear once their date has passed. */
-  scheduled: Post[];
+  scheduled: P[];
   /** Posts left out because another post already has their URL. */
   conflicts: PostError[];
 }
@@ -19,9 +19,9 @@ export interface Catalogue {
  * @param posts - parsed posts in any order
  * @param now - the current instant (from a Clock, never read here)
  */
-export function catalogue(posts: Iterable<Post>, now: Date): Catalogue {
-  const result: Catalogue = { published: [], drafts: [], scheduled: [], conflicts: [] };
-  const owners = new Map<string, Post>();
+export function catalogue<P extends PostMeta>(posts: Iterable<P>, now: Date): Catalogue<P> {
+  const result: Catalogue<P> = { published: [], drafts: [], scheduled: [], conflicts: [] };
+  const owners = new Map<string, P>();
   for (const post of [...posts].sort((a, b) => compareText(a.source, b.source))) {
     if (post.draft) {
       result.drafts.push(post);
@@ -47,7 +47,7 @@ export function catalogue(posts: Iterable<Post>, now: Date): Catalogue {
 }
 
 /** Orders posts newest first; ties by URL, so output never depends on input order. */
-export function newestFirst(a: Post, b: Post): number {
+export function newestFirst(a: PostMeta, b: PostMeta): number {
   return Date.parse(b.published) - Date.parse(a.published) || compareText(a.url, b.url);
 }
 
@@ -55,8 +55,10 @@ export function newestFirst(a: Post, b: Post): number {
  * Groups published posts by category, keeping each group newest first.
  * @returns categories by slug, in slug order
  */
-export function byCategory(published: readonly Post[]): Map<string, { category: Term; posts: Post[] }> {
-  const groups = new Map<string, { category: Term; posts: Post[] }>();
+export function byCategory<P extends PostMeta>(
+  published: readonly P[],
+): Map<string, { category: Term; posts: P[] }> {
+  const groups = new Map<string, { category: Term; posts: P[] }>();
   for (const post of published) {
     for (const category of post.categories) {
       const group = groups.get(category.slug) ?? { category, posts: [] };

@@ -1,0 +1,47 @@
+// Intl is the only time zone database a pure module can use. One formatter per zone, reused:
+// `longOffset` gives "GMT+05:45" in one call, about twenty times faster than luxon's offset path,
+// which dominated a 10,000-post build.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(zone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' });
+    formatters.set(zone, formatter);
+  }
+  return formatter;
+}
+
+/**
+ * The UTC offset of an IANA zone at an instant.
+ * @param zone - e.g. `Europe/London`
+ * @param ms - epoch milliseconds
+ * @returns minutes east of UTC (may be fractional for historical local mean time)
+ */
+export function zoneOffset(zone: string, ms: number): number {
+  const name = formatterFor(zone)
+    .formatToParts(ms)
+    .find((part) => part.type === 'timeZoneName')?.value;
+  const match = /GMT([+-])(\d{2}):(\d{2})(?::(\d{2}))?/.exec(name ?? '');
+  if (match === null) return 0;
+  const minutes = Number(match[2]) * 60 + Number(match[3]) + Number(match[4] ?? 0) / 60;
+  return match[1] === '-' ? -minutes : minutes;
+}
+
+/**
+ * The instant at which a zone's clocks show a wall-clock time. In a gap (clocks going forward) the
+ * later offset applies; in an overlap (clocks going back) the earlier instant wins, as luxon does.
+ * @param zone - IANA zone
+ * @param wallMs - the wall-clock time encoded as if it were UTC (`Date.UTC(y, m - 1, d, h, mi, s)`)
+ * @returns epoch milliseconds and the offset in minutes
+ */
+export function wallClockToInstant(zone: string, wallMs: number): { ms: number; offset: number } {
+  const first = zoneOffset(zone, wallMs);
+  let guess = wallMs - first * 60_000;
+  const second = zoneOffset(zone, guess);
+  if (second === first) return { ms: guess, offset: first };
+  guess = wallMs - second * 60_000;
+  const third = zoneOffset(zone, guess);
+  if (third === second) return { ms: guess, offset: second };
+  return { ms: wallMs - Math.min(second, third) * 60_000, offset: Math.max(second, third) };
+}
