@@ -1,17 +1,18 @@
 import type { SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
-import { PostError } from '../core/errors.ts';
+import type { PostError } from '../core/errors.ts';
 import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
 import { mediaTypeOf } from '../core/feeds/media-type.ts';
 import { type OutputFile, renderFeeds } from '../core/feeds/render-feeds.ts';
-import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
-import type { ParsedPost, Post, PostMeta } from '../core/posts/post.ts';
+import type { Post, PostMeta } from '../core/posts/post.ts';
 import { byCategory, catalogue } from '../core/site/catalogue.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { PostReader } from '../ports/post-reader.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
+import { renderFromStore, storePostReader } from './store-post-reader.ts';
 
 const IO_CONCURRENCY = 32;
 /** Feeds change with every post; readers poll them, so caches must let go quickly. */
@@ -25,6 +26,8 @@ export interface BuildSiteDeps {
   site: BlobStore;
   clock: Clock;
   log: Logger;
+  /** How post files are read; by default through `content` on this thread. */
+  posts?: PostReader;
 }
 
 /** What a build did, for the CLI's summary and for tests. */
@@ -55,22 +58,14 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
 
   const postKeys: string[] = [];
   for await (const info of content.list('posts/')) if (isPostKey(info.key)) postKeys.push(info.key);
+  const reader = deps.posts ?? storePostReader(content);
   const failed: PostError[] = [];
-  const parsed = await mapLimit(postKeys, IO_CONCURRENCY, async (key): Promise<ParsedPost | undefined> => {
-    const bytes = await content.get(key);
-    if (bytes === undefined) return undefined;
-    try {
-      return parsePost({ key, bytes }, site);
-    } catch (error) {
-      if (!(error instanceof PostError)) throw error;
-      failed.push(error);
-      return undefined;
-    }
-  });
-  const posts = catalogue(
-    parsed.filter((p): p is ParsedPost => p !== undefined),
-    clock.now(),
-  );
+  const parsed: PostMeta[] = [];
+  for (const result of await reader.readPosts(postKeys, site)) {
+    if ('post' in result) parsed.push(result.post);
+    else failed.push(result.error);
+  }
+  const posts = catalogue(parsed, clock.now());
   failed.push(...posts.conflicts);
   failed.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const error of failed)
@@ -78,7 +73,16 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
 
   const written: string[] = [];
   const imageSizes = await copyStatic(content, out, site, written);
-  const files = allFeeds(site, posts.published, memoise(renderPost), imageSizes);
+  const rendered = new Map<PostMeta, Post>();
+  await mapLimit(postsInFeeds(site, posts.published), IO_CONCURRENCY, async (post) => {
+    rendered.set(post, await renderFromStore(content, post, site));
+  });
+  const files = allFeeds(
+    site,
+    posts.published,
+    (post) => rendered.get(post) ?? renderedMissing(post),
+    imageSizes,
+  );
   await mapLimit(files, IO_CONCURRENCY, async (file) => {
     await out.put(file.key, file.body, { contentType: file.contentType, cacheControl: FEED_CACHE_CONTROL });
   });
@@ -98,7 +102,7 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
  * Renders the site-wide feeds and one set per category. Only the posts that make it into a feed
  * are rendered, which is what keeps a 10,000-post build fast.
  * @param published - published posts, newest first
- * @param render - gives a post its HTML (memoised by the caller: a post is in several feeds)
+ * @param render - gives a post its HTML (a post is in several feeds: callers render once)
  * @returns every feed file of the site
  */
 export function allFeeds<P extends PostMeta>(
@@ -115,15 +119,16 @@ export function allFeeds<P extends PostMeta>(
   return files;
 }
 
-function memoise<A extends object, R>(fn: (arg: A) => R): (arg: A) => R {
-  const cache = new WeakMap<A, R>();
-  return (arg) => {
-    const hit = cache.get(arg);
-    if (hit !== undefined) return hit;
-    const result = fn(arg);
-    cache.set(arg, result);
-    return result;
-  };
+/** The posts some feed will carry: the newest of the site and of each category. */
+export function postsInFeeds<P extends PostMeta>(site: SiteConfig, published: readonly P[]): P[] {
+  const needed = new Set(published.slice(0, site.feedLimit));
+  for (const { posts } of byCategory(published).values())
+    for (const post of posts.slice(0, site.feedLimit)) needed.add(post);
+  return [...needed];
+}
+
+function renderedMissing(post: PostMeta): never {
+  throw new Error(`internal: ${post.source} reached a feed without being rendered`);
 }
 
 /** Copies `static/**` to the site root and returns each file's size by its public URL. */

@@ -1,7 +1,8 @@
 /** What a store knows of one object besides its bytes. */
 export interface BlobInfo {
   key: string;
-  size: number;
+  /** Bytes, when the store knows it without another request (S3 listings do; folders do not). */
+  size?: number;
 }
 
 /** Options for writing an object; web-facing stores pass them on as HTTP headers. */

@@ -86,7 +86,7 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
 
   const path = expandPermalink(site.permalink, {
     slug,
-    date: calendarDate(published.ms, site.timezone),
+    date: () => calendarDate(published.ms, site.timezone),
     category: categories[0]?.slug,
   });
   const url = siteUrl(site, path);
@@ -137,7 +137,8 @@ function notUtf8Reason(bytes: Uint8Array): string {
 
 /** BOM off, line endings to `\n`, and the characters XML cannot carry removed. */
 function normaliseText(text: string): string {
-  return stripXmlForbidden(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
+  const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return stripXmlForbidden(withoutBom.includes('\r') ? withoutBom.replace(/\r\n?/g, '\n') : withoutBom);
 }
 
 /** `posts/2023/my-post.md` -> `my-post`; a page bundle `posts/my-post/index.md` -> `my-post`. */

@@ -3,23 +3,28 @@ import type { SiteConfig } from '../config/site-config.ts';
 /**
  * Expands the site's permalink pattern for one post.
  * @param pattern - e.g. `/posts/:slug/` or `/:year/:month/:slug/`
- * @param fields - the post's slug, its date in the site's timezone and its first category's slug
+ * @param fields - the post's slug, its date in the site's timezone (asked for only when the pattern
+ *   uses it) and its first category's slug
  * @returns the site-relative path, always starting with `/`
  */
 export function expandPermalink(
   pattern: string,
-  fields: { slug: string; date: { year: string; month: string; day: string }; category: string | undefined },
+  fields: {
+    slug: string;
+    date: () => { year: string; month: string; day: string };
+    category: string | undefined;
+  },
 ): string {
   return pattern.replace(/:(slug|year|month|day|category)\b/g, (_, token: string) => {
     switch (token) {
       case 'slug':
         return encodeURIComponent(fields.slug);
       case 'year':
-        return fields.date.year;
+        return fields.date().year;
       case 'month':
-        return fields.date.month;
+        return fields.date().month;
       case 'day':
-        return fields.date.day;
+        return fields.date().day;
       default:
         return encodeURIComponent(fields.category ?? 'uncategorized');
     }

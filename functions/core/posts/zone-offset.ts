@@ -19,10 +19,8 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
  * @returns minutes east of UTC (may be fractional for historical local mean time)
  */
 export function zoneOffset(zone: string, ms: number): number {
-  const name = formatterFor(zone)
-    .formatToParts(ms)
-    .find((part) => part.type === 'timeZoneName')?.value;
-  const match = /GMT([+-])(\d{2}):(\d{2})(?::(\d{2}))?/.exec(name ?? '');
+  // format() and a regex: several times faster than formatToParts().
+  const match = /GMT([+-])(\d{2}):(\d{2})(?::(\d{2}))?/.exec(formatterFor(zone).format(ms));
   if (match === null) return 0;
   const minutes = Number(match[2]) * 60 + Number(match[3]) + Number(match[4] ?? 0) / 60;
   return match[1] === '-' ? -minutes : minutes;

@@ -42,8 +42,16 @@ export function catalogue<P extends PostMeta>(posts: Iterable<P>, now: Date): Ca
     if (Date.parse(post.published) > now.getTime()) result.scheduled.push(post);
     else result.published.push(post);
   }
-  result.published.sort(newestFirst);
+  result.published = sortNewestFirst(result.published);
   return result;
+}
+
+/** Sorts posts newest first, parsing each date once rather than in every comparison. */
+export function sortNewestFirst<P extends PostMeta>(posts: readonly P[]): P[] {
+  return posts
+    .map((post) => ({ post, ms: Date.parse(post.published) }))
+    .sort((a, b) => b.ms - a.ms || compareText(a.post.url, b.post.url))
+    .map(({ post }) => post);
 }
 
 /** Orders posts newest first; ties by URL, so output never depends on input order. */

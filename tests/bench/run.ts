@@ -1,0 +1,104 @@
+// npm run bench [-- --posts N --runs K]
+// Builds N synthetic posts (about 5 KB each, in the Hugo-style format Herald reads) with `herald build`
+// and, side by side in the same run, Hugo building RSS for the same posts. Figures are medians of K
+// alternating runs, reported as ratios because the machines are shared and noisy.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { writeSyntheticPosts } from './synthetic-posts.ts';
+
+const { values } = parseArgs({
+  options: { posts: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } },
+});
+const posts = Number(values.posts);
+const runs = Number(values.runs);
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const herald = join(repo, 'functions/cli/herald.mjs');
+
+interface Measure {
+  seconds: number;
+  peakMb: number;
+}
+
+/** Runs a command under /usr/bin/time and returns its wall time and peak resident memory. */
+function measure(command: string, args: string[], cwd: string): Measure {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], { cwd, encoding: 'utf8' });
+  if (result.error)
+    throw new Error(`/usr/bin/time is needed (apt-get install time): ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} failed:\n${result.stdout}\n${result.stderr}`);
+  const [seconds = 'NaN', kb = 'NaN'] = result.stderr.trim().split('\n').pop()?.split(' ') ?? [];
+  return { seconds: Number(seconds), peakMb: Number(kb) / 1024 };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+try {
+  const content = join(work, 'content');
+  console.log(`Writing ${posts} synthetic posts to ${content} …`);
+  writeSyntheticPosts(join(content, 'posts'), posts);
+  copyFileSync(join(repo, 'content/site.yaml'), join(content, 'site.yaml'));
+
+  const hugoSite = join(work, 'hugo');
+  mkdirSync(hugoSite);
+  // Hugo with RSS as the only output: site-wide, per section and per category, 20 items each,
+  // like Herald's feeds; pages are parsed but not rendered to HTML.
+  writeFileSync(
+    join(hugoSite, 'hugo.toml'),
+    `baseURL = "https://fieldnotes.example.org/"
+title = "Field Notes"
+contentDir = "${content}"
+disableKinds = ["sitemap", "robotsTXT", "404"]
+[outputs]
+home = ["RSS"]
+section = ["RSS"]
+taxonomy = ["RSS"]
+term = ["RSS"]
+page = []
+[services.rss]
+limit = 20
+`,
+  );
+  const hasHugo = spawnSync('hugo', ['version']).status === 0;
+
+  // First run compiles Herald's CLI bundle; it is cached after that, as for any user.
+  measure(process.execPath, [herald, 'build', '--content', content, '--out', join(work, 'out')], repo);
+  const heraldRuns: Measure[] = [];
+  const hugoRuns: Measure[] = [];
+  for (let i = 0; i < runs; i++) {
+    heraldRuns.push(
+      measure(process.execPath, [herald, 'build', '--content', content, '--out', join(work, 'out')], repo),
+    );
+    if (hasHugo) hugoRuns.push(measure('hugo', ['--quiet', '-d', join(work, 'hugo-out')], hugoSite));
+  }
+
+  const h = {
+    seconds: median(heraldRuns.map((m) => m.seconds)),
+    peakMb: median(heraldRuns.map((m) => m.peakMb)),
+  };
+  console.log(`\nFull build of ${posts} posts, median of ${runs} alternating runs:`);
+  console.log(`  herald build  ${h.seconds.toFixed(2)} s  ${h.peakMb.toFixed(0)} MB peak`);
+  if (hasHugo) {
+    const g = {
+      seconds: median(hugoRuns.map((m) => m.seconds)),
+      peakMb: median(hugoRuns.map((m) => m.peakMb)),
+    };
+    console.log(`  hugo (RSS)    ${g.seconds.toFixed(2)} s  ${g.peakMb.toFixed(0)} MB peak`);
+    console.log(
+      `  herald / hugo: time ${(h.seconds / g.seconds).toFixed(2)}x, memory ${(h.peakMb / g.peakMb).toFixed(2)}x`,
+    );
+  } else {
+    console.log('  hugo not found: apt-get install hugo for the side-by-side comparison');
+  }
+  console.log(
+    `  goals: faster than Hugo (ratio < 1), under 256 MB: ${h.peakMb < 256 ? 'memory met' : 'memory NOT met'}`,
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
