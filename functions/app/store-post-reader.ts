@@ -17,7 +17,11 @@ export function storePostReader(content: BlobStore): PostReader {
     async readPosts(keys: readonly string[], site: SiteConfig): Promise<PostReadResult[]> {
       const results = await mapLimit(keys, IO_CONCURRENCY, async (key) => {
         const bytes = await content.get(key);
-        return bytes === undefined ? undefined : parseOne(key, bytes, site);
+        if (bytes === undefined) return undefined;
+        const result = parseOne(key, bytes, site);
+        if (!('post' in result)) return result;
+        const { body: _body, ...meta } = result.post as ParsedPost;
+        return { post: meta };
       });
       return results.filter((r): r is PostReadResult => r !== undefined);
     },
