@@ -1,10 +1,11 @@
 import { extractFromJson, extractFromXml } from '@extractus/feed-extractor';
 import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
-import { allFeeds } from '../../functions/app/build-site.ts';
-import { renderFeeds } from '../../functions/core/feeds/render-feeds.ts';
+import { type OutputFile, renderFeeds } from '../../functions/core/feeds/render-feeds.ts';
 import { parsePost, renderPost } from '../../functions/core/posts/parse-post.ts';
+import type { Post } from '../../functions/core/posts/post.ts';
 import { catalogue } from '../../functions/core/site/catalogue.ts';
+import { planFeeds } from '../../functions/core/site/feed-plan.ts';
 import { stripXmlForbidden } from '../../functions/core/text/xml-safe.ts';
 import {
   atomRuleViolations,
@@ -18,8 +19,10 @@ import { bytes, testSite } from '../helpers/site.ts';
 
 const NOW = new Date('2024-06-01T00:00:00Z');
 const { site, posts, imageSizes } = loadGoldenSite();
+const allFeeds = (published: Post[]): OutputFile[] =>
+  planFeeds(site, published).flatMap((feed) => renderFeeds(site, feed.scope, feed.posts, imageSizes));
 const published = catalogue(posts, NOW).published;
-const files = new Map(allFeeds(site, published, (p) => p, imageSizes).map((f) => [f.key, f]));
+const files = new Map(allFeeds(published).map((f) => [f.key, f]));
 const body = (key: string): string => {
   const file = files.get(key);
   if (!file) throw new Error(`no ${key} among ${[...files.keys()].join(', ')}`);
@@ -145,7 +148,7 @@ describe('feeds of the golden site', () => {
 describe('feed output', () => {
   it('is byte-identical whatever the order posts arrive in', () => {
     const reversed = catalogue([...posts].reverse(), NOW).published;
-    const again = allFeeds(site, reversed, (p) => p, imageSizes);
+    const again = allFeeds(reversed);
     expect(again.map((f) => f.body)).toEqual([...files.values()].map((f) => f.body));
   });
 

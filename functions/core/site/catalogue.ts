@@ -1,8 +1,14 @@
 import { PostError } from '../errors.ts';
 import type { PostMeta, Term } from '../posts/post.ts';
 
+/** What deciding publication needs of a post: the site index holds just this for every post. */
+export type CatalogueEntry = Pick<
+  PostMeta,
+  'source' | 'slug' | 'path' | 'url' | 'published' | 'draft' | 'categories'
+>;
+
 /** Every parsed post sorted into what is published now and what is held back. */
-export interface Catalogue<P extends PostMeta> {
+export interface Catalogue<P extends CatalogueEntry> {
   /** Newest first. */
   published: P[];
   drafts: P[];
@@ -19,7 +25,7 @@ export interface Catalogue<P extends PostMeta> {
  * @param posts - parsed posts in any order
  * @param now - the current instant (from a Clock, never read here)
  */
-export function catalogue<P extends PostMeta>(posts: Iterable<P>, now: Date): Catalogue<P> {
+export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Date): Catalogue<P> {
   const result: Catalogue<P> = { published: [], drafts: [], scheduled: [], conflicts: [] };
   const owners = new Map<string, P>();
   for (const post of [...posts].sort((a, b) => compareText(a.source, b.source))) {
@@ -47,7 +53,7 @@ export function catalogue<P extends PostMeta>(posts: Iterable<P>, now: Date): Ca
 }
 
 /** Sorts posts newest first, parsing each date once rather than in every comparison. */
-export function sortNewestFirst<P extends PostMeta>(posts: readonly P[]): P[] {
+export function sortNewestFirst<P extends CatalogueEntry>(posts: readonly P[]): P[] {
   return posts
     .map((post) => ({ post, ms: Date.parse(post.published) }))
     .sort((a, b) => b.ms - a.ms || compareText(a.post.url, b.post.url))
@@ -55,7 +61,7 @@ export function sortNewestFirst<P extends PostMeta>(posts: readonly P[]): P[] {
 }
 
 /** Orders posts newest first; ties by URL, so output never depends on input order. */
-export function newestFirst(a: PostMeta, b: PostMeta): number {
+export function newestFirst(a: CatalogueEntry, b: CatalogueEntry): number {
   return Date.parse(b.published) - Date.parse(a.published) || compareText(a.url, b.url);
 }
 
@@ -63,7 +69,7 @@ export function newestFirst(a: PostMeta, b: PostMeta): number {
  * Groups published posts by category, keeping each group newest first.
  * @returns categories by slug, in slug order
  */
-export function byCategory<P extends PostMeta>(
+export function byCategory<P extends Pick<PostMeta, 'categories'>>(
   published: readonly P[],
 ): Map<string, { category: Term; posts: P[] }> {
   const groups = new Map<string, { category: Term; posts: P[] }>();

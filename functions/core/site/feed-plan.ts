@@ -1,0 +1,37 @@
+import type { SiteConfig } from '../config/site-config.ts';
+import { type FeedScope, feedFolder } from '../feeds/feed-model.ts';
+import type { PostMeta } from '../posts/post.ts';
+import { byCategory } from './catalogue.ts';
+
+/** One feed the site has now: its scope, its folder and the posts it carries. */
+export interface PlannedFeed<P> {
+  scope: FeedScope;
+  /** `` for the site-wide feeds, `categories/<slug>/` for a category's. */
+  folder: string;
+  /** Newest first, at most `feedLimit`. */
+  posts: P[];
+}
+
+/**
+ * Lists every feed of the site with the posts each carries: the site-wide feed and one per
+ * category that has a published post.
+ * @param published - published posts, newest first
+ */
+export function planFeeds<P extends Pick<PostMeta, 'categories'>>(
+  site: SiteConfig,
+  published: readonly P[],
+): PlannedFeed<P>[] {
+  const plan: PlannedFeed<P>[] = [
+    { scope: { kind: 'site' }, folder: '', posts: published.slice(0, site.feedLimit) },
+  ];
+  for (const { category, posts } of byCategory(published).values()) {
+    const scope: FeedScope = { kind: 'category', category };
+    plan.push({ scope, folder: feedFolder(scope), posts: posts.slice(0, site.feedLimit) });
+  }
+  return plan;
+}
+
+/** Every post that some feed carries, once. */
+export function postsInPlan<P>(plan: readonly PlannedFeed<P>[]): P[] {
+  return [...new Set(plan.flatMap((feed) => feed.posts))];
+}

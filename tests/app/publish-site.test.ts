@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { fixedClock } from '../../functions/adapters/clocks.ts';
+import { silentLogger } from '../../functions/adapters/loggers.ts';
+import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
+import { buildSite } from '../../functions/app/build-site.ts';
+import {
+  type PublishDeps,
+  publishChanges,
+  publishDue,
+  rebuildSite,
+} from '../../functions/app/publish-site.ts';
+import type { Logger } from '../../functions/ports/logger.ts';
+import { contentStore, postFile, SITE_YAML } from '../helpers/memory-content.ts';
+
+const NOW = new Date('2024-06-01T00:00:00Z');
+const SMALL_SITE = `${SITE_YAML}feedLimit: 3\n`;
+
+async function setup(files: Record<string, string | Uint8Array>, siteYaml = SMALL_SITE) {
+  const deps: PublishDeps & { content: MemoryBlobStore; site: MemoryBlobStore; state: MemoryBlobStore } = {
+    content: await contentStore(files, siteYaml),
+    site: new MemoryBlobStore(),
+    state: new MemoryBlobStore(),
+    clock: fixedClock(NOW),
+    log: silentLogger,
+  };
+  return deps;
+}
+
+function titles(site: MemoryBlobStore, folder = ''): string[] {
+  const json = site.text(`${folder}feed.json`);
+  return json === undefined ? [] : JSON.parse(json).items.map((i: { title: string }) => i.title);
+}
+
+const five = {
+  'posts/a.md': postFile('A', '2024-01-01', 'categories: [News]'),
+  'posts/b.md': postFile('B', '2024-01-02', 'categories: [News]'),
+  'posts/c.md': postFile('C', '2024-01-03', 'categories: [Tech]'),
+  'posts/d.md': postFile('D', '2024-01-04'),
+  'posts/e.md': postFile('E', '2024-01-05'),
+};
+
+describe('publishChanges', () => {
+  it('rebuilds on first run and writes the same feeds as herald build', async () => {
+    const deps = await setup(five);
+    const report = await publishChanges(deps, ['posts/a.md']);
+    expect(report.rebuilt).toBe(true);
+    const built = new MemoryBlobStore();
+    await buildSite({ content: deps.content, site: built, clock: deps.clock, log: silentLogger });
+    expect([...deps.site.objects.keys()].sort()).toEqual([...built.objects.keys()].sort());
+    for (const [key, blob] of built.objects)
+      expect([key, deps.site.text(key)]).toEqual([key, new TextDecoder().decode(blob.body)]);
+    expect(titles(deps.site)).toEqual(['E', 'D', 'C']);
+  });
+
+  it('publishes a new post into the site feed and its category only', async () => {
+    const deps = await setup(five);
+    await publishChanges(deps, []);
+    await deps.content.put('posts/f.md', postFile('F', '2024-02-01', 'categories: [Tech]'));
+    const report = await publishChanges(deps, ['posts/f.md']);
+    expect(report.rebuilt).toBe(false);
+    expect(report.regenerated.sort()).toEqual(['', 'categories/tech/']);
+    expect(titles(deps.site)).toEqual(['F', 'E', 'D']);
+    expect(titles(deps.site, 'categories/tech/')).toEqual(['F', 'C']);
+  });
+
+  it('rewrites no feed for an edit to a post no feed carries', async () => {
+    const deps = await setup(five);
+    await publishChanges(deps, []);
+    await deps.content.put('posts/d.md', postFile('D', '2024-01-04', '', 'Edited body.'));
+    const edited = await publishChanges(deps, ['posts/d.md']);
+    expect(edited.regenerated).toEqual(['']);
+    await deps.content.put('posts/a.md', postFile('A', '2024-01-01', 'categories: [News]', 'Edited body.'));
+    const archived = await publishChanges(deps, ['posts/a.md']);
+    // A is in no site-wide top 3, but it is one of the two News posts.
+    expect(archived.regenerated).toEqual(['categories/news/']);
+    await deps.content.put('posts/a.md', postFile('A', '2024-01-01', 'categories: [News]', 'Edited body.'));
+    expect((await publishChanges(deps, ['posts/a.md'])).regenerated).toEqual([]);
+  });
+
+  it('keeps the last good version of a post when a bad upload replaces it, until it is fixed', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const log: Logger = { ...silentLogger, warn: (_m, f = {}) => warnings.push(f) };
+    const deps = { ...(await setup(five)), log };
+    await publishChanges(deps, []);
+    const before = deps.site.text('rss.xml');
+    await deps.content.put('posts/e.md', '---\ntitle: E\ndate: not a date\n---\nBroken.\n');
+    const bad = await publishChanges(deps, ['posts/e.md']);
+    expect(bad.failed.map((e) => e.message)).toEqual([
+      'posts/e.md: date: "not a date" is not a date (try 2023-06-28 or June 28, 2023)',
+    ]);
+    expect(warnings).toContainEqual(
+      expect.objectContaining({ key: 'posts/e.md', field: 'date', lastGoodVersionKept: true }),
+    );
+    expect(deps.site.text('rss.xml')).toBe(before);
+    expect(JSON.parse(deps.state.text('errors/posts/e.md.json') ?? '{}')).toMatchObject({
+      key: 'posts/e.md',
+      field: 'date',
+    });
+
+    await deps.content.put('posts/e.md', postFile('E fixed', '2024-01-05'));
+    const fixed = await publishChanges(deps, ['posts/e.md']);
+    expect(fixed.failed).toEqual([]);
+    expect(deps.state.text('errors/posts/e.md.json')).toBeUndefined();
+    expect(titles(deps.site)).toEqual(['E fixed', 'D', 'C']);
+  });
+
+  it('does not publish a new post that fails, and reports it', async () => {
+    const deps = await setup(five);
+    await publishChanges(deps, []);
+    await deps.content.put('posts/new.md', '---\ntitel: New\ndate: 2024-03-01\n---\nx\n');
+    const report = await publishChanges(deps, ['posts/new.md']);
+    expect(report.failed[0]?.message).toBe(
+      'posts/new.md: title: is missing (found "titel"; did you mean "title"?)',
+    );
+    expect(report.regenerated).toEqual([]);
+  });
+
+  it('removes a deleted post, and the feeds of a category left empty', async () => {
+    const deps = await setup(five);
+    await publishChanges(deps, []);
+    await deps.content.delete('posts/c.md');
+    const report = await publishChanges(deps, ['posts/c.md']);
+    expect(report.removed).toEqual(['categories/tech/']);
+    expect(deps.site.objects.has('categories/tech/rss.xml')).toBe(false);
+    expect(titles(deps.site)).toEqual(['E', 'D', 'B']);
+    expect(deps.state.text('records/posts/c.md.json')).toBeUndefined();
+  });
+
+  it('reconciles duplicate and out-of-order events against the bucket', async () => {
+    const deps = await setup(five);
+    await publishChanges(deps, []);
+    // A delete event that arrives after the object was put back must not remove the post.
+    await deps.content.put('posts/f.md', postFile('F', '2024-02-01'));
+    await publishChanges(deps, ['posts/f.md', 'posts/f.md', 'posts/f.md']);
+    await publishChanges(deps, ['posts/f.md']);
+    expect(titles(deps.site)).toEqual(['F', 'E', 'D']);
+  });
+
+  it('publishes a scheduled post once its date has passed, on the tick', async () => {
+    const deps = await setup({ ...five, 'posts/later.md': postFile('Later', '2024-06-02T08:00:00Z') });
+    await publishChanges(deps, []);
+    expect(titles(deps.site)).toEqual(['E', 'D', 'C']);
+    expect((await publishDue(deps)).regenerated).toEqual([]);
+    const later = { ...deps, clock: fixedClock(new Date('2024-06-02T08:00:00Z')) };
+    expect((await publishDue(later)).regenerated).toEqual(['']);
+    expect(titles(deps.site)).toEqual(['Later', 'E', 'D']);
+  });
+
+  it('mirrors static files and gives enclosures their size', async () => {
+    const deps = await setup({ 'posts/a.md': postFile('A', '2024-01-01', 'image: /images/a.png') });
+    await publishChanges(deps, []);
+    expect(deps.site.text('rss.xml')).not.toContain('<enclosure');
+    await deps.content.put('static/images/a.png', new Uint8Array([1, 2, 3, 4]));
+    const report = await publishChanges(deps, ['static/images/a.png']);
+    expect(report.regenerated).toEqual(['']);
+    expect(deps.site.objects.get('images/a.png')?.options.contentType).toBe('image/png');
+    expect(deps.site.text('rss.xml')).toContain('<enclosure length="4" type="image/png"');
+    await deps.content.delete('static/images/a.png');
+    await publishChanges(deps, ['static/images/a.png']);
+    expect(deps.site.objects.has('images/a.png')).toBe(false);
+  });
+
+  it('rebuilds everything when site.yaml changes', async () => {
+    const deps = await setup(five);
+    await publishChanges(deps, []);
+    await deps.content.put('site.yaml', `${SMALL_SITE}title: Renamed\n`.replace('title: Test Site\n', ''));
+    const report = await publishChanges(deps, ['site.yaml']);
+    expect(report.rebuilt).toBe(true);
+    expect(JSON.parse(deps.site.text('feed.json') ?? '{}').title).toBe('Renamed');
+  });
+
+  it('heals a lost post record from the content bucket', async () => {
+    const deps = await setup(five);
+    await publishChanges(deps, []);
+    await deps.state.delete('records/posts/e.md.json');
+    await deps.content.put('posts/f.md', postFile('F', '2024-02-01'));
+    await publishChanges(deps, ['posts/f.md']);
+    expect(titles(deps.site)).toEqual(['F', 'E', 'D']);
+    expect(deps.state.text('records/posts/e.md.json')).toBeDefined();
+  });
+
+  it('rebuildSite restores state and feeds from the listing alone', async () => {
+    const deps = await setup(five);
+    await publishChanges(deps, []);
+    const feedsBefore = deps.site.text('atom.xml');
+    deps.state.objects.clear();
+    await deps.site.put('categories/gone/rss.xml', 'stale');
+    const report = await rebuildSite(deps);
+    expect(report.published).toBe(5);
+    expect(deps.site.text('atom.xml')).toBe(feedsBefore);
+    expect(deps.site.objects.has('categories/gone/rss.xml')).toBe(false);
+  });
+});
