@@ -1,0 +1,96 @@
+import type { SQSBatchResponse } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { S3BlobStore } from '../../functions/adapters/s3-blob-store.ts';
+import type { PublishReport } from '../../functions/app/publish-site.ts';
+import type { handler as Handler } from '../../functions/handlers/publish.ts';
+import { recordedEvent, s3Notifications } from '../helpers/events.ts';
+import { BUCKETS, localBuckets } from '../helpers/local-buckets.ts';
+import { postFile, SITE_YAML } from '../helpers/memory-content.ts';
+
+let buckets: Awaited<ReturnType<typeof localBuckets>>;
+let handler: typeof Handler;
+
+async function titles(site: S3BlobStore): Promise<string[]> {
+  const bytes = await site.get('feed.json');
+  return bytes
+    ? JSON.parse(new TextDecoder().decode(bytes)).items.map((i: { title: string }) => i.title)
+    : [];
+}
+
+beforeAll(async () => {
+  buckets = await localBuckets();
+  Object.assign(process.env, buckets.env);
+  ({ handler } = await import('../../functions/handlers/publish.ts'));
+  await buckets.content.put('site.yaml', SITE_YAML);
+});
+afterAll(async () => {
+  await buckets.s3.close().catch(() => {});
+});
+
+describe('publish handler with real event JSON against local S3', () => {
+  it('ignores the test event S3 sends when notifications are configured', async () => {
+    expect(await handler(recordedEvent('sqs-s3-test-event.json', BUCKETS.content))).toEqual({
+      batchItemFailures: [],
+    });
+  });
+
+  it('publishes keys with spaces, +, unicode and % from one batch', async () => {
+    await buckets.content.put('posts/my first post.md', postFile('First', '2024-03-01'));
+    await buckets.content.put('posts/2024/café & crème 100%+.md', postFile('Café', '2024-03-02'));
+    await buckets.content.put('static/images/cover photo.png', new Uint8Array([1, 2, 3, 4]));
+    const response = await handler(recordedEvent('sqs-s3-notifications.json', BUCKETS.content));
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await titles(buckets.site)).toEqual(['Café', 'First']);
+    expect(await buckets.site.get('images/cover photo.png')).toEqual(new Uint8Array([1, 2, 3, 4]));
+  });
+
+  it('survives duplicates and a delete event that arrives after the post came back', async () => {
+    await buckets.content.put('posts/back.md', postFile('Back', '2024-03-03'));
+    const event = s3Notifications(BUCKETS.content, [
+      { key: 'posts/back.md' },
+      { key: 'posts/back.md', removed: true },
+      { key: 'posts/back.md' },
+    ]);
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(await titles(buckets.site)).toEqual(['Back', 'Café', 'First']);
+    await buckets.content.delete('posts/back.md');
+    await handler(s3Notifications(BUCKETS.content, [{ key: 'posts/back.md', removed: true }]));
+    expect(await titles(buckets.site)).toEqual(['Café', 'First']);
+  });
+
+  it('reports unreadable messages for retry without failing the others', async () => {
+    await buckets.content.put('posts/ok.md', postFile('Ok', '2024-03-04'));
+    const event = s3Notifications(BUCKETS.content, [{ key: 'posts/ok.md' }, { key: 'posts/x.md' }]);
+    const broken = event.Records[1];
+    if (!broken) throw new Error('fixture');
+    broken.body = '{"not":"s3"}';
+    expect(await handler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: broken.messageId }] });
+    expect((await titles(buckets.site))[0]).toBe('Ok');
+  });
+
+  it('runs the tick and a rebuild', async () => {
+    const tick = (await handler({
+      version: '0',
+      id: 'tick',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: '2024-03-04T10:00:00Z',
+      region: 'eu-west-1',
+      resources: [],
+      detail: {},
+    })) as PublishReport;
+    expect(tick.rebuilt).toBe(false);
+    const rebuilt = (await handler({ action: 'rebuild' })) as PublishReport;
+    expect(rebuilt).toMatchObject({ rebuilt: true, published: 3 });
+  });
+
+  it('fails the whole batch when storage fails, so SQS retries it', async () => {
+    await buckets.s3.close();
+    const event = s3Notifications(BUCKETS.content, [{ key: 'posts/a.md' }, { key: 'posts/b.md' }]);
+    const response = (await handler(event)) as SQSBatchResponse;
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      event.Records.map((r) => r.messageId).sort(),
+    );
+  });
+});
