@@ -5,6 +5,7 @@ import { FsBlobStore } from '../adapters/fs-blob-store.ts';
 import { jsonLogger, silentLogger } from '../adapters/loggers.ts';
 import { buildSite } from '../app/build-site.ts';
 import { ConfigError } from '../core/errors.ts';
+import { addLocalCommands } from './local-commands.ts';
 import { relativeToCwd } from './paths.ts';
 
 const program = new Command()
@@ -65,5 +66,7 @@ function parseInstant(value: string): Date {
     throw new InvalidArgumentError('expected an ISO 8601 instant such as 2024-01-31T12:00:00Z');
   return instant;
 }
+
+addLocalCommands(program);
 
 await program.parseAsync();

@@ -13,4 +13,6 @@ export const ENV = {
   baseUrl: 'HERALD_BASE_URL',
   /** S3-compatible endpoint for local mode (optional; unset in AWS). */
   s3Endpoint: 'HERALD_S3_ENDPOINT',
+  /** `json` (default, for CloudWatch) or `text` (local mode's terminal). */
+  logFormat: 'HERALD_LOG_FORMAT',
 } as const;

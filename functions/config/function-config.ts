@@ -9,6 +9,7 @@ export interface FunctionConfig {
   stateBucket: string;
   baseUrl?: string;
   s3Endpoint?: string;
+  logFormat: 'json' | 'text';
 }
 
 const bucket = z.string().trim().min(3, 'must name a bucket');
@@ -18,6 +19,7 @@ const schema = z.object({
   [ENV.stateBucket]: bucket,
   [ENV.baseUrl]: z.url().optional(),
   [ENV.s3Endpoint]: z.url().optional(),
+  [ENV.logFormat]: z.enum(['json', 'text']).default('json'),
 });
 
 /**
@@ -41,6 +43,7 @@ export function loadFunctionConfig(env: Record<string, string | undefined>): Fun
     contentBucket: values[ENV.contentBucket],
     siteBucket: values[ENV.siteBucket],
     stateBucket: values[ENV.stateBucket],
+    logFormat: values[ENV.logFormat],
   };
   const baseUrl = values[ENV.baseUrl];
   const s3Endpoint = values[ENV.s3Endpoint];

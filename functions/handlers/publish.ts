@@ -2,7 +2,7 @@
 // an operator sends { "action": "rebuild" }. One batch, one publish run.
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { systemClock } from '../adapters/clocks.ts';
-import { jsonLogger } from '../adapters/loggers.ts';
+import { jsonLogger, textLogger } from '../adapters/loggers.ts';
 import { createS3Client, S3BlobStore } from '../adapters/s3-blob-store.ts';
 import {
   type PublishDeps,
@@ -18,7 +18,7 @@ import { changedKeys } from './s3-events.ts';
 // Built once per container: a missing variable fails the cold start, not an event.
 const config = loadFunctionConfig(process.env);
 const s3 = createS3Client(config.s3Endpoint);
-const log = jsonLogger();
+const log = config.logFormat === 'text' ? textLogger() : jsonLogger();
 const deps: PublishDeps = {
   content: new S3BlobStore(s3, config.contentBucket),
   site: new S3BlobStore(s3, config.siteBucket),

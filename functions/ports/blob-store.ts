@@ -3,6 +3,8 @@ export interface BlobInfo {
   key: string;
   /** Bytes, when the store knows it without another request (S3 listings do; folders do not). */
   size?: number;
+  /** Entity tag, when the store has one (S3: the MD5 of a simple upload, without quotes). */
+  etag?: string;
 }
 
 /** Options for writing an object; web-facing stores pass them on as HTTP headers. */

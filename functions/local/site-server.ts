@@ -1,0 +1,57 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
+import { mediaTypeOf } from '../core/feeds/media-type.ts';
+import { escapeHtml } from '../core/text/html-text.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+
+const FEED_TYPES = new Map<string, string>(Object.values(FEED_FORMATS).map((f) => [f.file, f.contentType]));
+
+/** The media type a site file is served with: the feed types Herald writes, else by extension. */
+export function siteContentType(key: string): string {
+  return FEED_TYPES.get(key.slice(key.lastIndexOf('/') + 1)) ?? mediaTypeOf(key);
+}
+
+/**
+ * Serves the site bucket over HTTP on loopback, as CloudFront serves it in AWS: `/x/` is
+ * `x/index.html`, a missing key is a 404. Until the site has a home page, `/` lists the feeds.
+ * @returns the server and its base URL
+ */
+export async function serveSite(site: BlobStore, port: number): Promise<{ server: Server; url: string }> {
+  const server = createServer(async (request, response) => {
+    try {
+      const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+      const key = `${path.slice(1)}${path.endsWith('/') ? 'index.html' : ''}`;
+      const body = key.includes('..') ? undefined : await site.get(key);
+      if (body !== undefined) {
+        response.writeHead(200, { 'content-type': siteContentType(key), 'content-length': body.byteLength });
+        response.end(request.method === 'HEAD' ? undefined : body);
+      } else if (path === '/') {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        response.end(await feedIndex(site));
+      } else {
+        response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end(`Not found: ${path}\n`);
+      }
+    } catch (error) {
+      response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end(`Herald could not read the site bucket: ${String(error)}\n`);
+    }
+  });
+  await new Promise<void>((resolve, reject) =>
+    server.listen(port, '127.0.0.1', resolve).once('error', reject),
+  );
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+async function feedIndex(site: BlobStore): Promise<string> {
+  const feeds: string[] = [];
+  for await (const info of site.list(''))
+    if (FEED_TYPES.has(info.key.slice(info.key.lastIndexOf('/') + 1))) feeds.push(info.key);
+  const items = feeds
+    .map((key) => `<li><a href="/${escapeHtml(key)}">${escapeHtml(key)}</a></li>`)
+    .join('\n');
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>Herald (local)</title>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; line-height: 1.5">
+<h1>Herald is running locally</h1><p>Subscribe to any of these in a feed reader:</p><ul>${items}</ul></body></html>\n`;
+}
