@@ -13,8 +13,9 @@ import { mapLimit } from './map-limit.ts';
 import {
   type ErrorRecord,
   hashOf,
-  type IndexEntry,
+  type IndexedPost,
   indexEntry,
+  indexedPosts,
   PublishState,
   type SiteIndex,
 } from './publish-state.ts';
@@ -111,7 +112,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   const state = new PublishState(deps.state);
   const { site, posts, failed } = await readSite(deps, deps.overrides);
   const index: SiteIndex = {
-    version: 1,
+    version: 2,
     configHash: hashOf(site),
     posts: {},
     errors: {},
@@ -119,7 +120,8 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
     feeds: {},
   };
 
-  const all = [...posts.published, ...posts.scheduled, ...posts.drafts];
+  // Every non-draft post gets a record, scheduled ones too: the tick publishes them from state.
+  const all = [...posts.published, ...posts.scheduled];
   await mapLimit(all, IO_CONCURRENCY, async (meta) => {
     const post = await renderFromStore(deps.content, meta, site);
     await state.writeRecord(post);
@@ -183,9 +185,15 @@ async function reconcilePost(
     });
     return error;
   }
-  const entry = indexEntry(post);
-  if (index.posts[key]?.hash !== entry.hash) await state.writeRecord(post);
-  index.posts[key] = entry;
+  if (post.draft) {
+    // A post turned back into a draft leaves the feeds.
+    delete index.posts[key];
+    await state.deleteRecord(key);
+  } else {
+    const entry = indexEntry(post);
+    if (index.posts[key]?.hash !== entry.hash) await state.writeRecord(post);
+    index.posts[key] = entry;
+  }
   if (key in index.errors) {
     delete index.errors[key];
     await state.deleteError(key);
@@ -204,7 +212,7 @@ async function regenerateFeeds(
   site: SiteConfig,
   force: boolean,
 ): Promise<{ published: number; regenerated: string[]; removed: string[] }> {
-  const posts = catalogue(Object.values(index.posts), deps.clock.now());
+  const posts = catalogue(indexedPosts(index), deps.clock.now());
   for (const conflict of posts.conflicts) {
     deps.log.warn('post not published', {
       key: conflict.file,
@@ -244,15 +252,15 @@ async function regenerateFeeds(
 /** What a feed's files depend on: configuration, and each item's record and image size. */
 function signature(
   index: SiteIndex,
-  feed: PlannedFeed<IndexEntry>,
+  feed: PlannedFeed<IndexedPost>,
   imageSizes: ReadonlyMap<string, number>,
 ): string {
   return hashOf([
     index.configHash,
-    feed.posts.map((p) => [
-      p.source,
-      p.hash,
-      p.image === undefined ? null : (imageSizes.get(p.image) ?? null),
+    feed.posts.map(({ source, entry }) => [
+      source,
+      entry.hash,
+      entry.img === undefined ? null : (imageSizes.get(entry.img) ?? null),
     ]),
   ]);
 }

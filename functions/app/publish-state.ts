@@ -1,14 +1,23 @@
 import { createHash } from 'node:crypto';
-import type { Post } from '../core/posts/post.ts';
+import type { Post, Term } from '../core/posts/post.ts';
 import type { CatalogueEntry } from '../core/site/catalogue.ts';
+import { toSlug } from '../core/text/slug.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 
-/** What the site index keeps of each post: enough to decide publication and spot changes. */
-export interface IndexEntry extends CatalogueEntry {
+/**
+ * What the site index keeps of each post: enough to decide publication and spot changes, and no
+ * more, because every publish reads and writes the whole index (about 100 bytes a post).
+ */
+export interface IndexEntry {
+  path: string;
+  /** ISO 8601. */
+  published: string;
   /** Hash of the post's record: a feed carrying it changes when this does. */
   hash: string;
-  /** The post's image, whose size decides its enclosure. */
-  image?: string;
+  /** Category names, as the post spells them. */
+  cats?: string[];
+  /** The post's image URL, whose size decides its enclosure. */
+  img?: string;
 }
 
 /** Why a post's latest version is not published. The last good version, if any, stays. */
@@ -25,9 +34,10 @@ export interface ErrorRecord {
  * The index is small (no HTML), so one read and one write per batch stay cheap at 10,000 posts.
  */
 export interface SiteIndex {
-  version: 1;
+  version: 2;
   /** Hash of the site configuration the state was built with; a change means a rebuild. */
   configHash: string;
+  /** Published and scheduled posts by source key; drafts are not indexed. */
   posts: Record<string, IndexEntry>;
   errors: Record<string, ErrorRecord>;
   /** Published sizes of static files, by key (`static/images/a.png`): RSS enclosures need them. */
@@ -49,7 +59,7 @@ export class PublishState {
     const bytes = await this.store.get(INDEX_KEY);
     if (bytes === undefined) return undefined;
     const index = JSON.parse(new TextDecoder().decode(bytes)) as SiteIndex;
-    return index.version === 1 ? index : undefined;
+    return index.version === 2 ? index : undefined;
   }
 
   async saveIndex(index: SiteIndex): Promise<void> {
@@ -102,15 +112,40 @@ export function hashOf(value: unknown): string {
 /** The index entry of a rendered post. */
 export function indexEntry(post: Post): IndexEntry {
   const entry: IndexEntry = {
-    source: post.source,
-    slug: post.slug,
     path: post.path,
-    url: post.url,
-    published: post.published,
-    draft: post.draft,
-    categories: post.categories,
+    published: new Date(post.published).toISOString(),
     hash: hashOf(post),
   };
-  if (post.image !== undefined) entry.image = post.image;
+  if (post.categories.length > 0) entry.cats = post.categories.map((c) => c.name);
+  if (post.image !== undefined) entry.img = post.image;
   return entry;
+}
+
+/** An indexed post as the catalogue sees it. */
+export interface IndexedPost extends CatalogueEntry {
+  entry: IndexEntry;
+}
+
+/**
+ * The index's posts as catalogue entries. Category terms are shared objects, and each name is
+ * slugged once, not once per post.
+ */
+export function indexedPosts(index: SiteIndex): IndexedPost[] {
+  const terms = new Map<string, Term>();
+  const term = (name: string): Term => {
+    let found = terms.get(name);
+    if (found === undefined) {
+      found = { name, slug: toSlug(name) };
+      terms.set(name, found);
+    }
+    return found;
+  };
+  return Object.entries(index.posts).map(([source, entry]) => ({
+    source,
+    path: entry.path,
+    published: entry.published,
+    draft: false,
+    categories: entry.cats?.map(term) ?? [],
+    entry,
+  }));
 }

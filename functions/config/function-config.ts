@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../core/errors.ts';
 import { ENV } from './env-names.ts';
 
@@ -12,14 +12,14 @@ export interface FunctionConfig {
   logFormat: 'json' | 'text';
 }
 
-const bucket = z.string().trim().min(3, 'must name a bucket');
+const bucket = z.string().check(z.trim(), z.minLength(3, 'must name a bucket'));
 const schema = z.object({
   [ENV.contentBucket]: bucket,
   [ENV.siteBucket]: bucket,
   [ENV.stateBucket]: bucket,
-  [ENV.baseUrl]: z.url().optional(),
-  [ENV.s3Endpoint]: z.url().optional(),
-  [ENV.logFormat]: z.enum(['json', 'text']).default('json'),
+  [ENV.baseUrl]: z.optional(z.url()),
+  [ENV.s3Endpoint]: z.optional(z.url()),
+  [ENV.logFormat]: z._default(z.enum(['json', 'text']), 'json'),
 });
 
 /**

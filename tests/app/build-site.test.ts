@@ -63,7 +63,7 @@ describe('buildSite', () => {
     });
     const { report, site } = await build(content);
     expect(report.failed.map((e) => e.message)).toEqual([
-      'posts/b.md: slug: "same-thing" gives /posts/same-thing/, already used by posts/a.md',
+      'posts/b.md: slug: /posts/same-thing/ is already the URL of posts/a.md',
     ]);
     expect(itemTitles(site)).toEqual(['First']);
   });

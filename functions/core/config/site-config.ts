@@ -1,6 +1,5 @@
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
-import { IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
 import { stripXmlForbidden } from '../text/xml-safe.ts';
 
@@ -28,40 +27,57 @@ export interface SiteConfig {
   feedLimit: number;
 }
 
+const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
+
 const personSchema = z.union([
-  z.string().trim().min(1, 'must not be empty'),
+  nonEmpty,
   z.object({
-    name: z.string().trim().min(1, 'must not be empty'),
-    email: z.email('is not an e-mail address').optional(),
-    url: z.url('is not an absolute URL').optional(),
+    name: nonEmpty,
+    email: z.optional(z.email('is not an e-mail address')),
+    url: z.optional(z.url('is not an absolute URL')),
   }),
 ]);
 
 const siteSchema = z.object({
-  title: z.string().trim().min(1, 'must not be empty'),
+  title: nonEmpty,
   baseUrl: z
     .url('must be an absolute URL such as https://example.com/')
-    .refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://'),
-  description: z.string().trim().default(''),
-  language: z
-    .string()
-    .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or en-GB')
-    .default('en'),
-  timezone: z
-    .string()
-    .refine(
-      (zone) => IANAZone.isValidZone(zone),
-      'is not a known time zone (use a name such as Europe/Paris)',
-    )
-    .default('UTC'),
+    .check(z.refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://')),
+  description: z._default(z.string().check(z.trim()), ''),
+  language: z._default(
+    z
+      .string()
+      .check(z.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or en-GB')),
+    'en',
+  ),
+  timezone: z._default(
+    z.string().check(z.refine(isKnownZone, 'is not a known time zone (use a name such as Europe/Paris)')),
+    'UTC',
+  ),
   author: personSchema,
-  permalink: z
-    .string()
-    .refine((p) => p.startsWith('/'), 'must start with /')
-    .refine((p) => p.includes(':slug'), 'must contain :slug so that every post gets its own URL')
-    .default('/posts/:slug/'),
-  feedLimit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000).default(20),
+  permalink: z._default(
+    z.string().check(
+      z.refine((p) => p.startsWith('/'), 'must start with /'),
+      z.refine((p) => p.includes(':slug'), 'must contain :slug so that every post gets its own URL'),
+    ),
+    '/posts/:slug/',
+  ),
+  feedLimit: z._default(
+    z
+      .int('must be a whole number')
+      .check(z.minimum(1, 'must be at least 1'), z.maximum(1000, 'must be at most 1000')),
+    20,
+  ),
 });
+
+function isKnownZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Fields a site owner may override from the command line or the environment. */
 export interface SiteOverrides {

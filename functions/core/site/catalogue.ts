@@ -2,10 +2,7 @@ import { PostError } from '../errors.ts';
 import type { PostMeta, Term } from '../posts/post.ts';
 
 /** What deciding publication needs of a post: the site index holds just this for every post. */
-export type CatalogueEntry = Pick<
-  PostMeta,
-  'source' | 'slug' | 'path' | 'url' | 'published' | 'draft' | 'categories'
->;
+export type CatalogueEntry = Pick<PostMeta, 'source' | 'path' | 'published' | 'draft' | 'categories'>;
 
 /** Every parsed post sorted into what is published now and what is held back. */
 export interface Catalogue<P extends CatalogueEntry> {
@@ -36,11 +33,7 @@ export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Dat
     const owner = owners.get(post.path);
     if (owner !== undefined) {
       result.conflicts.push(
-        new PostError(
-          post.source,
-          'slug',
-          `"${post.slug}" gives ${post.path}, already used by ${owner.source}`,
-        ),
+        new PostError(post.source, 'slug', `${post.path} is already the URL of ${owner.source}`),
       );
       continue;
     }
@@ -56,13 +49,8 @@ export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Dat
 export function sortNewestFirst<P extends CatalogueEntry>(posts: readonly P[]): P[] {
   return posts
     .map((post) => ({ post, ms: Date.parse(post.published) }))
-    .sort((a, b) => b.ms - a.ms || compareText(a.post.url, b.post.url))
+    .sort((a, b) => b.ms - a.ms || compareText(a.post.path, b.post.path))
     .map(({ post }) => post);
-}
-
-/** Orders posts newest first; ties by URL, so output never depends on input order. */
-export function newestFirst(a: CatalogueEntry, b: CatalogueEntry): number {
-  return Date.parse(b.published) - Date.parse(a.published) || compareText(a.url, b.url);
 }
 
 /**
