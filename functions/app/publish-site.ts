@@ -2,8 +2,17 @@ import type { SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import type { Post } from '../core/posts/post.ts';
-import { catalogue } from '../core/site/catalogue.ts';
-import { type PlannedFeed, planFeeds } from '../core/site/feed-plan.ts';
+import {
+  addEntry,
+  buildHeads,
+  categoryOf,
+  type HeadEntry,
+  promoteDue,
+  refillFolder,
+  removeEntry,
+  underfilled,
+} from '../core/site/feed-heads.ts';
+import type { PlannedFeed } from '../core/site/feed-plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -12,12 +21,12 @@ import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import {
   type ErrorRecord,
+  entryOf,
   hashOf,
-  type IndexedPost,
-  indexEntry,
-  indexedPosts,
   PublishState,
+  ShardCache,
   type SiteIndex,
+  shardOf,
 } from './publish-state.ts';
 import {
   deleteFeeds,
@@ -38,7 +47,7 @@ export interface PublishDeps {
   content: BlobStore;
   /** The site bucket: feeds and static files, served to readers. */
   site: BlobStore;
-  /** Private state: the site index, post records, error records. */
+  /** Private state: the site index, its shards, post records, error records. */
   state: BlobStore;
   clock: Clock;
   log: Logger;
@@ -52,8 +61,8 @@ export interface PublishReport {
   rebuilt: boolean;
   /** Content keys looked at. */
   processed: number;
-  /** Posts published now. */
-  published: number;
+  /** Posts published now; counted on a rebuild only (incremental runs do not read every post). */
+  published?: number;
   /** Feed folders rewritten (`` is the site-wide feeds). */
   regenerated: string[];
   /** Feed folders removed because their category has no post left. */
@@ -62,11 +71,27 @@ export interface PublishReport {
   failed: PostError[];
 }
 
+/** One run's view of the state: the index, shards read so far, the site and the clock. */
+interface Run {
+  deps: PublishDeps;
+  site: SiteConfig;
+  state: PublishState;
+  shards: ShardCache;
+  index: SiteIndex;
+  now: Date;
+  capacity: number;
+}
+
+/** Posts kept per feed head: enough spare that deleting a few posts needs no full read. */
+function headCapacity(site: SiteConfig): number {
+  return site.feedLimit * 2;
+}
+
 /**
  * Publishes what changed in the content bucket. Each key is reconciled against the bucket's current
  * truth (read it; gone means deleted), so duplicate, late or reordered events cannot corrupt
  * anything. A post that fails to parse is recorded and its last good version stays published.
- * Only feeds whose items changed are rewritten.
+ * Only feeds whose items changed are rewritten, and only the state the change touches is read.
  * @param deps - the stores, clock and logger
  * @param keys - content keys named by events, decoded; any order, duplicates allowed
  * @throws ConfigError for a bad site.yaml; store errors as they come (the caller retries)
@@ -78,19 +103,36 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   if (index === undefined || index.configHash !== hashOf(site) || keys.includes(SITE_CONFIG_KEY)) {
     return rebuildSite(deps);
   }
+  const run: Run = {
+    deps,
+    site,
+    state,
+    shards: new ShardCache(state),
+    index,
+    now: deps.clock.now(),
+    capacity: headCapacity(site),
+  };
   const unique = [...new Set(keys)];
   const failed: PostError[] = [];
-  await mapLimit(unique, IO_CONCURRENCY, async (key) => {
+  // One key at a time: keys can share shards and URLs.
+  for (const key of unique) {
     if (isPostKey(key)) {
-      const error = await reconcilePost(deps, state, index, site, key);
+      const error = await reconcilePost(run, key);
       if (error !== undefined) failed.push(error);
     } else if (isStaticKey(key)) {
-      const size = await mirrorStatic(deps.content, deps.site, key);
-      if (size === undefined) delete index.statics[key];
-      else index.statics[key] = size;
+      await reconcileStatic(run, key);
     }
-  });
-  const feeds = await regenerateFeeds(deps, state, index, site, false);
+  }
+  promoteDue(index.heads, run.now, run.capacity);
+  // Refills read every entry shard from the store: this run's changes must be there first.
+  await run.shards.flush();
+  const folders = underfilled(index.heads, site.feedLimit);
+  if (folders.length > 0) {
+    const winners = await allWinners(run);
+    for (const folder of folders) refillFolder(index.heads, folder, winners, run.now, run.capacity);
+    await setImageSizes(run, Object.values(index.heads.lists).flat());
+  }
+  const feeds = await regenerateFeeds(run, false);
   await state.saveIndex(index);
   deps.log.info('published', { keys: unique.length, regenerated: feeds.regenerated, failed: failed.length });
   return { rebuilt: false, processed: unique.length, failed, ...feeds };
@@ -111,94 +153,221 @@ export function publishDue(deps: PublishDeps): Promise<PublishReport> {
 export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   const state = new PublishState(deps.state);
   const { site, posts, failed } = await readSite(deps, deps.overrides);
+  const now = deps.clock.now();
   const index: SiteIndex = {
-    version: 2,
+    version: 3,
     configHash: hashOf(site),
-    posts: {},
+    heads: buildHeads([], now, 1),
     errors: {},
-    statics: {},
     feeds: {},
   };
+  const run: Run = {
+    deps,
+    site,
+    state,
+    shards: new ShardCache(state),
+    index,
+    now,
+    capacity: headCapacity(site),
+  };
 
-  // Every non-draft post gets a record, scheduled ones too: the tick publishes them from state.
-  const all = [...posts.published, ...posts.scheduled];
-  await mapLimit(all, IO_CONCURRENCY, async (meta) => {
-    const post = await renderFromStore(deps.content, meta, site);
-    await state.writeRecord(post);
-    index.posts[post.source] = indexEntry(post);
-  });
-  const now = deps.clock.now().toISOString();
-  for (const error of failed.filter((e) => !posts.conflicts.includes(e))) {
-    const record: ErrorRecord = { key: error.file, field: error.field, reason: error.reason, at: now };
-    index.errors[error.file] = record;
-    await state.writeError(record);
+  // Every non-draft post gets a record and an entry, scheduled and out-voted ones too.
+  const entries = new Map<string, HeadEntry>();
+  await mapLimit(
+    [...posts.published, ...posts.scheduled, ...posts.conflicted],
+    IO_CONCURRENCY,
+    async (meta) => {
+      const post = await renderFromStore(deps.content, meta, site);
+      await state.writeRecord(post);
+      entries.set(post.source, entryOf(post));
+    },
+  );
+  const shardMaps = {
+    entries: new Map<string, Record<string, unknown>>(),
+    claims: new Map<string, Record<string, unknown>>(),
+    statics: new Map<string, Record<string, unknown>>(),
+  };
+  const put = (family: keyof typeof shardMaps, key: string, value: unknown): void => {
+    const shard = shardOf(key);
+    const map = shardMaps[family].get(shard) ?? {};
+    map[key] = value;
+    shardMaps[family].set(shard, map);
+  };
+  const claims = new Map<string, string[]>();
+  for (const entry of entries.values()) {
+    put('entries', entry.source, entry);
+    claims.set(entry.path, [...(claims.get(entry.path) ?? []), entry.source].sort());
   }
-  for await (const key of state.recordKeys()) if (!(key in index.posts)) await state.deleteRecord(key);
-  for await (const key of state.errorKeys()) if (!(key in index.errors)) await state.deleteError(key);
+  for (const [path, sources] of claims) put('claims', path, sources);
 
   const staticKeys: string[] = [];
   for await (const info of deps.content.list('static/')) if (isStaticKey(info.key)) staticKeys.push(info.key);
   await mapLimit(staticKeys, IO_CONCURRENCY, async (key) => {
     const size = await mirrorStatic(deps.content, deps.site, key);
-    if (size !== undefined) index.statics[key] = size;
+    if (size !== undefined) put('statics', key, size);
   });
+  for (const family of ['entries', 'claims', 'statics'] as const) {
+    const fresh = shardMaps[family];
+    for (const shard of await state.shardNames(family))
+      if (!fresh.has(shard)) await state.writeShard(family, shard, {});
+    await mapLimit([...fresh], IO_CONCURRENCY, ([shard, values]) =>
+      state.writeShard(family, shard, values as Record<string, never>),
+    );
+  }
 
-  const feeds = await regenerateFeeds(deps, state, index, site, true);
+  const winners = [...claims.values()]
+    .map((sources) => entries.get(sources[0] ?? ''))
+    .filter((e): e is HeadEntry => e !== undefined);
+  index.heads = buildHeads(winners, now, run.capacity);
+  await setImageSizes(run, [...Object.values(index.heads.lists).flat(), ...index.heads.upcoming]);
+
+  const at = now.toISOString();
+  for (const error of failed.filter((e) => !posts.conflicts.includes(e))) {
+    const record: ErrorRecord = { key: error.file, field: error.field, reason: error.reason, at };
+    index.errors[error.file] = record;
+    await state.writeError(record);
+  }
+  for await (const key of state.keysOf('records')) if (!entries.has(key)) await state.deleteRecord(key);
+  for await (const key of state.keysOf('errors')) if (!(key in index.errors)) await state.deleteError(key);
+
+  const feeds = await regenerateFeeds(run, true);
   await state.saveIndex(index);
-  deps.log.info('rebuilt', { posts: all.length, failed: failed.length, feeds: feeds.regenerated.length });
-  return { rebuilt: true, processed: all.length + failed.length, failed, ...feeds };
+  deps.log.info('rebuilt', { posts: entries.size, failed: failed.length, feeds: feeds.regenerated.length });
+  return {
+    rebuilt: true,
+    processed: entries.size + failed.length,
+    published: posts.published.length,
+    failed,
+    ...feeds,
+  };
 }
 
-/** Reads one post as it is now and updates its record, its index entry and its error record. */
-async function reconcilePost(
-  deps: PublishDeps,
-  state: PublishState,
-  index: SiteIndex,
-  site: SiteConfig,
-  key: string,
-): Promise<PostError | undefined> {
+/** Reads one post as it is now and updates its record, entry, URL claim, the heads and its error. */
+async function reconcilePost(run: Run, key: string): Promise<PostError | undefined> {
+  const { deps, site, state, shards, index } = run;
   const bytes = await deps.content.get(key);
-  if (bytes === undefined) {
-    delete index.posts[key];
-    delete index.errors[key];
-    await Promise.all([state.deleteRecord(key), state.deleteError(key)]);
-    return undefined;
-  }
-  let post: Post;
-  try {
-    post = renderPost(parsePost({ key, bytes }, site));
-  } catch (error) {
-    if (!(error instanceof PostError)) throw error;
-    const record: ErrorRecord = {
-      key,
-      field: error.field,
-      reason: error.reason,
-      at: deps.clock.now().toISOString(),
-    };
-    index.errors[key] = record;
-    await state.writeError(record);
-    deps.log.warn('post not published', {
-      key,
-      field: error.field,
-      reason: error.reason,
-      lastGoodVersionKept: key in index.posts,
-    });
-    return error;
-  }
-  if (post.draft) {
-    // A post turned back into a draft leaves the feeds.
-    delete index.posts[key];
-    await state.deleteRecord(key);
-  } else {
-    const entry = indexEntry(post);
-    if (index.posts[key]?.hash !== entry.hash) await state.writeRecord(post);
-    index.posts[key] = entry;
+  let post: Post | undefined;
+  if (bytes !== undefined) {
+    try {
+      post = renderPost(parsePost({ key, bytes }, site));
+    } catch (error) {
+      if (!(error instanceof PostError)) throw error;
+      const record: ErrorRecord = {
+        key,
+        field: error.field,
+        reason: error.reason,
+        at: run.now.toISOString(),
+      };
+      index.errors[key] = record;
+      await state.writeError(record);
+      const entries = await shards.get('entries', key);
+      deps.log.warn('post not published', {
+        key,
+        field: error.field,
+        reason: error.reason,
+        lastGoodVersionKept: key in entries,
+      });
+      return error;
+    }
   }
   if (key in index.errors) {
     delete index.errors[key];
     await state.deleteError(key);
   }
+
+  const entries = await shards.get('entries', key);
+  const old = entries[key];
+  const entry = post === undefined || post.draft ? undefined : entryOf(post);
+  if (entry === undefined) await state.deleteRecord(key);
+  else if (old?.hash !== entry.hash) await state.writeRecord(post as Post);
+
+  const paths = [...new Set([old?.path, entry?.path].filter((p): p is string => p !== undefined))];
+  const before = new Map<string, string | undefined>();
+  for (const path of paths) before.set(path, (await shards.get('claims', path))[path]?.[0]);
+  if (old !== undefined) await unclaim(run, old.path, key);
+  if (entry !== undefined) await claim(run, entry.path, key);
+  if (entry === undefined) delete entries[key];
+  else entries[key] = entry;
+  shards.touch('entries', key);
+
+  removeEntry(index.heads, key);
+  for (const path of paths) {
+    const winnerBefore = before.get(path);
+    const winnerAfter = (await shards.get('claims', path))[path]?.[0];
+    if (winnerBefore !== undefined && winnerBefore !== key && winnerBefore !== winnerAfter) {
+      removeEntry(index.heads, winnerBefore);
+    }
+    if (winnerAfter !== undefined && (winnerAfter === key || winnerAfter !== winnerBefore)) {
+      const winner = winnerAfter === key ? entry : (await shards.get('entries', winnerAfter))[winnerAfter];
+      if (winner !== undefined) {
+        await setImageSizes(run, [winner]);
+        addEntry(index.heads, winner, run.now, run.capacity);
+      }
+    }
+  }
+  if (entry !== undefined) {
+    const owner = (await shards.get('claims', entry.path))[entry.path]?.[0];
+    if (owner !== key) {
+      const conflict = new PostError(key, 'slug', `${entry.path} is already the URL of ${owner}`);
+      deps.log.warn('post not published', { key, field: conflict.field, reason: conflict.reason });
+      return conflict;
+    }
+  }
   return undefined;
+}
+
+async function claim(run: Run, path: string, source: string): Promise<void> {
+  const claims = await run.shards.get('claims', path);
+  claims[path] = [...new Set([...(claims[path] ?? []), source])].sort();
+  run.shards.touch('claims', path);
+}
+
+async function unclaim(run: Run, path: string, source: string): Promise<void> {
+  const claims = await run.shards.get('claims', path);
+  const rest = (claims[path] ?? []).filter((s) => s !== source);
+  if (rest.length === 0) delete claims[path];
+  else claims[path] = rest;
+  run.shards.touch('claims', path);
+}
+
+/** Copies or removes a static file and updates the enclosure size of every head post using it. */
+async function reconcileStatic(run: Run, key: string): Promise<void> {
+  const size = await mirrorStatic(run.deps.content, run.deps.site, key);
+  const statics = await run.shards.get('statics', key);
+  if (size === undefined) delete statics[key];
+  else statics[key] = size;
+  run.shards.touch('statics', key);
+  const url = staticUrl(run.site, key);
+  for (const entry of [...Object.values(run.index.heads.lists).flat(), ...run.index.heads.upcoming]) {
+    if (entry.img !== url) continue;
+    if (size === undefined) delete entry.imgSize;
+    else entry.imgSize = size;
+  }
+}
+
+/** Gives entries the size of their image when the site publishes it. */
+async function setImageSizes(run: Run, entries: HeadEntry[]): Promise<void> {
+  for (const entry of entries) {
+    delete entry.imgSize;
+    if (entry.img === undefined || !entry.img.startsWith(run.site.baseUrl)) continue;
+    const key = `static/${decodeURI(entry.img.slice(run.site.baseUrl.length))}`;
+    const size = (await run.shards.get('statics', key))[key];
+    if (size !== undefined) entry.imgSize = size;
+  }
+}
+
+/** Every post that owns its URL, from all entry shards: for refilling a head (rare). */
+async function allWinners(run: Run): Promise<HeadEntry[]> {
+  const all: HeadEntry[] = [];
+  for (const shard of await run.state.shardNames('entries')) {
+    all.push(...Object.values(await run.state.readShard('entries', shard)));
+  }
+  const owners = new Map<string, HeadEntry>();
+  for (const entry of all) {
+    const owner = owners.get(entry.path);
+    if (owner === undefined || entry.source < owner.source) owners.set(entry.path, entry);
+  }
+  return [...owners.values()];
 }
 
 /**
@@ -206,27 +375,16 @@ async function reconcilePost(
  * categories that have no published post left.
  */
 async function regenerateFeeds(
-  deps: PublishDeps,
-  state: PublishState,
-  index: SiteIndex,
-  site: SiteConfig,
+  run: Run,
   force: boolean,
-): Promise<{ published: number; regenerated: string[]; removed: string[] }> {
-  const posts = catalogue(indexedPosts(index), deps.clock.now());
-  for (const conflict of posts.conflicts) {
-    deps.log.warn('post not published', {
-      key: conflict.file,
-      field: conflict.field,
-      reason: conflict.reason,
-    });
-  }
-  const imageSizes = new Map(
-    Object.entries(index.statics).map(([key, size]) => [staticUrl(site, key), size]),
-  );
-  const plan = planFeeds(site, posts.published);
-  const changed = plan.filter(
-    (feed) => force || index.feeds[feed.folder] !== signature(index, feed, imageSizes),
-  );
+): Promise<{ regenerated: string[]; removed: string[] }> {
+  const { deps, site, state, index } = run;
+  const plan: PlannedFeed<HeadEntry>[] = Object.entries(index.heads.lists).map(([folder, list]) => ({
+    folder,
+    scope: folder === '' ? { kind: 'site' } : { kind: 'category', category: categoryOf(folder, list) },
+    posts: list.slice(0, site.feedLimit),
+  }));
+  const changed = plan.filter((feed) => force || index.feeds[feed.folder] !== signature(index, feed));
 
   const records = new Map<string, Post>();
   const sources = [...new Set(changed.flatMap((feed) => feed.posts.map((p) => p.source)))];
@@ -235,8 +393,11 @@ async function regenerateFeeds(
   });
   for (const feed of changed) {
     const items = feed.posts.map((p) => records.get(p.source) as Post);
+    const imageSizes = new Map(
+      feed.posts.flatMap((p) => (p.img && p.imgSize !== undefined ? [[p.img, p.imgSize] as const] : [])),
+    );
     await writeFeeds(deps.site, site, { ...feed, posts: items }, imageSizes);
-    index.feeds[feed.folder] = signature(index, feed, imageSizes);
+    index.feeds[feed.folder] = signature(index, feed);
   }
 
   const live = new Set(plan.map((feed) => feed.folder));
@@ -246,22 +407,15 @@ async function regenerateFeeds(
     delete index.feeds[folder];
   }
   if (force) for (const key of await staleCategoryFeeds(deps.site, live)) await deps.site.delete(key);
-  return { published: posts.published.length, regenerated: changed.map((f) => f.folder), removed };
+  return { regenerated: changed.map((f) => f.folder), removed };
 }
 
-/** What a feed's files depend on: configuration, and each item's record and image size. */
-function signature(
-  index: SiteIndex,
-  feed: PlannedFeed<IndexedPost>,
-  imageSizes: ReadonlyMap<string, number>,
-): string {
+/** What a feed's files depend on: configuration, its name, and each item's record and image size. */
+function signature(index: SiteIndex, feed: PlannedFeed<HeadEntry>): string {
   return hashOf([
     index.configHash,
-    feed.posts.map(({ source, entry }) => [
-      source,
-      entry.hash,
-      entry.img === undefined ? null : (imageSizes.get(entry.img) ?? null),
-    ]),
+    feed.scope.kind === 'category' ? feed.scope.category.name : '',
+    feed.posts.map((p) => [p.source, p.hash, p.imgSize ?? null]),
   ]);
 }
 
@@ -275,12 +429,13 @@ async function loadRecord(
   const record = await state.readRecord(source);
   if (record !== undefined) return record;
   const bytes = await deps.content.get(source);
-  if (bytes === undefined)
+  if (bytes === undefined) {
     throw new PostError(
       source,
       'file',
       'is in the index but gone from the content bucket; run herald rebuild',
     );
+  }
   const post = renderPost(parsePost({ key: source, bytes }, site));
   await state.writeRecord(post);
   return post;

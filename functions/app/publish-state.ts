@@ -1,24 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Post, Term } from '../core/posts/post.ts';
-import type { CatalogueEntry } from '../core/site/catalogue.ts';
-import { toSlug } from '../core/text/slug.ts';
+import type { Post } from '../core/posts/post.ts';
+import type { HeadEntry, Heads } from '../core/site/feed-heads.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-
-/**
- * What the site index keeps of each post: enough to decide publication and spot changes, and no
- * more, because every publish reads and writes the whole index (about 100 bytes a post).
- */
-export interface IndexEntry {
-  path: string;
-  /** ISO 8601. */
-  published: string;
-  /** Hash of the post's record: a feed carrying it changes when this does. */
-  hash: string;
-  /** Category names, as the post spells them. */
-  cats?: string[];
-  /** The post's image URL, whose size decides its enclosure. */
-  img?: string;
-}
 
 /** Why a post's latest version is not published. The last good version, if any, stays. */
 export interface ErrorRecord {
@@ -30,52 +13,81 @@ export interface ErrorRecord {
 }
 
 /**
- * The publish function's private state: one index for the whole site plus a record per post.
- * The index is small (no HTML), so one read and one write per batch stay cheap at 10,000 posts.
+ * The small, hot part of the publish state, read and written by every run: the feeds' heads,
+ * current errors and what each feed folder last received. Everything that grows with the site
+ * (one entry per post, URL claims, static file sizes) lives in shards, of which a run touches few.
  */
 export interface SiteIndex {
-  version: 2;
+  version: 3;
   /** Hash of the site configuration the state was built with; a change means a rebuild. */
   configHash: string;
-  /** Published and scheduled posts by source key; drafts are not indexed. */
-  posts: Record<string, IndexEntry>;
+  heads: Heads;
   errors: Record<string, ErrorRecord>;
-  /** Published sizes of static files, by key (`static/images/a.png`): RSS enclosures need them. */
-  statics: Record<string, number>;
   /** Per feed folder, the signature of what was last written there. */
   feeds: Record<string, string>;
 }
+
+/** Families of sharded maps in the state store. */
+export type ShardFamily = 'entries' | 'claims' | 'statics';
+/** entries: source -> entry of every non-draft post; claims: path -> sources claiming it, sorted;
+ * statics: static key -> size. */
+export type ShardValue<F extends ShardFamily> = F extends 'entries'
+  ? HeadEntry
+  : F extends 'claims'
+    ? string[]
+    : number;
 
 const INDEX_KEY = 'index.json';
 const RECORDS = 'records/';
 const ERRORS = 'errors/';
 
-/** Reads and writes {@link SiteIndex}, post records and error records in the state store. */
+/** Which of 256 shards a key belongs to. */
+export function shardOf(key: string): string {
+  return createHash('sha1').update(key).digest('hex').slice(0, 2);
+}
+
+/** Reads and writes the publish state: index, shards, post records and error records. */
 export class PublishState {
   constructor(private readonly store: BlobStore) {}
 
-  /** The index, or undefined when there is none yet (or it is from an unknown version). */
+  /** The index, or undefined when there is none yet (or it is from another version). */
   async loadIndex(): Promise<SiteIndex | undefined> {
-    const bytes = await this.store.get(INDEX_KEY);
-    if (bytes === undefined) return undefined;
-    const index = JSON.parse(new TextDecoder().decode(bytes)) as SiteIndex;
-    return index.version === 2 ? index : undefined;
+    const index = await this.readJson<SiteIndex>(INDEX_KEY);
+    return index?.version === 3 ? index : undefined;
   }
 
   async saveIndex(index: SiteIndex): Promise<void> {
-    await this.store.put(INDEX_KEY, JSON.stringify(index), { contentType: 'application/json' });
+    await this.writeJson(INDEX_KEY, index);
+  }
+
+  async readShard<F extends ShardFamily>(family: F, shard: string): Promise<Record<string, ShardValue<F>>> {
+    return (await this.readJson<Record<string, ShardValue<F>>>(`${family}/${shard}.json`)) ?? {};
+  }
+
+  async writeShard<F extends ShardFamily>(
+    family: F,
+    shard: string,
+    values: Record<string, ShardValue<F>>,
+  ): Promise<void> {
+    if (Object.keys(values).length === 0) await this.store.delete(`${family}/${shard}.json`);
+    else await this.writeJson(`${family}/${shard}.json`, values);
+  }
+
+  /** Names of the shards of a family that exist. */
+  async shardNames(family: ShardFamily): Promise<string[]> {
+    const names: string[] = [];
+    for await (const info of this.store.list(`${family}/`))
+      names.push(info.key.slice(family.length + 1, -'.json'.length));
+    return names;
   }
 
   /** The rendered post last published from `key`. */
-  async readRecord(key: string): Promise<Post | undefined> {
-    const bytes = await this.store.get(`${RECORDS}${key}.json`);
-    return bytes === undefined ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as Post);
+  readRecord(key: string): Promise<Post | undefined> {
+    return this.readJson<Post>(`${RECORDS}${key}.json`);
   }
 
   async writeRecord(post: Post): Promise<void> {
-    await this.store.put(`${RECORDS}${post.source}.json`, JSON.stringify(post), {
-      contentType: 'application/json',
-    });
+    await this.writeJson(`${RECORDS}${post.source}.json`, post);
   }
 
   async deleteRecord(key: string): Promise<void> {
@@ -93,14 +105,54 @@ export class PublishState {
     await this.store.delete(`${ERRORS}${key}.json`);
   }
 
-  /** Keys of every post record, for cleaning up after a rebuild. */
-  async *recordKeys(): AsyncIterable<string> {
-    for await (const info of this.store.list(RECORDS)) yield info.key.slice(RECORDS.length, -'.json'.length);
+  /** Keys of every post record and error record, for cleaning up after a rebuild. */
+  async *keysOf(kind: 'records' | 'errors'): AsyncIterable<string> {
+    const prefix = kind === 'records' ? RECORDS : ERRORS;
+    for await (const info of this.store.list(prefix)) yield info.key.slice(prefix.length, -'.json'.length);
   }
 
-  /** Keys of every error record. */
-  async *errorKeys(): AsyncIterable<string> {
-    for await (const info of this.store.list(ERRORS)) yield info.key.slice(ERRORS.length, -'.json'.length);
+  private async readJson<T>(key: string): Promise<T | undefined> {
+    const bytes = await this.store.get(key);
+    return bytes === undefined ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as T);
+  }
+
+  private async writeJson(key: string, value: unknown): Promise<void> {
+    await this.store.put(key, JSON.stringify(value), { contentType: 'application/json' });
+  }
+}
+
+/**
+ * Shards read during one run, written back once at its end (only those that changed).
+ */
+export class ShardCache {
+  private readonly loaded = new Map<string, Record<string, unknown>>();
+  private readonly dirty = new Set<string>();
+
+  constructor(private readonly state: PublishState) {}
+
+  async get<F extends ShardFamily>(family: F, key: string): Promise<Record<string, ShardValue<F>>> {
+    const id = `${family}/${shardOf(key)}`;
+    let values = this.loaded.get(id);
+    if (values === undefined) {
+      values = await this.state.readShard(family, shardOf(key));
+      this.loaded.set(id, values);
+    }
+    return values as Record<string, ShardValue<F>>;
+  }
+
+  /** Marks the shard holding `key` as changed. */
+  touch(family: ShardFamily, key: string): void {
+    this.dirty.add(`${family}/${shardOf(key)}`);
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(
+      [...this.dirty].map((id) => {
+        const [family, shard] = id.split('/') as [ShardFamily, string];
+        return this.state.writeShard(family, shard, (this.loaded.get(id) ?? {}) as Record<string, never>);
+      }),
+    );
+    this.dirty.clear();
   }
 }
 
@@ -109,9 +161,10 @@ export function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 16);
 }
 
-/** The index entry of a rendered post. */
-export function indexEntry(post: Post): IndexEntry {
-  const entry: IndexEntry = {
+/** The entry of a rendered post. */
+export function entryOf(post: Post): HeadEntry {
+  const entry: HeadEntry = {
+    source: post.source,
     path: post.path,
     published: new Date(post.published).toISOString(),
     hash: hashOf(post),
@@ -119,33 +172,4 @@ export function indexEntry(post: Post): IndexEntry {
   if (post.categories.length > 0) entry.cats = post.categories.map((c) => c.name);
   if (post.image !== undefined) entry.img = post.image;
   return entry;
-}
-
-/** An indexed post as the catalogue sees it. */
-export interface IndexedPost extends CatalogueEntry {
-  entry: IndexEntry;
-}
-
-/**
- * The index's posts as catalogue entries. Category terms are shared objects, and each name is
- * slugged once, not once per post.
- */
-export function indexedPosts(index: SiteIndex): IndexedPost[] {
-  const terms = new Map<string, Term>();
-  const term = (name: string): Term => {
-    let found = terms.get(name);
-    if (found === undefined) {
-      found = { name, slug: toSlug(name) };
-      terms.set(name, found);
-    }
-    return found;
-  };
-  return Object.entries(index.posts).map(([source, entry]) => ({
-    source,
-    path: entry.path,
-    published: entry.published,
-    draft: false,
-    categories: entry.cats?.map(term) ?? [],
-    entry,
-  }));
 }

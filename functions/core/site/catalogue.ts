@@ -11,8 +11,9 @@ export interface Catalogue<P extends CatalogueEntry> {
   drafts: P[];
   /** Dated after `now`; they appear once their date has passed. */
   scheduled: P[];
-  /** Posts left out because another post already has their URL. */
+  /** Posts left out because another post already has their URL, and why. */
   conflicts: PostError[];
+  conflicted: P[];
 }
 
 /**
@@ -23,7 +24,7 @@ export interface Catalogue<P extends CatalogueEntry> {
  * @param now - the current instant (from a Clock, never read here)
  */
 export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Date): Catalogue<P> {
-  const result: Catalogue<P> = { published: [], drafts: [], scheduled: [], conflicts: [] };
+  const result: Catalogue<P> = { published: [], drafts: [], scheduled: [], conflicts: [], conflicted: [] };
   const owners = new Map<string, P>();
   for (const post of [...posts].sort((a, b) => compareText(a.source, b.source))) {
     if (post.draft) {
@@ -32,6 +33,7 @@ export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Dat
     }
     const owner = owners.get(post.path);
     if (owner !== undefined) {
+      result.conflicted.push(post);
       result.conflicts.push(
         new PostError(post.source, 'slug', `${post.path} is already the URL of ${owner.source}`),
       );

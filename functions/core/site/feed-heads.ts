@@ -1,0 +1,160 @@
+import type { Term } from '../posts/post.ts';
+import { toSlug } from '../text/slug.ts';
+
+/** What publishing keeps of each post: enough to order it, place it in feeds and spot changes. */
+export interface HeadEntry {
+  source: string;
+  path: string;
+  /** ISO 8601 UTC. */
+  published: string;
+  /** Hash of the post's record: a feed carrying it changes when this does. */
+  hash: string;
+  /** Category names, as the post spells them. */
+  cats?: string[];
+  /** Absolute URL of the post's image. */
+  img?: string;
+  /** Size of the image when the site publishes it (static/): its RSS enclosure needs it. */
+  imgSize?: number;
+}
+
+/**
+ * The head of every feed: for each feed folder, the newest published posts of its scope, a few more
+ * than a feed shows so that a deletion rarely needs the full index. Publishing one post touches only
+ * these lists, which is what keeps it cheap on a 10,000-post site.
+ */
+export interface Heads {
+  /** Per feed folder (`` or `categories/<slug>/`), newest first, at most `capacity` posts. */
+  lists: Record<string, HeadEntry[]>;
+  /** Folders whose list holds every published post of the scope. */
+  complete: Record<string, boolean>;
+  /** Posts dated after the last run, oldest first: the tick moves them into the lists. */
+  upcoming: HeadEntry[];
+}
+
+/** Newest first; ties by path, as a full build orders them. */
+export function compareEntries(a: HeadEntry, b: HeadEntry): number {
+  return (
+    Date.parse(b.published) - Date.parse(a.published) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+  );
+}
+
+/** The feed folders a post belongs to: the site's, and one per category. */
+export function foldersOf(entry: HeadEntry): string[] {
+  return ['', ...new Set((entry.cats ?? []).map((name) => `categories/${toSlug(name)}/`))];
+}
+
+/** The category of a folder, named as its newest post spells it (as a full build names it). */
+export function categoryOf(folder: string, list: readonly HeadEntry[]): Term {
+  const slug = folder.slice('categories/'.length, -1);
+  const name = list.flatMap((e) => e.cats ?? []).find((n) => toSlug(n) === slug) ?? slug;
+  return { name, slug };
+}
+
+/**
+ * Builds the heads from every post that owns its URL.
+ * @param entries - the winners of their paths, drafts excluded, any order
+ * @param capacity - posts kept per list (at least the feed limit)
+ */
+export function buildHeads(entries: readonly HeadEntry[], now: Date, capacity: number): Heads {
+  // The site-wide feed exists even before the first post.
+  const heads: Heads = { lists: { '': [] }, complete: { '': true }, upcoming: [] };
+  for (const entry of [...entries].sort(compareEntries)) {
+    if (Date.parse(entry.published) > now.getTime()) {
+      heads.upcoming.unshift(entry);
+      continue;
+    }
+    for (const folder of foldersOf(entry)) {
+      const list = heads.lists[folder] ?? [];
+      heads.lists[folder] = list;
+      heads.complete[folder] ??= true;
+      if (list.length < capacity) list.push(entry);
+      else heads.complete[folder] = false;
+    }
+  }
+  return heads;
+}
+
+/**
+ * Rebuilds one folder's list from every winner.
+ * @returns nothing; the folder disappears when it has no published post
+ */
+export function refillFolder(
+  heads: Heads,
+  folder: string,
+  entries: readonly HeadEntry[],
+  now: Date,
+  capacity: number,
+): void {
+  const inScope = entries
+    .filter((e) => Date.parse(e.published) <= now.getTime() && foldersOf(e).includes(folder))
+    .sort(compareEntries);
+  if (inScope.length === 0 && folder !== '') {
+    delete heads.lists[folder];
+    delete heads.complete[folder];
+    return;
+  }
+  heads.lists[folder] = inScope.slice(0, capacity);
+  heads.complete[folder] = inScope.length <= capacity;
+}
+
+/**
+ * Removes a post from every list.
+ * @returns the folders it was in
+ */
+export function removeEntry(heads: Heads, source: string): Set<string> {
+  const touched = new Set<string>();
+  for (const [folder, list] of Object.entries(heads.lists)) {
+    const at = list.findIndex((e) => e.source === source);
+    if (at < 0) continue;
+    list.splice(at, 1);
+    touched.add(folder);
+    if (list.length === 0 && heads.complete[folder] && folder !== '') {
+      delete heads.lists[folder];
+      delete heads.complete[folder];
+    }
+  }
+  heads.upcoming = heads.upcoming.filter((e) => e.source !== source);
+  return touched;
+}
+
+/**
+ * Adds a post that owns its URL: into its folders' lists when it is published, else among upcoming.
+ * A list that grows past `capacity` drops its oldest post and is no longer complete.
+ */
+export function addEntry(heads: Heads, entry: HeadEntry, now: Date, capacity: number): void {
+  if (Date.parse(entry.published) > now.getTime()) {
+    heads.upcoming.push(entry);
+    heads.upcoming.sort((a, b) => compareEntries(b, a));
+    return;
+  }
+  for (const folder of foldersOf(entry)) {
+    const list = heads.lists[folder];
+    if (list === undefined) {
+      heads.lists[folder] = [entry];
+      heads.complete[folder] = true;
+      continue;
+    }
+    const at = list.findIndex((e) => compareEntries(entry, e) < 0);
+    // Older than every post of a list that does not hold them all: unknown posts may come between.
+    if (at < 0 && !heads.complete[folder]) continue;
+    list.splice(at < 0 ? list.length : at, 0, entry);
+    if (list.length > capacity) {
+      list.pop();
+      heads.complete[folder] = false;
+    }
+  }
+}
+
+/** Moves upcoming posts whose date has passed into the lists. */
+export function promoteDue(heads: Heads, now: Date, capacity: number): void {
+  const due = heads.upcoming.filter((e) => Date.parse(e.published) <= now.getTime());
+  heads.upcoming = heads.upcoming.filter((e) => Date.parse(e.published) > now.getTime());
+  for (const entry of due) addEntry(heads, entry, now, capacity);
+}
+
+/** Folders whose list is shorter than a feed but does not hold every post: they need a refill. */
+export function underfilled(heads: Heads, feedLimit: number): string[] {
+  return Object.keys(heads.lists).filter(
+    (f) => !heads.complete[f] && (heads.lists[f]?.length ?? 0) < feedLimit,
+  );
+}

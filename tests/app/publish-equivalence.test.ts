@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { fixedClock } from '../../functions/adapters/clocks.ts';
+import { silentLogger } from '../../functions/adapters/loggers.ts';
+import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
+import { buildSite } from '../../functions/app/build-site.ts';
+import { type PublishDeps, publishChanges, publishDue } from '../../functions/app/publish-site.ts';
+import { contentStore, postFile, SITE_YAML } from '../helpers/memory-content.ts';
+
+/** A deterministic pseudo-random sequence, so a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const CATEGORIES = ['News', 'Tech', 'Life'];
+
+/** The site's feed files as text, by key. */
+function feedFiles(store: MemoryBlobStore): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const key of [...store.objects.keys()].sort()) {
+    if (/(^|\/)(rss\.xml|atom\.xml|feed\.json)$/.test(key)) files[key] = store.text(key) ?? '';
+  }
+  return files;
+}
+
+describe('incremental publishing', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'writes what a full build of the last good posts writes (random history, seed %i)',
+    async (seed) => {
+      const next = random(seed);
+      let now = new Date('2024-06-01T00:00:00Z');
+      const deps: PublishDeps & { content: MemoryBlobStore; site: MemoryBlobStore } = {
+        content: await contentStore({}, `${SITE_YAML}feedLimit: 3\n`),
+        site: new MemoryBlobStore(),
+        state: new MemoryBlobStore(),
+        clock: { now: () => now },
+        log: silentLogger,
+      };
+      // What a full build should see: the content, except that a broken upload leaves the last good
+      // version of its post in place (or nothing, if it never had one), as publishing promises.
+      const lastGood = await contentStore({}, `${SITE_YAML}feedLimit: 3\n`);
+      await publishChanges(deps, []);
+      for (let step = 0; step < 80; step++) {
+        let key = `posts/p${Math.floor(next() * 14)}.md`;
+        const roll = next();
+        if (roll < 0.08) {
+          // Images come and go; posts that use them gain or lose their enclosure.
+          key = `static/images/i${Math.floor(next() * 3)}.png`;
+          if (next() < 0.3) {
+            await deps.content.delete(key);
+            await lastGood.delete(key);
+          } else {
+            const bytes = new Uint8Array(1 + Math.floor(next() * 50));
+            await deps.content.put(key, bytes);
+            await lastGood.put(key, bytes);
+          }
+        } else if (roll < 0.2) {
+          await deps.content.delete(key);
+          await lastGood.delete(key);
+        } else if (roll < 0.27) {
+          await deps.content.put(key, '---\ntitle: Broken\ndate: never\n---\nx\n');
+        } else {
+          const day = 1 + Math.floor(next() * 40);
+          const date = new Date(Date.UTC(2024, 4, day, Math.floor(next() * 24))).toISOString();
+          const cats = CATEGORIES.filter(() => next() < 0.4);
+          const extra = [
+            cats.length > 0 ? `categories: [${cats.join(', ')}]` : '',
+            next() < 0.1 ? 'draft: true' : '',
+            next() < 0.1 ? `slug: shared ${Math.floor(next() * 2)}` : '',
+            next() < 0.3 ? `image: /images/i${Math.floor(next() * 3)}.png` : '',
+          ].join('\n');
+          await deps.content.put(key, postFile(`Title ${step}`, date, extra));
+          await lastGood.put(key, postFile(`Title ${step}`, date, extra));
+        }
+        if (next() < 0.15) now = new Date(now.getTime() + 3 * 86_400_000);
+        await publishChanges(deps, [key]);
+        if (next() < 0.15) {
+          now = new Date(now.getTime() + 2 * 86_400_000);
+          await publishDue(deps);
+        }
+
+        const built = new MemoryBlobStore();
+        await buildSite({ content: lastGood, site: built, clock: fixedClock(now), log: silentLogger });
+        expect({ step, files: feedFiles(deps.site) }).toEqual({ step, files: feedFiles(built) });
+      }
+    },
+  );
+});
