@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { HANDLER_BUNDLING, HANDLER_ENTRIES } from '../../infra/handler-bundling.ts';
+import { bundleHandler } from '../../infra/handler-bundling.ts';
 
 export interface HandlerFigures {
   bytes: number;
@@ -15,16 +14,7 @@ export async function benchHandler(repo: string, runs: number): Promise<HandlerF
   const outdir = join(repo, '.herald', 'bench');
   mkdirSync(outdir, { recursive: true });
   const outfile = join(outdir, 'publish.mjs');
-  const { banner, ...options } = HANDLER_BUNDLING;
-  await build({
-    ...options,
-    external: [...options.external],
-    banner: { js: banner },
-    entryPoints: [join(repo, HANDLER_ENTRIES.publish)],
-    bundle: true,
-    outfile,
-    logLevel: 'silent',
-  });
+  await bundleHandler('publish', outfile);
   const script = `const s = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - s);`;
   const env = {
     ...process.env,

@@ -1,13 +1,18 @@
 // npm run bench [-- --posts N --runs K]
-// Builds N synthetic posts (about 5 KB each, in the Hugo-style format Herald reads) with `herald build`
-// and, side by side in the same run, Hugo building RSS for the same posts. Figures are medians of K
-// alternating runs, reported as ratios because the machines are shared and noisy.
+// 1. Builds N synthetic posts (about 5 KB each, in the Hugo-style format Herald reads) with
+//    `herald build` and, side by side in the same run, Hugo building RSS for the same posts.
+// 2. Publishes one new post into sites of 100 and N posts (filesystem adapters), against a full
+//    build of the same site.
+// 3. Bundles the publish Lambda as the CDK app does: its size and import time.
+// Figures are medians, reported as ratios because the machines are shared and noisy.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchHandler } from './handler-bench.ts';
+import { benchPublish } from './publish-bench.ts';
 import { writeSyntheticPosts } from './synthetic-posts.ts';
 
 const { values } = parseArgs({
@@ -102,3 +107,22 @@ limit = 20
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
+
+const small = await benchPublish(100, 5);
+const large = await benchPublish(posts, 5);
+console.log(`\nPublishing one new post (filesystem adapters, median of 5):`);
+console.log(`  into ${small.posts} posts     ${small.oneNewPostMs.toFixed(1)} ms`);
+console.log(
+  `  into ${large.posts} posts  ${large.oneNewPostMs.toFixed(1)} ms  (full build of the same site: ${large.fullBuildMs.toFixed(0)} ms)`,
+);
+console.log(
+  `  one post / full build: ${((100 * large.oneNewPostMs) / large.fullBuildMs).toFixed(1)}%  (goal < 5%)`,
+);
+console.log(
+  `  ${large.posts} / ${small.posts} posts: ${(large.oneNewPostMs / small.oneNewPostMs).toFixed(2)}x  (goal <= 2x)`,
+);
+
+const handler = await benchHandler(repo, 7);
+console.log('\nPublish Lambda bundle (esbuild, as deployed):');
+console.log(`  size ${(handler.bytes / 1024 / 1024).toFixed(2)} MiB (${handler.bytes} bytes; goal < 1 MB)`);
+console.log(`  import in a fresh process ${handler.importMs.toFixed(0)} ms (median of 7; goal < 150 ms)`);

@@ -79,6 +79,8 @@ function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
     allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'poster', 'srcset'],
     allowedIframeHostnames: IFRAME_HOSTS,
     allowIframeRelativeUrls: false,
+    // No style attributes are allowed, so their CSS is never parsed.
+    parseStyleAttributes: false,
     selfClosing: [...sanitizeHtml.defaults.selfClosing, 'source', 'track', 'wbr'],
     // Task list checkboxes only; any other input is meaningless in a feed.
     exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs.type !== 'checkbox',
