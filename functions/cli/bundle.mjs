@@ -48,6 +48,7 @@ export async function ensureBundle() {
       format: 'esm',
       platform: 'node',
       target: 'node20',
+      minify: true,
       sourcemap: true,
       // CommonJS dependencies call require(); ESM bundles have none unless given one.
       banner: {

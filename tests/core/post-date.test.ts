@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { calendarDate, formatInstant, parsePostDate } from '../../functions/core/posts/post-date.ts';
+import { zoneOffset } from '../../functions/core/posts/zone-offset.ts';
 
 const zone = 'America/New_York';
 
@@ -80,5 +81,31 @@ describe('formatInstant and calendarDate', () => {
 
   it.each(['not a date', '2023-13-45', 'June 31, 2023', '', 42, null])('rejects %j', (value) => {
     expect(parsePostDate(value, zone)).toBeUndefined();
+  });
+});
+
+describe('zoneOffset', () => {
+  it('agrees with luxon every 3 days from 1990 to 2040, at odd hours', () => {
+    for (const zone of ['Europe/London', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Tehran']) {
+      for (
+        let ms = Date.UTC(1990, 0, 1, 1, 17);
+        ms < Date.UTC(2040, 0, 1);
+        ms += 3 * 86_400_000 + 3_600_000
+      ) {
+        const expected = DateTime.fromMillis(ms, { zone }).offset;
+        if (zoneOffset(zone, ms) !== expected)
+          expect([zone, new Date(ms).toISOString(), zoneOffset(zone, ms)]).toEqual([
+            zone,
+            new Date(ms).toISOString(),
+            expected,
+          ]);
+      }
+    }
+  });
+
+  it('changes at the minute of a DST transition', () => {
+    const change = Date.UTC(2024, 2, 31, 1, 0);
+    expect(zoneOffset('Europe/London', change - 60_000)).toBe(0);
+    expect(zoneOffset('Europe/London', change)).toBe(60);
   });
 });

@@ -12,6 +12,40 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/** Offset changes of one zone within one UTC year: `[from, offset]` pairs in time order. */
+type YearTable = [number, number][];
+const tables = new Map<string, YearTable>();
+const WEEK = 7 * 86_400_000;
+
+/**
+ * The offsets of a zone through one UTC year, found by sampling weekly and bisecting each change
+ * to the minute: about 80 Intl calls a year instead of two per post. Zones change their offset at
+ * most a few times a year and never twice in a week, and always on a whole minute.
+ */
+function yearTable(zone: string, year: number): YearTable {
+  const id = `${zone}\u0000${year}`;
+  let table = tables.get(id);
+  if (table !== undefined) return table;
+  const start = Date.UTC(year, 0, 1);
+  const end = Date.UTC(year + 1, 0, 1);
+  table = [[start, offsetFromIntl(zone, start)]];
+  for (let t = start; t < end; t += WEEK) {
+    const next = Math.min(t + WEEK, end);
+    const before = offsetFromIntl(zone, t);
+    if (offsetFromIntl(zone, next) === before) continue;
+    let low = t;
+    let high = next;
+    while (high - low > 60_000) {
+      const mid = low + Math.floor((high - low) / 120_000) * 60_000;
+      if (offsetFromIntl(zone, mid) === before) low = mid;
+      else high = mid;
+    }
+    table.push([high, offsetFromIntl(zone, high)]);
+  }
+  tables.set(id, table);
+  return table;
+}
+
 /**
  * The UTC offset of an IANA zone at an instant.
  * @param zone - e.g. `Europe/London`
@@ -19,6 +53,17 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
  * @returns minutes east of UTC (may be fractional for historical local mean time)
  */
 export function zoneOffset(zone: string, ms: number): number {
+  if (!Number.isFinite(ms)) return offsetFromIntl(zone, ms);
+  const table = yearTable(zone, new Date(ms).getUTCFullYear());
+  let offset = table[0]?.[1] ?? 0;
+  for (const [from, value] of table) {
+    if (from > ms) break;
+    offset = value;
+  }
+  return offset;
+}
+
+function offsetFromIntl(zone: string, ms: number): number {
   // format() and a regex: several times faster than formatToParts().
   const match = /GMT([+-])(\d{2}):(\d{2})(?::(\d{2}))?/.exec(formatterFor(zone).format(ms));
   if (match === null) return 0;
