@@ -55,3 +55,8 @@ export async function bundleHandler(entry: keyof typeof HANDLER_ENTRIES, outfile
     logLevel: 'silent',
   });
 }
+
+/** An absolute path inside the repository. */
+export function repoPath(relative: string): string {
+  return here(`../${relative}`);
+}

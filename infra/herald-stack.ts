@@ -1,0 +1,329 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ENV } from '../functions/config/env-names.ts';
+import { FEED_FORMATS } from '../functions/core/feeds/feed-model.ts';
+import type { DeploymentConfig } from './deployment-config.ts';
+import { HANDLER_BUNDLING, HANDLER_ENTRIES, repoPath } from './handler-bundling.ts';
+
+export interface HeraldStackProps extends StackProps {
+  config: DeploymentConfig;
+}
+
+const PUBLISH_TIMEOUT = Duration.minutes(5);
+
+/**
+ * The whole publisher: content bucket -> notifications -> SQS -> publish Lambda -> site bucket,
+ * served by CloudFront; private state; a tick for scheduled posts; alarms.
+ */
+export class HeraldStack extends Stack {
+  constructor(scope: Construct, id: string, props: HeraldStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // CloudFront standard logs are delivered with ACLs.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access log bucket; logging its own access would loop.',
+    });
+
+    const privateBucket = (name: string, extra: s3.BucketProps = {}): s3.Bucket =>
+      new s3.Bucket(this, name, {
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        enforceSSL: true,
+        serverAccessLogsBucket: accessLogs,
+        serverAccessLogsPrefix: `${name.toLowerCase()}/`,
+        ...extra,
+      });
+
+    const content = privateBucket('Content', {
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(config.oldVersionDays) }],
+    });
+    const state = privateBucket('State');
+    const site = privateBucket('Site');
+
+    const deadLetters = new sqs.Queue(this, 'PublishDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This is the dead-letter queue of the publish queue; it has no dead-letter queue itself.',
+    });
+    const queue = new sqs.Queue(this, 'PublishQueue', {
+      // Six times the function's timeout, as Lambda advises for SQS sources.
+      visibilityTimeout: Duration.seconds(PUBLISH_TIMEOUT.toSeconds() * 6),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Generous: with one function instance, a burst is throttled and messages return to the queue
+      // before they are processed; only messages that really fail should reach the dead letters.
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 20 },
+    });
+    for (const event of [s3.EventType.OBJECT_CREATED, s3.EventType.OBJECT_REMOVED]) {
+      content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'posts/', suffix: '.md' });
+      content.addEventNotification(event, new s3n.SqsDestination(queue), {
+        prefix: 'posts/',
+        suffix: '.markdown',
+      });
+      content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'static/' });
+      content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'site.yaml' });
+    }
+
+    const feedCache = new cloudfront.CachePolicy(this, 'FeedCache', {
+      comment: 'Feeds: fresh within five minutes of a publish',
+      defaultTtl: Duration.minutes(5),
+      maxTtl: Duration.minutes(5),
+      minTtl: Duration.seconds(0),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Herald security headers',
+      securityHeadersBehavior: {
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: {
+          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(365),
+          includeSubdomains: true,
+          override: true,
+        },
+        contentSecurityPolicy: {
+          contentSecurityPolicy:
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; frame-src https:; object-src 'none'; base-uri 'self'",
+          override: true,
+        },
+      },
+      // Feed readers running in browsers fetch feeds across origins.
+      corsBehavior: {
+        accessControlAllowCredentials: false,
+        accessControlAllowHeaders: ['*'],
+        accessControlAllowMethods: ['GET', 'HEAD'],
+        accessControlAllowOrigins: ['*'],
+        originOverride: true,
+      },
+    });
+    const origin = origins.S3BucketOrigin.withOriginAccessControl(site);
+    const feedBehavior: cloudfront.BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      compress: true,
+      cachePolicy: feedCache,
+      responseHeadersPolicy: headers,
+    };
+    const distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: `Herald: ${config.site.title}`,
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin,
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        compress: true,
+        // Static files carry Cache-Control: max-age=86400 and are cached long.
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: headers,
+      },
+      additionalBehaviors: Object.fromEntries(
+        Object.values(FEED_FORMATS).flatMap((format) => [
+          [`/${format.file}`, feedBehavior],
+          [`/categories/*/${format.file}`, feedBehavior],
+        ]),
+      ),
+      errorResponses: [
+        { httpStatus: 403, responseHttpStatus: 404, responsePagePath: '/404.html', ttl: Duration.minutes(1) },
+      ],
+      enableLogging: true,
+      logBucket: accessLogs,
+      logFilePrefix: 'cloudfront/',
+      ...(config.domain
+        ? {
+            domainNames: [config.domain.name],
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            certificate: acm.Certificate.fromCertificateArn(
+              this,
+              'Certificate',
+              config.domain.certificateArn,
+            ),
+          }
+        : {}),
+    });
+    Validations.of(distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'A public blog is for readers anywhere; no geographic restriction.',
+    });
+    Validations.of(distribution).acknowledge({
+      id: 'AwsSolutions-CFR2',
+      reason:
+        'Static feeds and files from a private bucket; a WAF web ACL would cost more than the site. Add one for abuse-prone sites.',
+    });
+    if (!config.domain) {
+      Validations.of(distribution).acknowledge({
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'Without a custom domain CloudFront serves its default certificate, which cannot be pinned to TLS 1.2; set domainName and certificateArn to enforce TLSv1.2_2021.',
+      });
+    }
+
+    const siteUrl =
+      config.baseUrl ?? `https://${config.domain?.name ?? distribution.distributionDomainName}/`;
+
+    const logGroup = new logs.LogGroup(this, 'PublishLogs', {
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const { banner, ...bundling } = HANDLER_BUNDLING;
+    const publish = new nodejs.NodejsFunction(this, 'Publish', {
+      entry: repoPath(HANDLER_ENTRIES.publish),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 1024,
+      timeout: PUBLISH_TIMEOUT,
+      // One instance at a time: publish runs never race on the state index (see README).
+      reservedConcurrentExecutions: 1,
+      logGroup,
+      environment: {
+        [ENV.contentBucket]: content.bucketName,
+        [ENV.siteBucket]: site.bucketName,
+        [ENV.stateBucket]: state.bucketName,
+        [ENV.baseUrl]: siteUrl,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: bundling.target,
+        minify: bundling.minify,
+        sourceMap: bundling.sourcemap,
+        mainFields: [...bundling.mainFields],
+        externalModules: [...bundling.external],
+        bundleAwsSDK: true,
+        banner,
+        esbuildArgs: {
+          '--legal-comments': bundling.legalComments,
+          ...Object.fromEntries(
+            Object.entries(bundling.alias).map(([name, path]) => [`--alias:${name}`, path]),
+          ),
+        },
+      },
+    });
+    content.grantRead(publish);
+    site.grantReadWrite(publish);
+    site.grantDelete(publish);
+    state.grantReadWrite(publish);
+    state.grantDelete(publish);
+    publish.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(2),
+        reportBatchItemFailures: true,
+      }),
+    );
+    new events.Rule(this, 'Tick', {
+      description: 'Publishes scheduled posts whose date has passed',
+      schedule: events.Schedule.rate(Duration.minutes(config.tickMinutes)),
+      targets: [new targets.LambdaFunction(publish)],
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'AWSLambdaBasicExecutionRole (publish function, and the CDK handler that configures bucket notifications) only lets a function write its own logs.',
+    });
+    Validations.of(publish).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Node.js 22 is the runtime Herald is built and tested for (local development runs Node 20 to 22).',
+    });
+    // grant* gives object actions on bucket/* of the three Herald buckets only: the function reads
+    // and writes arbitrary keys inside them, nothing outside.
+    const arnOf = (bucket: s3.Bucket): string =>
+      `<${this.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>`;
+    for (const finding of [
+      'Action::s3:Abort*',
+      'Action::s3:DeleteObject*',
+      'Action::s3:GetBucket*',
+      'Action::s3:GetObject*',
+      'Action::s3:List*',
+      `Resource::${arnOf(content)}/*`,
+      `Resource::${arnOf(site)}/*`,
+      `Resource::${arnOf(state)}/*`,
+    ]) {
+      Validations.of(publish).acknowledge({
+        id: `AwsSolutions-IAM5[${finding}]`,
+        reason:
+          'S3 object actions from grantRead/grantReadWrite/grantDelete, scoped to the content, site and state buckets.',
+      });
+    }
+
+    const alarmTopic = new sns.Topic(this, 'Alarms', {
+      displayName: 'Herald alarms',
+      enforceSSL: true,
+    });
+    Validations.of(alarmTopic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry no content beyond metric names; the default encryption of SNS in transit suffices.',
+    });
+    if (config.alarmEmail) alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+    const alarm = (name: string, metric: cloudwatch.IMetric, description: string): void => {
+      new cloudwatch.Alarm(this, name, {
+        metric,
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      }).addAlarmAction(new cwActions.SnsAction(alarmTopic));
+    };
+    alarm(
+      'DeadLettersAlarm',
+      deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      'Publish events failed repeatedly and are in the dead-letter queue: look at the publish logs, fix, then redrive.',
+    );
+    alarm(
+      'PublishErrorsAlarm',
+      publish.metricErrors({ period: Duration.minutes(5) }),
+      'The publish function failed: look at its logs.',
+    );
+
+    new CfnOutput(this, 'ContentBucketName', {
+      value: content.bucketName,
+      description: 'Upload posts to s3://<this>/posts/',
+    });
+    new CfnOutput(this, 'SiteUrl', { value: siteUrl });
+    new CfnOutput(this, 'RssFeedUrl', { value: `${siteUrl}${FEED_FORMATS.rss.file}` });
+    new CfnOutput(this, 'AtomFeedUrl', { value: `${siteUrl}${FEED_FORMATS.atom.file}` });
+    new CfnOutput(this, 'JsonFeedUrl', { value: `${siteUrl}${FEED_FORMATS.json.file}` });
+    new CfnOutput(this, 'PublishFunctionName', {
+      value: publish.functionName,
+      description: 'Invoke with {"action":"rebuild"} to rebuild',
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl });
+  }
+}
