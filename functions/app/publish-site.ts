@@ -82,6 +82,18 @@ interface Run {
   capacity: number;
 }
 
+function startRun(deps: PublishDeps, site: SiteConfig, state: PublishState, index: SiteIndex): Run {
+  return {
+    deps,
+    site,
+    state,
+    shards: new ShardCache(state),
+    index,
+    now: deps.clock.now(),
+    capacity: headCapacity(site),
+  };
+}
+
 /** Posts kept per feed head: enough spare that deleting a few posts needs no full read. */
 function headCapacity(site: SiteConfig): number {
   return site.feedLimit * 2;
@@ -103,15 +115,7 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   if (index === undefined || index.configHash !== hashOf(site) || keys.includes(SITE_CONFIG_KEY)) {
     return rebuildSite(deps);
   }
-  const run: Run = {
-    deps,
-    site,
-    state,
-    shards: new ShardCache(state),
-    index,
-    now: deps.clock.now(),
-    capacity: headCapacity(site),
-  };
+  const run = startRun(deps, site, state, index);
   const unique = [...new Set(keys)];
   const failed: PostError[] = [];
   // One key at a time: keys can share shards and URLs.
@@ -161,15 +165,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
     errors: {},
     feeds: {},
   };
-  const run: Run = {
-    deps,
-    site,
-    state,
-    shards: new ShardCache(state),
-    index,
-    now,
-    capacity: headCapacity(site),
-  };
+  const run = startRun(deps, site, state, index);
 
   // Every non-draft post gets a record and an entry, scheduled and out-voted ones too.
   const entries = new Map<string, HeadEntry>();

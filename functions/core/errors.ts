@@ -7,13 +7,12 @@ export class HeraldError extends Error {
   override name = 'HeraldError';
 }
 
-/** A post that cannot be published as written. */
-export class PostError extends HeraldError {
-  override name = 'PostError';
+/** An error in one field of one file, shown as `file: field: reason`. */
+export abstract class FieldError extends HeraldError {
   constructor(
-    /** The post's key, e.g. `posts/2023/hello.md`. */
+    /** The file, e.g. `posts/2023/hello.md` or `site.yaml`. */
     readonly file: string,
-    /** The front matter field at fault, or a pseudo-field such as `front matter`, `body`, `file`. */
+    /** The field at fault, or a pseudo-field such as `front matter`, `body`, `file`. */
     readonly field: string,
     /** Why, in words an author can act on. */
     readonly reason: string,
@@ -23,15 +22,12 @@ export class PostError extends HeraldError {
   }
 }
 
-/** A site configuration that cannot be used. */
-export class ConfigError extends HeraldError {
+/** A post that cannot be published as written. */
+export class PostError extends FieldError {
+  override name = 'PostError';
+}
+
+/** A site or deployment configuration that cannot be used. */
+export class ConfigError extends FieldError {
   override name = 'ConfigError';
-  constructor(
-    readonly file: string,
-    readonly field: string,
-    readonly reason: string,
-    options?: ErrorOptions,
-  ) {
-    super(`${file}: ${field}: ${reason}`, options);
-  }
 }

@@ -19,6 +19,8 @@ async function herald(args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
+const NOW = '2024-06-01T00:00:00Z';
+
 function workspace(): { content: string; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'herald-cli-'));
   const content = join(dir, 'content');
@@ -29,15 +31,7 @@ function workspace(): { content: string; out: string } {
 describe('herald build', () => {
   it('builds a content folder, prints a summary and exits 0', async () => {
     const { content, out } = workspace();
-    const result = await herald([
-      'build',
-      '--content',
-      content,
-      '--out',
-      out,
-      '--now',
-      '2024-06-01T00:00:00Z',
-    ]);
+    const result = await herald(['build', '--content', content, '--out', out, '--now', NOW]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Published 4 posts');
@@ -52,15 +46,7 @@ describe('herald build', () => {
   it('reports a bad post as path: field: reason, publishes the rest and exits 1', async () => {
     const { content, out } = workspace();
     writeFileSync(join(content, 'posts/broken.md'), '---\ntitle: Broken\ndate: 31/31/2024\n---\nx\n');
-    const result = await herald([
-      'build',
-      '--content',
-      content,
-      '--out',
-      out,
-      '--now',
-      '2024-06-01T00:00:00Z',
-    ]);
+    const result = await herald(['build', '--content', content, '--out', out, '--now', NOW]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/content\/posts\/broken\.md: date: "31\/31\/2024" is not a date/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
