@@ -1,4 +1,12 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -32,6 +40,28 @@ const PUBLISH_TIMEOUT = Duration.minutes(5);
  * served by CloudFront; private state; a tick for scheduled posts; alarms.
  */
 export class HeraldStack extends Stack {
+  /**
+   * CDK's own helper function (it configures the bucket notifications) would log forever: its log
+   * group is created ahead of it, with the same retention as Herald's.
+   */
+  private retainHelperLogs(retention: logs.RetentionDays): void {
+    for (const child of this.node.children) {
+      if (!child.node.id.startsWith('BucketNotificationsHandler')) continue;
+      const fn = child.node.tryFindChild('Resource') as lambda.CfnFunction | undefined;
+      if (fn === undefined) continue;
+      const group = new logs.LogGroup(this, `${child.node.id}Logs`, {
+        logGroupName: `/aws/lambda/${fn.ref}`,
+        retention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      // The notifications are configured (and the helper first logs) only once its group exists.
+      for (const resource of this.node.findAll()) {
+        if (resource instanceof CfnResource && resource.cfnResourceType === 'Custom::S3BucketNotifications')
+          resource.node.addDependency(group);
+      }
+    }
+  }
+
   constructor(scope: Construct, id: string, props: HeraldStackProps) {
     super(scope, id, props);
     const { config } = props;
@@ -280,6 +310,8 @@ export class HeraldStack extends Stack {
           'S3 object actions from grantRead/grantReadWrite/grantDelete, scoped to the content, site and state buckets.',
       });
     }
+
+    this.retainHelperLogs(config.logRetentionDays as logs.RetentionDays);
 
     const alarmTopic = new sns.Topic(this, 'Alarms', {
       displayName: 'Herald alarms',

@@ -154,6 +154,20 @@ describe('publish queue and function', () => {
   });
 });
 
+describe('logs', () => {
+  it('sets a retention on the log group of every function, CDK helpers included', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.every((g) => g.Properties.RetentionInDays === 30)).toBe(true);
+    for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
+      const own = fn.Properties.LoggingConfig?.LogGroup;
+      const named = groups.some((g) =>
+        JSON.stringify(g.Properties.LogGroupName ?? '').includes(`"Ref":"${id}"`),
+      );
+      expect([id, Boolean(own) || named]).toEqual([id, true]);
+    }
+  });
+});
+
 describe('site delivery', () => {
   it('serves the site bucket only through CloudFront with origin access control', () => {
     template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
