@@ -1,6 +1,6 @@
 import { type Dirent, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { BlobInfo, BlobStore, PutOptions } from '../ports/blob-store.ts';
 
 /**
@@ -12,7 +12,11 @@ import type { BlobInfo, BlobStore, PutOptions } from '../ports/blob-store.ts';
  * thread-pool round trips of the async API (open, fstat, read, close each) cost more than the reads.
  */
 export class FsBlobStore implements BlobStore {
-  constructor(readonly root: string) {}
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
 
   async get(key: string): Promise<Uint8Array | undefined> {
     try {
@@ -46,13 +50,13 @@ export class FsBlobStore implements BlobStore {
       throw error;
     }
     const found: BlobInfo[] = [];
+    // Keys by string slicing: path.join and path.relative per file cost more than the listing.
+    const rootLength = this.root.length + 1;
     for (const entry of entries) {
       if (!entry.isFile() || entry.name.endsWith('.tmp')) continue;
-      const path = join(entry.parentPath ?? entry.path, entry.name);
-      const key = relative(this.root, path).split(sep).join('/');
-      if (key.startsWith(prefix) && !key.split('/').some((part) => part.startsWith('.'))) {
-        found.push({ key });
-      }
+      const parent = (entry.parentPath ?? entry.path).slice(rootLength).replace(/[\\/]+$/, '');
+      const key = `${parent === '' ? '' : `${sep === '/' ? parent : parent.split(sep).join('/')}/`}${entry.name}`;
+      if (key.startsWith(prefix) && !key.split('/').some((part) => part.startsWith('.'))) found.push({ key });
     }
     yield* found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }

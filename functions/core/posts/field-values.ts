@@ -14,7 +14,10 @@ export function readList(value: unknown): string[] {
 
 function listItems(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value.flatMap((v) => (typeof v === 'string' ? listItems(v) : [v]));
+  if (Array.isArray(value)) {
+    // A YAML list of plain names needs no splitting; one with "a, b" or '["x"]' items does.
+    return value.flatMap((v) => (typeof v === 'string' && /[,"'[]/.test(v) ? listItems(v) : [v]));
+  }
   if (typeof value === 'number') return [value];
   if (typeof value !== 'string') return [];
   const text = value.trim();
@@ -74,7 +77,8 @@ export function readFlag(value: unknown): boolean | undefined {
 
 /** Reads a single line of text from a scalar field. */
 export function readText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.replace(/\s+/g, ' ').trim() || undefined;
+  if (typeof value === 'string')
+    return (/[^\S ]| {2}/.test(value) ? value.replace(/\s+/g, ' ') : value).trim() || undefined;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
 }

@@ -14,7 +14,7 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
 
 /** Offset changes of one zone within one UTC year: `[from, offset]` pairs in time order. */
 type YearTable = [number, number][];
-const tables = new Map<string, YearTable>();
+const tables = new Map<string, Map<number, YearTable>>();
 const WEEK = 7 * 86_400_000;
 
 /**
@@ -23,8 +23,12 @@ const WEEK = 7 * 86_400_000;
  * most a few times a year and never twice in a week, and always on a whole minute.
  */
 function yearTable(zone: string, year: number): YearTable {
-  const id = `${zone}\u0000${year}`;
-  let table = tables.get(id);
+  let years = tables.get(zone);
+  if (years === undefined) {
+    years = new Map();
+    tables.set(zone, years);
+  }
+  let table = years.get(year);
   if (table !== undefined) return table;
   const start = Date.UTC(year, 0, 1);
   const end = Date.UTC(year + 1, 0, 1);
@@ -42,7 +46,7 @@ function yearTable(zone: string, year: number): YearTable {
     }
     table.push([high, offsetFromIntl(zone, high)]);
   }
-  tables.set(id, table);
+  years.set(year, table);
   return table;
 }
 

@@ -7,6 +7,20 @@ import slugify from 'slugify';
  * @returns the slug, or an empty string when nothing usable is left
  */
 export function toSlug(text: string): string {
+  let slug = cache.get(text);
+  if (slug === undefined) {
+    slug = computeSlug(text);
+    // Category and tag names repeat across thousands of posts; a bounded cache keeps memory flat.
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(text, slug);
+  }
+  return slug;
+}
+
+const CACHE_LIMIT = 50_000;
+const cache = new Map<string, string>();
+
+function computeSlug(text: string): string {
   return slugify(text.replace(/[_.]+/g, ' '), {
     lower: true,
     strict: false,
