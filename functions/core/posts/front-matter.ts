@@ -1,6 +1,7 @@
 import matter from 'gray-matter';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { parse as parseToml } from 'smol-toml';
+import { normaliseText } from '../text/normalise.ts';
 
 /** A post split into its front matter fields and its markdown body. */
 export interface SplitPost {
@@ -24,13 +25,15 @@ const engines = {
 
 /**
  * Splits a post into front matter and body. Understands YAML (`---`), TOML (`+++`), JSON (a leading
- * `{…}` object, as Hugo writes it, or `---json`) and no front matter at all.
- * @param text - the post with line endings already normalised to `\n` and no BOM
+ * `{…}` object, as Hugo writes it, or `---json`) and no front matter at all. The front matter is
+ * normalised (line endings, characters XML forbids) before it is parsed; the body is returned as
+ * written, because most posts' bodies are never rendered and need no such pass.
+ * @param text - the post without its BOM
  * @throws FrontMatterSyntaxError when the front matter cannot be parsed
  */
 export function splitFrontMatter(text: string): SplitPost {
   try {
-    if (text.startsWith('+++\n'))
+    if (/^\+\+\+\r?\n/.test(text))
       return withMatter(text, '+++', { delimiters: '+++', language: 'toml', engines });
     if (text.startsWith('{')) return splitJsonFrontMatter(text);
     if (text.startsWith('---')) return withMatter(text, '---', { engines });
@@ -47,11 +50,13 @@ export function splitFrontMatter(text: string): SplitPost {
  * is whatever follows the closing delimiter.
  */
 function withMatter(text: string, delimiter: string, options: Parameters<typeof matter>[1]): SplitPost {
-  const close = new RegExp(`\\n${delimiter.replace(/\+/g, '\\+')}[ \\t]*(?:\\n|$)`).exec(text.slice(3));
+  const close = new RegExp(`\\r?\\n${delimiter.replace(/\+/g, '\\+')}[ \\t]*\\r?(?:\\n|$)`).exec(
+    text.slice(3),
+  );
   if (close === null)
     throw new FrontMatterSyntaxError(`front matter opened with ${delimiter} is never closed`);
   const end = 3 + close.index + close[0].length;
-  const { data } = toSplit(matter(text.slice(0, end), options));
+  const { data } = toSplit(matter(normaliseText(text.slice(0, end)), options));
   return { data, body: text.slice(end) };
 }
 
@@ -68,11 +73,11 @@ function splitJsonFrontMatter(text: string): SplitPost {
   if (end < 0) throw new FrontMatterSyntaxError('JSON front matter has no closing }');
   let data: unknown;
   try {
-    data = JSON.parse(text.slice(0, end + 1));
+    data = JSON.parse(normaliseText(text.slice(0, end + 1)));
   } catch (error) {
     throw new FrontMatterSyntaxError(`JSON front matter: ${(error as Error).message}`, { cause: error });
   }
-  return toSplit({ data, content: text.slice(end + 1).replace(/^\n/, '') });
+  return toSplit({ data, content: text.slice(end + 1).replace(/^\r?\n/, '') });
 }
 
 /** Index of the `}` closing the object that opens `text`, skipping braces inside strings. */

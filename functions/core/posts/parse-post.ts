@@ -1,8 +1,8 @@
 import type { SiteConfig } from '../config/site-config.ts';
 import { PostError } from '../errors.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
+import { normaliseText } from '../text/normalise.ts';
 import { toSlug } from '../text/slug.ts';
-import { stripXmlForbidden } from '../text/xml-safe.ts';
 import { FrontMatterFields, readFlag, readList, readPeople, readText, typoHint } from './field-values.ts';
 import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
@@ -44,7 +44,7 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
 
   let split: ReturnType<typeof splitFrontMatter>;
   try {
-    split = splitFrontMatter(normaliseText(text));
+    split = splitFrontMatter(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
     const reason = error instanceof FrontMatterSyntaxError ? error.message.replace(/:$/, '') : String(error);
     return fail('front matter', reason, error);
@@ -135,12 +135,6 @@ function notUtf8Reason(bytes: Uint8Array): string {
   return utf16 ? 'is UTF-16 text; save it as UTF-8' : 'is not UTF-8 text; save it as UTF-8';
 }
 
-/** BOM off, line endings to `\n`, and the characters XML cannot carry removed. */
-function normaliseText(text: string): string {
-  const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  return stripXmlForbidden(withoutBom.includes('\r') ? withoutBom.replace(/\r\n?/g, '\n') : withoutBom);
-}
-
 /** `posts/2023/my-post.md` -> `my-post`; a page bundle `posts/my-post/index.md` -> `my-post`. */
 function slugFromKey(key: string): string {
   const parts = key.replace(/\.(md|markdown)$/i, '').split('/');
@@ -164,14 +158,15 @@ function toTerms(names: string[]): Term[] {
  */
 export function renderPost(post: ParsedPost): Post {
   const { body, ...meta } = post;
-  return { ...meta, contentHtml: renderMarkdown(body, post.url) };
+  return { ...meta, contentHtml: renderMarkdown(normaliseText(body), post.url) };
 }
 
 // Summaries only need the first paragraph, so the opening blocks of the body are rendered first and
 // the whole body only when they hold no paragraph: every post needs a summary, few need their body.
 const SUMMARY_OPENING_CHARS = 600;
 
-function summarise(body: string, url: string): string | undefined {
+function summarise(written: string, url: string): string | undefined {
+  const body = normaliseText(written);
   const blankLine = body.indexOf('\n\n', SUMMARY_OPENING_CHARS);
   const firstParagraph = (markdown: string) => /<p>([\s\S]*?)<\/p>/.exec(renderMarkdown(markdown, url))?.[1];
   const paragraph =

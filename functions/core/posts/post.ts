@@ -33,7 +33,7 @@ export interface PostMeta {
 
 /** A post read and validated, its markdown body not yet rendered (most posts never need it). */
 export interface ParsedPost extends PostMeta {
-  /** Markdown, line endings normalised. */
+  /** Markdown as written: normalised (line endings, characters XML forbids) when rendered. */
   body: string;
 }
 
