@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { HeraldError } from '../core/errors.ts';
 import type { StartOptions } from './local-actions.ts';
 
 /** Adds `herald start` and `herald rebuild` (local mode) to the CLI. */
@@ -13,7 +14,16 @@ export function addLocalCommands(program: Command): void {
     .option('--port <port>', 'port of the site (0: any free port)', '8080')
     .option('--s3-port <port>', 'port of the S3 endpoint (0: any free port)', '4569')
     .option('--base-url <url>', 'baseUrl of the feeds (default: the local site URL)')
-    .action(async (options: StartOptions) => (await import('./local-actions.ts')).start(options));
+    .action(async (options: StartOptions) => {
+      try {
+        await (await import('./local-actions.ts')).start(options);
+      } catch (error) {
+        // A taken port or a bad folder is the user's to fix: say so, without a stack trace.
+        if (!(error instanceof HeraldError)) throw error;
+        console.error(`herald start: ${error.message}`);
+        process.exit(2);
+      }
+    });
 
   program
     .command('rebuild')

@@ -1,5 +1,6 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import S3rver, { type S3rverEvent } from 's3rver';
+import { HeraldError } from '../core/errors.ts';
 
 export type { S3rverEvent };
 
@@ -25,10 +26,30 @@ export async function startLocalS3(directory: string, buckets: string[], port = 
     directory,
     configureBuckets: buckets.map((name) => ({ name })),
   });
+  // s3rver emits a taken port as an unhandled 'error' event; find out first.
+  if (port !== 0) await assertPortFree(port, '--s3-port');
   const address: AddressInfo = await server.run();
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     server,
     close: () => server.close(),
   };
+}
+
+async function assertPortFree(port: number, option: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error) => reject(portError(error, port, option)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
+/** A clear error for a port that is taken, naming the option that changes it. */
+export function portError(error: unknown, port: number, option: string): Error {
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    return new HeraldError(
+      `port ${port} is in use: stop what uses it, or pass ${option} N (0 for any free port)`,
+    );
+  }
+  return error as Error;
 }

@@ -4,6 +4,7 @@ import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
 import { mediaTypeOf } from '../core/feeds/media-type.ts';
 import { escapeHtml } from '../core/text/html-text.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import { portError } from './local-s3.ts';
 
 const FEED_TYPES = new Map<string, string>(Object.values(FEED_FORMATS).map((f) => [f.file, f.contentType]));
 
@@ -39,7 +40,9 @@ export async function serveSite(site: BlobStore, port: number): Promise<{ server
     }
   });
   await new Promise<void>((resolve, reject) =>
-    server.listen(port, '127.0.0.1', resolve).once('error', reject),
+    server
+      .listen(port, '127.0.0.1', resolve)
+      .once('error', (error) => reject(portError(error, port, '--port'))),
   );
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }

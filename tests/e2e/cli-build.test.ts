@@ -82,3 +82,33 @@ describe('herald build', () => {
     expect(bad.stderr).toContain('expected an ISO 8601 instant');
   });
 });
+
+describe('herald start', () => {
+  it('names a port that is taken and the option to change it, without a stack trace', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as import('node:net').AddressInfo).port;
+    try {
+      const { content } = workspace();
+      const data = join(content, '..', 'data');
+      const result = await herald([
+        'start',
+        '--content',
+        content,
+        '--data',
+        data,
+        '--port',
+        '0',
+        '--s3-port',
+        String(port),
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim()).toBe(
+        `herald start: port ${port} is in use: stop what uses it, or pass --s3-port N (0 for any free port)`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});
