@@ -6,9 +6,9 @@ import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { PostReader } from '../ports/post-reader.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
+import { readPosts, renderFromStore } from './read-posts.ts';
 import {
   isPostKey,
   isStaticKey,
@@ -18,7 +18,6 @@ import {
   staticUrl,
   writeFeeds,
 } from './site-output.ts';
-import { renderFromStore, storePostReader } from './store-post-reader.ts';
 
 const IO_CONCURRENCY = 32;
 
@@ -29,8 +28,6 @@ export interface BuildSiteDeps {
   site: BlobStore;
   clock: Clock;
   log: Logger;
-  /** How post files are read; by default through `content` on this thread. */
-  posts?: PostReader;
 }
 
 /** What a build did, for the CLI's summary and for tests. */
@@ -97,17 +94,16 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
  * Content errors are logged and returned, sorted by file.
  */
 export async function readSite(
-  deps: Pick<BuildSiteDeps, 'content' | 'clock' | 'log' | 'posts'>,
+  deps: Pick<BuildSiteDeps, 'content' | 'clock' | 'log'>,
   overrides: SiteOverrides = {},
 ): Promise<ReadSite> {
   const { content, clock, log } = deps;
   const site = await loadSiteConfig(content, overrides);
   const postKeys: string[] = [];
   for await (const info of content.list('posts/')) if (isPostKey(info.key)) postKeys.push(info.key);
-  const reader = deps.posts ?? storePostReader(content);
   const failed: PostError[] = [];
   const parsed: PostMeta[] = [];
-  for (const result of await reader.readPosts(postKeys, site)) {
+  for (const result of await readPosts(content, postKeys, site)) {
     if ('post' in result) parsed.push(result.post);
     else failed.push(result.error);
   }

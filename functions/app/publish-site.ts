@@ -28,6 +28,7 @@ import {
   type SiteIndex,
   shardOf,
 } from './publish-state.ts';
+import { renderFromStore } from './read-posts.ts';
 import {
   deleteFeeds,
   isPostKey,
@@ -37,7 +38,6 @@ import {
   staticUrl,
   writeFeeds,
 } from './site-output.ts';
-import { renderFromStore } from './store-post-reader.ts';
 
 const IO_CONCURRENCY = 16;
 

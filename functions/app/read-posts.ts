@@ -3,29 +3,32 @@ import { PostError } from '../core/errors.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import type { ParsedPost, Post, PostMeta } from '../core/posts/post.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-import type { PostReader, PostReadResult } from '../ports/post-reader.ts';
 import { mapLimit } from './map-limit.ts';
 
 const IO_CONCURRENCY = 32;
 
+/** One post file read: its metadata, or why it cannot be published. */
+export type PostReadResult = { post: PostMeta } | { error: PostError };
+
 /**
- * Reads posts through a {@link BlobStore} on the calling thread. The posts it returns keep their
- * markdown, so rendering them needs no second read.
+ * Reads and parses post files through a {@link BlobStore}, keeping metadata only: the few bodies a
+ * feed needs are read again, which costs less than holding thousands of them.
+ * @returns results in the order of `keys`; a key whose object is gone is left out
  */
-export function storePostReader(content: BlobStore): PostReader {
-  return {
-    async readPosts(keys: readonly string[], site: SiteConfig): Promise<PostReadResult[]> {
-      const results = await mapLimit(keys, IO_CONCURRENCY, async (key) => {
-        const bytes = await content.get(key);
-        if (bytes === undefined) return undefined;
-        const result = parseOne(key, bytes, site);
-        if (!('post' in result)) return result;
-        const { body: _body, ...meta } = result.post as ParsedPost;
-        return { post: meta };
-      });
-      return results.filter((r): r is PostReadResult => r !== undefined);
-    },
-  };
+export async function readPosts(
+  content: BlobStore,
+  keys: readonly string[],
+  site: SiteConfig,
+): Promise<PostReadResult[]> {
+  const results = await mapLimit(keys, IO_CONCURRENCY, async (key) => {
+    const bytes = await content.get(key);
+    if (bytes === undefined) return undefined;
+    const result = parseOne(key, bytes, site);
+    if (!('post' in result)) return result;
+    const { body: _body, ...meta } = result.post as ParsedPost;
+    return { post: meta };
+  });
+  return results.filter((r): r is PostReadResult => r !== undefined);
 }
 
 /** Parses one post file into a result instead of throwing for a content error. */
@@ -40,7 +43,7 @@ export function parseOne(key: string, bytes: Uint8Array, site: SiteConfig): Post
 
 /**
  * Gives a post its rendered body: directly when it still holds its markdown, otherwise by reading
- * the file again (readers that parse in other threads return metadata only).
+ * the file again ({@link readPosts} keeps metadata only).
  * @throws PostError when the file changed under the build and no longer parses
  */
 export async function renderFromStore(content: BlobStore, post: PostMeta, site: SiteConfig): Promise<Post> {
