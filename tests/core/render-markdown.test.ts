@@ -37,6 +37,12 @@ describe('renderMarkdown', () => {
     expect(html).not.toMatch(/script|onclick|onerror|javascript:|evil\.example|<style/);
   });
 
+  it('adds rel="noopener noreferrer" to links that open a new tab', () => {
+    expect(renderMarkdown('<a href="https://x.example/" target="_blank" rel="opener">x</a>', page)).toBe(
+      '<p><a href="https://x.example/" target="_blank" rel="noopener noreferrer">x</a></p>',
+    );
+  });
+
   it('keeps embeds from known video hosts', () => {
     expect(renderMarkdown('<iframe src="https://www.youtube.com/embed/abc"></iframe>', page)).toContain(
       '<iframe src="https://www.youtube.com/embed/abc">',

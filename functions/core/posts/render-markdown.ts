@@ -53,6 +53,8 @@ function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
       else out[name] = absolute;
     }
     if (out.srcset !== undefined) out.srcset = absoluteSrcset(out.srcset, pageUrl);
+    // A link opening a new tab must not hand the opened page a handle on the reader's page.
+    if (tagName === 'a' && out.target !== undefined) out.rel = 'noopener noreferrer';
     return { tagName, attribs: out };
   };
   return {
