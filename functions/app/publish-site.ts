@@ -80,6 +80,8 @@ interface Run {
   index: SiteIndex;
   now: Date;
   capacity: number;
+  /** Writes of records and error records, awaited together before the index is saved. */
+  writes: Promise<void>[];
 }
 
 function startRun(deps: PublishDeps, site: SiteConfig, state: PublishState, index: SiteIndex): Run {
@@ -91,7 +93,18 @@ function startRun(deps: PublishDeps, site: SiteConfig, state: PublishState, inde
     index,
     now: deps.clock.now(),
     capacity: headCapacity(site),
+    writes: [],
   };
+}
+
+/**
+ * Starts a state write that the run awaits later. Marked handled now, so that a failure while
+ * other keys are still being applied is not an unhandled rejection; the run's Promise.all still
+ * sees it.
+ */
+function defer(run: Run, write: Promise<void>): void {
+  write.catch(() => {});
+  run.writes.push(write);
 }
 
 /** Posts kept per feed head: enough spare that deleting a few posts needs no full read. */
@@ -118,10 +131,18 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   const run = startRun(deps, site, state, index);
   const unique = [...new Set(keys)];
   const failed: PostError[] = [];
-  // One key at a time: keys can share shards and URLs.
+  // Objects and their entry shards are read concurrently; the keys are then applied one at a time,
+  // since they can share shards, URLs and feed heads.
+  const posts = unique.filter(isPostKey);
+  const contents = new Map(
+    await mapLimit(posts, IO_CONCURRENCY, async (key) => {
+      await run.shards.get('entries', key);
+      return [key, await deps.content.get(key)] as const;
+    }),
+  );
   for (const key of unique) {
     if (isPostKey(key)) {
-      const error = await reconcilePost(run, key);
+      const error = await reconcilePost(run, key, contents.get(key));
       if (error !== undefined) failed.push(error);
     } else if (isStaticKey(key)) {
       await reconcileStatic(run, key);
@@ -129,7 +150,7 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   }
   promoteDue(index.heads, run.now, run.capacity);
   // Refills read every entry shard from the store: this run's changes must be there first.
-  await run.shards.flush();
+  await Promise.all([run.shards.flush(), ...run.writes]);
   const folders = underfilled(index.heads, site.feedLimit);
   if (folders.length > 0) {
     const winners = await allWinners(run);
@@ -239,9 +260,12 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
 }
 
 /** Reads one post as it is now and updates its record, entry, URL claim, the heads and its error. */
-async function reconcilePost(run: Run, key: string): Promise<PostError | undefined> {
+async function reconcilePost(
+  run: Run,
+  key: string,
+  bytes: Uint8Array | undefined,
+): Promise<PostError | undefined> {
   const { deps, site, state, shards, index } = run;
-  const bytes = await deps.content.get(key);
   let post: Post | undefined;
   if (bytes !== undefined) {
     try {
@@ -255,7 +279,7 @@ async function reconcilePost(run: Run, key: string): Promise<PostError | undefin
         at: run.now.toISOString(),
       };
       index.errors[key] = record;
-      await state.writeError(record);
+      defer(run, state.writeError(record));
       const entries = await shards.get('entries', key);
       deps.log.warn('post not published', {
         key,
@@ -268,14 +292,14 @@ async function reconcilePost(run: Run, key: string): Promise<PostError | undefin
   }
   if (key in index.errors) {
     delete index.errors[key];
-    await state.deleteError(key);
+    defer(run, state.deleteError(key));
   }
 
   const entries = await shards.get('entries', key);
   const old = entries[key];
   const entry = post === undefined || post.draft ? undefined : entryOf(post);
-  if (entry === undefined) await state.deleteRecord(key);
-  else if (old?.hash !== entry.hash) await state.writeRecord(post as Post);
+  if (entry === undefined) defer(run, state.deleteRecord(key));
+  else if (old?.hash !== entry.hash) defer(run, state.writeRecord(post as Post));
 
   const paths = [...new Set([old?.path, entry?.path].filter((p): p is string => p !== undefined))];
   const before = new Map<string, string | undefined>();

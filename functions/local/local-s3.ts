@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
+import { dirname } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import S3rver, { type S3rverEvent } from 's3rver';
 import { HeraldError } from '../core/errors.ts';
 
@@ -26,6 +32,7 @@ export async function startLocalS3(directory: string, buckets: string[], port = 
     directory,
     configureBuckets: buckets.map((name) => ({ name })),
   });
+  makeObjectWritesAtomic(server);
   // s3rver emits a taken port as an unhandled 'error' event; find out first.
   if (port !== 0) await assertPortFree(port, '--s3-port');
   const address: AddressInfo = await server.run();
@@ -52,4 +59,70 @@ export function portError(error: unknown, port: number, option: string): Error {
     );
   }
   return error as Error;
+}
+
+/** The part of s3rver's filesystem store that Herald patches. */
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
+  putObject(object: {
+    bucket: string;
+    key: string;
+    content: Buffer | Readable;
+    metadata: unknown;
+  }): Promise<{ size: number; md5: string }>;
+  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+}
+
+/**
+ * S3 replaces an object atomically; s3rver truncates the file and writes it in place, then writes
+ * its metadata, so a concurrent GET can return half a feed, or new bytes cut to the old length.
+ * Here the new bytes go to a temporary file that is renamed into place, and, per key, the rename
+ * and the metadata write exclude a GET's metadata read and file open (an open file keeps its
+ * contents across a rename).
+ */
+function makeObjectWritesAtomic(server: S3rver): void {
+  const store = (server as unknown as { store: FilesystemStore }).store;
+  const locks = new Map<string, Promise<unknown>>();
+  const exclusive = <T>(id: string, work: () => Promise<T>): Promise<T> => {
+    const result = (locks.get(id) ?? Promise.resolve()).then(work, work);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    locks.set(id, settled);
+    void settled.then(() => {
+      if (locks.get(id) === settled) locks.delete(id);
+    });
+    return result;
+  };
+  const getObject = store.getObject.bind(store);
+  store.getObject = (bucket, key, options) =>
+    exclusive(`${bucket}/${key}`, () => getObject(bucket, key, options));
+  let sequence = 0;
+  store.putObject = async (object) => {
+    const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(objectPath), { recursive: true });
+    const temporary = `${objectPath}.${process.pid}.${++sequence}.tmp`;
+    const md5 = createHash('md5');
+    let size = 0;
+    const source = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    await pipeline(
+      source,
+      new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          md5.update(chunk);
+          size += chunk.length;
+          callback(null, chunk);
+        },
+      }),
+      createWriteStream(temporary),
+    );
+    const digest = md5.digest('hex');
+    return exclusive(`${object.bucket}/${object.key}`, async () => {
+      await rename(temporary, objectPath);
+      await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+      return { size, md5: digest };
+    });
+  };
 }

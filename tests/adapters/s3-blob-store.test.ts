@@ -42,6 +42,20 @@ describe('S3BlobStore against a local S3 server', () => {
     expect(await store.get('gone.txt')).toBeUndefined();
   });
 
+  it('never serves half an object while it is being replaced (as S3 does not)', async () => {
+    const versions = ['short', 'x'.repeat(200_000), 'medium'.repeat(100)];
+    const seen = new Set<string>();
+    const writes = Array.from({ length: 30 }, (_, i) =>
+      store.put('busy.json', versions[i % versions.length] ?? ''),
+    );
+    const reads = Array.from({ length: 60 }, async () => {
+      const bytes = await store.get('busy.json');
+      if (bytes !== undefined) seen.add(new TextDecoder().decode(bytes));
+    });
+    await Promise.all([...writes, ...reads]);
+    for (const body of seen) expect(versions).toContain(body);
+  });
+
   it('lists beyond 1,000 keys, in key order, with sizes', async () => {
     const big = new S3BlobStore(client(), 'big');
     const keys = Array.from({ length: 1050 }, (_, i) => `posts/${String(i).padStart(4, '0')}.md`);
