@@ -21,7 +21,14 @@ export function siteContentType(key: string): string {
 export async function serveSite(site: BlobStore, port: number): Promise<{ server: Server; url: string }> {
   const server = createServer(async (request, response) => {
     try {
-      const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+      let path: string;
+      try {
+        path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+      } catch {
+        response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end('Bad request: the path is not valid percent-encoding\n');
+        return;
+      }
       const key = `${path.slice(1)}${path.endsWith('/') ? 'index.html' : ''}`;
       const body = key.includes('..') ? undefined : await site.get(key);
       if (body !== undefined) {
