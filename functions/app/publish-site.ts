@@ -17,7 +17,7 @@ import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { readSite } from './build-site.ts';
-import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
+import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import {
   type ErrorRecord,
@@ -125,9 +125,8 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   const site = await loadSiteConfig(deps.content, deps.overrides);
   const state = new PublishState(deps.state);
   const index = await state.loadIndex();
-  if (index === undefined || index.configHash !== hashOf(site) || keys.includes(SITE_CONFIG_KEY)) {
-    return rebuildSite(deps);
-  }
+  // A new site.yaml changes the hash; one uploaded again unchanged needs no rebuild.
+  if (index === undefined || index.configHash !== hashOf(site)) return rebuildSite(deps);
   const run = startRun(deps, site, state, index);
   const unique = [...new Set(keys)];
   const failed: PostError[] = [];

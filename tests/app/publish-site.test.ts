@@ -169,6 +169,12 @@ describe('publishChanges', () => {
     expect(JSON.parse(deps.site.text('feed.json') ?? '{}').title).toBe('Renamed');
   });
 
+  it('does not rebuild for a site.yaml uploaded again unchanged', async () => {
+    const deps = await setup(five);
+    await publishChanges(deps, []);
+    expect((await publishChanges(deps, ['site.yaml'])).rebuilt).toBe(false);
+  });
+
   it('heals a lost post record from the content bucket', async () => {
     const deps = await setup(five);
     await publishChanges(deps, []);
