@@ -377,10 +377,10 @@ async function setImageSizes(run: Run, entries: HeadEntry[]): Promise<void> {
 
 /** Every post that owns its URL, from all entry shards: for refilling a head (rare). */
 async function allWinners(run: Run): Promise<HeadEntry[]> {
-  const all: HeadEntry[] = [];
-  for (const shard of await run.state.shardNames('entries')) {
-    all.push(...Object.values(await run.state.readShard('entries', shard)));
-  }
+  const shards = await mapLimit(await run.state.shardNames('entries'), IO_CONCURRENCY, (shard) =>
+    run.state.readShard('entries', shard),
+  );
+  const all = shards.flatMap((entries) => Object.values(entries));
   const owners = new Map<string, HeadEntry>();
   for (const entry of all) {
     const owner = owners.get(entry.path);
