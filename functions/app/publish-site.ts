@@ -1,6 +1,8 @@
 import type { SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
+import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
+import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post } from '../core/posts/post.ts';
 import {
   addEntry,
@@ -15,6 +17,7 @@ import {
 import type { PlannedFeed } from '../core/site/feed-plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { HubNotifier } from '../ports/hub-notifier.ts';
 import type { Logger } from '../ports/logger.ts';
 import { readSite } from './build-site.ts';
 import { loadSiteConfig } from './load-site-config.ts';
@@ -53,6 +56,8 @@ export interface PublishDeps {
   log: Logger;
   /** Configuration that wins over `site.yaml` (e.g. the CloudFront URL as `baseUrl`). */
   overrides?: SiteOverrides;
+  /** Told of changed feeds when site.yaml names a WebSub hub. */
+  hub?: HubNotifier;
 }
 
 /** What one publish run did. */
@@ -158,6 +163,7 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   }
   const feeds = await regenerateFeeds(run, false);
   await state.saveIndex(index);
+  await pingHub(run, feeds.regenerated);
   deps.log.info('published', { keys: unique.length, regenerated: feeds.regenerated, failed: failed.length });
   return { rebuilt: false, processed: unique.length, failed, ...feeds };
 }
@@ -248,6 +254,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
 
   const feeds = await regenerateFeeds(run, true);
   await state.saveIndex(index);
+  await pingHub(run, feeds.regenerated);
   deps.log.info('rebuilt', { posts: entries.size, failed: failed.length, feeds: feeds.regenerated.length });
   return {
     rebuilt: true,
@@ -427,6 +434,23 @@ async function regenerateFeeds(
   }
   if (force) for (const key of await staleCategoryFeeds(deps.site, live)) await deps.site.delete(key);
   return { regenerated: changed.map((f) => f.folder), removed };
+}
+
+/**
+ * Tells the site's WebSub hub which feeds changed. A hub that fails is logged, not retried: the
+ * feeds are published, and readers that are not told still poll them.
+ */
+async function pingHub(run: Run, folders: readonly string[]): Promise<void> {
+  const hub = run.site.websubHub;
+  if (hub === undefined || run.deps.hub === undefined || folders.length === 0) return;
+  const topics = folders.flatMap((folder) =>
+    Object.values(FEED_FORMATS).map((f) => siteUrl(run.site, `${folder}${f.file}`)),
+  );
+  try {
+    await run.deps.hub.notify(hub, topics);
+  } catch (error) {
+    run.deps.log.warn('WebSub hub not told of changed feeds', { hub, error: String(error) });
+  }
 }
 
 /** What a feed's files depend on: configuration, its name, and each item's record and image size. */

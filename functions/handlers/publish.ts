@@ -2,6 +2,7 @@
 // an operator sends { "action": "rebuild" }. One batch, one publish run.
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { systemClock } from '../adapters/clocks.ts';
+import { httpHubNotifier } from '../adapters/http-hub-notifier.ts';
 import { jsonLogger, textLogger } from '../adapters/loggers.ts';
 import { createS3Client, S3BlobStore } from '../adapters/s3-blob-store.ts';
 import {
@@ -25,6 +26,7 @@ const deps: PublishDeps = {
   state: new S3BlobStore(s3, config.stateBucket),
   clock: systemClock,
   log,
+  hub: httpHubNotifier(),
   ...(config.baseUrl ? { overrides: { baseUrl: config.baseUrl } } : {}),
 };
 

@@ -48,6 +48,7 @@ describe('parseSiteConfig', () => {
     ['title: Blog\nbaseUrl: ftp://example.org/\nauthor: Ann\n', 'baseUrl', 'http'],
     [`${minimal}timezone: Mars/Olympus\n`, 'timezone', 'not a known time zone'],
     [`${minimal}feedLimit: 0\n`, 'feedLimit', 'at least 1'],
+    [`${minimal}websubHub: hub\n`, 'websubHub', 'WebSub hub'],
     [`${minimal}feedLimit: ten\n`, 'feedLimit', ''],
     [`${minimal}permalink: /posts/:year/\n`, 'permalink', ':slug'],
     ['title: Blog\nbaseUrl: https://example.org/\n', 'author', 'is required'],

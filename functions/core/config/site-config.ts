@@ -25,6 +25,8 @@ export interface SiteConfig {
   permalink: string;
   /** How many items each feed carries. */
   feedLimit: number;
+  /** A WebSub hub: feeds name it, and it is told of every feed change. */
+  websubHub?: string;
 }
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
@@ -61,6 +63,11 @@ const siteSchema = z.object({
       z.refine((p) => p.includes(':slug'), 'must contain :slug so that every post gets its own URL'),
     ),
     '/posts/:slug/',
+  ),
+  websubHub: z.optional(
+    z
+      .url('must be the absolute URL of a WebSub hub')
+      .check(z.refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://')),
   ),
   feedLimit: z._default(
     z
@@ -113,10 +120,11 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
     const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
-  const site = result.data;
+  const { websubHub, ...site } = result.data;
   const author = typeof site.author === 'string' ? { name: site.author } : definedOnly(site.author);
   return {
     ...site,
+    ...(websubHub ? { websubHub } : {}),
     author: author as Person,
     baseUrl: site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`,
   };

@@ -21,6 +21,7 @@ export function renderAtom(model: FeedModel): string {
     generator: 'Herald',
     author: model.author,
     feedLinks: { atom: model.urls.atom },
+    ...(model.hub ? { hub: model.hub } : {}),
   });
   for (const item of model.items) {
     feed.addItem({

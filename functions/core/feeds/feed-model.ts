@@ -33,6 +33,8 @@ export interface FeedModel {
   /** Newest `updated` of the items: a feed built twice from the same posts is byte-identical. */
   updated: Date;
   author: Person;
+  /** WebSub hub readers may subscribe through. */
+  hub?: string;
   items: FeedItem[];
 }
 
@@ -81,6 +83,7 @@ export function buildFeedModel(
     language: site.language,
     updated,
     author: site.author,
+    ...(site.websubHub ? { hub: site.websubHub } : {}),
     items,
   };
 }

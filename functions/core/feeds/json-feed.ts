@@ -16,6 +16,7 @@ export function renderJsonFeed(model: FeedModel): string {
     description: model.description,
     language: model.language,
     authors: [jsonAuthor(model.author)],
+    ...(model.hub ? { hubs: [{ type: 'WebSub', url: model.hub }] } : {}),
     items: model.items.map((item) => ({
       id: item.url,
       url: item.url,

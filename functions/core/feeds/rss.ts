@@ -31,6 +31,7 @@ export function renderRss(model: FeedModel): string {
     updated: model.updated,
     generator: GENERATOR,
     feedLinks: { rss: model.urls.rss },
+    ...(model.hub ? { hub: model.hub } : {}),
   });
   for (const item of model.items) {
     const image = item.image;
