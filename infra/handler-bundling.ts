@@ -22,6 +22,7 @@ export const HANDLER_BUNDLING = {
   external: [] as string[],
   alias: {
     postcss: here('./stubs/postcss.cjs'),
+    'dom-serializer': here('./stubs/dom-serializer.mjs'),
     // gray-matter carries js-yaml 3 for a YAML engine Herald replaces; one copy is enough.
     'js-yaml': here('../node_modules/js-yaml/dist/js-yaml.mjs'),
   },

@@ -162,6 +162,14 @@ export class HeraldStack extends Stack {
         originOverride: true,
       },
     });
+    // S3 behind OAC has no directory index: /posts/hello/ must fetch posts/hello/index.html.
+    const directoryIndex = new cloudfront.Function(this, 'DirectoryIndex', {
+      comment: 'Serves index.html for directory paths',
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromInline(
+        "function handler(event){var r=event.request;var u=r.uri;if(u.endsWith('/')){r.uri=u+'index.html';}else if(u.split('/').pop().indexOf('.')<0){r.uri=u+'/index.html';}return r;}",
+      ),
+    });
     const origin = origins.S3BucketOrigin.withOriginAccessControl(site);
     const feedBehavior: cloudfront.BehaviorOptions = {
       origin,
@@ -177,9 +185,12 @@ export class HeraldStack extends Stack {
         origin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         compress: true,
-        // Static files carry Cache-Control: max-age=86400 and are cached long.
+        // Static files carry Cache-Control: max-age=86400 and are cached long; pages five minutes.
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: headers,
+        functionAssociations: [
+          { function: directoryIndex, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
+        ],
       },
       additionalBehaviors: Object.fromEntries(
         Object.values(FEED_FORMATS).flatMap((format) => [

@@ -1,5 +1,6 @@
 import type { SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import type { PostError } from '../core/errors.ts';
+import { planPages } from '../core/pages/page-plan.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
 import { catalogue } from '../core/site/catalogue.ts';
 import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
@@ -18,6 +19,7 @@ import {
   staticUrl,
   writeFeeds,
 } from './site-output.ts';
+import { writePages } from './write-pages.ts';
 
 const IO_CONCURRENCY = 32;
 
@@ -79,6 +81,27 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
     written.push(...(await writeFeeds(out, site, { ...feed, posts: items }, imageSizes)));
   }
   for (const key of await staleCategoryFeeds(out, new Set(plan.map((f) => f.folder)))) await out.delete(key);
+
+  const pages = planPages(
+    site,
+    posts.published.map((post) => ({ ...post, hash: '' })),
+  );
+  const bySource = new Map(posts.published.map((post) => [post.source, post]));
+  const pagesWritten = await writePages(out, pages, '', undefined, async (sources) => {
+    const loaded = new Map<string, Post>();
+    await mapLimit(sources, IO_CONCURRENCY, async (source) => {
+      const meta = bySource.get(source);
+      if (meta) loaded.set(source, rendered.get(meta) ?? (await renderFromStore(content, meta, site)));
+    });
+    return loaded;
+  });
+  written.push(...pagesWritten.written);
+  // The output folder is Herald's: pages of posts or categories that are gone go too.
+  const keep = new Set(written);
+  const stale: string[] = [];
+  for await (const info of out.list(''))
+    if (/\.html$|^sitemap\.xml$/.test(info.key) && !keep.has(info.key)) stale.push(info.key);
+  await mapLimit(stale, IO_CONCURRENCY, (key) => out.delete(key));
 
   return {
     published: posts.published.length,

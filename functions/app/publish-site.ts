@@ -1,13 +1,15 @@
 import type { SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
+import { planPages } from '../core/pages/page-plan.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
-import type { Post } from '../core/posts/post.ts';
+import type { Post, Term } from '../core/posts/post.ts';
 import {
   addEntry,
   buildHeads,
   categoryOf,
+  compareEntries,
   type HeadEntry,
   promoteDue,
   refillFolder,
@@ -15,6 +17,7 @@ import {
   underfilled,
 } from '../core/site/feed-heads.ts';
 import type { PlannedFeed } from '../core/site/feed-plan.ts';
+import { toSlug } from '../core/text/slug.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { HubNotifier } from '../ports/hub-notifier.ts';
@@ -41,6 +44,7 @@ import {
   staticUrl,
   writeFeeds,
 } from './site-output.ts';
+import { writePages } from './write-pages.ts';
 
 const IO_CONCURRENCY = 16;
 
@@ -72,6 +76,8 @@ export interface PublishReport {
   regenerated: string[];
   /** Feed folders removed because their category has no post left. */
   removed: string[];
+  /** Pages written or removed (keys in the site bucket). */
+  pages: string[];
   /** Posts that could not be published in this run, as file, field and reason. */
   failed: PostError[];
 }
@@ -162,10 +168,16 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
     await setImageSizes(run, Object.values(index.heads.lists).flat());
   }
   const feeds = await regenerateFeeds(run, false);
+  const pages = await publishPages(run, false);
   await state.saveIndex(index);
   await pingHub(run, feeds.regenerated);
-  deps.log.info('published', { keys: unique.length, regenerated: feeds.regenerated, failed: failed.length });
-  return { rebuilt: false, processed: unique.length, failed, ...feeds };
+  deps.log.info('published', {
+    keys: unique.length,
+    regenerated: feeds.regenerated,
+    pages: pages.length,
+    failed: failed.length,
+  });
+  return { rebuilt: false, processed: unique.length, failed, ...feeds, pages };
 }
 
 /**
@@ -253,6 +265,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   for await (const key of state.keysOf('errors')) if (!(key in index.errors)) await state.deleteError(key);
 
   const feeds = await regenerateFeeds(run, true);
+  const pages = await publishPages(run, true);
   await state.saveIndex(index);
   await pingHub(run, feeds.regenerated);
   deps.log.info('rebuilt', { posts: entries.size, failed: failed.length, feeds: feeds.regenerated.length });
@@ -262,6 +275,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
     published: posts.published.length,
     failed,
     ...feeds,
+    pages,
   };
 }
 
@@ -434,6 +448,59 @@ async function regenerateFeeds(
   }
   if (force) for (const key of await staleCategoryFeeds(deps.site, live)) await deps.site.delete(key);
   return { regenerated: changed.map((f) => f.folder), removed };
+}
+
+/**
+ * Writes the pages whose inputs changed (all of them when `force`) and removes those of posts and
+ * categories that are gone. Pages need every published post in order (neighbours, archive pages),
+ * so this reads all entry shards: a few hundred small reads, still a small part of a full build.
+ * @returns keys written or removed
+ */
+async function publishPages(run: Run, force: boolean): Promise<string[]> {
+  const { site, state } = run;
+  const previous = await state.loadPageSignatures();
+  let published: HeadEntry[] = [];
+  if (site.pages) {
+    const now = run.now.getTime();
+    published = (await allWinners(run)).filter((e) => Date.parse(e.published) <= now).sort(compareEntries);
+  }
+  const terms = new Map<string, Term>();
+  const term = (name: string): Term => {
+    const found = terms.get(name) ?? { name, slug: toSlug(name) };
+    terms.set(name, found);
+    return found;
+  };
+  const plan = planPages(
+    site,
+    published.map((e) => ({
+      source: e.source,
+      path: e.path,
+      url: siteUrl(site, e.path),
+      title: e.title,
+      summary: e.summary,
+      published: e.published,
+      updated: e.updated,
+      categories: [...new Map((e.cats ?? []).map((name) => [toSlug(name), term(name)])).values()],
+      hash: e.hash,
+    })),
+  );
+  const result = await writePages(
+    run.deps.site,
+    plan,
+    run.index.configHash,
+    previous,
+    async (sources) => {
+      const posts = new Map<string, Post>();
+      await mapLimit(sources, IO_CONCURRENCY, async (source) => {
+        posts.set(source, await loadRecord(run.deps, state, site, source));
+      });
+      return posts;
+    },
+    force,
+  );
+  if (force || result.written.length > 0 || result.removed.length > 0)
+    await state.savePageSignatures(result.signatures);
+  return [...result.written, ...result.removed];
 }
 
 /**

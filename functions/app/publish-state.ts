@@ -27,6 +27,8 @@ export interface SiteIndex {
   feeds: Record<string, string>;
 }
 
+const PAGES_KEY = 'pages.json';
+
 /** Families of sharded maps in the state store. */
 export type ShardFamily = 'entries' | 'claims' | 'statics';
 /** entries: source -> entry of every non-draft post; claims: path -> sources claiming it, sorted;
@@ -79,6 +81,15 @@ export class PublishState {
     for await (const info of this.store.list(`${family}/`))
       names.push(info.key.slice(family.length + 1, -'.json'.length));
     return names;
+  }
+
+  /** The signature of every page last written, by key; empty when none were. */
+  async loadPageSignatures(): Promise<Record<string, string>> {
+    return (await this.readJson<Record<string, string>>(PAGES_KEY)) ?? {};
+  }
+
+  async savePageSignatures(signatures: Record<string, string>): Promise<void> {
+    await this.writeJson(PAGES_KEY, signatures);
   }
 
   /** The rendered post last published from `key`. */
@@ -166,7 +177,10 @@ export function entryOf(post: Post): HeadEntry {
   const entry: HeadEntry = {
     source: post.source,
     path: post.path,
+    title: post.title,
+    summary: post.summary,
     published: new Date(post.published).toISOString(),
+    updated: new Date(post.updated).toISOString(),
     hash: hashOf(post),
   };
   if (post.categories.length > 0) entry.cats = post.categories.map((c) => c.name);

@@ -5,7 +5,7 @@ import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
 import { buildSite } from '../../functions/app/build-site.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
 import type { Logger } from '../../functions/ports/logger.ts';
-import { contentStore, postFile } from '../helpers/memory-content.ts';
+import { contentStore, postFile, SITE_YAML } from '../helpers/memory-content.ts';
 
 const NOW = new Date('2024-06-01T00:00:00Z');
 
@@ -96,11 +96,36 @@ describe('buildSite', () => {
     expect(site.objects.has('categories/old/rss.xml')).toBe(true);
     await content.put('posts/a.md', postFile('A', '2024-01-01', 'categories: [New]'));
     await build(content, NOW, site);
-    expect([...site.objects.keys()].filter((k) => k.startsWith('categories/')).sort()).toEqual([
+    expect([...site.objects.keys()].filter((k) => /^categories\/.*(xml|json)$/.test(k)).sort()).toEqual([
       'categories/new/atom.xml',
       'categories/new/feed.json',
       'categories/new/rss.xml',
     ]);
+  });
+
+  it('removes the pages of posts and categories that are gone', async () => {
+    const content = await contentStore({
+      'posts/a.md': postFile('A', '2024-01-01', 'categories: [Old]'),
+      'posts/b.md': postFile('B', '2024-01-02'),
+    });
+    const { site } = await build(content);
+    expect(site.objects.has('posts/a/index.html')).toBe(true);
+    expect(site.objects.has('categories/old/index.html')).toBe(true);
+    await content.delete('posts/a.md');
+    await build(content, NOW, site);
+    expect(site.objects.has('posts/a/index.html')).toBe(false);
+    expect(site.objects.has('categories/old/index.html')).toBe(false);
+    expect(site.objects.has('posts/b/index.html')).toBe(true);
+  });
+
+  it('writes no pages when site.yaml turns them off', async () => {
+    const content = await contentStore(
+      { 'posts/a.md': postFile('A', '2024-01-01') },
+      `${SITE_YAML}pages: false\n`,
+    );
+    const { site } = await build(content);
+    expect([...site.objects.keys()].filter((k) => k.endsWith('.html') || k === 'sitemap.xml')).toEqual([]);
+    expect(site.objects.has('rss.xml')).toBe(true);
   });
 
   it('limits each feed to feedLimit items, newest first', async () => {

@@ -21,7 +21,8 @@ const CATEGORIES = ['News', 'Tech', 'Life'];
 function feedFiles(store: MemoryBlobStore): Record<string, string> {
   const files: Record<string, string> = {};
   for (const key of [...store.objects.keys()].sort()) {
-    if (/(^|\/)(rss\.xml|atom\.xml|feed\.json)$/.test(key)) files[key] = store.text(key) ?? '';
+    if (/(^|\/)(rss\.xml|atom\.xml|feed\.json|index\.html|404\.html|sitemap\.xml)$/.test(key))
+      files[key] = store.text(key) ?? '';
   }
   return files;
 }

@@ -26,6 +26,8 @@ describe('parseSiteConfig', () => {
       author: { name: 'Ann' },
       permalink: '/posts/:slug/',
       feedLimit: 20,
+      pages: true,
+      pageSize: 10,
     });
   });
 

@@ -215,6 +215,27 @@ describe('site delivery', () => {
     });
   });
 
+  it('serves index.html for directory paths of the pages', () => {
+    const [fn] = Object.values(template.findResources('AWS::CloudFront::Function'));
+    const code = fn?.Properties.FunctionCode as string;
+    const handler = new Function(`${code}; return handler;`)() as (e: { request: { uri: string } }) => {
+      uri: string;
+    };
+    expect(handler({ request: { uri: '/posts/hello/' } }).uri).toBe('/posts/hello/index.html');
+    expect(handler({ request: { uri: '/posts/hello' } }).uri).toBe('/posts/hello/index.html');
+    expect(handler({ request: { uri: '/rss.xml' } }).uri).toBe('/rss.xml');
+    expect(handler({ request: { uri: '/' } }).uri).toBe('/index.html');
+    const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
+    expect(distribution?.Properties.DistributionConfig.DefaultCacheBehavior.FunctionAssociations).toEqual([
+      {
+        EventType: 'viewer-request',
+        FunctionARN: {
+          'Fn::GetAtt': [Object.keys(template.findResources('AWS::CloudFront::Function'))[0], 'FunctionARN'],
+        },
+      },
+    ]);
+  });
+
   it('takes an optional custom domain and certificate without lookups', () => {
     const custom = Template.fromStack(
       makeStack({

@@ -27,6 +27,12 @@ export interface SiteConfig {
   feedLimit: number;
   /** A WebSub hub: feeds name it, and it is told of every feed change. */
   websubHub?: string;
+  /** Whether Herald writes HTML pages; off when another tool (Hugo) hosts the pages. */
+  pages: boolean;
+  /** Posts per list page (home, categories, archive). */
+  pageSize: number;
+  /** Where the subscribe form posts (the newsletter's API); without it there is no form. */
+  subscribeUrl?: string;
 }
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
@@ -69,6 +75,14 @@ const siteSchema = z.object({
       .url('must be the absolute URL of a WebSub hub')
       .check(z.refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://')),
   ),
+  pages: z._default(z.boolean('must be true or false'), true),
+  pageSize: z._default(
+    z
+      .int('must be a whole number')
+      .check(z.minimum(1, 'must be at least 1'), z.maximum(100, 'must be at most 100')),
+    10,
+  ),
+  subscribeUrl: z.optional(z.url('must be the absolute URL of the subscribe API')),
   feedLimit: z._default(
     z
       .int('must be a whole number')
@@ -120,11 +134,12 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
     const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
-  const { websubHub, ...site } = result.data;
+  const { websubHub, subscribeUrl, ...site } = result.data;
   const author = typeof site.author === 'string' ? { name: site.author } : definedOnly(site.author);
   return {
     ...site,
     ...(websubHub ? { websubHub } : {}),
+    ...(subscribeUrl ? { subscribeUrl } : {}),
     author: author as Person,
     baseUrl: site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`,
   };

@@ -5,8 +5,13 @@ import { toSlug } from '../text/slug.ts';
 export interface HeadEntry {
   source: string;
   path: string;
+  title: string;
+  /** Plain text. */
+  summary: string;
   /** ISO 8601 UTC. */
   published: string;
+  /** ISO 8601 UTC. */
+  updated: string;
   /** Hash of the post's record: a feed carrying it changes when this does. */
   hash: string;
   /** Category names, as the post spells them. */

@@ -1,0 +1,51 @@
+import type { PlannedPage } from '../core/pages/page-plan.ts';
+import type { Post } from '../core/posts/post.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import { mapLimit } from './map-limit.ts';
+import { hashOf } from './publish-state.ts';
+import { FEED_CACHE_CONTROL } from './site-output.ts';
+
+const IO_CONCURRENCY = 16;
+/** Pages rendered at once: bounds the post bodies held in memory during a full build. */
+const BATCH = 200;
+
+/** What writing pages did, and the signature of every page for the next run. */
+export interface PagesWritten {
+  written: string[];
+  removed: string[];
+  signatures: Record<string, string>;
+}
+
+/**
+ * Renders and writes the pages whose inputs changed since `previous` (all of them when `force`),
+ * and deletes the pages of `previous` that no longer exist.
+ * @param configHash - the site configuration's hash: every page depends on it
+ * @param loadPosts - full posts (with their bodies) for the sources some page needs
+ */
+export async function writePages(
+  out: BlobStore,
+  plan: readonly PlannedPage[],
+  configHash: string,
+  previous: Readonly<Record<string, string>> | undefined,
+  loadPosts: (sources: string[]) => Promise<Map<string, Post>>,
+  force = false,
+): Promise<PagesWritten> {
+  const signatures: Record<string, string> = {};
+  for (const page of plan) signatures[page.key] = hashOf([configHash, page.inputs]);
+  const changed = plan.filter((page) => force || previous?.[page.key] !== signatures[page.key]);
+  for (let i = 0; i < changed.length; i += BATCH) {
+    const batch = changed.slice(i, i + BATCH);
+    const posts = await loadPosts([...new Set(batch.flatMap((page) => page.needs))]);
+    await mapLimit(batch, IO_CONCURRENCY, (page) =>
+      out.put(page.key, page.render(posts), {
+        contentType: page.key.endsWith('.xml')
+          ? 'application/xml; charset=utf-8'
+          : 'text/html; charset=utf-8',
+        cacheControl: FEED_CACHE_CONTROL,
+      }),
+    );
+  }
+  const removed = Object.keys(previous ?? {}).filter((key) => !(key in signatures));
+  await mapLimit(removed, IO_CONCURRENCY, (key) => out.delete(key));
+  return { written: changed.map((page) => page.key), removed, signatures };
+}

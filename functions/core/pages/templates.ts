@@ -1,0 +1,233 @@
+import type { SiteConfig } from '../config/site-config.ts';
+import { FEED_FORMATS } from '../feeds/feed-model.ts';
+import { siteUrl } from '../posts/permalink.ts';
+import type { Post, Term } from '../posts/post.ts';
+import { type Html, html, raw } from './html.ts';
+import { THEME_CSS } from './theme.ts';
+
+/** A link to a page: its title and absolute URL. */
+export interface Link {
+  title: string;
+  url: string;
+}
+
+/** A post as list pages show it. */
+export interface ListItem {
+  title: string;
+  url: string;
+  /** ISO 8601. */
+  published: string;
+  summary: string;
+  categories: Term[];
+}
+
+/** One feed of the site in its three formats, for autodiscovery and the feeds page. */
+export interface FeedSet {
+  title: string;
+  /** `` or `categories/<slug>/`. */
+  folder: string;
+}
+
+const FEED_LINKS = [
+  { format: FEED_FORMATS.rss, type: 'application/rss+xml', label: 'RSS' },
+  { format: FEED_FORMATS.atom, type: 'application/atom+xml', label: 'Atom' },
+  { format: FEED_FORMATS.json, type: 'application/feed+json', label: 'JSON Feed' },
+] as const;
+
+interface LayoutOptions {
+  title: string;
+  description: string;
+  /** Site-relative path of the page, e.g. `/posts/hello/`. */
+  path: string;
+  type: 'website' | 'article';
+  image?: string;
+  feeds: FeedSet[];
+  body: Html;
+}
+
+/** The document around every page: head with canonical URL, social cards and feed autodiscovery. */
+function layout(site: SiteConfig, page: LayoutOptions): string {
+  const canonical = siteUrl(site, page.path);
+  const title = page.path === '/' ? site.title : `${page.title} – ${site.title}`;
+  return `<!doctype html>\n${html`<html lang="${site.language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<meta name="description" content="${page.description}">
+<link rel="canonical" href="${canonical}">
+<meta property="og:site_name" content="${site.title}">
+<meta property="og:type" content="${page.type}">
+<meta property="og:title" content="${page.title}">
+<meta property="og:description" content="${page.description}">
+<meta property="og:url" content="${canonical}">
+${page.image ? html`<meta property="og:image" content="${page.image}">\n` : ''}<meta name="twitter:card" content="${page.image ? 'summary_large_image' : 'summary'}">
+${page.feeds.map((feed) => FEED_LINKS.map(({ format, type }) => html`<link rel="alternate" type="${type}" title="${feed.title}" href="${siteUrl(site, feed.folder + format.file)}">\n`))}<style>${raw(THEME_CSS)}</style>
+</head>
+<body>
+<a class="skip" href="#content">Skip to content</a>
+<header class="site">
+<a class="name" href="${site.baseUrl}">${site.title}</a>
+<nav aria-label="Site"><ul><li><a href="${siteUrl(site, '/')}">Home</a></li><li><a href="${siteUrl(site, '/feeds/')}">Feeds</a></li></ul></nav>
+</header>
+<main id="content">
+${page.body}
+</main>
+<footer class="site">
+<p>${site.description || site.title}</p>
+<p class="feeds">Follow: ${FEED_LINKS.map(({ format, label }) => html`<a href="${siteUrl(site, format.file)}">${label}</a> `)}</p>
+</footer>
+</body>
+</html>
+`}`;
+}
+
+function dateText(site: SiteConfig, iso: string): Html {
+  const label = new Intl.DateTimeFormat(site.language, { dateStyle: 'long', timeZone: site.timezone }).format(
+    new Date(iso),
+  );
+  return html`<time datetime="${new Date(iso).toISOString()}">${label}</time>`;
+}
+
+function categoryLinks(site: SiteConfig, categories: Term[]): Html {
+  return html`${categories.map((c, i) => html`${i > 0 ? ', ' : ''}<a href="${siteUrl(site, `categories/${c.slug}/`)}">${c.name}</a>`)}`;
+}
+
+function siteFeeds(site: SiteConfig): FeedSet {
+  return { title: site.title, folder: '' };
+}
+
+/**
+ * A post's page: title, date, author, categories, image, body, links to its neighbours.
+ * @param newer - the next post in time, if any
+ * @param older - the previous post in time, if any
+ */
+export function postPage(
+  site: SiteConfig,
+  post: Post,
+  newer: Link | undefined,
+  older: Link | undefined,
+): string {
+  const body = html`<article>
+<h1>${post.title}</h1>
+<p class="meta">${dateText(site, post.published)} · ${post.authors.map((a) => a.name).join(', ')}${post.categories.length > 0 ? html` · ${categoryLinks(site, post.categories)}` : ''}</p>
+${post.image ? html`<figure class="cover"><img src="${post.image}" alt="${post.title}"></figure>\n` : ''}${raw(post.contentHtml)}
+</article>
+<nav class="neighbours" aria-label="More posts">
+${older ? html`<a rel="prev" href="${older.url}">← ${older.title}</a>` : html`<span></span>`}
+${newer ? html`<a rel="next" href="${newer.url}">${newer.title} →</a>` : html`<span></span>`}
+</nav>`;
+  return layout(site, {
+    title: post.title,
+    description: post.summary,
+    path: post.path,
+    type: 'article',
+    ...(post.image ? { image: post.image } : {}),
+    feeds: [
+      siteFeeds(site),
+      ...post.categories.map((c) => ({ title: `${site.title}: ${c.name}`, folder: `categories/${c.slug}/` })),
+    ],
+    body,
+  });
+}
+
+/** What a list page shows and links to. */
+export interface ListPageOptions {
+  heading: string;
+  description: string;
+  path: string;
+  items: ListItem[];
+  newer?: Link;
+  older?: Link;
+  /** The feeds this list mirrors (the site's, or a category's too). */
+  feeds: FeedSet[];
+}
+
+/** The home page, a category page or an archive page: posts with summaries, and pagination. */
+export function listPage(site: SiteConfig, page: ListPageOptions): string {
+  const feed = page.feeds[page.feeds.length - 1] ?? siteFeeds(site);
+  const body = html`<h1>${page.heading}</h1>
+<p class="meta feeds">Subscribe: ${FEED_LINKS.map(({ format, label }) => html`<a href="${siteUrl(site, feed.folder + format.file)}">${label}</a> `)}</p>
+${site.subscribeUrl ? subscribeForm(site.subscribeUrl) : ''}<ol class="posts">
+${page.items.map(
+  (item) => html`<li><article><h2><a href="${item.url}">${item.title}</a></h2>
+<p class="meta">${dateText(site, item.published)}${item.categories.length > 0 ? html` · ${categoryLinks(site, item.categories)}` : ''}</p>
+<p>${item.summary}</p></article></li>
+`,
+)}</ol>
+<nav class="pages" aria-label="Pages">
+${page.newer ? html`<a rel="prev" href="${page.newer.url}">← ${page.newer.title}</a>` : html`<span></span>`}
+${page.older ? html`<a rel="next" href="${page.older.url}">${page.older.title} →</a>` : html`<span></span>`}
+</nav>`;
+  return layout(site, {
+    title: page.heading,
+    description: page.description,
+    path: page.path,
+    type: 'website',
+    feeds: page.feeds,
+    body,
+  });
+}
+
+function subscribeForm(action: string): Html {
+  return html`<form class="subscribe" method="post" action="${action}">
+<label for="subscribe-email">Get new posts by e-mail</label>
+<input id="subscribe-email" name="email" type="email" autocomplete="email" required placeholder="you@example.com">
+<button type="submit">Subscribe</button>
+</form>
+`;
+}
+
+/**
+ * The page a person sees on opening /feeds/ in a browser: what a feed is, how to subscribe, every
+ * feed of the site, and the latest posts. (Browsers are dropping XSLT, so feeds themselves stay XML.)
+ */
+export function feedsPage(site: SiteConfig, feeds: FeedSet[], latest: ListItem[]): string {
+  const body = html`<h1>Follow ${site.title}</h1>
+<p>A feed lets a feed reader (NetNewsWire, Feedly, Inoreader, Thunderbird…) show you each new post as it is published. Copy a feed's address into your reader's "add subscription" box; most readers also find the feeds from this site's address alone.</p>
+<p>Each feed comes in three formats with the same posts: RSS and Atom work everywhere; JSON Feed suits newer readers.</p>
+<h2>Feeds</h2>
+<ul>
+${feeds.map(
+  (
+    feed,
+  ) => html`<li>${feed.title}: ${FEED_LINKS.map(({ format, label }) => html`<a href="${siteUrl(site, feed.folder + format.file)}">${label}</a> `)}</li>
+`,
+)}</ul>
+<h2>Latest posts</h2>
+<ol class="posts">
+${latest.map((item) => html`<li><a href="${item.url}">${item.title}</a> <span class="meta">${dateText(site, item.published)}</span></li>\n`)}</ol>`;
+  return layout(site, {
+    title: 'Feeds',
+    description: `How to follow ${site.title} in a feed reader`,
+    path: '/feeds/',
+    type: 'website',
+    feeds,
+    body,
+  });
+}
+
+/** The page served for a missing path. */
+export function notFoundPage(site: SiteConfig): string {
+  const body = html`<h1>Page not found</h1>
+<p>There is nothing at this address. It may have moved: the <a href="${site.baseUrl}">home page</a> lists the newest posts, and the <a href="${siteUrl(site, '/feeds/')}">feeds</a> every post.</p>`;
+  return layout(site, {
+    title: 'Page not found',
+    description: 'There is nothing at this address.',
+    path: '/404.html',
+    type: 'website',
+    feeds: [siteFeeds(site)],
+    body,
+  });
+}
+
+/**
+ * A sitemap of the home page, the category pages and every post.
+ * @param urls - absolute URLs with their last change (ISO 8601)
+ */
+export function sitemap(urls: { loc: string; lastmod?: string }[]): string {
+  const entries = urls.map(
+    (u) => html`  <url><loc>${u.loc}</loc>${u.lastmod ? html`<lastmod>${u.lastmod}</lastmod>` : ''}</url>\n`,
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${html`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${entries}</urlset>\n`}`;
+}
