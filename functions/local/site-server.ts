@@ -38,8 +38,12 @@ export async function serveSite(site: BlobStore, port: number): Promise<{ server
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         response.end(await feedIndex(site));
       } else {
-        response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-        response.end(`Not found: ${path}\n`);
+        // As CloudFront does: the site's own 404 page, with a 404 status.
+        const notFound = await site.get('404.html');
+        response.writeHead(404, {
+          'content-type': notFound ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
+        });
+        response.end(notFound ?? `Not found: ${path}\n`);
       }
     } catch (error) {
       response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });

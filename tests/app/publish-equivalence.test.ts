@@ -34,7 +34,10 @@ describe('incremental publishing', () => {
       const next = random(seed);
       let now = new Date('2024-06-01T00:00:00Z');
       const deps: PublishDeps & { content: MemoryBlobStore; site: MemoryBlobStore } = {
-        content: await contentStore({}, `${SITE_YAML}feedLimit: 3\n`),
+        content: await contentStore(
+          {},
+          `${SITE_YAML.replace('timezone: UTC', 'timezone: Europe/Paris')}feedLimit: 3\npageSize: 2\n`,
+        ),
         site: new MemoryBlobStore(),
         state: new MemoryBlobStore(),
         clock: { now: () => now },
@@ -42,7 +45,10 @@ describe('incremental publishing', () => {
       };
       // What a full build should see: the content, except that a broken upload leaves the last good
       // version of its post in place (or nothing, if it never had one), as publishing promises.
-      const lastGood = await contentStore({}, `${SITE_YAML}feedLimit: 3\n`);
+      const lastGood = await contentStore(
+        {},
+        `${SITE_YAML.replace('timezone: UTC', 'timezone: Europe/Paris')}feedLimit: 3\npageSize: 2\n`,
+      );
       await publishChanges(deps, []);
       for (let step = 0; step < 80; step++) {
         let key = `posts/p${Math.floor(next() * 14)}.md`;

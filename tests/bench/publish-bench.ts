@@ -29,14 +29,14 @@ function median(values: number[]): number {
 
 /**
  * Measures, with the filesystem adapters, publishing one new post into a site of `posts` posts
- * (state already built), and a full build of the same site.
+ * (state already built), and a full build of the same site, with or without HTML pages.
  */
-export async function benchPublish(posts: number, runs: number): Promise<PublishFigures> {
+export async function benchPublish(posts: number, runs: number, pages: boolean): Promise<PublishFigures> {
   const work = mkdtempSync(join(tmpdir(), 'herald-publish-bench-'));
   try {
     const contentDir = join(work, 'content');
     writeSyntheticPosts(join(contentDir, 'posts'), posts);
-    writeFileSync(join(contentDir, 'site.yaml'), SITE_YAML);
+    writeFileSync(join(contentDir, 'site.yaml'), `${SITE_YAML}pages: ${pages}\n`);
     const clock = fixedClock(new Date('2026-01-01T00:00:00Z'));
     const deps: PublishDeps = {
       content: new FsBlobStore(contentDir),

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../functions/adapters/s3-blob-store.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
+import { type RunningLocalMode, startLocalMode, stopLocalMode } from '../helpers/local-mode.ts';
 import { postFile } from '../helpers/memory-content.ts';
 
 const HERALD = fileURLToPath(new URL('../../functions/cli/herald.mjs', import.meta.url));
@@ -14,44 +15,14 @@ const work = mkdtempSync(join(tmpdir(), 'herald-local-'));
 const contentDir = join(work, 'content');
 const dataDir = join(work, 'data');
 
-interface Running {
-  child: ChildProcess;
-  siteUrl: string;
-  s3Endpoint: string;
-  output: () => string;
-}
+type Running = RunningLocalMode;
 
-/** Starts `herald start` as a user would and waits for its banner. */
 function start(): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    [HERALD, 'start', '--content', contentDir, '--data', dataDir, '--port', '0', '--s3-port', '0'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`herald start did not come up:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const site = /Site\s+(http:\/\/\S+)/.exec(output)?.[1];
-      const s3 = /S3\s+(http:\/\/\S+)/.exec(output)?.[1];
-      if (site && s3 && output.includes('Press Ctrl-C')) {
-        clearTimeout(timer);
-        resolve({ child, siteUrl: site, s3Endpoint: s3, output: () => output });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`herald start exited with ${code}:\n${output}`)));
-  });
+  return startLocalMode(contentDir, dataDir);
 }
 
 async function stop(running: Running): Promise<void> {
-  const exited = new Promise((resolve) => running.child.once('exit', resolve));
-  running.child.kill('SIGTERM');
-  await exited;
+  await stopLocalMode(running);
 }
 
 async function feedTitles(running: Running): Promise<string[]> {

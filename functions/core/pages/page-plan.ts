@@ -101,12 +101,12 @@ export function planPages(site: SiteConfig, published: readonly PageEntry[]): Pl
   });
   pages.push({ key: '404.html', inputs: ['404'], needs: [], render: () => notFoundPage(site) });
   const urls = [
-    { loc: site.baseUrl, ...(published[0] ? { lastmod: published[0].updated } : {}) },
+    { loc: site.baseUrl, ...(published[0] ? { lastmod: utc(published[0].updated) } : {}) },
     ...categories.map(({ category, posts }) => ({
       loc: siteUrl(site, `categories/${category.slug}/`),
-      lastmod: posts[0]?.updated ?? '',
+      ...(posts[0] ? { lastmod: utc(posts[0].updated) } : {}),
     })),
-    ...published.map((entry) => ({ loc: entry.url, lastmod: entry.updated })),
+    ...published.map((entry) => ({ loc: entry.url, lastmod: utc(entry.updated) })),
   ];
   pages.push({ key: 'sitemap.xml', inputs: ['sitemap', urls], needs: [], render: () => sitemap(urls) });
   return pages;

@@ -1,0 +1,93 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningLocalMode, startLocalMode, stopLocalMode } from '../helpers/local-mode.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = fileURLToPath(new URL('../../test-output/screenshots', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'herald-browser-'));
+
+let running: RunningLocalMode;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is needed for browser tests: apt-get install chromium (.ci/run does)`);
+  cpSync(fileURLToPath(new URL('../../content', import.meta.url)), join(work, 'content'), {
+    recursive: true,
+  });
+  running = await startLocalMode(join(work, 'content'), join(work, 'data'));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // As root in a sandbox-less container, and with no network beyond loopback.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  mkdirSync(SHOTS, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (running) await stopLocalMode(running);
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('the site in a browser (local mode, headless Chromium)', () => {
+  it('shows the home page with the newest posts and feed autodiscovery', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(running.siteUrl);
+    expect(await page.locator('h1').first().textContent()).toBe('Field Notes');
+    const titles = await page.locator('ol.posts h2').allTextContents();
+    expect(titles[0]).toBe('Writing Better Prompts');
+    const alternates = await page
+      .locator('link[rel="alternate"]')
+      .evaluateAll((links) => links.map((l) => `${l.getAttribute('type')} ${l.getAttribute('href')}`));
+    expect(alternates).toEqual([
+      `application/rss+xml ${running.siteUrl}rss.xml`,
+      `application/atom+xml ${running.siteUrl}atom.xml`,
+      `application/feed+json ${running.siteUrl}feed.json`,
+    ]);
+    await page.screenshot({ path: join(SHOTS, 'home-desktop.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'home-mobile.png') });
+    await page.close();
+  });
+
+  it('follows a post link to its page, with its image, body and category feeds', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
+    await page.goto(running.siteUrl);
+    await page.getByRole('link', { name: 'A Post Full of Relative Links' }).click();
+    await page.waitForURL(`${running.siteUrl}posts/relative-links/`);
+    expect(await page.locator('h1').textContent()).toBe('A Post Full of Relative Links');
+    const image = page.locator('article img').first();
+    expect(
+      await image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBeGreaterThan(0);
+    expect(await page.locator('link[rel="alternate"]').count()).toBe(6);
+    expect(await page.locator('link[rel="canonical"]').getAttribute('href')).toBe(
+      `${running.siteUrl}posts/relative-links/`,
+    );
+    expect(await page.locator('nav.neighbours a').count()).toBe(2);
+    await page.screenshot({ path: join(SHOTS, 'post-desktop-dark.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'post-mobile-dark.png') });
+    await page.close();
+  });
+
+  it('serves a 404 page for a missing post', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`${running.siteUrl}posts/no-such-post/`);
+    expect(response?.status()).toBe(404);
+    expect(await page.locator('h1').textContent()).toBe('Page not found');
+    await page.close();
+  });
+});
