@@ -7,8 +7,8 @@ import type { Post } from '../core/posts/post.ts';
 import type { PlannedFeed } from '../core/site/feed-plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 
-/** Feeds change with every post; readers poll them, so caches must let go quickly. */
-export const FEED_CACHE_CONTROL = 'public, max-age=300';
+/** Feeds and pages change with every post; readers poll feeds, so caches must let go quickly. */
+export const FRESH_CACHE_CONTROL = 'public, max-age=300';
 /** Static files rarely change once published. */
 export const STATIC_CACHE_CONTROL = 'public, max-age=86400';
 
@@ -47,7 +47,7 @@ export async function writeFeeds(
   const files = renderFeeds(site, feed.scope, feed.posts, imageSizes);
   await Promise.all(
     files.map((file) =>
-      out.put(file.key, file.body, { contentType: file.contentType, cacheControl: FEED_CACHE_CONTROL }),
+      out.put(file.key, file.body, { contentType: file.contentType, cacheControl: FRESH_CACHE_CONTROL }),
     ),
   );
   return files.map((file) => file.key);

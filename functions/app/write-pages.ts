@@ -3,7 +3,7 @@ import type { Post } from '../core/posts/post.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { mapLimit } from './map-limit.ts';
 import { hashOf } from './publish-state.ts';
-import { FEED_CACHE_CONTROL } from './site-output.ts';
+import { FRESH_CACHE_CONTROL } from './site-output.ts';
 
 const IO_CONCURRENCY = 16;
 /** Pages rendered at once: bounds the post bodies held in memory during a full build. */
@@ -41,7 +41,7 @@ export async function writePages(
         contentType: page.key.endsWith('.xml')
           ? 'application/xml; charset=utf-8'
           : 'text/html; charset=utf-8',
-        cacheControl: FEED_CACHE_CONTROL,
+        cacheControl: FRESH_CACHE_CONTROL,
       }),
     );
   }
