@@ -93,6 +93,8 @@ interface Run {
   capacity: number;
   /** Writes of records and error records, awaited together before the index is saved. */
   writes: Promise<void>[];
+  /** Every post that owns its URL, read from all entry shards at most once a run. */
+  winners?: Promise<HeadEntry[]>;
 }
 
 function startRun(deps: PublishDeps, site: SiteConfig, state: PublishState, index: SiteIndex): Run {
@@ -396,8 +398,16 @@ async function setImageSizes(run: Run, entries: HeadEntry[]): Promise<void> {
   }
 }
 
-/** Every post that owns its URL, from all entry shards: for refilling a head (rare). */
-async function allWinners(run: Run): Promise<HeadEntry[]> {
+/**
+ * Every post that owns its URL, from all entry shards (for refilling a head, and for pages); read
+ * once a run, after the run's shard changes are flushed.
+ */
+function allWinners(run: Run): Promise<HeadEntry[]> {
+  run.winners ??= readWinners(run);
+  return run.winners;
+}
+
+async function readWinners(run: Run): Promise<HeadEntry[]> {
   const shards = await mapLimit(await run.state.shardNames('entries'), IO_CONCURRENCY, (shard) =>
     run.state.readShard('entries', shard),
   );

@@ -47,11 +47,20 @@ export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Dat
   return result;
 }
 
+/**
+ * The one order of posts everywhere (feeds, pages, heads): newest first, ties by path, so output
+ * never depends on the order posts arrive in.
+ * @param a - one post's epoch milliseconds and path
+ */
+export function newestFirst(a: { ms: number; path: string }, b: { ms: number; path: string }): number {
+  return b.ms - a.ms || compareText(a.path, b.path);
+}
+
 /** Sorts posts newest first, parsing each date once rather than in every comparison. */
-export function sortNewestFirst<P extends CatalogueEntry>(posts: readonly P[]): P[] {
+export function sortNewestFirst<P extends Pick<PostMeta, 'published' | 'path'>>(posts: readonly P[]): P[] {
   return posts
-    .map((post) => ({ post, ms: Date.parse(post.published) }))
-    .sort((a, b) => b.ms - a.ms || compareText(a.post.path, b.post.path))
+    .map((post) => ({ post, ms: Date.parse(post.published), path: post.path }))
+    .sort(newestFirst)
     .map(({ post }) => post);
 }
 

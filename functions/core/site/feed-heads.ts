@@ -1,5 +1,6 @@
 import type { Term } from '../posts/post.ts';
 import { toSlug } from '../text/slug.ts';
+import { newestFirst } from './catalogue.ts';
 
 /** What publishing keeps of each post: enough to order it, place it in feeds and spot changes. */
 export interface HeadEntry {
@@ -38,8 +39,9 @@ export interface Heads {
 
 /** Newest first; ties by path, as a full build orders them. */
 export function compareEntries(a: HeadEntry, b: HeadEntry): number {
-  return (
-    Date.parse(b.published) - Date.parse(a.published) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+  return newestFirst(
+    { ms: Date.parse(a.published), path: a.path },
+    { ms: Date.parse(b.published), path: b.path },
   );
 }
 
