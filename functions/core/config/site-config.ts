@@ -1,6 +1,8 @@
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
+import { parseEmailAddress } from '../newsletter/email-address.ts';
+import type { DigestSchedule, Weekday } from '../newsletter/schedule.ts';
 import { stripXmlForbidden } from '../text/xml-safe.ts';
 
 /** A person credited for a post or a site. */
@@ -33,6 +35,22 @@ export interface SiteConfig {
   pageSize: number;
   /** Where the subscribe form posts (the newsletter's API); without it there is no form. */
   subscribeUrl?: string;
+  /** E-mail digests; without this section there is no newsletter. */
+  newsletter?: NewsletterConfig;
+}
+
+/** The `newsletter:` section of site.yaml. */
+export interface NewsletterConfig {
+  /** The sender of digests and confirmations; its domain must be verified in Amazon SES. */
+  from: { name: string; address: string };
+  replyTo?: string;
+  schedule: DigestSchedule;
+  /** Origins whose pages may call the subscribe API from script (CORS); the site's own by default. */
+  corsOrigins: string[];
+  /** A postal address for the footer of every digest (the US CAN-SPAM Act asks for one). */
+  postalAddress?: string;
+  /** How long a confirmation link works. */
+  confirmHours: number;
 }
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
@@ -45,6 +63,33 @@ const personSchema = z.union([
     url: z.optional(z.url('is not an absolute URL')),
   }),
 ]);
+
+const SCHEDULE =
+  /^(?:every\s+)?(daily|day|monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\s+(?:at\s+)?([01]?\d|2[0-3]):([0-5]\d)$/i;
+
+const addressSchema = z
+  .string()
+  .check(z.refine((a) => parseEmailAddress(a).ok, 'is not an e-mail address Herald can send to'));
+
+const newsletterSchema = z.object({
+  from: z.union([
+    z.string().check(z.regex(/^[^<>]*<[^<>]+>$|^[^<>\s]+@[^<>\s]+$/, 'must be an address, optionally with a name: Name <news@example.com>')),
+    z.object({ name: z._default(z.string(), ''), address: addressSchema }),
+  ]),
+  replyTo: z.optional(addressSchema),
+  schedule: z.string().check(
+    z.refine(
+      (s) => SCHEDULE.test(s.trim()),
+      'must be a day and a time, such as "monday 09:00" (weekly) or "daily 07:30"',
+    ),
+  ),
+  corsOrigins: z.optional(z.array(z.url('must be an origin such as https://example.com'))),
+  postalAddress: z.optional(z.string().check(z.trim(), z.minLength(1, 'must not be empty'))),
+  confirmHours: z._default(
+    z.int('must be a whole number').check(z.minimum(1, 'must be at least 1'), z.maximum(720, 'must be at most 720')),
+    48,
+  ),
+});
 
 const siteSchema = z.object({
   title: nonEmpty,
@@ -83,6 +128,7 @@ const siteSchema = z.object({
     10,
   ),
   subscribeUrl: z.optional(z.url('must be the absolute URL of the subscribe API')),
+  newsletter: z.optional(newsletterSchema),
   feedLimit: z._default(
     z
       .int('must be a whole number')
@@ -103,6 +149,8 @@ function isKnownZone(zone: string): boolean {
 /** Fields a site owner may override from the command line or the environment. */
 export interface SiteOverrides {
   baseUrl?: string;
+  /** The deployed subscribe API, when site.yaml does not name one. */
+  subscribeUrl?: string;
 }
 
 /**
@@ -122,7 +170,12 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, 'yaml', 'must be a mapping of fields such as title: and baseUrl:');
   }
-  const merged = { ...(withoutXmlForbidden(raw) as Record<string, unknown>), ...definedOnly(overrides) };
+  const { subscribeUrl: apiSubscribeUrl, ...winning } = overrides;
+  const merged: Record<string, unknown> = {
+    ...(withoutXmlForbidden(raw) as Record<string, unknown>),
+    ...definedOnly(winning),
+  };
+  if (merged.subscribeUrl === undefined && apiSubscribeUrl !== undefined) merged.subscribeUrl = apiSubscribeUrl;
   const result = siteSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -134,14 +187,47 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
     const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
-  const { websubHub, subscribeUrl, ...site } = result.data;
+  const { websubHub, subscribeUrl, newsletter, ...site } = result.data;
   const author = typeof site.author === 'string' ? { name: site.author } : definedOnly(site.author);
+  const baseUrl = site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`;
   return {
     ...site,
     ...(websubHub ? { websubHub } : {}),
     ...(subscribeUrl ? { subscribeUrl } : {}),
+    ...(newsletter ? { newsletter: newsletterOf(newsletter, baseUrl, file) } : {}),
     author: author as Person,
-    baseUrl: site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`,
+    baseUrl,
+  };
+}
+
+function newsletterOf(
+  input: z.infer<typeof newsletterSchema>,
+  baseUrl: string,
+  file: string,
+): NewsletterConfig {
+  let from: { name: string; address: string };
+  if (typeof input.from === 'string') {
+    const match = /^\s*(.*?)\s*<([^<>]+)>\s*$/.exec(input.from);
+    from = match ? { name: (match[1] ?? '').replace(/^"|"$/g, ''), address: match[2] ?? '' } : { name: '', address: input.from.trim() };
+  } else {
+    from = input.from;
+  }
+  const checked = parseEmailAddress(from.address);
+  if (!checked.ok) throw new ConfigError(file, 'newsletter.from', `the address ${checked.reason}`);
+  // biome-ignore lint/style/noNonNullAssertion: the schema's pattern guarantees the match
+  const [, day = '', hour = '0', minute = '0'] = SCHEDULE.exec(input.schedule.trim())!;
+  const lower = day.toLowerCase();
+  const schedule: DigestSchedule =
+    lower === 'daily' || lower === 'day'
+      ? { every: 'day', hour: Number(hour), minute: Number(minute) }
+      : { every: 'week', day: lower as Weekday, hour: Number(hour), minute: Number(minute) };
+  return {
+    from: { name: from.name, address: checked.address },
+    ...(input.replyTo ? { replyTo: input.replyTo.trim() } : {}),
+    schedule,
+    corsOrigins: (input.corsOrigins ?? [baseUrl]).map((url) => new URL(url).origin),
+    ...(input.postalAddress ? { postalAddress: input.postalAddress } : {}),
+    confirmHours: input.confirmHours,
   };
 }
 

@@ -1,0 +1,116 @@
+import type { DigestPost } from '../../core/newsletter/digest-posts.ts';
+import type { Subscriber, Suppression } from '../../core/newsletter/subscriber.ts';
+import type { BlobStore } from '../../ports/blob-store.ts';
+
+/** A planned digest: its posts are fixed when it is planned, so every batch sends the same thing. */
+export interface DigestRecord {
+  id: string;
+  /** Posts published after `since` and at or before `until` (ISO 8601). */
+  since: string;
+  until: string;
+  posts: DigestPost[];
+  plannedAt: string;
+}
+
+/** What one recipient of a digest has had: written before the send, so a retry never repeats it. */
+export interface SentMarker {
+  at: string;
+  status: 'sending' | 'sent' | 'rejected';
+  messageId?: string;
+  reason?: string;
+}
+
+/** Where the newsletter's schedule stands. */
+export interface DigestState {
+  /** The cut-off of the last planned digest (ISO 8601). */
+  lastUntil: string;
+  lastDigestId: string;
+}
+
+const SUBSCRIBERS = 'subscribers/';
+const SUPPRESSED = 'suppressed/';
+const DIGESTS = 'digests/';
+const STATE = 'digests/state.json';
+
+/**
+ * The newsletter's private bucket: one object per subscriber and per suppressed address, planned
+ * digests and, per digest, one marker per recipient. One object per subscriber means concurrent
+ * sign-ups never overwrite each other.
+ */
+export class NewsletterStore {
+  constructor(private readonly store: BlobStore) {}
+
+  readSubscriber(id: string): Promise<Subscriber | undefined> {
+    return this.readJson<Subscriber>(`${SUBSCRIBERS}${id}.json`);
+  }
+
+  writeSubscriber(subscriber: Subscriber): Promise<void> {
+    return this.writeJson(`${SUBSCRIBERS}${subscriber.id}.json`, subscriber);
+  }
+
+  deleteSubscriber(id: string): Promise<void> {
+    return this.store.delete(`${SUBSCRIBERS}${id}.json`);
+  }
+
+  /** Every subscriber id, in key order, without reading the records. */
+  async *subscriberIds(): AsyncIterable<string> {
+    for await (const info of this.store.list(SUBSCRIBERS)) yield info.key.slice(SUBSCRIBERS.length, -'.json'.length);
+  }
+
+  readSuppression(id: string): Promise<Suppression | undefined> {
+    return this.readJson<Suppression>(`${SUPPRESSED}${id}.json`);
+  }
+
+  writeSuppression(id: string, suppression: Suppression): Promise<void> {
+    return this.writeJson(`${SUPPRESSED}${id}.json`, suppression);
+  }
+
+  deleteSuppression(id: string): Promise<void> {
+    return this.store.delete(`${SUPPRESSED}${id}.json`);
+  }
+
+  readDigestState(): Promise<DigestState | undefined> {
+    return this.readJson<DigestState>(STATE);
+  }
+
+  writeDigestState(state: DigestState): Promise<void> {
+    return this.writeJson(STATE, state);
+  }
+
+  readDigest(id: string): Promise<DigestRecord | undefined> {
+    return this.readJson<DigestRecord>(`${DIGESTS}${id}/digest.json`);
+  }
+
+  writeDigest(digest: DigestRecord): Promise<void> {
+    return this.writeJson(`${DIGESTS}${digest.id}/digest.json`, digest);
+  }
+
+  /** Ids of the recipients of a digest that have a marker: those a retry must skip. */
+  async markedRecipients(digestId: string): Promise<Set<string>> {
+    const prefix = `${DIGESTS}${digestId}/sent/`;
+    const ids = new Set<string>();
+    for await (const info of this.store.list(prefix)) ids.add(info.key.slice(prefix.length, -'.json'.length));
+    return ids;
+  }
+
+  readMarker(digestId: string, subscriberId: string): Promise<SentMarker | undefined> {
+    return this.readJson<SentMarker>(`${DIGESTS}${digestId}/sent/${subscriberId}.json`);
+  }
+
+  writeMarker(digestId: string, subscriberId: string, marker: SentMarker): Promise<void> {
+    return this.writeJson(`${DIGESTS}${digestId}/sent/${subscriberId}.json`, marker);
+  }
+
+  deleteMarker(digestId: string, subscriberId: string): Promise<void> {
+    return this.store.delete(`${DIGESTS}${digestId}/sent/${subscriberId}.json`);
+  }
+
+  private async readJson<T>(key: string): Promise<T | undefined> {
+    const bytes = await this.store.get(key);
+    return bytes === undefined ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as T);
+  }
+
+  private writeJson(key: string, value: unknown): Promise<void> {
+    return this.store.put(key, JSON.stringify(value), { contentType: 'application/json' });
+  }
+}
