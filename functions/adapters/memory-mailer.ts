@@ -4,7 +4,13 @@ import type { Mailer, OutgoingMail, SendQuota } from '../ports/mailer.ts';
 export class MemoryMailer implements Mailer {
   readonly sent: OutgoingMail[] = [];
 
-  constructor(private readonly sendQuota: SendQuota = { maxSendRate: Infinity, max24HourSend: Infinity, sentLast24Hours: 0 }) {}
+  constructor(
+    private readonly sendQuota: SendQuota = {
+      maxSendRate: Infinity,
+      max24HourSend: Infinity,
+      sentLast24Hours: 0,
+    },
+  ) {}
 
   async send(mail: OutgoingMail): Promise<{ messageId: string }> {
     this.sent.push(mail);

@@ -1,4 +1,4 @@
-import { GetSendQuotaCommand, SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { GetSendQuotaCommand, type SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import { type Mailer, type OutgoingMail, SendError, type SendQuota } from '../ports/mailer.ts';
 
 /**
@@ -44,7 +44,8 @@ export function classify(error: unknown): unknown {
   const name = (error as { name?: string }).name ?? '';
   const message = (error as { message?: string }).message ?? '';
   if (name === 'Throttling' || name === 'ThrottlingException' || /rate exceeded/i.test(message)) {
-    if (/daily message quota/i.test(message)) return new SendError('quota-exhausted', message, { cause: error });
+    if (/daily message quota/i.test(message))
+      return new SendError('quota-exhausted', message, { cause: error });
     return new SendError('throttled', message, { cause: error });
   }
   // Refusals of this message or address (in the sandbox: an unverified recipient). A paused

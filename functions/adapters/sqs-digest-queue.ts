@@ -22,7 +22,9 @@ export class SqsDigestQueue implements DigestQueue {
         }),
       );
       if (result.Failed && result.Failed.length > 0)
-        throw new Error(`SQS refused ${result.Failed.length} digest job(s): ${result.Failed[0]?.Message ?? 'unknown reason'}`);
+        throw new Error(
+          `SQS refused ${result.Failed.length} digest job(s): ${result.Failed[0]?.Message ?? 'unknown reason'}`,
+        );
     }
   }
 }

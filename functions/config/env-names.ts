@@ -15,4 +15,20 @@ export const ENV = {
   s3Endpoint: 'HERALD_S3_ENDPOINT',
   /** `json` (default, for CloudWatch) or `text` (local mode's terminal). */
   logFormat: 'HERALD_LOG_FORMAT',
+  /** The deployed subscribe API's URL, for the form on pages when site.yaml names none. */
+  subscribeUrl: 'HERALD_SUBSCRIBE_URL',
+  /** Private bucket of subscribers, suppressions and digests. */
+  newsletterBucket: 'HERALD_NEWSLETTER_BUCKET',
+  /** ARN of the Secrets Manager secret that signs links and derives subscriber ids. */
+  secretArn: 'HERALD_SECRET_ARN',
+  /** The secret itself, in local mode only (AWS uses the ARN). */
+  secret: 'HERALD_NEWSLETTER_SECRET',
+  /** SQS queue of digest sender jobs (unset in local mode, which queues in memory). */
+  digestQueueUrl: 'HERALD_DIGEST_QUEUE_URL',
+  /** The subscribe API's base URL, for unsubscribe links in digests. */
+  apiUrl: 'HERALD_API_URL',
+  /** SES configuration set every message is sent through (its events report bounces). */
+  sesConfigurationSet: 'HERALD_SES_CONFIGURATION_SET',
+  /** Local mode: folder that receives mail as .eml files instead of SES. */
+  outboxDir: 'HERALD_OUTBOX_DIR',
 } as const;

@@ -8,6 +8,7 @@ export interface FunctionConfig {
   siteBucket: string;
   stateBucket: string;
   baseUrl?: string;
+  subscribeUrl?: string;
   s3Endpoint?: string;
   logFormat: 'json' | 'text';
 }
@@ -18,6 +19,7 @@ const schema = z.object({
   [ENV.siteBucket]: bucket,
   [ENV.stateBucket]: bucket,
   [ENV.baseUrl]: z.optional(z.url()),
+  [ENV.subscribeUrl]: z.optional(z.url()),
   [ENV.s3Endpoint]: z.optional(z.url()),
   [ENV.logFormat]: z._default(z.enum(['json', 'text']), 'json'),
 });
@@ -28,6 +30,88 @@ const schema = z.object({
  * @throws ConfigError naming the variable, so a bad deployment fails at cold start, not mid-event
  */
 export function loadFunctionConfig(env: Record<string, string | undefined>): FunctionConfig {
+  const values = validated(schema, env);
+  const config: FunctionConfig = {
+    contentBucket: values[ENV.contentBucket],
+    siteBucket: values[ENV.siteBucket],
+    stateBucket: values[ENV.stateBucket],
+    logFormat: values[ENV.logFormat],
+  };
+  const baseUrl = values[ENV.baseUrl];
+  const subscribeUrl = values[ENV.subscribeUrl];
+  const s3Endpoint = values[ENV.s3Endpoint];
+  if (baseUrl) config.baseUrl = baseUrl;
+  if (subscribeUrl) config.subscribeUrl = subscribeUrl;
+  if (s3Endpoint) config.s3Endpoint = s3Endpoint;
+  return config;
+}
+
+/** What the newsletter functions (API, digest, bounces) need besides the publish settings. */
+export interface NewsletterFunctionConfig {
+  contentBucket: string;
+  stateBucket: string;
+  newsletterBucket: string;
+  baseUrl?: string;
+  s3Endpoint?: string;
+  logFormat: 'json' | 'text';
+  /** Exactly one of the two: the ARN in AWS, the value in local mode. */
+  secret: { arn: string } | { value: string };
+  /** SES in AWS, an outbox folder locally. */
+  mail: { configurationSet: string } | { outboxDir: string };
+  digestQueueUrl?: string;
+  apiUrl?: string;
+}
+
+const newsletterSchema = z.object({
+  [ENV.contentBucket]: bucket,
+  [ENV.stateBucket]: bucket,
+  [ENV.newsletterBucket]: bucket,
+  [ENV.baseUrl]: z.optional(z.url()),
+  [ENV.s3Endpoint]: z.optional(z.url()),
+  [ENV.logFormat]: z._default(z.enum(['json', 'text']), 'json'),
+  [ENV.secretArn]: z.optional(z.string().check(z.minLength(1))),
+  [ENV.secret]: z.optional(z.string().check(z.minLength(32, 'must have at least 32 characters'))),
+  [ENV.sesConfigurationSet]: z.optional(z.string().check(z.minLength(1))),
+  [ENV.outboxDir]: z.optional(z.string().check(z.minLength(1))),
+  [ENV.digestQueueUrl]: z.optional(z.url()),
+  [ENV.apiUrl]: z.optional(z.url()),
+});
+
+/**
+ * Reads a newsletter function's configuration from environment variables.
+ * @throws ConfigError naming the variable
+ */
+export function loadNewsletterFunctionConfig(
+  env: Record<string, string | undefined>,
+): NewsletterFunctionConfig {
+  const values = validated(newsletterSchema, env);
+  const arn = values[ENV.secretArn];
+  const secret = values[ENV.secret];
+  if (!arn && !secret) throw new ConfigError('environment', ENV.secretArn, 'is not set');
+  const configurationSet = values[ENV.sesConfigurationSet];
+  const outboxDir = values[ENV.outboxDir];
+  if (!configurationSet && !outboxDir)
+    throw new ConfigError('environment', ENV.sesConfigurationSet, 'is not set');
+  const apiUrl = values[ENV.apiUrl];
+  return {
+    contentBucket: values[ENV.contentBucket],
+    stateBucket: values[ENV.stateBucket],
+    newsletterBucket: values[ENV.newsletterBucket],
+    logFormat: values[ENV.logFormat],
+    secret: arn ? { arn } : { value: secret as string },
+    mail: configurationSet ? { configurationSet } : { outboxDir: outboxDir as string },
+    ...optional('baseUrl', values[ENV.baseUrl]),
+    ...optional('s3Endpoint', values[ENV.s3Endpoint]),
+    ...optional('digestQueueUrl', values[ENV.digestQueueUrl]),
+    ...(apiUrl ? { apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` } : {}),
+  };
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value ? ({ [key]: value } as Record<K, string>) : {};
+}
+
+function validated<T>(schema: z.ZodMiniType<T>, env: Record<string, string | undefined>): T {
   const result = schema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -38,16 +122,5 @@ export function loadFunctionConfig(env: Record<string, string | undefined>): Fun
       env[name] === undefined ? 'is not set' : (issue?.message ?? 'is invalid'),
     );
   }
-  const values = result.data;
-  const config: FunctionConfig = {
-    contentBucket: values[ENV.contentBucket],
-    siteBucket: values[ENV.siteBucket],
-    stateBucket: values[ENV.stateBucket],
-    logFormat: values[ENV.logFormat],
-  };
-  const baseUrl = values[ENV.baseUrl];
-  const s3Endpoint = values[ENV.s3Endpoint];
-  if (baseUrl) config.baseUrl = baseUrl;
-  if (s3Endpoint) config.s3Endpoint = s3Endpoint;
-  return config;
+  return result.data;
 }

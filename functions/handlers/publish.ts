@@ -27,7 +27,10 @@ const deps: PublishDeps = {
   clock: systemClock,
   log,
   hub: httpHubNotifier(),
-  ...(config.baseUrl ? { overrides: { baseUrl: config.baseUrl } } : {}),
+  overrides: {
+    ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+    ...(config.subscribeUrl ? { subscribeUrl: config.subscribeUrl } : {}),
+  },
 };
 
 /** An operator's request to rebuild state and every feed from the content bucket. */

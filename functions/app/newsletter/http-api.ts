@@ -35,11 +35,31 @@ const PENDING_MESSAGE =
   'If this address can receive our e-mail, a message with a confirmation link is on its way. Open it to start your subscription.';
 
 const TOKEN_PAGES: Record<TokenProblem | 'unknown', [number, string, string]> = {
-  malformed: [400, 'This link is incomplete', 'The link is missing part of its code. Copy the whole link from the e-mail, or open it with a click.'],
-  forged: [400, 'This link is not valid', 'The link was not made by this site. Use the link from the e-mail you received.'],
-  'wrong-purpose': [400, 'This link is not valid here', 'This link is meant for another page. Use the link from the e-mail you received.'],
-  expired: [410, 'This link has expired', 'Confirmation links work for a limited time. Subscribe again to get a new one.'],
-  unknown: [404, 'Nothing to confirm', 'This subscription no longer exists or was cancelled. Subscribe again to start a new one.'],
+  malformed: [
+    400,
+    'This link is incomplete',
+    'The link is missing part of its code. Copy the whole link from the e-mail, or open it with a click.',
+  ],
+  forged: [
+    400,
+    'This link is not valid',
+    'The link was not made by this site. Use the link from the e-mail you received.',
+  ],
+  'wrong-purpose': [
+    400,
+    'This link is not valid here',
+    'This link is meant for another page. Use the link from the e-mail you received.',
+  ],
+  expired: [
+    410,
+    'This link has expired',
+    'Confirmation links work for a limited time. Subscribe again to get a new one.',
+  ],
+  unknown: [
+    404,
+    'Nothing to confirm',
+    'This subscription no longer exists or was cancelled. Subscribe again to start a new one.',
+  ],
 };
 
 /**
@@ -54,40 +74,68 @@ export async function handleApiRequest(
 ): Promise<ApiResponse> {
   const cors = corsHeaders(context, request);
   const method = request.method.toUpperCase();
-  if (method === 'OPTIONS') return { status: 204, headers: { ...cors, 'access-control-max-age': '86400' }, body: '' };
+  if (method === 'OPTIONS')
+    return { status: 204, headers: { ...cors, 'access-control-max-age': '86400' }, body: '' };
   const route = request.path.replace(/\/+$/, '') || '/';
   try {
-    if (route === '/subscribe' && method === 'POST') return withHeaders(await subscribeRoute(deps, context, request), cors);
+    if (route === '/subscribe' && method === 'POST')
+      return withHeaders(await subscribeRoute(deps, context, request), cors);
     if (route === '/confirm' && method === 'GET') return await confirmRoute(deps, context, request);
     if (route === '/unsubscribe' && (method === 'GET' || method === 'HEAD')) {
       const token = request.query.get('token') ?? '';
       const checked = deps.signer.verify(token, 'unsubscribe', deps.clock.now());
       if (!checked.ok) return tokenProblem(context, checked.problem);
-      return page(200, unsubscribePage(context.site, `${context.apiUrl}unsubscribe?token=${encodeURIComponent(token)}`));
+      return page(
+        200,
+        unsubscribePage(context.site, `${context.apiUrl}unsubscribe?token=${encodeURIComponent(token)}`),
+      );
     }
     if (route === '/unsubscribe' && method === 'POST') return await unsubscribeRoute(deps, context, request);
     if (['/subscribe', '/confirm', '/unsubscribe'].includes(route))
-      return { ...page(405, messagePage(context.site, 'Method not allowed', `${route} does not accept ${method}.`)), headers: { ...htmlType, allow: route === '/confirm' ? 'GET' : route === '/subscribe' ? 'POST' : 'GET, POST' } };
+      return {
+        ...page(405, messagePage(context.site, 'Method not allowed', `${route} does not accept ${method}.`)),
+        headers: {
+          ...htmlType,
+          allow: route === '/confirm' ? 'GET' : route === '/subscribe' ? 'POST' : 'GET, POST',
+        },
+      };
     return page(404, messagePage(context.site, 'Not found', 'There is no such page here.'));
   } catch (error) {
     deps.log.error('subscribe API failed', { route, error: String(error) });
     return withHeaders(
-      page(503, messagePage(context.site, 'Please try again', 'Something went wrong on our side. Please try again in a few minutes.')),
+      page(
+        503,
+        messagePage(
+          context.site,
+          'Please try again',
+          'Something went wrong on our side. Please try again in a few minutes.',
+        ),
+      ),
       cors,
     );
   }
 }
 
-async function subscribeRoute(deps: SubscriptionDeps, context: ApiContext, request: ApiRequest): Promise<ApiResponse> {
-  const wantsJson = isJson(request.headers['content-type']) || (request.headers.accept ?? '').includes('application/json');
+async function subscribeRoute(
+  deps: SubscriptionDeps,
+  context: ApiContext,
+  request: ApiRequest,
+): Promise<ApiResponse> {
+  const wantsJson =
+    isJson(request.headers['content-type']) || (request.headers.accept ?? '').includes('application/json');
   const answer = (status: number, title: string, message: string): ApiResponse =>
     wantsJson
       ? { status, headers: jsonType, body: `${JSON.stringify({ ok: status < 300, message })}\n` }
       : page(status, messagePage(context.site, title, message));
-  if (request.body.length > MAX_BODY) return answer(413, 'Too large', 'The request is larger than a subscribe form.');
+  if (request.body.length > MAX_BODY)
+    return answer(413, 'Too large', 'The request is larger than a subscribe form.');
   const fields = parseFields(request);
   if (fields === undefined)
-    return answer(415, 'Unsupported form', 'Send the form as application/x-www-form-urlencoded or JSON with an "email" field.');
+    return answer(
+      415,
+      'Unsupported form',
+      'Send the form as application/x-www-form-urlencoded or JSON with an "email" field.',
+    );
   // A field people never see: bots fill it in. They are told what everyone is told.
   if (fields.website) return answer(202, 'Check your inbox', PENDING_MESSAGE);
   const checked = parseEmailAddress(fields.email);
@@ -106,24 +154,45 @@ async function subscribeRoute(deps: SubscriptionDeps, context: ApiContext, reque
   return answer(202, 'Check your inbox', PENDING_MESSAGE);
 }
 
-async function confirmRoute(deps: SubscriptionDeps, context: ApiContext, request: ApiRequest): Promise<ApiResponse> {
+async function confirmRoute(
+  deps: SubscriptionDeps,
+  context: ApiContext,
+  request: ApiRequest,
+): Promise<ApiResponse> {
   const outcome = await confirm(deps, request.query.get('token') ?? '');
   if (!outcome.ok) return tokenProblem(context, outcome.problem);
   return page(
     200,
-    messagePage(context.site, 'Subscribed', `Thank you. New posts from ${context.site.title} will reach ${outcome.subscriber?.email ?? 'you'} by e-mail. Every e-mail has a link to unsubscribe.`),
+    messagePage(
+      context.site,
+      'Subscribed',
+      `Thank you. New posts from ${context.site.title} will reach ${outcome.subscriber?.email ?? 'you'} by e-mail. Every e-mail has a link to unsubscribe.`,
+    ),
   );
 }
 
-async function unsubscribeRoute(deps: SubscriptionDeps, context: ApiContext, request: ApiRequest): Promise<ApiResponse> {
-  const form = new URLSearchParams(isJson(request.headers['content-type']) ? '' : request.body.slice(0, MAX_BODY));
+async function unsubscribeRoute(
+  deps: SubscriptionDeps,
+  context: ApiContext,
+  request: ApiRequest,
+): Promise<ApiResponse> {
+  const form = new URLSearchParams(
+    isJson(request.headers['content-type']) ? '' : request.body.slice(0, MAX_BODY),
+  );
   const token = request.query.get('token') ?? form.get('token') ?? '';
   // RFC 8058: mail providers post "List-Unsubscribe=One-Click"; the page's button says it is the page.
   // Either way the subscription ends at once; the difference is kept only as evidence.
   const via = form.get('via') === 'page' ? 'link' : 'one-click';
   const outcome = await unsubscribe(deps, token, via);
   if (!outcome.ok) return tokenProblem(context, outcome.problem);
-  return page(200, messagePage(context.site, 'Unsubscribed', `You will get no more e-mail from ${context.site.title}. Changed your mind? Subscribe again on the site.`));
+  return page(
+    200,
+    messagePage(
+      context.site,
+      'Unsubscribed',
+      `You will get no more e-mail from ${context.site.title}. Changed your mind? Subscribe again on the site.`,
+    ),
+  );
 }
 
 interface SubscribeFields {

@@ -54,7 +54,8 @@ export class NewsletterStore {
 
   /** Every subscriber id, in key order, without reading the records. */
   async *subscriberIds(): AsyncIterable<string> {
-    for await (const info of this.store.list(SUBSCRIBERS)) yield info.key.slice(SUBSCRIBERS.length, -'.json'.length);
+    for await (const info of this.store.list(SUBSCRIBERS))
+      yield info.key.slice(SUBSCRIBERS.length, -'.json'.length);
   }
 
   readSuppression(id: string): Promise<Suppression | undefined> {

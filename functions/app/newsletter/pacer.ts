@@ -23,7 +23,8 @@ export class Pacer {
     // After an idle spell, start afresh rather than bursting to catch up.
     const slot = this.next === undefined || this.next < now ? now : this.next;
     this.next = slot + this.gapMs;
-    if (slot > now) await this.timer.sleep(slot - now);
+    // Clocks tick in whole milliseconds: rounding up means a send never starts before its slot.
+    if (slot > now) await this.timer.sleep(Math.ceil(slot - now));
   }
 
   /** Pushes every later slot back, e.g. after SES said "too fast". */

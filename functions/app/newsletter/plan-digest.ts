@@ -60,7 +60,11 @@ export async function planDigest(
   const posts = digestPosts(site, await publishedEntries(deps.state), since, until);
   const plan: DigestPlan = { ...base, since: since.toISOString(), posts: posts.map((p) => p.title) };
   if (posts.length === 0) {
-    if (!options.preview) await deps.newsletter.writeDigestState({ lastUntil: until.toISOString(), lastDigestId: state?.lastDigestId ?? '' });
+    if (!options.preview)
+      await deps.newsletter.writeDigestState({
+        lastUntil: until.toISOString(),
+        lastDigestId: state?.lastDigestId ?? '',
+      });
     deps.log.info('no new posts; no digest', { since: plan.since, until: plan.until });
     return { ...plan, skipped: 'no-new-posts' };
   }
@@ -74,24 +78,32 @@ export async function planDigest(
   const ids: string[] = [];
   for await (const id of deps.newsletter.subscriberIds()) ids.push(id);
   const jobs: DigestJob[] = [];
-  for (let i = 0; i < ids.length; i += JOB_SIZE) jobs.push({ digestId, subscriberIds: ids.slice(i, i + JOB_SIZE) });
+  for (let i = 0; i < ids.length; i += JOB_SIZE)
+    jobs.push({ digestId, subscriberIds: ids.slice(i, i + JOB_SIZE) });
   if (options.preview) return { ...plan, recipients: ids.length, jobs: jobs.length, digest };
   // Record first, then jobs, then the state: every crash point leaves something a retry completes.
   await deps.newsletter.writeDigest(digest);
   await deps.queue.enqueue(jobs);
   await deps.newsletter.writeDigestState({ lastUntil: plan.until, lastDigestId: digestId });
-  deps.log.info('digest planned', { digestId, posts: posts.length, subscribers: ids.length, jobs: jobs.length });
+  deps.log.info('digest planned', {
+    digestId,
+    posts: posts.length,
+    subscribers: ids.length,
+    jobs: jobs.length,
+  });
   return { ...plan, recipients: ids.length, jobs: jobs.length, digest };
 }
 
 /** A digest's id: its cut-off, readable and sortable (`2026-11-30T09-00Z`). */
 export function digestIdOf(until: Date): string {
-  return until.toISOString().slice(0, 16).replace(':', '-') + 'Z';
+  return `${until.toISOString().slice(0, 16).replace(':', '-')}Z`;
 }
 
 /** Every post the publish state knows (drafts are never in it). */
 async function publishedEntries(state: BlobStore): Promise<HeadEntry[]> {
   const publish = new PublishState(state);
-  const shards = await mapLimit(await publish.shardNames('entries'), 16, (name) => publish.readShard('entries', name));
+  const shards = await mapLimit(await publish.shardNames('entries'), 16, (name) =>
+    publish.readShard('entries', name),
+  );
   return shards.flatMap((shard) => Object.values(shard));
 }

@@ -131,9 +131,16 @@ export async function sendDigestJob(
   await Promise.all(inFlight);
   if (leftover.length > 0) {
     // Out of quota: wait the longest SQS allows and look again; out of time: carry on at once.
-    await deps.queue.enqueue([{ digestId: job.digestId, subscriberIds: leftover }], stopped === 'quota' ? 900 : 0);
+    await deps.queue.enqueue(
+      [{ digestId: job.digestId, subscriberIds: leftover }],
+      stopped === 'quota' ? 900 : 0,
+    );
     report.continued = leftover.length;
-    deps.log.info('digest job continued in a new job', { digestId: job.digestId, reason: stopped ?? 'error', recipients: leftover.length });
+    deps.log.info('digest job continued in a new job', {
+      digestId: job.digestId,
+      reason: stopped ?? 'error',
+      recipients: leftover.length,
+    });
   }
   if (failure !== undefined) throw failure;
   deps.log.info('digest job done', { ...report });
@@ -154,13 +161,22 @@ async function readRecipient(store: NewsletterStore, id: string): Promise<Subscr
   return subscriber?.status === 'active' && suppression === undefined ? subscriber : undefined;
 }
 
-async function composeFor(context: SendContext, subscriber: Subscriber, posts: DigestPost[], apiUrl: string): Promise<Buffer> {
+async function composeFor(
+  context: SendContext,
+  subscriber: Subscriber,
+  posts: DigestPost[],
+  apiUrl: string,
+): Promise<Buffer> {
   const { site, digest, newsletter, templates, deps } = context;
   const variant = subscriber.categories.join(',');
   let template = templates.get(variant);
   if (template === undefined) {
     const names = new Map(digest.posts.flatMap((p) => p.categories.map((c) => [c.slug, c.name] as const)));
-    template = renderDigest(site, posts, subscriber.categories.map((slug) => names.get(slug) ?? slug));
+    template = renderDigest(
+      site,
+      posts,
+      subscriber.categories.map((slug) => names.get(slug) ?? slug),
+    );
     templates.set(variant, template);
   }
   const unsubscribeUrl = `${apiUrl}unsubscribe?token=${deps.signer.sign('unsubscribe', subscriber.id)}`;
@@ -181,22 +197,30 @@ async function composeFor(context: SendContext, subscriber: Subscriber, posts: D
   });
 }
 
-async function deliver(context: SendContext, subscriber: Subscriber, raw: Buffer): Promise<'sent' | 'rejected' | 'quota'> {
+async function deliver(
+  context: SendContext,
+  subscriber: Subscriber,
+  raw: Buffer,
+): Promise<'sent' | 'rejected' | 'quota'> {
   const { deps, digest, newsletter, pacer } = context;
   const at = deps.timer.now().toISOString();
   await deps.newsletter.writeMarker(digest.id, subscriber.id, { at, status: 'sending' });
   for (let attempt = 0; ; attempt++) {
     try {
-      const { messageId } = await deps.mailer.send({ from: newsletter.from.address, to: subscriber.email, raw });
+      const { messageId } = await deps.mailer.send({
+        from: newsletter.from.address,
+        to: subscriber.email,
+        raw,
+      });
       await deps.newsletter.writeMarker(digest.id, subscriber.id, { at, status: 'sent', messageId });
       return 'sent';
     } catch (error) {
       if (!(error instanceof SendError)) throw error;
       if (error.failure === 'throttled' && attempt < MAX_THROTTLE_RETRIES) {
-        // 1 s, 2 s, 4 s … with jitter, and the pacer holds every other send back as long.
-        const wait = 1000 * 2 ** attempt * (0.75 + Math.random() / 2);
-        pacer.pause(wait);
-        await deps.timer.sleep(wait);
+        // 1 s, 2 s, 4 s … with jitter; the pacer holds every send back as long, and the retry
+        // takes its turn like any other send so that it cannot burst past the rate.
+        pacer.pause(1000 * 2 ** attempt * (0.75 + Math.random() / 2));
+        await pacer.wait();
         continue;
       }
       if (error.failure === 'quota-exhausted' || error.failure === 'throttled') {
@@ -204,8 +228,16 @@ async function deliver(context: SendContext, subscriber: Subscriber, raw: Buffer
         await deps.newsletter.deleteMarker(digest.id, subscriber.id);
         return 'quota';
       }
-      await deps.newsletter.writeMarker(digest.id, subscriber.id, { at, status: 'rejected', reason: error.message });
-      deps.log.warn('digest not accepted for a subscriber', { subscriber: subscriber.id, failure: error.failure, reason: error.message });
+      await deps.newsletter.writeMarker(digest.id, subscriber.id, {
+        at,
+        status: 'rejected',
+        reason: error.message,
+      });
+      deps.log.warn('digest not accepted for a subscriber', {
+        subscriber: subscriber.id,
+        failure: error.failure,
+        reason: error.message,
+      });
       return 'rejected';
     }
   }

@@ -25,7 +25,12 @@ export interface SubscriptionDeps {
 }
 
 /** The outcome of a subscribe request; callers answer every outcome the same way. */
-export type SubscribeOutcome = 'confirmation-sent' | 'nothing-to-do' | 'suppressed' | 'rate-limited' | 'mail-refused';
+export type SubscribeOutcome =
+  | 'confirmation-sent'
+  | 'nothing-to-do'
+  | 'suppressed'
+  | 'rate-limited'
+  | 'mail-refused';
 
 /**
  * Records a request to subscribe and mails a confirmation link (double opt-in). Whatever the
@@ -64,7 +69,11 @@ export async function subscribe(
     await deps.mailer.send({ from: newsletter.from.address, to: record.email, raw });
   } catch (error) {
     if (!(error instanceof SendError)) throw error;
-    deps.log.warn('confirmation mail not sent', { subscriber: id, failure: error.failure, reason: error.message });
+    deps.log.warn('confirmation mail not sent', {
+      subscriber: id,
+      failure: error.failure,
+      reason: error.message,
+    });
     return 'mail-refused';
   }
   deps.log.info('confirmation mail sent', { subscriber: id, source: request.consent.source });
@@ -72,7 +81,9 @@ export async function subscribe(
 }
 
 /** The result of following a confirmation or unsubscribe link. */
-export type LinkOutcome = { ok: true; subscriber?: Subscriber } | { ok: false; problem: TokenProblem | 'unknown' };
+export type LinkOutcome =
+  | { ok: true; subscriber?: Subscriber }
+  | { ok: false; problem: TokenProblem | 'unknown' };
 
 /** Activates the subscription a confirmation token names. Idempotent. */
 export async function confirm(deps: SubscriptionDeps, token: string): Promise<LinkOutcome> {
@@ -82,7 +93,8 @@ export async function confirm(deps: SubscriptionDeps, token: string): Promise<Li
   const id = checked.token.subscriberId;
   const subscriber = await deps.newsletter.readSubscriber(id);
   // Unsubscribed after the mail was sent: the later decision stands; they can subscribe again.
-  if (subscriber === undefined || subscriber.status === 'unsubscribed') return { ok: false, problem: 'unknown' };
+  if (subscriber === undefined || subscriber.status === 'unsubscribed')
+    return { ok: false, problem: 'unknown' };
   if (await deps.newsletter.readSuppression(id)) return { ok: false, problem: 'unknown' };
   const confirmed = confirmSubscription(subscriber, now);
   await deps.newsletter.writeSubscriber(confirmed);

@@ -21,7 +21,10 @@ export interface SuppressDeps {
  */
 export async function suppressAddresses(deps: SuppressDeps, notice: DeliveryNotice): Promise<number> {
   if (!notice.permanent) {
-    deps.log.info('transient bounce; address kept', { detail: notice.detail, recipients: notice.addresses.length });
+    deps.log.info('transient bounce; address kept', {
+      detail: notice.detail,
+      recipients: notice.addresses.length,
+    });
     return 0;
   }
   let count = 0;

@@ -73,20 +73,31 @@ const addressSchema = z
 
 const newsletterSchema = z.object({
   from: z.union([
-    z.string().check(z.regex(/^[^<>]*<[^<>]+>$|^[^<>\s]+@[^<>\s]+$/, 'must be an address, optionally with a name: Name <news@example.com>')),
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[^<>]*<[^<>]+>$|^[^<>\s]+@[^<>\s]+$/,
+          'must be an address, optionally with a name: Name <news@example.com>',
+        ),
+      ),
     z.object({ name: z._default(z.string(), ''), address: addressSchema }),
   ]),
   replyTo: z.optional(addressSchema),
-  schedule: z.string().check(
-    z.refine(
-      (s) => SCHEDULE.test(s.trim()),
-      'must be a day and a time, such as "monday 09:00" (weekly) or "daily 07:30"',
+  schedule: z
+    .string()
+    .check(
+      z.refine(
+        (s) => SCHEDULE.test(s.trim()),
+        'must be a day and a time, such as "monday 09:00" (weekly) or "daily 07:30"',
+      ),
     ),
-  ),
   corsOrigins: z.optional(z.array(z.url('must be an origin such as https://example.com'))),
   postalAddress: z.optional(z.string().check(z.trim(), z.minLength(1, 'must not be empty'))),
   confirmHours: z._default(
-    z.int('must be a whole number').check(z.minimum(1, 'must be at least 1'), z.maximum(720, 'must be at most 720')),
+    z
+      .int('must be a whole number')
+      .check(z.minimum(1, 'must be at least 1'), z.maximum(720, 'must be at most 720')),
     48,
   ),
 });
@@ -175,7 +186,8 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
     ...(withoutXmlForbidden(raw) as Record<string, unknown>),
     ...definedOnly(winning),
   };
-  if (merged.subscribeUrl === undefined && apiSubscribeUrl !== undefined) merged.subscribeUrl = apiSubscribeUrl;
+  if (merged.subscribeUrl === undefined && apiSubscribeUrl !== undefined)
+    merged.subscribeUrl = apiSubscribeUrl;
   const result = siteSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -208,7 +220,9 @@ function newsletterOf(
   let from: { name: string; address: string };
   if (typeof input.from === 'string') {
     const match = /^\s*(.*?)\s*<([^<>]+)>\s*$/.exec(input.from);
-    from = match ? { name: (match[1] ?? '').replace(/^"|"$/g, ''), address: match[2] ?? '' } : { name: '', address: input.from.trim() };
+    from = match
+      ? { name: (match[1] ?? '').replace(/^"|"$/g, ''), address: match[2] ?? '' }
+      : { name: '', address: input.from.trim() };
   } else {
     from = input.from;
   }

@@ -4,7 +4,11 @@ import { THEME_CSS } from '../pages/theme.ts';
 
 /** A short page the subscribe API answers with: what happened and what to do next. */
 export function messagePage(site: SiteConfig, title: string, message: string): string {
-  return page(site, title, html`<h1>${title}</h1>\n<p>${message}</p>\n<p><a href="${site.baseUrl}">Back to ${site.title}</a></p>`);
+  return page(
+    site,
+    title,
+    html`<h1>${title}</h1>\n<p>${message}</p>\n<p><a href="${site.baseUrl}">Back to ${site.title}</a></p>`,
+  );
 }
 
 /**

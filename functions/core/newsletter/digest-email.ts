@@ -28,10 +28,17 @@ const SLOT = '\u0001unsubscribe\u0001';
  * Renders the digest of `posts` (newest first, at least one).
  * @param categories - the subscriber's categories by name, to say why they get these posts
  */
-export function renderDigest(site: SiteConfig, posts: readonly DigestPost[], categories: readonly string[]): DigestTemplate {
+export function renderDigest(
+  site: SiteConfig,
+  posts: readonly DigestPost[],
+  categories: readonly string[],
+): DigestTemplate {
   const first = posts[0];
   if (first === undefined) throw new Error('a digest needs at least one post');
-  const subject = posts.length === 1 ? `${site.title}: ${first.title}` : `${site.title}: ${first.title} and ${posts.length - 1} more`;
+  const subject =
+    posts.length === 1
+      ? `${site.title}: ${first.title}`
+      : `${site.title}: ${first.title} and ${posts.length - 1} more`;
   const date = new Intl.DateTimeFormat(site.language, { dateStyle: 'long', timeZone: site.timezone });
   const heading = posts.length === 1 ? 'One new post' : `${posts.length} new posts`;
   const why = categories.length > 0 ? ` (${categories.join(', ')})` : '';

@@ -51,7 +51,10 @@ export function digestPosts(
  * The posts of a digest that a subscriber asked for.
  * @param categories - the subscriber's category slugs; empty means all posts
  */
-export function postsForSubscriber(posts: readonly DigestPost[], categories: readonly string[]): DigestPost[] {
+export function postsForSubscriber(
+  posts: readonly DigestPost[],
+  categories: readonly string[],
+): DigestPost[] {
   if (categories.length === 0) return [...posts];
   const wanted = new Set(categories);
   return posts.filter((post) => post.categories.some((c) => wanted.has(c.slug)));

@@ -28,19 +28,24 @@ export function parseEmailAddress(input: string): AddressCheck {
   if (text === '') return { ok: false, reason: 'is empty' };
   if (text.length > MAX_TOTAL * 4) return { ok: false, reason: `is longer than ${MAX_TOTAL} characters` };
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
-  if (/[\u0000-\u001f\u007f]/.test(text)) return { ok: false, reason: 'contains a line break or control character' };
+  if (/[\u0000-\u001f\u007f]/.test(text))
+    return { ok: false, reason: 'contains a line break or control character' };
   const at = text.lastIndexOf('@');
-  if (at <= 0 || at === text.length - 1) return { ok: false, reason: 'is not an e-mail address (name@example.com)' };
+  if (at <= 0 || at === text.length - 1)
+    return { ok: false, reason: 'is not an e-mail address (name@example.com)' };
   const local = text.slice(0, at);
   const domainInput = text.slice(at + 1);
   if (/[^\x20-\x7e]/.test(local)) return { ok: false, reason: 'has characters outside ASCII before the @' };
-  if (!DOT_ATOM.test(local)) return { ok: false, reason: 'has characters an address cannot have before the @' };
-  if (local.length > MAX_LOCAL) return { ok: false, reason: `has more than ${MAX_LOCAL} characters before the @` };
+  if (!DOT_ATOM.test(local))
+    return { ok: false, reason: 'has characters an address cannot have before the @' };
+  if (local.length > MAX_LOCAL)
+    return { ok: false, reason: `has more than ${MAX_LOCAL} characters before the @` };
   const domain = domainToASCII(domainInput.toLowerCase().replace(/\.$/, ''));
   const labels = domain.split('.');
   if (domain === '' || labels.length < 2 || !labels.every((label) => LABEL.test(label)))
     return { ok: false, reason: 'has a domain that is not valid after the @' };
-  if (!TLD.test(labels[labels.length - 1] ?? '')) return { ok: false, reason: 'has a domain without a valid top-level part' };
+  if (!TLD.test(labels[labels.length - 1] ?? ''))
+    return { ok: false, reason: 'has a domain without a valid top-level part' };
   const address = `${local}@${domain}`;
   if (address.length > MAX_TOTAL) return { ok: false, reason: `is longer than ${MAX_TOTAL} characters` };
   return { ok: true, address: address as EmailAddress };

@@ -24,7 +24,12 @@ export function parseSesNotice(message: string): DeliveryNotice | undefined {
   }
   const type = value.eventType ?? value.notificationType;
   if (type === 'Bounce') {
-    const bounce = (value.bounce ?? {}) as { bounceType?: string; bounceSubType?: string; timestamp?: string; bouncedRecipients?: { emailAddress?: string }[] };
+    const bounce = (value.bounce ?? {}) as {
+      bounceType?: string;
+      bounceSubType?: string;
+      timestamp?: string;
+      bouncedRecipients?: { emailAddress?: string }[];
+    };
     return {
       kind: 'bounce',
       permanent: bounce.bounceType === 'Permanent',
@@ -34,7 +39,11 @@ export function parseSesNotice(message: string): DeliveryNotice | undefined {
     };
   }
   if (type === 'Complaint') {
-    const complaint = (value.complaint ?? {}) as { complaintFeedbackType?: string; timestamp?: string; complainedRecipients?: { emailAddress?: string }[] };
+    const complaint = (value.complaint ?? {}) as {
+      complaintFeedbackType?: string;
+      timestamp?: string;
+      complainedRecipients?: { emailAddress?: string }[];
+    };
     return {
       kind: 'complaint',
       permanent: true,

@@ -75,9 +75,15 @@ export function requestSubscription(
   if (existing?.status === 'active') {
     // An active subscriber keeps their choice until they confirm a change from their inbox:
     // otherwise anyone who knows an address could rewrite its categories.
-    if (sameSet(existing.categories, categories) || !allowed) return { record: undefined, sendConfirmation: false };
+    if (sameSet(existing.categories, categories) || !allowed)
+      return { record: undefined, sendConfirmation: false };
     return {
-      record: { ...existing, pendingCategories: categories, confirmationsSent: [...recent, at], updatedAt: at },
+      record: {
+        ...existing,
+        pendingCategories: categories,
+        confirmationsSent: [...recent, at],
+        updatedAt: at,
+      },
       sendConfirmation: true,
     };
   }
@@ -115,7 +121,13 @@ export function endSubscription(
 ): Subscriber {
   if (subscriber.status === 'unsubscribed') return subscriber;
   const { pendingCategories: _p, ...rest } = subscriber;
-  return { ...rest, status: 'unsubscribed', unsubscribedAt: now.toISOString(), unsubscribedVia: via, updatedAt: now.toISOString() };
+  return {
+    ...rest,
+    status: 'unsubscribed',
+    unsubscribedAt: now.toISOString(),
+    unsubscribedVia: via,
+    updatedAt: now.toISOString(),
+  };
 }
 
 /**

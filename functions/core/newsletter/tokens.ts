@@ -64,7 +64,8 @@ export class TokenSigner {
     const body = `${code}${subscriberId}.${expiry}`;
     const wanted = Buffer.from(this.mac(body));
     const given = Buffer.from(mac);
-    if (wanted.length !== given.length || !timingSafeEqual(wanted, given)) return { ok: false, problem: 'forged' };
+    if (wanted.length !== given.length || !timingSafeEqual(wanted, given))
+      return { ok: false, problem: 'forged' };
     const purpose: TokenPurpose = code === 'c' ? 'confirm' : 'unsubscribe';
     if (purpose !== expected) return { ok: false, problem: 'wrong-purpose' };
     const expiresMs = Number.parseInt(expiry, 36) * 1000;

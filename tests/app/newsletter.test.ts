@@ -1,0 +1,412 @@
+import { describe, expect, it } from 'vitest';
+import { type ApiRequest, handleApiRequest } from '../../functions/app/newsletter/http-api.ts';
+import { planDigest } from '../../functions/app/newsletter/plan-digest.ts';
+import { sendDigestJob } from '../../functions/app/newsletter/send-digest.ts';
+import { suppressAddresses } from '../../functions/app/newsletter/suppress-addresses.ts';
+import { PublishState } from '../../functions/app/publish-state.ts';
+import { parseEmailAddress } from '../../functions/core/newsletter/email-address.ts';
+import type { HeadEntry } from '../../functions/core/site/feed-heads.ts';
+import { type Mailer, type OutgoingMail, SendError, type SendQuota } from '../../functions/ports/mailer.ts';
+import { linkIn, memoryNewsletter, newsletterSite, parseMail } from '../helpers/newsletter.ts';
+
+const API = 'https://api.example.org/';
+const site = newsletterSite();
+
+type World = ReturnType<typeof memoryNewsletter>;
+
+function request(
+  method: string,
+  pathAndQuery: string,
+  body = '',
+  headers: Record<string, string> = {},
+): ApiRequest {
+  const url = new URL(pathAndQuery, API);
+  return {
+    method,
+    path: url.pathname,
+    query: url.searchParams,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'test', ...headers },
+    body,
+    sourceIp: '192.0.2.1',
+  };
+}
+
+const call = (world: World, req: ApiRequest) => handleApiRequest(world, { site, apiUrl: API }, req);
+
+async function subscribeAndConfirm(world: World, email: string, categories: string[] = []): Promise<void> {
+  const before = world.mailer.sent.length;
+  const body = new URLSearchParams([
+    ['email', email],
+    ...categories.map((c) => ['categories', c]),
+  ]).toString();
+  expect((await call(world, request('POST', '/subscribe', body))).status).toBe(202);
+  const mail = world.mailer.sent[before];
+  if (!mail) throw new Error('no confirmation mail');
+  const confirm = new URL(linkIn((await parseMail(mail.raw)).text, `${API}confirm?`));
+  expect((await call(world, request('GET', `/confirm${confirm.search}`))).status).toBe(200);
+}
+
+/** Puts published posts where the publish pipeline keeps them. */
+async function publish(world: World, entries: HeadEntry[]): Promise<void> {
+  const state = new PublishState(world.state);
+  const shard: Record<string, HeadEntry> = {};
+  for (const e of entries) shard[e.source] = e;
+  await state.writeShard('entries', '00', { ...(await state.readShard('entries', '00')), ...shard });
+}
+
+const post = (n: number, published: string, cats?: string[]): HeadEntry => ({
+  source: `posts/p${n}.md`,
+  path: `/posts/p${n}/`,
+  title: `Post ${n}`,
+  summary: `About ${n}.`,
+  published,
+  updated: published,
+  hash: `h${n}`,
+  ...(cats ? { cats } : {}),
+});
+
+async function runDigest(world: World, until: string, mailer: Mailer = world.mailer) {
+  const plan = await planDigest(world, site, { until: new Date(until) });
+  for (let next = world.queue.take(); next; next = world.queue.take())
+    await sendDigestJob({ ...world, mailer }, site, next.job, { apiUrl: API });
+  return plan;
+}
+
+describe('subscribe API', () => {
+  it('double opt-in: a pending subscriber becomes active from the mailed link, with consent evidence', async () => {
+    const world = memoryNewsletter();
+    const response = await call(
+      world,
+      request('POST', '/subscribe', 'email=Reader%40Example.org&categories=How-to+tech'),
+    );
+    expect(response.status).toBe(202);
+    expect(response.headers['content-type']).toContain('text/html');
+    const id = world.signer.subscriberId(parse('reader@example.org'));
+    expect(await world.newsletter.readSubscriber(id)).toMatchObject({
+      status: 'pending',
+      categories: ['how-to-tech'],
+      consent: { source: 'form', ip: '192.0.2.1' },
+    });
+    const mail = await parseMail(world.mailer.sent[0]?.raw ?? new Uint8Array());
+    expect(mail.subject).toBe('Confirm your subscription to Field Notes');
+    expect(mail.to && 'value' in mail.to ? mail.to.value[0]?.address : '').toBe('Reader@example.org');
+    const link = linkIn(mail.text, `${API}confirm?token=`);
+    expect(link).not.toContain('reader');
+    const confirmed = await call(world, request('GET', new URL(link).pathname + new URL(link).search));
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toContain('Subscribed');
+    expect(await world.newsletter.readSubscriber(id)).toMatchObject({
+      status: 'active',
+      consent: { confirmedAt: '2026-11-30T09:00:00.000Z' },
+    });
+  });
+
+  it('answers JSON clients in JSON, with CORS for the site origin only', async () => {
+    const world = memoryNewsletter();
+    const json = await call(
+      world,
+      request('POST', '/subscribe', JSON.stringify({ email: 'a@example.org', categories: ['Travel'] }), {
+        'content-type': 'application/json',
+        origin: 'https://example.org',
+      }),
+    );
+    expect(json.status).toBe(202);
+    expect(JSON.parse(json.body)).toMatchObject({ ok: true });
+    expect(json.headers['access-control-allow-origin']).toBe('https://example.org');
+    const foreign = await call(
+      world,
+      request('POST', '/subscribe', JSON.stringify({ email: 'b@example.org' }), {
+        'content-type': 'application/json',
+        origin: 'https://evil.example',
+      }),
+    );
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await call(
+      world,
+      request('OPTIONS', '/subscribe', '', { origin: 'https://example.org' }),
+    );
+    expect(preflight.status).toBe(204);
+  });
+
+  it('answers the same whether the address is new, pending, active, suppressed or rate-limited', async () => {
+    const world = memoryNewsletter();
+    await subscribeAndConfirm(world, 'active@example.org');
+    await call(world, request('POST', '/subscribe', 'email=pending%40example.org'));
+    await world.newsletter.writeSuppression(world.signer.subscriberId(parse('gone@example.org')), {
+      email: parse('gone@example.org'),
+      reason: 'bounce',
+      at: '2026-01-01T00:00:00Z',
+    });
+    const answers = await Promise.all(
+      ['new@example.org', 'pending@example.org', 'active@example.org', 'gone@example.org'].map((email) =>
+        call(world, request('POST', '/subscribe', `email=${encodeURIComponent(email)}`)),
+      ),
+    );
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    // Only the new address got mail; the suppressed one got none, ever.
+    const recipients = world.mailer.sent.map((m) => m.to);
+    expect(recipients).toEqual(['active@example.org', 'pending@example.org', 'new@example.org']);
+  });
+
+  it('does not mail-bomb an address: one confirmation per 10 minutes, three a day', async () => {
+    const world = memoryNewsletter();
+    for (let i = 0; i < 20; i++) {
+      await call(world, request('POST', '/subscribe', 'email=target%40example.org'));
+      world.timer.advance(60_000);
+    }
+    expect(world.mailer.sent).toHaveLength(2);
+    world.timer.advance(24 * 3600_000);
+    for (let i = 0; i < 50; i++) {
+      await call(world, request('POST', '/subscribe', 'email=target%40example.org'));
+      world.timer.advance(11 * 60_000);
+    }
+    expect(world.mailer.sent).toHaveLength(5);
+  });
+
+  it('rejects bad addresses and header injection with a reason, and odd bodies without a stack trace', async () => {
+    const world = memoryNewsletter();
+    const injected = await call(
+      world,
+      request('POST', '/subscribe', `email=${encodeURIComponent('a@example.org\r\nBcc: x@example.com')}`),
+    );
+    expect(injected.status).toBe(400);
+    expect(injected.body).toContain('line break');
+    expect(
+      (await call(world, request('POST', '/subscribe', '{', { 'content-type': 'application/json' }))).status,
+    ).toBe(415);
+    expect(
+      (await call(world, request('POST', '/subscribe', 'x', { 'content-type': 'text/csv' }))).status,
+    ).toBe(415);
+    expect((await call(world, request('POST', '/subscribe', `email=${'a'.repeat(20_000)}`))).status).toBe(
+      413,
+    );
+    expect((await call(world, request('GET', '/subscribe'))).status).toBe(405);
+    expect((await call(world, request('GET', '/nope'))).status).toBe(404);
+    // The honeypot field: a bot is told what everyone is told, and nothing is sent.
+    expect(
+      (await call(world, request('POST', '/subscribe', 'email=bot%40example.org&website=spam'))).status,
+    ).toBe(202);
+    expect(world.mailer.sent).toHaveLength(0);
+  });
+
+  it('shows clear pages for forged, expired and misused tokens', async () => {
+    const world = memoryNewsletter();
+    await call(world, request('POST', '/subscribe', 'email=late%40example.org'));
+    const link = new URL(
+      linkIn((await parseMail(world.mailer.sent[0]?.raw ?? new Uint8Array())).text, `${API}confirm?`),
+    );
+    const token = link.searchParams.get('token') ?? '';
+    const forged = await call(world, request('GET', `/confirm?token=${token.slice(0, -2)}AA`));
+    expect(forged.status).toBe(400);
+    expect(forged.body).toContain('This link is not valid');
+    const misused = await call(
+      world,
+      request('POST', `/unsubscribe?token=${token}`, 'List-Unsubscribe=One-Click'),
+    );
+    expect(misused.status).toBe(400);
+    world.timer.advance(49 * 3600_000);
+    const expired = await call(world, request('GET', `/confirm${link.search}`));
+    expect(expired.status).toBe(410);
+    expect(expired.body).toContain('This link has expired');
+    expect(expired.body).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('unsubscribes on POST only: a GET shows a button', async () => {
+    const world = memoryNewsletter();
+    await subscribeAndConfirm(world, 'reader@example.org');
+    const id = world.signer.subscriberId(parse('reader@example.org'));
+    const token = world.signer.sign('unsubscribe', id);
+    const page = await call(world, request('GET', `/unsubscribe?token=${token}`));
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`<form method="post" action="${API}unsubscribe?token=${token}">`);
+    expect((await world.newsletter.readSubscriber(id))?.status).toBe('active');
+    const oneClick = await call(
+      world,
+      request('POST', `/unsubscribe?token=${token}`, 'List-Unsubscribe=One-Click'),
+    );
+    expect(oneClick.status).toBe(200);
+    expect(await world.newsletter.readSubscriber(id)).toMatchObject({
+      status: 'unsubscribed',
+      unsubscribedVia: 'one-click',
+    });
+    // Again: still a success, nothing changes.
+    expect(
+      (await call(world, request('POST', `/unsubscribe?token=${token}`, 'List-Unsubscribe=One-Click')))
+        .status,
+    ).toBe(200);
+  });
+});
+
+describe('digests', () => {
+  it('sends each active subscriber the posts since the last digest in their categories, once', async () => {
+    const world = memoryNewsletter();
+    await subscribeAndConfirm(world, 'all@example.org');
+    await subscribeAndConfirm(world, 'travel@example.org', ['Travel']);
+    await subscribeAndConfirm(world, 'cooking@example.org', ['Cooking']);
+    await call(world, request('POST', '/subscribe', 'email=pending%40example.org'));
+    const confirmations = world.mailer.sent.length;
+    await publish(world, [
+      post(1, '2026-11-20T10:00:00Z'),
+      post(2, '2026-11-24T10:00:00Z', ['Travel']),
+      post(3, '2026-11-27T10:00:00Z'),
+    ]);
+
+    const plan = await runDigest(world, '2026-11-30T09:00:00Z');
+    expect(plan).toMatchObject({
+      since: '2026-11-23T09:00:00.000Z',
+      posts: ['Post 3', 'Post 2'],
+      recipients: 4,
+      jobs: 1,
+    });
+    const digests = world.mailer.sent.slice(confirmations);
+    expect(digests.map((m) => m.to).sort()).toEqual(['all@example.org', 'travel@example.org']);
+    const travel = await parseMail(
+      digests.find((m) => m.to === 'travel@example.org')?.raw ?? new Uint8Array(),
+    );
+    expect(travel.subject).toBe('Field Notes: Post 2');
+    const all = await parseMail(digests.find((m) => m.to === 'all@example.org')?.raw ?? new Uint8Array());
+    expect(all.subject).toBe('Field Notes: Post 3 and 1 more');
+    // Personal unsubscribe links: each one names its own subscriber.
+    const unsubscribe = (m: typeof all) =>
+      m.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ?? '';
+    expect(unsubscribe(all)).not.toBe(unsubscribe(travel));
+    expect(all.text).toContain(/<([^<>]+)>/.exec(unsubscribe(all))?.[1] ?? 'missing');
+
+    // The same schedule time again (EventBridge can deliver twice): nothing more.
+    expect((await runDigest(world, '2026-11-30T09:00:00Z')).skipped).toBe('already-planned');
+    // A week with no posts: no mail.
+    expect((await runDigest(world, '2026-12-07T09:00:00Z')).skipped).toBe('no-new-posts');
+    expect(world.mailer.sent.length).toBe(confirmations + 2);
+  });
+
+  it('never sends anyone the same digest twice when a job is retried after a crash', async () => {
+    const world = memoryNewsletter();
+    for (let i = 0; i < 30; i++) await subscribeAndConfirm(world, `r${i}@example.org`);
+    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
+    const job = world.queue.take()?.job;
+    if (!job) throw new Error('no job');
+    const before = world.mailer.sent.length;
+    // The mail service dies after 12 messages (a network error, not a refusal).
+    let calls = 0;
+    const flaky: Mailer = {
+      send: async (mail: OutgoingMail) => {
+        if (++calls > 12) throw new Error('socket hang up');
+        return world.mailer.send(mail);
+      },
+      quota: () => world.mailer.quota(),
+    };
+    await expect(
+      sendDigestJob({ ...world, mailer: flaky }, site, job, { apiUrl: API, concurrency: 4 }),
+    ).rejects.toThrow('socket hang up');
+    const firstRun = world.mailer.sent.length - before;
+    expect(firstRun).toBe(12);
+    // SQS retries the job, twice.
+    const retry = await sendDigestJob(world, site, job, { apiUrl: API });
+    await sendDigestJob(world, site, job, { apiUrl: API });
+    const recipients = world.mailer.sent.slice(before).map((m) => m.to);
+    expect(new Set(recipients).size).toBe(recipients.length);
+    // Those in flight when it died have a marker and are skipped (at most once), everyone else got it.
+    expect(retry.sent + firstRun + retry.skipped - 12).toBe(30);
+    expect(recipients.length).toBeGreaterThanOrEqual(30 - 4);
+  });
+
+  it('paces sends to the SES rate and retries throttling with backoff (fake clock)', async () => {
+    const world = memoryNewsletter();
+    for (let i = 0; i < 50; i++) await subscribeAndConfirm(world, `p${i}@example.org`);
+    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
+    const job = world.queue.take()?.job;
+    if (!job) throw new Error('no job');
+    const starts: number[] = [];
+    let throttles = 0;
+    const ses: Mailer = {
+      send: async (mail) => {
+        if (starts.length === 20 && throttles < 2) {
+          throttles++;
+          throw new SendError('throttled', 'Maximum sending rate exceeded.');
+        }
+        starts.push(world.timer.now().getTime());
+        return world.mailer.send(mail);
+      },
+      quota: async (): Promise<SendQuota> => ({ maxSendRate: 10, max24HourSend: 50_000, sentLast24Hours: 0 }),
+    };
+    const t0 = world.timer.now().getTime();
+    const report = await sendDigestJob({ ...world, mailer: ses }, site, job, { apiUrl: API });
+    expect(report).toMatchObject({ sent: 50, rejected: 0, continued: 0 });
+    // Evenly spaced at 10 per second: no second ever holds more than 10 starts.
+    for (const start of starts)
+      expect(starts.filter((s) => s >= start && s < start + 1000).length).toBeLessThanOrEqual(10);
+    const elapsed = (starts[starts.length - 1] ?? 0) - t0;
+    // 49 gaps of 100 ms plus the two backoffs (about 1 s and 2 s).
+    expect(elapsed).toBeGreaterThan(4900 + 2000);
+    expect(elapsed).toBeLessThan(4900 + 5000);
+    expect(throttles).toBe(2);
+  });
+
+  it('hands the rest to a new job when the daily quota or the invocation time runs out', async () => {
+    const world = memoryNewsletter();
+    for (let i = 0; i < 10; i++) await subscribeAndConfirm(world, `q${i}@example.org`);
+    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
+    const job = world.queue.take()?.job;
+    if (!job) throw new Error('no job');
+    const before = world.mailer.sent.length;
+    const limited: Mailer = {
+      send: (m) => world.mailer.send(m),
+      quota: async () => ({ maxSendRate: 100, max24HourSend: 100, sentLast24Hours: 96 }),
+    };
+    const report = await sendDigestJob({ ...world, mailer: limited }, site, job, { apiUrl: API });
+    expect(report).toMatchObject({ sent: 4, continued: 6 });
+    const next = world.queue.take();
+    expect(next?.delaySeconds).toBe(900);
+    expect(next?.job.subscriberIds).toHaveLength(6);
+    let left = 3;
+    const timed = await sendDigestJob(world, site, next?.job ?? job, {
+      apiUrl: API,
+      remainingMs: () => (left-- > 0 ? 120_000 : 1000),
+    });
+    expect(timed).toMatchObject({ sent: 3, continued: 3 });
+    expect(world.queue.take()?.delaySeconds).toBe(0);
+    expect(world.mailer.sent.length - before).toBe(7);
+  });
+});
+
+describe('bounces and complaints', () => {
+  it('suppress the address: no digest, no confirmation mail', async () => {
+    const world = memoryNewsletter();
+    await subscribeAndConfirm(world, 'gone@example.org');
+    await subscribeAndConfirm(world, 'stays@example.org');
+    await suppressAddresses(world, {
+      kind: 'bounce',
+      permanent: true,
+      addresses: ['Gone@example.org'],
+      detail: 'Permanent/General',
+      at: '2026-11-30T10:00:00Z',
+    });
+    await suppressAddresses(world, {
+      kind: 'bounce',
+      permanent: false,
+      addresses: ['stays@example.org'],
+      detail: 'Transient/MailboxFull',
+      at: '2026-11-30T10:00:00Z',
+    });
+    const id = world.signer.subscriberId(parse('gone@example.org'));
+    expect(await world.newsletter.readSubscriber(id)).toMatchObject({
+      status: 'unsubscribed',
+      unsubscribedVia: 'bounce',
+    });
+    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    const before = world.mailer.sent.length;
+    await runDigest(world, '2026-11-30T09:00:00Z');
+    expect(world.mailer.sent.slice(before).map((m) => m.to)).toEqual(['stays@example.org']);
+    await call(world, request('POST', '/subscribe', 'email=gone%40example.org'));
+    expect(world.mailer.sent.length).toBe(before + 1);
+  });
+});
+
+function parse(text: string) {
+  const checked = parseEmailAddress(text);
+  if (!checked.ok) throw new Error(checked.reason);
+  return checked.address;
+}
