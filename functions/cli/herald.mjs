@@ -12,7 +12,7 @@ const command = process.argv[2];
 // Local mode's S3 server (s3rver) encrypts listing continuation tokens with DES, which Node 20
 // only offers behind this flag; without it, listing more than 1,000 keys crashes.
 if (
-  (command === 'start' || command === 'rebuild') &&
+  (command === 'start' || command === 'rebuild' || command === 'digest' || command === 'subscribers') &&
   !process.execArgv.includes(LEGACY) &&
   !(process.env.NODE_OPTIONS ?? '').includes(LEGACY)
 ) {

@@ -1,14 +1,14 @@
 // The actions of `herald start` and `herald rebuild`, loaded only when one of them runs: they
 // bring in the AWS SDK and the local S3 server, which `herald build` does not need.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { systemClock } from '../adapters/clocks.ts';
 import { textLogger } from '../adapters/loggers.ts';
-import { createS3Client, S3BlobStore } from '../adapters/s3-blob-store.ts';
+import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { rebuildSite } from '../app/publish-site.ts';
 import { ConfigError } from '../core/errors.ts';
 import { LOCAL_BUCKETS, startLocalMode } from '../local/local-mode.ts';
-import { type LocalS3, startLocalS3 } from '../local/local-s3.ts';
+import { connectLocal } from './local-connection.ts';
 import { relativeToCwd } from './paths.ts';
 
 export interface StartOptions {
@@ -33,7 +33,7 @@ export async function start(options: StartOptions): Promise<void> {
   });
   writeFileSync(
     join(dataDir, 'settings.json'),
-    JSON.stringify({ baseUrl: options.baseUrl ?? local.siteUrl }),
+    JSON.stringify({ baseUrl: options.baseUrl ?? local.siteUrl, apiUrl: local.apiUrl }),
   );
   const s = local.siteUrl;
   console.log(`
@@ -41,10 +41,13 @@ Herald is running locally.
   Site       ${s}
   Feeds      ${s}rss.xml  ${s}atom.xml  ${s}feed.json  (and ${s}categories/<slug>/…)
   S3         ${local.s3Endpoint}  (access key S3RVER, secret S3RVER)
-  Buckets    content ${LOCAL_BUCKETS.content}, site ${LOCAL_BUCKETS.site}, state ${LOCAL_BUCKETS.state}
+  Subscribe  ${local.apiUrl}subscribe  (the form on the home page posts here)
+  Outbox     ${s}_outbox/  (mail goes to ${relativeToCwd(local.outboxDir)}/ as .eml files)
+  Buckets    content ${LOCAL_BUCKETS.content}, site ${LOCAL_BUCKETS.site}, state ${LOCAL_BUCKETS.state}, newsletter ${LOCAL_BUCKETS.newsletter}
   Watching   ${relativeToCwd(resolve(options.content))}/  (edit, add or delete files)
   Data       ${relativeToCwd(dataDir)}/  (kept across restarts)
 
+Digests go out on the schedule in site.yaml; run one now with: npx herald digest
 Publish with any S3 client, e.g.:
   AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws s3 cp post.md s3://${LOCAL_BUCKETS.content}/posts/ --endpoint-url ${local.s3Endpoint}
 Press Ctrl-C to stop.
@@ -58,26 +61,14 @@ Press Ctrl-C to stop.
 
 /** `herald rebuild`: rebuilds local mode's state and feeds. */
 export async function rebuild(options: { data: string; endpoint?: string; baseUrl?: string }): Promise<void> {
-  const dataDir = resolve(options.data);
-  const running = readJson(join(dataDir, 'local.json'))?.s3Endpoint;
-  let server: LocalS3 | undefined;
-  const endpoint =
-    options.endpoint ?? (typeof running === 'string' && (await reachable(running)) ? running : undefined);
-  if (endpoint === undefined) {
-    if (!existsSync(join(dataDir, 's3'))) {
-      console.error(`${relativeToCwd(dataDir)}: no local mode data here; run npm start first`);
-      process.exitCode = 2;
-      return;
-    }
-    server = await startLocalS3(join(dataDir, 's3'), Object.values(LOCAL_BUCKETS));
-  }
-  const client = createS3Client(endpoint ?? server?.endpoint);
-  const baseUrl = options.baseUrl ?? readJson(join(dataDir, 'settings.json'))?.baseUrl;
+  const local = await connectLocal(options);
+  if (local === undefined) return;
+  const baseUrl = options.baseUrl ?? local.settings.baseUrl;
   try {
     const report = await rebuildSite({
-      content: new S3BlobStore(client, LOCAL_BUCKETS.content),
-      site: new S3BlobStore(client, LOCAL_BUCKETS.site),
-      state: new S3BlobStore(client, LOCAL_BUCKETS.state),
+      content: new S3BlobStore(local.client, LOCAL_BUCKETS.content),
+      site: new S3BlobStore(local.client, LOCAL_BUCKETS.site),
+      state: new S3BlobStore(local.client, LOCAL_BUCKETS.state),
       clock: systemClock,
       log: textLogger(),
       ...(typeof baseUrl === 'string' ? { overrides: { baseUrl } } : {}),
@@ -92,23 +83,6 @@ export async function rebuild(options: { data: string; endpoint?: string; baseUr
     console.error(`${LOCAL_BUCKETS.content}/${error.file}: ${error.field}: ${error.reason}`);
     process.exitCode = 2;
   } finally {
-    await server?.close();
-  }
-}
-
-function readJson(path: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-async function reachable(endpoint: string): Promise<boolean> {
-  try {
-    await fetch(endpoint, { signal: AbortSignal.timeout(1000) });
-    return true;
-  } catch {
-    return false;
+    await local.close();
   }
 }

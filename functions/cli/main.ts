@@ -6,6 +6,7 @@ import { jsonLogger, silentLogger } from '../adapters/loggers.ts';
 import { buildSite } from '../app/build-site.ts';
 import { ConfigError } from '../core/errors.ts';
 import { addLocalCommands } from './local-commands.ts';
+import { addNewsletterCommands } from './newsletter-commands.ts';
 import { relativeToCwd } from './paths.ts';
 
 const program = new Command()
@@ -68,5 +69,6 @@ function parseInstant(value: string): Date {
 }
 
 addLocalCommands(program);
+addNewsletterCommands(program);
 
 await program.parseAsync();

@@ -5,7 +5,7 @@ import { systemClock } from '../adapters/clocks.ts';
 import { handleApiRequest } from '../app/newsletter/http-api.ts';
 import type { SiteConfig } from '../core/config/site-config.ts';
 import { ConfigError } from '../core/errors.ts';
-import { currentSite, log, mailer, newsletter, signer } from './newsletter-deps.ts';
+import { config, currentSite, log, mailer, newsletter, signer } from './newsletter-deps.ts';
 
 const deps = { newsletter, mailer, signer, clock: systemClock, log };
 
@@ -37,7 +37,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     : '';
   const response = await handleApiRequest(
     deps,
-    { site, apiUrl: apiUrlOf(event) },
+    { site, apiUrl: config.apiUrl ?? apiUrlOf(event) },
     {
       method: event.requestContext.http.method,
       path: event.rawPath.slice(stagePrefix(event).length) || '/',
@@ -51,8 +51,9 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
 }
 
 /**
- * The API's own base URL, from the request: links in confirmation mail point back to it. (The
- * function cannot be told its URL at deploy time: the API depends on the function.)
+ * The API's own base URL, from the request, unless the environment names it (local mode, a custom
+ * domain): links in confirmation mail point back to it. (The stack cannot tell the function the
+ * API's URL: the API depends on the function.)
  */
 function apiUrlOf(event: APIGatewayProxyEventV2): string {
   const proto = event.headers?.['x-forwarded-proto'] ?? 'https';

@@ -1,13 +1,25 @@
-import { type FSWatcher, mkdirSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, type FSWatcher, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import type { ScheduledEvent, SQSBatchResponse } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  ScheduledEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
 import { createS3Client, S3BlobStore } from '../adapters/s3-blob-store.ts';
+import { loadSiteConfig } from '../app/load-site-config.ts';
+import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
 import { ENV } from '../config/env-names.ts';
+import { latestRunAtOrBefore } from '../core/newsletter/schedule.ts';
 import type { Logger } from '../ports/logger.ts';
 import { ContentSync } from './content-sync.ts';
+import { httpApiEventOf } from './http-api-event.ts';
 import { type LocalS3, type S3rverEvent, startLocalS3 } from './local-s3.ts';
+import { outboxPage } from './outbox-pages.ts';
 import { SerialQueue } from './serial-queue.ts';
-import { serveSite } from './site-server.ts';
+import { type Route, serveSite } from './site-server.ts';
 import { type ObjectChange, sqsEventOf } from './sqs-envelope.ts';
 
 /** Bucket names in local mode. */
@@ -15,6 +27,7 @@ export const LOCAL_BUCKETS = {
   content: 'herald-content',
   site: 'herald-site',
   state: 'herald-state',
+  newsletter: 'herald-newsletter',
 } as const;
 
 /** SQS's batching window and batch size, as the CDK app configures them. */
@@ -42,6 +55,11 @@ export interface LocalModeOptions {
 export interface LocalMode {
   siteUrl: string;
   s3Endpoint: string;
+  /** The subscribe API (`<site>/api/`). */
+  apiUrl: string;
+  outboxDir: string;
+  /** Runs the digest due at `until` (default: now) through the digest handler, as the schedule would. */
+  digest(until?: Date): Promise<unknown>;
   /** Resolves once every change seen so far is published. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -61,7 +79,33 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     options.s3Port,
   );
   const client = createS3Client(s3.endpoint);
-  const site = await serveSite(new S3BlobStore(client, LOCAL_BUCKETS.site), options.port);
+  const outboxDir = join(options.dataDir, 'outbox');
+  mkdirSync(outboxDir, { recursive: true });
+  // Handlers are imported once the environment is set (below); requests before that wait for it.
+  let newsletterApi:
+    | ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>)
+    | undefined;
+  const routes: Record<string, Route> = {
+    '/api/': async (request, path, query) => {
+      const body = await readBody(request);
+      const answer = await newsletterApi?.(
+        httpApiEventOf(request, body, path, query, request.headers.host ?? 'localhost'),
+      );
+      if (answer === undefined)
+        return { status: 503, headers: { 'content-type': 'text/plain' }, body: 'starting\n' };
+      return {
+        status: answer.statusCode ?? 200,
+        headers: Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k, String(v)])),
+        body: answer.body ?? '',
+      };
+    },
+    '/_outbox/': async (_request, path) => {
+      const page = await outboxPage(outboxDir, path);
+      return { status: page.status, headers: { 'content-type': page.type }, body: page.body };
+    },
+  };
+  const site = await serveSite(new S3BlobStore(client, LOCAL_BUCKETS.site), options.port, routes);
+  const apiUrl = `${site.url}api/`;
 
   Object.assign(process.env, {
     [ENV.contentBucket]: LOCAL_BUCKETS.content,
@@ -70,10 +114,20 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     [ENV.s3Endpoint]: s3.endpoint,
     [ENV.baseUrl]: options.baseUrl ?? site.url,
     [ENV.logFormat]: 'text',
+    [ENV.newsletterBucket]: LOCAL_BUCKETS.newsletter,
+    [ENV.secret]: localSecret(options.dataDir),
+    [ENV.outboxDir]: outboxDir,
+    [ENV.apiUrl]: apiUrl,
+    [ENV.subscribeUrl]: `${apiUrl}subscribe`,
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
   });
   // Imported only now: like a Lambda container, the handler reads its configuration at load.
   const { handler } = await import('../handlers/publish.ts');
+  newsletterApi = (await import('../handlers/newsletter-api.ts')).handler;
+  const digestHandler = (await import('../handlers/digest.ts')).handler;
+  const { localQueue } = await import('../handlers/newsletter-deps.ts');
+  const newsletter = new NewsletterStore(new S3BlobStore(client, LOCAL_BUCKETS.newsletter));
+  const content = new S3BlobStore(client, LOCAL_BUCKETS.content);
 
   const queue = new SerialQueue();
   const pending: { change: ObjectChange; attempts: number }[] = [];
@@ -121,7 +175,46 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     }
   });
 
-  const tick = (): Promise<unknown> => queue.run(() => handler(scheduledEvent()));
+  // The digest as AWS runs it: the scheduler's event plans it, then each queued job arrives as an
+  // SQS message at the same handler (one at a time, like reserved concurrency 1).
+  const digest = (until?: Date): Promise<unknown> =>
+    queue.run(async () => {
+      const plan = await digestHandler({
+        action: 'digest',
+        ...(until ? { scheduledTime: until.toISOString() } : {}),
+      });
+      for (let next = localQueue.take(); next; next = localQueue.take()) {
+        const response = (await digestHandler(sqsMessageOf(JSON.stringify(next.job)), {
+          getRemainingTimeInMillis: () => 900_000,
+        })) as SQSBatchResponse;
+        if (response.batchItemFailures.length > 0)
+          log.error('a digest job failed; run herald digest again to finish it', {
+            digestId: next.job.digestId,
+          });
+      }
+      return plan;
+    });
+  // The schedule from site.yaml, checked on every tick. The first time, it starts from now rather
+  // than mailing the past.
+  const digestIfDue = async (): Promise<void> => {
+    let siteConfig: Awaited<ReturnType<typeof loadSiteConfig>>;
+    try {
+      siteConfig = await loadSiteConfig(content);
+    } catch {
+      return; // the publish handler reports a bad site.yaml
+    }
+    if (!siteConfig.newsletter) return;
+    const due = latestRunAtOrBefore(siteConfig.newsletter.schedule, new Date(), siteConfig.timezone);
+    const state = await newsletter.readDigestState();
+    if (state === undefined)
+      await newsletter.writeDigestState({ lastUntil: due.toISOString(), lastDigestId: '' });
+    else if (Date.parse(state.lastUntil) < due.getTime()) await digest(due);
+  };
+  const tick = async (): Promise<unknown> => {
+    const report = await queue.run(() => handler(scheduledEvent()));
+    await digestIfDue().catch((error: unknown) => log.error('digest failed', { error: String(error) }));
+    return report;
+  };
   const idle = async (): Promise<void> => {
     while (pending.length > 0 || flushTimer !== undefined) {
       await new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS));
@@ -151,6 +244,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   return {
     siteUrl: site.url,
     s3Endpoint: s3.endpoint,
+    apiUrl,
+    outboxDir,
+    digest,
     idle,
     async close() {
       clearInterval(ticker);
@@ -186,6 +282,51 @@ function watchFolder(folder: string, sync: ContentSync, log: Logger): FSWatcher 
   return watch(folder, { recursive: true }, (_type, filename) => {
     if (filename) settle(filename.toString().split(sep).join('/'));
   });
+}
+
+/** The newsletter secret of this data folder, made on first use and kept private to the user. */
+function localSecret(dataDir: string): string {
+  const file = join(dataDir, 'newsletter-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+function readBody(request: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Far more than any form: the API answers 413 to what gets through.
+      if (size <= 100_000) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function sqsMessageOf(body: string): SQSEvent {
+  const now = Date.now();
+  return {
+    Records: [
+      {
+        messageId: `local-digest-${now}`,
+        receiptHandle: 'local',
+        body,
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(now),
+          SenderId: 'local',
+          ApproximateFirstReceiveTimestamp: String(now),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:herald-digest',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
 }
 
 function scheduledEvent(): ScheduledEvent {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
 import { mediaTypeOf } from '../core/feeds/media-type.ts';
@@ -13,14 +13,38 @@ export function siteContentType(key: string): string {
   return FEED_TYPES.get(key.slice(key.lastIndexOf('/') + 1)) ?? mediaTypeOf(key);
 }
 
+/** A response from a route other than the site bucket. */
+export interface RouteResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+/** Serves paths under a prefix, e.g. the subscribe API under `/api/`. */
+export type Route = (request: IncomingMessage, path: string, query: string) => Promise<RouteResponse>;
+
 /**
  * Serves the site bucket over HTTP on loopback, as CloudFront serves it in AWS: `/x/` is
  * `x/index.html`, a missing key is a 404. Until the site has a home page, `/` lists the feeds.
+ * @param routes - by path prefix (e.g. `/api/`): what the prefix leads to, given the rest of the path
  * @returns the server and its base URL
  */
-export async function serveSite(site: BlobStore, port: number): Promise<{ server: Server; url: string }> {
+export async function serveSite(
+  site: BlobStore,
+  port: number,
+  routes: Record<string, Route> = {},
+): Promise<{ server: Server; url: string }> {
   const server = createServer(async (request, response) => {
     try {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const prefix = Object.keys(routes).find((p) => url.pathname.startsWith(p));
+      const route = prefix === undefined ? undefined : routes[prefix];
+      if (prefix !== undefined && route !== undefined) {
+        const answer = await route(request, url.pathname.slice(prefix.length - 1), url.search.slice(1));
+        response.writeHead(answer.status, answer.headers);
+        response.end(request.method === 'HEAD' ? undefined : answer.body);
+        return;
+      }
       let path: string;
       try {
         path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);

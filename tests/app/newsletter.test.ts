@@ -37,7 +37,7 @@ async function subscribeAndConfirm(world: World, email: string, categories: stri
   const before = world.mailer.sent.length;
   const body = new URLSearchParams([
     ['email', email],
-    ...categories.map((c) => ['categories', c]),
+    ...categories.map((c): [string, string] => ['categories', c]),
   ]).toString();
   expect((await call(world, request('POST', '/subscribe', body))).status).toBe(202);
   const mail = world.mailer.sent[before];

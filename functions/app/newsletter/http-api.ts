@@ -77,6 +77,11 @@ export async function handleApiRequest(
   if (method === 'OPTIONS')
     return { status: 204, headers: { ...cors, 'access-control-max-age': '86400' }, body: '' };
   const route = request.path.replace(/\/+$/, '') || '/';
+  if (context.site.newsletter === undefined)
+    return page(
+      404,
+      messagePage(context.site, 'No newsletter', `${context.site.title} does not send e-mail digests.`),
+    );
   try {
     if (route === '/subscribe' && method === 'POST')
       return withHeaders(await subscribeRoute(deps, context, request), cors);

@@ -167,7 +167,28 @@ async function composeFor(
   posts: DigestPost[],
   apiUrl: string,
 ): Promise<Buffer> {
-  const { site, digest, newsletter, templates, deps } = context;
+  const { site, digest, templates, deps } = context;
+  return composeDigest(site, digest, subscriber, posts, {
+    apiUrl,
+    signer: deps.signer,
+    date: deps.timer.now(),
+    templates,
+  });
+}
+
+/**
+ * One subscriber's digest e-mail: their posts, their unsubscribe link and headers (RFC 8058).
+ * @param templates - renders shared by subscribers with the same categories, kept across calls
+ */
+export function composeDigest(
+  site: SiteConfig,
+  digest: DigestRecord,
+  subscriber: Subscriber,
+  posts: DigestPost[],
+  options: { apiUrl: string; signer: TokenSigner; date: Date; templates?: Map<string, DigestTemplate> },
+): Promise<Buffer> {
+  const newsletter = requireNewsletter(site);
+  const templates = options.templates ?? new Map<string, DigestTemplate>();
   const variant = subscriber.categories.join(',');
   let template = templates.get(variant);
   if (template === undefined) {
@@ -179,7 +200,7 @@ async function composeFor(
     );
     templates.set(variant, template);
   }
-  const unsubscribeUrl = `${apiUrl}unsubscribe?token=${deps.signer.sign('unsubscribe', subscriber.id)}`;
+  const unsubscribeUrl = `${options.apiUrl}unsubscribe?token=${options.signer.sign('unsubscribe', subscriber.id)}`;
   const domain = domainOf(newsletter.from.address);
   return composeMessage({
     from: newsletter.from,
@@ -187,7 +208,7 @@ async function composeFor(
     ...(newsletter.replyTo ? { replyTo: newsletter.replyTo } : {}),
     ...personaliseDigest(template, unsubscribeUrl),
     messageId: `${digest.id}.${subscriber.id}@${domain}`,
-    date: deps.timer.now(),
+    date: options.date,
     headers: {
       'List-Unsubscribe': `<${unsubscribeUrl}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+
+const DATA = ['--data <dir>', 'local mode data folder', '.herald'] as const;
+const ENDPOINT = [
+  '--endpoint <url>',
+  'S3 endpoint of a running local mode (found in the data folder when omitted)',
+] as const;
+const actions = () => import('./newsletter-actions.ts');
+
+/** Adds `herald digest` and `herald subscribers …` (local mode's newsletter) to the CLI. */
+export function addNewsletterCommands(program: Command): void {
+  program
+    .command('digest')
+    .description('send the e-mail digest of posts published since the last one (to the outbox in local mode)')
+    .option('--now <iso>', 'the digest time (default: now), e.g. 2026-11-30T09:00:00Z')
+    .option('--preview', 'show what would be sent and write one sample .eml; send nothing, change nothing')
+    .option(...DATA)
+    .option(...ENDPOINT)
+    .action(async (options) => (await actions()).digest(options));
+
+  const subscribers = program.command('subscribers').description('manage the subscriber list of local mode');
+  subscribers
+    .command('list')
+    .description('every subscriber with status, categories and consent')
+    .option(...DATA)
+    .option(...ENDPOINT)
+    .action(async (options) => (await actions()).list(options));
+  subscribers
+    .command('add <email>')
+    .description('subscribe an address at once (you vouch for its consent)')
+    .option('--categories <list>', 'comma-separated categories (default: every post)')
+    .option(...DATA)
+    .option(...ENDPOINT)
+    .action(async (email: string, options) => (await actions()).add(email, options));
+  subscribers
+    .command('remove <email>')
+    .description('unsubscribe an address (the record stays as evidence)')
+    .option('--forget', 'erase the record entirely (a request to be forgotten)')
+    .option(...DATA)
+    .option(...ENDPOINT)
+    .action(async (email: string, options) => (await actions()).remove(email, options));
+  subscribers
+    .command('import <file>')
+    .description(
+      'add the addresses of a CSV file with an "email" column (and optional "categories", "consented_at")',
+    )
+    .option(...DATA)
+    .option(...ENDPOINT)
+    .action(async (file: string, options) => (await actions()).importCsv(file, options));
+  subscribers
+    .command('export')
+    .description('write every subscriber record as CSV')
+    .option('--out <file>', 'file to write (default: standard output)')
+    .option(...DATA)
+    .option(...ENDPOINT)
+    .action(async (options) => (await actions()).exportCsv(options));
+}

@@ -1,0 +1,136 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturePath } from '../helpers/fixtures.ts';
+import { type RunningLocalMode, startLocalMode, stopLocalMode } from '../helpers/local-mode.ts';
+import { parseMail } from '../helpers/newsletter.ts';
+
+const HERALD = fileURLToPath(new URL('../../functions/cli/herald.mjs', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'herald-newsletter-'));
+const contentDir = join(work, 'content');
+const dataDir = join(work, 'data');
+const outbox = join(dataDir, 'outbox');
+let running: RunningLocalMode;
+
+const herald = async (...args: string[]) =>
+  (await promisify(execFile)(process.execPath, [HERALD, ...args, '--data', dataDir])).stdout;
+
+async function mailTo(address: string, count: number) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const files = readdirSync(outbox)
+      .filter((f) => f.endsWith(`-${address}.eml`))
+      .sort();
+    if (files.length >= count) return Promise.all(files.map((f) => parseMail(readFileSync(join(outbox, f)))));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(
+    `expected ${count} mails to ${address}; outbox: ${readdirSync(outbox).join(', ')}\n${running.output()}`,
+  );
+}
+
+async function publishPost(slug: string, title: string, at: Date): Promise<void> {
+  writeFileSync(
+    join(contentDir, 'posts', `${slug}.md`),
+    `---\ntitle: ${title}\ndate: ${at.toISOString()}\ncategories: [News]\n---\nBody of ${title}.\n`,
+  );
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const feed = (await (await fetch(`${running.siteUrl}feed.json`)).json()) as {
+      items: { title: string }[];
+    };
+    if (feed.items.some((i) => i.title === title)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${title} never published`);
+}
+
+beforeAll(async () => {
+  cpSync(fixturePath('sites/golden'), contentDir, { recursive: true });
+  writeFileSync(
+    join(contentDir, 'site.yaml'),
+    'title: Local News\nbaseUrl: https://local.example/\nauthor: Ann\nnewsletter:\n  from: Local News <news@local.example>\n  schedule: monday 09:00\n',
+  );
+  running = await startLocalMode(contentDir, dataDir);
+}, 30_000);
+afterAll(async () => {
+  if (running?.child.exitCode === null) await stopLocalMode(running);
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('newsletter in local mode', () => {
+  it('subscribe, confirm from the outbox, digest, one-click unsubscribe, no further digest', async () => {
+    const api = `${running.siteUrl}api/`;
+    // The home page's form posts to the local API.
+    expect(await (await fetch(running.siteUrl)).text()).toContain(`action="${api}subscribe"`);
+    const subscribed = await fetch(`${api}subscribe`, {
+      method: 'POST',
+      body: new URLSearchParams({ email: 'reader@example.org' }),
+    });
+    expect(subscribed.status).toBe(202);
+    const [confirmation] = await mailTo('reader@example.org', 1);
+    const confirm = /https?:\/\/\S+\/api\/confirm\?token=\S+/.exec(confirmation?.text ?? '')?.[0];
+    expect(confirm).toBeDefined();
+    const confirmed = await fetch(confirm ?? '');
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.text()).toContain('Subscribed');
+    // The outbox page lists and renders the mail.
+    expect(await (await fetch(`${running.siteUrl}_outbox/`)).text()).toContain(
+      'Confirm your subscription to Local News',
+    );
+
+    const now = Date.now();
+    await publishPost('fresh', 'Fresh From The Press', new Date(now - 60_000));
+    expect(await herald('digest', '--now', new Date(now).toISOString())).toContain('sent 1');
+    const [, digest] = await mailTo('reader@example.org', 2);
+    expect(digest?.subject).toBe('Local News: Fresh From The Press');
+    expect(digest?.html).toContain(`href="${running.siteUrl}posts/fresh/"`);
+    const post = digest?.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line;
+    expect(post).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    const unsubscribe =
+      /<([^>]+)>/.exec(digest?.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ?? '')?.[1] ?? '';
+    expect(digest?.text).toContain(unsubscribe);
+
+    // A link scanner's GET changes nothing; the one-click POST unsubscribes at once.
+    expect((await fetch(unsubscribe)).status).toBe(200);
+    expect(await herald('subscribers', 'list')).toMatch(/reader@example\.org\tactive/);
+    const oneClick = await fetch(unsubscribe, {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(oneClick.status).toBe(200);
+    expect(await herald('subscribers', 'list')).toMatch(/reader@example\.org\tunsubscribed/);
+
+    // A post after the first digest's cut-off, then the next digest: nothing for this reader.
+    while (Date.now() < now + 1500) await new Promise((resolve) => setTimeout(resolve, 100));
+    const later = new Date();
+    await publishPost('later', 'Later News', later);
+    expect(await herald('digest', '--now', new Date(later.getTime() + 1000).toISOString())).toContain(
+      '1 posts; sent 0',
+    );
+    expect(readdirSync(outbox).filter((f) => f.endsWith('-reader@example.org.eml'))).toHaveLength(2);
+  }, 60_000);
+
+  it('imports a CSV, skipping invalid and suppressed addresses with reasons, and exports it', async () => {
+    const csv = join(work, 'list.csv');
+    writeFileSync(
+      csv,
+      '\uFEFFemail,categories\nann@example.org,News\nnot-an-address,\nANN@example.org,\nreader@example.org,\nbob@example.org,"News;Travel"\n',
+    );
+    const out = await herald('subscribers', 'import', csv);
+    expect(out).toContain('list.csv:3: not-an-address: skipped: address');
+    expect(out).toContain('list.csv:4: ANN@example.org: skipped: repeats line 2');
+    expect(out).toContain('list.csv:5: reader@example.org: skipped: unsubscribed');
+    expect(out).toContain('Imported 2 of 5 rows; skipped 3.');
+    const exported = await herald('subscribers', 'export');
+    expect(exported.split('\n')[0]).toBe(
+      'email,status,categories,source,requested_at,confirmed_at,unsubscribed_at,ip',
+    );
+    expect(exported).toMatch(/bob@example\.org,active,news;travel,import,/);
+  }, 30_000);
+});
