@@ -34,6 +34,9 @@ export const HANDLER_BUNDLING = {
 /** Entry points of the functions, relative to the repository root. */
 export const HANDLER_ENTRIES = {
   publish: 'functions/handlers/publish.ts',
+  newsletterApi: 'functions/handlers/newsletter-api.ts',
+  digest: 'functions/handlers/digest.ts',
+  bounces: 'functions/handlers/bounces.ts',
 } as const;
 
 /**

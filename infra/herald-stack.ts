@@ -14,7 +14,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -27,7 +27,9 @@ import type { Construct } from 'constructs';
 import { ENV } from '../functions/config/env-names.ts';
 import { FEED_FORMATS } from '../functions/core/feeds/feed-model.ts';
 import type { DeploymentConfig } from './deployment-config.ts';
-import { HANDLER_BUNDLING, HANDLER_ENTRIES, repoPath } from './handler-bundling.ts';
+import { HANDLER_ENTRIES } from './handler-bundling.ts';
+import { heraldFunction } from './herald-function.ts';
+import { Newsletter } from './newsletter.ts';
 
 export interface HeraldStackProps extends StackProps {
   config: DeploymentConfig;
@@ -240,11 +242,7 @@ export class HeraldStack extends Stack {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const { banner, ...bundling } = HANDLER_BUNDLING;
-    const publish = new nodejs.NodejsFunction(this, 'Publish', {
-      entry: repoPath(HANDLER_ENTRIES.publish),
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
+    const publish = heraldFunction(this, 'Publish', HANDLER_ENTRIES.publish, {
       memorySize: 1024,
       timeout: PUBLISH_TIMEOUT,
       // One instance at a time: publish runs never race on the state index (see README).
@@ -255,23 +253,6 @@ export class HeraldStack extends Stack {
         [ENV.siteBucket]: site.bucketName,
         [ENV.stateBucket]: state.bucketName,
         [ENV.baseUrl]: siteUrl,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: bundling.target,
-        minify: bundling.minify,
-        sourceMap: bundling.sourcemap,
-        mainFields: [...bundling.mainFields],
-        externalModules: [...bundling.external],
-        bundleAwsSDK: true,
-        banner,
-        esbuildArgs: {
-          '--legal-comments': bundling.legalComments,
-          ...Object.fromEntries(
-            Object.entries(bundling.alias).map(([name, path]) => [`--alias:${name}`, path]),
-          ),
-        },
       },
     });
     content.grantRead(publish);
@@ -354,6 +335,23 @@ export class HeraldStack extends Stack {
       publish.metricErrors({ period: Duration.minutes(5) }),
       'The publish function failed: look at its logs.',
     );
+
+    if (config.site.newsletter) {
+      const newsletter = new Newsletter(this, 'Newsletter', {
+        config,
+        newsletter: config.site.newsletter,
+        bucket: privateBucket('Subscribers', {
+          versioned: true,
+          removalPolicy: RemovalPolicy.RETAIN,
+          lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(config.oldVersionDays) }],
+        }),
+        content,
+        state,
+        alarm,
+      });
+      // The form on the site's pages posts to the API, unless site.yaml names another URL.
+      publish.addEnvironment(ENV.subscribeUrl, `${newsletter.api.apiEndpoint}/subscribe`);
+    }
 
     new CfnOutput(this, 'ContentBucketName', {
       value: content.bucketName,

@@ -93,7 +93,8 @@ describe('content bucket', () => {
 
 describe('publish queue and function', () => {
   it('has a dead-letter queue and SSE on both queues', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    // Two for publishing, two for digests (see the newsletter tests).
+    template.resourceCountIs('AWS::SQS::Queue', 4);
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 20 },
       SqsManagedSseEnabled: true,
@@ -258,13 +259,14 @@ describe('site delivery', () => {
 
 describe('alarms and outputs', () => {
   it('alarms on dead letters and function errors, to a topic an e-mail address can subscribe to', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    // Publishing: dead letters and errors; the newsletter: its dead letters and three functions' errors.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 0,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Threshold: 0 });
-    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
     const withEmail = Template.fromStack(makeStack({ alarmEmail: 'ops@example.org' }).stack);
     withEmail.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -318,5 +320,90 @@ describe('cdk-nag AwsSolutions', () => {
     new s3.Bucket(Stack.of(stack), 'Careless');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).toThrow();
+  });
+});
+
+describe('newsletter', () => {
+  it('schedules the digest from site.yaml in the site timezone, through a scheduler role', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 9 ? * MON *)',
+      ScheduleExpressionTimezone: 'Europe/London',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: Match.objectLike({
+        Input: JSON.stringify({ action: 'digest', scheduledTime: '<aws.scheduler.scheduled-time>' }),
+        DeadLetterConfig: { Arn: Match.anyValue() },
+      }),
+    });
+  });
+
+  it('sends through a configuration set whose bounces and complaints reach a function over an encrypted topic', () => {
+    template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'fieldnotes.example.org' });
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({
+        MatchingEventTypes: ['bounce', 'complaint'],
+        SnsDestination: Match.anyValue(),
+      }),
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda' });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('generates the link-signing secret in Secrets Manager and hands functions its ARN, never its value', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const env = fn.Properties.Environment?.Variables ?? {};
+      expect(env[ENV.secret]).toBeUndefined();
+      if (env[ENV.newsletterBucket]) expect(env[ENV.secretArn]).toBeDefined();
+    }
+  });
+
+  it('serves the subscribe API with throttling, access logs and CORS for the site origin', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://fieldnotes.example.org'],
+        AllowMethods: ['POST'],
+      }),
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingBurstLimit: 20, ThrottlingRateLimit: 10 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+      .map((r) => r.Properties.RouteKey)
+      .sort();
+    expect(routes).toEqual(['GET /confirm', 'GET /unsubscribe', 'POST /subscribe', 'POST /unsubscribe']);
+  });
+
+  it('sends digests from one function at a time, fed by SQS one job per invocation', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 900,
+      ReservedConcurrentExecutions: 1,
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.digestQueueUrl]: Match.anyValue(),
+          [ENV.apiUrl]: Match.anyValue(),
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'ses:SendRawEmail' })]) },
+    });
+  });
+
+  it('gives the publish function the API URL for the form on pages', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [ENV.subscribeUrl]: Match.anyValue(),
+          [ENV.siteBucket]: Match.anyValue(),
+        }),
+      },
+    });
   });
 });

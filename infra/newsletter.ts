@@ -1,0 +1,295 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../functions/config/env-names.ts';
+import type { NewsletterConfig } from '../functions/core/config/site-config.ts';
+import { cronExpression } from '../functions/core/newsletter/schedule.ts';
+import type { DeploymentConfig } from './deployment-config.ts';
+import { HANDLER_ENTRIES } from './handler-bundling.ts';
+import { heraldFunction } from './herald-function.ts';
+
+export interface NewsletterProps {
+  config: DeploymentConfig;
+  newsletter: NewsletterConfig;
+  /** Private bucket of subscribers, suppressions and digests. */
+  bucket: s3.Bucket;
+  content: s3.IBucket;
+  state: s3.IBucket;
+  alarm: (name: string, metric: cloudwatch.IMetric, description: string) => void;
+}
+
+const DIGEST_TIMEOUT = Duration.minutes(15);
+
+/**
+ * E-mail digests: the subscribe API (HTTP API -> Lambda), the digest schedule (EventBridge
+ * Scheduler, in the site's timezone) and sender (SQS -> Lambda, one at a time), SES sending through
+ * a configuration set whose bounces and complaints reach a suppression function over SNS.
+ */
+export class Newsletter extends Construct {
+  readonly api: apigw.HttpApi;
+
+  constructor(scope: Construct, id: string, props: NewsletterProps) {
+    super(scope, id);
+    const { config, newsletter, bucket, content, state, alarm } = props;
+    const stack = Stack.of(this);
+    const retention = config.logRetentionDays as logs.RetentionDays;
+    const logGroup = (name: string) =>
+      new logs.LogGroup(this, name, { retention, removalPolicy: RemovalPolicy.DESTROY });
+
+    const secret = new secrets.Secret(this, 'Secret', {
+      description: 'Herald: signs confirmation and unsubscribe links, derives subscriber ids',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating this key would break the unsubscribe link in every e-mail already sent, which must keep working.',
+    });
+
+    // Sending: the sender's domain as an SES identity (Easy DKIM), and a configuration set that
+    // reports bounces and complaints to an encrypted topic.
+    const domain = newsletter.from.address.slice(newsletter.from.address.indexOf('@') + 1);
+    const configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      reputationMetrics: true,
+      sendingEnabled: true,
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    const identity = new ses.EmailIdentity(this, 'Identity', {
+      identity: ses.Identity.domain(domain),
+      configurationSet,
+    });
+    const noticeKey = new kms.Key(this, 'NoticeKey', {
+      description: 'Herald: encrypts SES bounce and complaint notices (they carry addresses)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    noticeKey.grant(new iam.ServicePrincipal('ses.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+    const notices = new sns.Topic(this, 'DeliveryNotices', { masterKey: noticeKey, enforceSSL: true });
+    configurationSet.addEventDestination('BouncesAndComplaints', {
+      destination: ses.EventDestination.snsTopic(notices),
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+    });
+
+    const common = {
+      [ENV.contentBucket]: content.bucketName,
+      [ENV.stateBucket]: state.bucketName,
+      [ENV.newsletterBucket]: bucket.bucketName,
+      [ENV.secretArn]: secret.secretArn,
+      [ENV.sesConfigurationSet]: configurationSet.configurationSetName,
+      ...(config.baseUrl ? { [ENV.baseUrl]: config.baseUrl } : {}),
+    };
+    const sendPolicy = new iam.PolicyStatement({
+      actions: ['ses:SendRawEmail'],
+      resources: [
+        stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
+        stack.formatArn({
+          service: 'ses',
+          resource: 'configuration-set',
+          resourceName: configurationSet.configurationSetName,
+        }),
+      ],
+    });
+
+    // The subscribe API.
+    const apiFunction = heraldFunction(this, 'Api', HANDLER_ENTRIES.newsletterApi, {
+      memorySize: 512,
+      timeout: Duration.seconds(15),
+      logGroup: logGroup('ApiLogs'),
+      environment: common,
+    });
+    const accessLogs = logGroup('ApiAccessLogs');
+    this.api = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'Herald subscribe API',
+      corsPreflight: {
+        allowOrigins: newsletter.corsOrigins,
+        allowMethods: [apigw.CorsHttpMethod.POST],
+        allowHeaders: ['content-type', 'accept'],
+        maxAge: Duration.days(1),
+      },
+    });
+    const integration = new HttpLambdaIntegration('ApiIntegration', apiFunction);
+    for (const [path, methods] of [
+      ['/subscribe', [apigw.HttpMethod.POST]],
+      ['/confirm', [apigw.HttpMethod.GET]],
+      ['/unsubscribe', [apigw.HttpMethod.GET, apigw.HttpMethod.POST]],
+    ] as const)
+      this.api.addRoutes({ path, methods: [...methods], integration });
+    const stage = this.api.defaultStage?.node.defaultChild as apigw.CfnStage;
+    // Throttling protects the endpoint (and the SES quota) from floods; per-address limits are in the code.
+    stage.defaultRouteSettings = { throttlingRateLimit: 10, throttlingBurstLimit: 20 };
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        route: '$context.routeKey',
+        status: '$context.status',
+        time: '$context.requestTime',
+      }),
+    };
+    for (const route of this.api.node.findAll().filter((c) => c instanceof apigw.HttpRoute))
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Subscribing and following links from e-mail are public by design; links carry HMAC-signed tokens.',
+      });
+    bucket.grantReadWrite(apiFunction);
+    content.grantRead(apiFunction);
+    secret.grantRead(apiFunction);
+    apiFunction.addToRolePolicy(sendPolicy);
+
+    // Digests: the schedule plans, SQS fans out, one sender at a time paces to the SES rate.
+    const deadLetters = new sqs.Queue(this, 'DigestDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This is the dead-letter queue of the digest queue and schedule; it has no dead-letter queue itself.',
+    });
+    const jobs = new sqs.Queue(this, 'DigestJobs', {
+      visibilityTimeout: Duration.seconds(DIGEST_TIMEOUT.toSeconds() * 6),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 20 },
+    });
+    const digest = heraldFunction(this, 'Digest', HANDLER_ENTRIES.digest, {
+      memorySize: 1024,
+      timeout: DIGEST_TIMEOUT,
+      // One sender at a time: each paces itself to the account's whole SES rate.
+      reservedConcurrentExecutions: 1,
+      logGroup: logGroup('DigestLogs'),
+      environment: {
+        ...common,
+        [ENV.digestQueueUrl]: jobs.queueUrl,
+        [ENV.apiUrl]: `${this.api.apiEndpoint}/`,
+      },
+    });
+    digest.addEventSource(new SqsEventSource(jobs, { batchSize: 1, reportBatchItemFailures: true }));
+    jobs.grantSendMessages(digest);
+    bucket.grantReadWrite(digest);
+    bucket.grantDelete(digest);
+    content.grantRead(digest);
+    state.grantRead(digest);
+    secret.grantRead(digest);
+    digest.addToRolePolicy(sendPolicy);
+    digest.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }));
+
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+    });
+    digest.grantInvoke(schedulerRole);
+    deadLetters.grantSendMessages(schedulerRole);
+    new scheduler.CfnSchedule(this, 'DigestSchedule', {
+      description: 'Plans the e-mail digest (schedule from site.yaml)',
+      scheduleExpression: cronExpression(newsletter.schedule),
+      scheduleExpressionTimezone: config.site.timezone,
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: digest.functionArn,
+        roleArn: schedulerRole.roleArn,
+        input: JSON.stringify({ action: 'digest', scheduledTime: '<aws.scheduler.scheduled-time>' }),
+        retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
+        deadLetterConfig: { arn: deadLetters.queueArn },
+      },
+    });
+
+    // Bounces and complaints.
+    const bounces = heraldFunction(this, 'Bounces', HANDLER_ENTRIES.bounces, {
+      memorySize: 512,
+      timeout: Duration.seconds(30),
+      logGroup: logGroup('BouncesLogs'),
+      environment: common,
+    });
+    notices.addSubscription(new subscriptions.LambdaSubscription(bounces));
+    bucket.grantReadWrite(bounces);
+    content.grantRead(bounces);
+    secret.grantRead(bounces);
+
+    // grant* gives object actions on bucket/* of Herald's own buckets only.
+    const arnOf = (b: s3.IBucket): string =>
+      `<${stack.getLogicalId(b.node.defaultChild as s3.CfnBucket)}.Arn>`;
+    const grantFindings = [
+      'Action::s3:Abort*',
+      'Action::s3:DeleteObject*',
+      'Action::s3:GetBucket*',
+      'Action::s3:GetObject*',
+      'Action::s3:List*',
+      ...[bucket, content, state].map((b) => `Resource::${arnOf(b)}/*`),
+    ];
+    for (const fn of [apiFunction, digest, bounces]) {
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason: 'Node.js 22 is the runtime Herald is built and tested for.',
+      });
+      for (const finding of grantFindings)
+        Validations.of(fn).acknowledge({
+          id: `AwsSolutions-IAM5[${finding}]`,
+          reason: 'S3 object actions from grant*, scoped to the subscribers, content and state buckets.',
+        });
+    }
+    Validations.of(digest).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ses:GetSendQuota has no resource-level permissions.',
+    });
+    Validations.of(schedulerRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(digest.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason: 'grantInvoke covers the digest function and its versions only.',
+    });
+
+    alarm(
+      'DigestDeadLettersAlarm',
+      deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      'Digest jobs or schedule runs failed repeatedly: look at the digest logs, fix, then redrive.',
+    );
+    alarm(
+      'DigestErrorsAlarm',
+      digest.metricErrors({ period: Duration.minutes(5) }),
+      'The digest function failed: look at its logs.',
+    );
+    alarm(
+      'SubscribeApiErrorsAlarm',
+      apiFunction.metricErrors({ period: Duration.minutes(5) }),
+      'The subscribe API function failed: look at its logs.',
+    );
+    alarm(
+      'BouncesErrorsAlarm',
+      bounces.metricErrors({ period: Duration.minutes(5) }),
+      'Bounce handling failed: addresses may not be suppressed.',
+    );
+
+    new CfnOutput(stack, 'SubscribeApiUrl', {
+      value: `${this.api.apiEndpoint}/subscribe`,
+      description: 'POST the subscribe form here',
+    });
+    new CfnOutput(stack, 'SesConfigurationSet', { value: configurationSet.configurationSetName });
+    identity.dkimRecords.forEach(
+      (record, i) =>
+        new CfnOutput(stack, `DkimRecord${i + 1}`, {
+          value: `${record.name} CNAME ${record.value}`,
+          description: `DNS record ${i + 1} of 3 that verifies ${domain} for SES (DKIM)`,
+        }),
+    );
+    new CfnOutput(stack, 'DigestFunctionName', {
+      value: digest.functionName,
+      description: 'Invoke with {"action":"digest"} to send a digest now',
+    });
+  }
+}
