@@ -280,13 +280,11 @@ export class Newsletter extends Construct {
       description: 'POST the subscribe form here',
     });
     new CfnOutput(stack, 'SesConfigurationSet', { value: configurationSet.configurationSetName });
-    identity.dkimRecords.forEach(
-      (record, i) =>
-        new CfnOutput(stack, `DkimRecord${i + 1}`, {
-          value: `${record.name} CNAME ${record.value}`,
-          description: `DNS record ${i + 1} of 3 that verifies ${domain} for SES (DKIM)`,
-        }),
-    );
+    for (const [i, record] of identity.dkimRecords.entries())
+      new CfnOutput(stack, `DkimRecord${i + 1}`, {
+        value: `${record.name} CNAME ${record.value}`,
+        description: `DNS record ${i + 1} of 3 that verifies ${domain} for SES (DKIM)`,
+      });
     new CfnOutput(stack, 'DigestFunctionName', {
       value: digest.functionName,
       description: 'Invoke with {"action":"digest"} to send a digest now',

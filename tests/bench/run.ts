@@ -4,6 +4,7 @@
 // 2. Publishes one new post into sites of 100 and N posts (filesystem adapters), against a full
 //    build of the same site.
 // 3. Bundles the publish Lambda as the CDK app does: its size and import time.
+// 4. Newsletter: composes 10,000 digests (in-memory mailer), and paces against a simulated SES rate.
 // Figures are medians, reported as ratios because the machines are shared and noisy.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchCompose, benchRate } from './digest-bench.ts';
 import { benchHandler } from './handler-bench.ts';
 import { benchPublish } from './publish-bench.ts';
 import { writeSyntheticPosts } from './synthetic-posts.ts';
@@ -132,3 +134,15 @@ const handler = await benchHandler(repo, 7);
 console.log('\nPublish Lambda bundle (esbuild, as deployed):');
 console.log(`  size ${(handler.bytes / 1024 / 1024).toFixed(2)} MiB (${handler.bytes} bytes; goal < 1 MB)`);
 console.log(`  import in a fresh process ${handler.importMs.toFixed(0)} ms (median of 7; goal < 150 ms)`);
+
+const compose = await benchCompose(10_000);
+console.log('\nNewsletter digests (in-memory stores and mailer, one process):');
+console.log(
+  `  10,000 personalised digests composed and handed over in ${compose.seconds.toFixed(2)} s: ${compose.perSecond.toFixed(0)} emails/s (goal >= 2,000)`,
+);
+for (const rate of [14, 100]) {
+  const paced = await benchRate(rate, rate * 5);
+  console.log(
+    `  simulated SES at ${rate}/s: ${paced.achieved.toFixed(1)}/s achieved = ${((paced.achieved / rate) * 100).toFixed(1)}% (goal 90–100%), ${paced.throttled} throttled`,
+  );
+}

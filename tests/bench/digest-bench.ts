@@ -1,0 +1,111 @@
+// Digest sending speed: (1) composing and handing to an in-memory mailer N personalised digests,
+// one core, no pacing; (2) with a simulated SES that allows R messages a second (and throttles
+// beyond), the rate achieved as a share of R.
+import { pathToFileURL } from 'node:url';
+import { systemClock } from '../../functions/adapters/clocks.ts';
+import { MemoryMailer } from '../../functions/adapters/memory-mailer.ts';
+import { planDigest } from '../../functions/app/newsletter/plan-digest.ts';
+import { sendDigestJob } from '../../functions/app/newsletter/send-digest.ts';
+import { PublishState } from '../../functions/app/publish-state.ts';
+import type { EmailAddress } from '../../functions/core/newsletter/email-address.ts';
+import type { HeadEntry } from '../../functions/core/site/feed-heads.ts';
+import { type Mailer, SendError } from '../../functions/ports/mailer.ts';
+import { memoryNewsletter, newsletterSite } from '../helpers/newsletter.ts';
+
+const site = newsletterSite();
+const API = 'https://api.example.org/';
+const UNTIL = new Date('2026-11-30T09:00:00Z');
+
+async function world(subscribers: number) {
+  const w = memoryNewsletter(UNTIL.getTime());
+  const entries: Record<string, HeadEntry> = {};
+  for (let i = 0; i < 5; i++) {
+    const at = new Date(UNTIL.getTime() - (i + 1) * 86_400_000).toISOString();
+    entries[`posts/p${i}.md`] = {
+      source: `posts/p${i}.md`,
+      path: `/posts/p${i}/`,
+      title: `A post about things, number ${i}`,
+      summary:
+        'A summary of about two hundred characters that says what the post is about, so that a reader can decide whether to open it. '.repeat(
+          2,
+        ),
+      published: at,
+      updated: at,
+      hash: `h${i}`,
+      cats: [i % 2 ? 'Travel' : 'How-to tech'],
+      img: `https://example.org/images/p${i}.webp`,
+    };
+  }
+  await new PublishState(w.state).writeShard('entries', '00', entries);
+  for (let i = 0; i < subscribers; i++) {
+    const email = `reader${i}@example.org` as EmailAddress;
+    const id = w.signer.subscriberId(email);
+    await w.newsletter.writeSubscriber({
+      id,
+      email,
+      status: 'active',
+      categories: i % 3 === 0 ? ['travel'] : [],
+      consent: { source: 'form', requestedAt: UNTIL.toISOString(), confirmedAt: UNTIL.toISOString() },
+      confirmationsSent: [],
+      updatedAt: UNTIL.toISOString(),
+    });
+  }
+  await planDigest(w, site, { until: UNTIL });
+  const ids = w.queue.jobs.flatMap((j) => j.job.subscriberIds);
+  return { w, job: { digestId: w.queue.jobs[0]?.job.digestId ?? '', subscriberIds: ids } };
+}
+
+/** Emails per second composed and handed to an in-memory mailer. */
+export async function benchCompose(
+  count: number,
+): Promise<{ count: number; seconds: number; perSecond: number }> {
+  const { w, job } = await world(count);
+  const mailer = new MemoryMailer();
+  const start = performance.now();
+  const report = await sendDigestJob({ ...w, mailer, timer: systemClock }, site, job, { apiUrl: API });
+  const seconds = (performance.now() - start) / 1000;
+  if (report.sent !== count) throw new Error(`sent ${report.sent} of ${count}`);
+  return { count, seconds, perSecond: count / seconds };
+}
+
+/** The achieved send rate against a simulated SES limit of `rate` per second. */
+export async function benchRate(
+  rate: number,
+  count: number,
+): Promise<{ rate: number; achieved: number; throttled: number }> {
+  const { w, job } = await world(count);
+  const starts: number[] = [];
+  let throttled = 0;
+  const ses: Mailer = {
+    send: async () => {
+      const now = performance.now();
+      // SES's limit: no more than `rate` messages in any one second.
+      while (starts.length > 0 && (starts[0] ?? 0) <= now - 1000) starts.shift();
+      if (starts.length >= rate) {
+        throttled++;
+        throw new SendError('throttled', 'Maximum sending rate exceeded.');
+      }
+      starts.push(now);
+      await new Promise((resolve) => setTimeout(resolve, 40)); // SES's latency
+      return { messageId: 'x' };
+    },
+    quota: async () => ({ maxSendRate: rate, max24HourSend: 1e9, sentLast24Hours: 0 }),
+  };
+  const first = performance.now();
+  const report = await sendDigestJob({ ...w, mailer: ses, timer: systemClock }, site, job, { apiUrl: API });
+  const seconds = (performance.now() - first) / 1000;
+  return { rate, achieved: report.sent / seconds, throttled };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const compose = await benchCompose(10_000);
+  console.log(
+    `compose+send 10,000 personalised digests: ${compose.seconds.toFixed(2)} s, ${compose.perSecond.toFixed(0)} emails/s (goal ≥ 2,000)`,
+  );
+  for (const rate of [14, 100]) {
+    const r = await benchRate(rate, rate * 5);
+    console.log(
+      `simulated SES at ${rate}/s: achieved ${r.achieved.toFixed(1)}/s = ${((r.achieved / rate) * 100).toFixed(1)}% of the rate (goal 90–100%), throttled ${r.throttled}`,
+    );
+  }
+}
