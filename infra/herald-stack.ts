@@ -16,7 +16,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -26,6 +25,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../functions/config/env-names.ts';
 import { FEED_FORMATS } from '../functions/core/feeds/feed-model.ts';
+import { acknowledgeBucketGrants, deadLetterQueue } from './acknowledgements.ts';
 import type { DeploymentConfig } from './deployment-config.ts';
 import { HANDLER_ENTRIES } from './handler-bundling.ts';
 import { heraldFunction } from './herald-function.ts';
@@ -99,15 +99,7 @@ export class HeraldStack extends Stack {
     const state = privateBucket('State');
     const site = privateBucket('Site');
 
-    const deadLetters = new sqs.Queue(this, 'PublishDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    Validations.of(deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This is the dead-letter queue of the publish queue; it has no dead-letter queue itself.',
-    });
+    const deadLetters = deadLetterQueue(this, 'PublishDeadLetters', 'the publish queue');
     const queue = new sqs.Queue(this, 'PublishQueue', {
       // Six times the function's timeout, as Lambda advises for SQS sources.
       visibilityTimeout: Duration.seconds(PUBLISH_TIMEOUT.toSeconds() * 6),
@@ -282,26 +274,7 @@ export class HeraldStack extends Stack {
       reason:
         'Node.js 22 is the runtime Herald is built and tested for (local development runs Node 20 to 22).',
     });
-    // grant* gives object actions on bucket/* of the three Herald buckets only: the function reads
-    // and writes arbitrary keys inside them, nothing outside.
-    const arnOf = (bucket: s3.Bucket): string =>
-      `<${this.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>`;
-    for (const finding of [
-      'Action::s3:Abort*',
-      'Action::s3:DeleteObject*',
-      'Action::s3:GetBucket*',
-      'Action::s3:GetObject*',
-      'Action::s3:List*',
-      `Resource::${arnOf(content)}/*`,
-      `Resource::${arnOf(site)}/*`,
-      `Resource::${arnOf(state)}/*`,
-    ]) {
-      Validations.of(publish).acknowledge({
-        id: `AwsSolutions-IAM5[${finding}]`,
-        reason:
-          'S3 object actions from grantRead/grantReadWrite/grantDelete, scoped to the content, site and state buckets.',
-      });
-    }
+    acknowledgeBucketGrants(publish, [content, site, state]);
 
     this.retainHelperLogs(config.logRetentionDays as logs.RetentionDays);
 

@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../functions/config/env-names.ts';
 import type { NewsletterConfig } from '../functions/core/config/site-config.ts';
 import { cronExpression } from '../functions/core/newsletter/schedule.ts';
+import { acknowledgeBucketGrants, deadLetterQueue } from './acknowledgements.ts';
 import type { DeploymentConfig } from './deployment-config.ts';
 import { HANDLER_ENTRIES } from './handler-bundling.ts';
 import { heraldFunction } from './herald-function.ts';
@@ -154,16 +155,7 @@ export class Newsletter extends Construct {
     apiFunction.addToRolePolicy(sendPolicy);
 
     // Digests: the schedule plans, SQS fans out, one sender at a time paces to the SES rate.
-    const deadLetters = new sqs.Queue(this, 'DigestDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    Validations.of(deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This is the dead-letter queue of the digest queue and schedule; it has no dead-letter queue itself.',
-    });
+    const deadLetters = deadLetterQueue(this, 'DigestDeadLetters', 'the digest queue and schedule');
     const jobs = new sqs.Queue(this, 'DigestJobs', {
       visibilityTimeout: Duration.seconds(DIGEST_TIMEOUT.toSeconds() * 6),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -223,27 +215,12 @@ export class Newsletter extends Construct {
     content.grantRead(bounces);
     secret.grantRead(bounces);
 
-    // grant* gives object actions on bucket/* of Herald's own buckets only.
-    const arnOf = (b: s3.IBucket): string =>
-      `<${stack.getLogicalId(b.node.defaultChild as s3.CfnBucket)}.Arn>`;
-    const grantFindings = [
-      'Action::s3:Abort*',
-      'Action::s3:DeleteObject*',
-      'Action::s3:GetBucket*',
-      'Action::s3:GetObject*',
-      'Action::s3:List*',
-      ...[bucket, content, state].map((b) => `Resource::${arnOf(b)}/*`),
-    ];
     for (const fn of [apiFunction, digest, bounces]) {
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-L1',
         reason: 'Node.js 22 is the runtime Herald is built and tested for.',
       });
-      for (const finding of grantFindings)
-        Validations.of(fn).acknowledge({
-          id: `AwsSolutions-IAM5[${finding}]`,
-          reason: 'S3 object actions from grant*, scoped to the subscribers, content and state buckets.',
-        });
+      acknowledgeBucketGrants(fn, [bucket, content, state]);
     }
     Validations.of(digest).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

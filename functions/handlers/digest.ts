@@ -3,8 +3,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { systemClock } from '../adapters/clocks.ts';
 import { type DigestPlan, planDigest } from '../app/newsletter/plan-digest.ts';
-import { type SendReport, sendDigestJob } from '../app/newsletter/send-digest.ts';
-import type { SiteConfig } from '../core/config/site-config.ts';
+import { sendDigestJob } from '../app/newsletter/send-digest.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { DigestJob } from '../ports/digest-queue.ts';
 import { config, currentSite, log, mailer, newsletter, queue, signer, state } from './newsletter-deps.ts';
@@ -23,18 +22,8 @@ export async function handler(
   event: DigestEvent | SQSEvent,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<DigestPlan | SQSBatchResponse | undefined> {
-  let site: SiteConfig;
-  try {
-    site = await currentSite();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    log.error('site configuration invalid; no digest', {
-      key: error.file,
-      field: error.field,
-      reason: error.reason,
-    });
-    return undefined;
-  }
+  const site = await currentSite('no digest');
+  if (site === undefined) return undefined;
   if ('action' in event) {
     const until = event.scheduledTime ? new Date(event.scheduledTime) : undefined;
     return planDigest(
@@ -62,16 +51,11 @@ export async function handler(
       continue;
     }
     try {
-      const report: SendReport = await sendDigestJob(
-        { newsletter, mailer, signer, queue, timer: systemClock, log },
-        site,
-        job,
-        {
-          apiUrl,
-          ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
-        },
-      );
-      void report;
+      // The use-case logs its own report.
+      await sendDigestJob({ newsletter, mailer, signer, queue, timer: systemClock, log }, site, job, {
+        apiUrl,
+        ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+      });
     } catch (error) {
       log.error('digest job failed; SQS will retry it', {
         messageId: record.messageId,

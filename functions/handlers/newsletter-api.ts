@@ -3,30 +3,19 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { systemClock } from '../adapters/clocks.ts';
 import { handleApiRequest } from '../app/newsletter/http-api.ts';
-import type { SiteConfig } from '../core/config/site-config.ts';
-import { ConfigError } from '../core/errors.ts';
 import { config, currentSite, log, mailer, newsletter, signer } from './newsletter-deps.ts';
 
 const deps = { newsletter, mailer, signer, clock: systemClock, log };
 
 /** Answers one HTTP request of the subscribe API. */
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  let site: SiteConfig;
-  try {
-    site = await currentSite();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    log.error('site configuration invalid; the subscribe API is closed', {
-      key: error.file,
-      field: error.field,
-      reason: error.reason,
-    });
+  const site = await currentSite('the subscribe API is closed');
+  if (site === undefined)
     return {
       statusCode: 503,
       headers: { 'content-type': 'text/plain; charset=utf-8' },
       body: 'Subscriptions are closed for maintenance.\n',
     };
-  }
   const headers = Object.fromEntries(
     Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
   );

@@ -15,6 +15,7 @@ import { loadSiteConfig } from '../app/load-site-config.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
 import { loadNewsletterFunctionConfig } from '../config/function-config.ts';
 import type { SiteConfig } from '../core/config/site-config.ts';
+import { ConfigError } from '../core/errors.ts';
 import { TokenSigner } from '../core/newsletter/tokens.ts';
 import type { DigestQueue } from '../ports/digest-queue.ts';
 import type { Mailer } from '../ports/mailer.ts';
@@ -42,12 +43,27 @@ export const queue: DigestQueue = config.digestQueueUrl
 const SITE_TTL_MS = 60_000;
 let cached: { site: SiteConfig; at: number } | undefined;
 
-/** The site configuration, re-read from the content bucket at most once a minute. */
-export async function currentSite(): Promise<SiteConfig> {
-  if (cached === undefined || Date.now() - cached.at > SITE_TTL_MS)
-    cached = {
-      site: await loadSiteConfig(content, config.baseUrl ? { baseUrl: config.baseUrl } : {}),
-      at: Date.now(),
-    };
-  return cached.site;
+/**
+ * The site configuration, re-read from the content bucket at most once a minute.
+ * @param consequence - what a bad site.yaml means for this function, for the log line
+ * @returns undefined (after logging file, field and reason) when site.yaml is invalid: the
+ *   author's to fix, so not an error the platform should retry
+ */
+export async function currentSite(consequence: string): Promise<SiteConfig | undefined> {
+  try {
+    if (cached === undefined || Date.now() - cached.at > SITE_TTL_MS)
+      cached = {
+        site: await loadSiteConfig(content, config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+        at: Date.now(),
+      };
+    return cached.site;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    log.error(`site configuration invalid; ${consequence}`, {
+      key: error.file,
+      field: error.field,
+      reason: error.reason,
+    });
+    return undefined;
+  }
 }

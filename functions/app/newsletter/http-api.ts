@@ -145,7 +145,8 @@ async function subscribeRoute(
   if (fields.website) return answer(202, 'Check your inbox', PENDING_MESSAGE);
   const checked = parseEmailAddress(fields.email);
   if (!checked.ok) return answer(400, 'Check the address', `The e-mail address ${checked.reason}.`);
-  const outcome = await subscribe(deps, context.site, context.apiUrl, {
+  // Every outcome gets the same answer: the response must not tell whether the address is known.
+  await subscribe(deps, context.site, context.apiUrl, {
     email: checked.address,
     categories: fields.categories,
     consent: {
@@ -154,8 +155,6 @@ async function subscribeRoute(
       ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'].slice(0, 300) } : {}),
     },
   });
-  // Every outcome gets the same answer: the response must not tell whether the address is known.
-  void outcome;
   return answer(202, 'Check your inbox', PENDING_MESSAGE);
 }
 

@@ -159,9 +159,11 @@ interface SendContext {
   pacer: Pacer;
 }
 
+// The status alone decides: suppressing an address ends its subscription, and a suppressed address
+// can neither confirm nor be added again, so a second read per recipient would tell nothing new.
 async function readRecipient(store: NewsletterStore, id: string): Promise<Subscriber | undefined> {
-  const [subscriber, suppression] = await Promise.all([store.readSubscriber(id), store.readSuppression(id)]);
-  return subscriber?.status === 'active' && suppression === undefined ? subscriber : undefined;
+  const subscriber = await store.readSubscriber(id);
+  return subscriber?.status === 'active' ? subscriber : undefined;
 }
 
 async function composeFor(
