@@ -241,6 +241,7 @@ describe('digests', () => {
   it('sends each active subscriber the posts since the last digest in their categories, once', async () => {
     const world = memoryNewsletter();
     await subscribeAndConfirm(world, 'all@example.org');
+    await subscribeAndConfirm(world, 'also@example.org');
     await subscribeAndConfirm(world, 'travel@example.org', ['Travel']);
     await subscribeAndConfirm(world, 'cooking@example.org', ['Cooking']);
     await call(world, request('POST', '/subscribe', 'email=pending%40example.org'));
@@ -255,11 +256,15 @@ describe('digests', () => {
     expect(plan).toMatchObject({
       since: '2026-11-23T09:00:00.000Z',
       posts: ['Post 3', 'Post 2'],
-      recipients: 4,
+      recipients: 5,
       jobs: 1,
     });
     const digests = world.mailer.sent.slice(confirmations);
-    expect(digests.map((m) => m.to).sort()).toEqual(['all@example.org', 'travel@example.org']);
+    expect(digests.map((m) => m.to).sort()).toEqual([
+      'all@example.org',
+      'also@example.org',
+      'travel@example.org',
+    ]);
     const travel = await parseMail(
       digests.find((m) => m.to === 'travel@example.org')?.raw ?? new Uint8Array(),
     );
@@ -270,13 +275,35 @@ describe('digests', () => {
     const unsubscribe = (m: typeof all) =>
       m.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ?? '';
     expect(unsubscribe(all)).not.toBe(unsubscribe(travel));
-    expect(all.text).toContain(/<([^<>]+)>/.exec(unsubscribe(all))?.[1] ?? 'missing');
+    // Two subscribers with the same choice get one composed message, each filled in with their own
+    // address, message id and link (header and body), whose token names them.
+    const also = await parseMail(digests.find((m) => m.to === 'also@example.org')?.raw ?? new Uint8Array());
+    expect(also.subject).toBe(all.subject);
+    expect(also.messageId).not.toBe(all.messageId);
+    for (const [mail, email] of [
+      [all, 'all@example.org'],
+      [also, 'also@example.org'],
+    ] as const) {
+      expect(mail.headerLines.find((h) => h.key === 'to')?.line).toBe(`To: ${email}`);
+      const link = /<([^<>]+)>/.exec(unsubscribe(mail))?.[1] ?? 'missing';
+      expect(mail.text).toContain(link);
+      expect(mail.html).toContain(`href="${link}"`);
+      const verified = world.signer.verify(
+        new URL(link).searchParams.get('token') ?? '',
+        'unsubscribe',
+        new Date(),
+      );
+      expect(verified).toEqual({
+        ok: true,
+        token: { purpose: 'unsubscribe', subscriberId: world.signer.subscriberId(parse(email)) },
+      });
+    }
 
     // The same schedule time again (EventBridge can deliver twice): nothing more.
     expect((await runDigest(world, '2026-11-30T09:00:00Z')).skipped).toBe('already-planned');
     // A week with no posts: no mail.
     expect((await runDigest(world, '2026-12-07T09:00:00Z')).skipped).toBe('no-new-posts');
-    expect(world.mailer.sent.length).toBe(confirmations + 2);
+    expect(world.mailer.sent.length).toBe(confirmations + 3);
   });
 
   it('never sends anyone the same digest twice when a job is retried after a crash', async () => {

@@ -8,7 +8,7 @@ import {
   postsForSubscriber,
 } from '../../functions/core/newsletter/digest-posts.ts';
 import { parseEmailAddress } from '../../functions/core/newsletter/email-address.ts';
-import { composeMessage } from '../../functions/core/newsletter/mime.ts';
+import { composeMessage, MailMerge } from '../../functions/core/newsletter/mime.ts';
 import {
   cronExpression,
   latestRunAtOrBefore,
@@ -283,6 +283,62 @@ describe('digest e-mail', () => {
       ...text.matchAll(/^Content-Type: (text\/\w+); charset=utf-8\r\nContent-Transfer-Encoding: base64/gm),
     ].map((m) => m[1]);
     expect(parts).toEqual(['text/plain', 'text/html']);
+  });
+
+  it('merges each recipient into one composed message: the bytes the composer builds for them', async () => {
+    const mailing = {
+      from: { name: 'Notes de terrain — Zoë', address: 'digest@example.org' },
+      replyTo: 'editor@example.org',
+      subject: 'Notes de terrain: « Un article » — with a subject long enough to be folded in its header',
+      date: new Date('2026-11-30T09:00:00Z'),
+      headers: {
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        'List-Id': 'Notes <digest.example.org>',
+      },
+      boundary: 'digest',
+    };
+    const merge = await MailMerge.prepare(mailing, ['List-Unsubscribe']);
+    const base = renderDigest(site, posts, []);
+    const recipients = [
+      ['reader@example.org', unsubscribe],
+      [address("o'brien+news@Jõgeva.EE"), `https://api.example.org/unsubscribe?token=${'u'.repeat(180)}`],
+      [`${'l'.repeat(64)}@${'d'.repeat(60)}.example.org`, `${unsubscribe}&x=${'é'.repeat(3)}`],
+    ] as const;
+    for (const [to, link] of recipients) {
+      const { text, html } = personaliseDigest(base, link);
+      const personal = {
+        to,
+        messageId: `2026-11-30.${to.length}@example.org`,
+        text,
+        html,
+        personalHeaders: { 'List-Unsubscribe': `<${link}>` },
+      };
+      const merged = merge.fill(personal);
+      expect(merged.toString('latin1')).toBe(
+        (await composeMessage({ ...mailing, ...personal })).toString('latin1'),
+      );
+      const mail = await parseMail(merged);
+      // Unfolded as RFC 5322 says: drop each CRLF that starts a continuation line.
+      const header = (name: string) =>
+        mail.headerLines.find((h) => h.key === name)?.line.replace(/\r\n/g, '');
+      expect(header('to')).toBe(`To: ${to}`);
+      // A link outside ASCII (never Herald's own) is RFC 2047-encoded, as the composer does.
+      if (/^[\x20-\x7e]*$/.test(link)) expect(header('list-unsubscribe')).toBe(`List-Unsubscribe: <${link}>`);
+      expect(mail.text).toContain(`Unsubscribe with one click: ${link}`);
+      expect(mail.subject).toBe(mailing.subject);
+    }
+    expect(() =>
+      merge.fill({
+        to: 'reader@example.org',
+        messageId: 'x@example.org',
+        text: '',
+        html: '<p>x</p>',
+        personalHeaders: { 'List-Unsubscribe': `<${unsubscribe}>` },
+      }),
+    ).toThrow(/text body is empty/);
+    expect(() =>
+      merge.fill({ to: 'reader@example.org', messageId: 'x@example.org', text: 'x', html: '<p>x</p>' }),
+    ).toThrow(/List-Unsubscribe is empty/);
   });
 
   it('says which categories a subscriber chose', () => {

@@ -1,7 +1,7 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
 import { type DigestTemplate, personaliseDigest, renderDigest } from '../../core/newsletter/digest-email.ts';
 import { type DigestPost, postsForSubscriber } from '../../core/newsletter/digest-posts.ts';
-import { composeMessage } from '../../core/newsletter/mime.ts';
+import { MailMerge } from '../../core/newsletter/mime.ts';
 import type { Subscriber } from '../../core/newsletter/subscriber.ts';
 import type { TokenSigner } from '../../core/newsletter/tokens.ts';
 import type { DigestJob, DigestQueue } from '../../ports/digest-queue.ts';
@@ -74,8 +74,8 @@ export async function sendDigestJob(
   // SES counts on its own clock; 5% below its limit keeps sends from ever crowding one second.
   const pacer = new Pacer(quota.maxSendRate * RATE_MARGIN, deps.timer);
   const marked = await deps.newsletter.markedRecipients(job.digestId);
-  const templates = new Map<string, DigestTemplate>();
-  const context = { deps, site, digest, newsletter, templates, pacer };
+  const variants: DigestVariants = new Map();
+  const context = { deps, site, digest, newsletter, variants, pacer };
   const inFlight = new Set<Promise<void>>();
   const concurrency = options.concurrency ?? 16;
   const reserve = options.reserveMs ?? 60_000;
@@ -155,7 +155,7 @@ interface SendContext {
   site: SiteConfig;
   digest: DigestRecord;
   newsletter: NonNullable<SiteConfig['newsletter']>;
-  templates: Map<string, DigestTemplate>;
+  variants: DigestVariants;
   pacer: Pacer;
 }
 
@@ -172,54 +172,77 @@ async function composeFor(
   posts: DigestPost[],
   apiUrl: string,
 ): Promise<Buffer> {
-  const { site, digest, templates, deps } = context;
+  const { site, digest, variants, deps } = context;
   return composeDigest(site, digest, subscriber, posts, {
     apiUrl,
     signer: deps.signer,
     date: deps.timer.now(),
-    templates,
+    variants,
   });
 }
 
+/** A digest as everyone with the same categories gets it: rendered and composed once. */
+export interface DigestVariant {
+  bodies: DigestTemplate;
+  merge: MailMerge;
+}
+
+/** Variants of one digest by category choice, kept across the messages of a job. */
+export type DigestVariants = Map<string, Promise<DigestVariant>>;
+
 /**
  * One subscriber's digest e-mail: their posts, their unsubscribe link and headers (RFC 8058).
- * @param templates - renders shared by subscribers with the same categories, kept across calls
+ * The first subscriber of each category choice has the variant rendered and composed; everyone
+ * else with that choice gets it filled in with their address and links.
+ * @param variants - shared by the calls of one job
+ * @param date - the Date header of every message of a variant (the first call's)
  */
-export function composeDigest(
+export async function composeDigest(
   site: SiteConfig,
   digest: DigestRecord,
   subscriber: Subscriber,
   posts: DigestPost[],
-  options: { apiUrl: string; signer: TokenSigner; date: Date; templates?: Map<string, DigestTemplate> },
+  options: { apiUrl: string; signer: TokenSigner; date: Date; variants?: DigestVariants },
 ): Promise<Buffer> {
   const newsletter = requireNewsletter(site);
-  const templates = options.templates ?? new Map<string, DigestTemplate>();
-  const variant = subscriber.categories.join(',');
-  let template = templates.get(variant);
-  if (template === undefined) {
+  const domain = domainOf(newsletter.from.address);
+  const variants: DigestVariants = options.variants ?? new Map();
+  const key = subscriber.categories.join(',');
+  let variant = variants.get(key);
+  if (variant === undefined) {
     const names = new Map(digest.posts.flatMap((p) => p.categories.map((c) => [c.slug, c.name] as const)));
-    template = renderDigest(
+    const bodies = renderDigest(
       site,
       posts,
       subscriber.categories.map((slug) => names.get(slug) ?? slug),
     );
-    templates.set(variant, template);
+    variant = MailMerge.prepare(
+      {
+        from: newsletter.from,
+        ...(newsletter.replyTo ? { replyTo: newsletter.replyTo } : {}),
+        subject: bodies.subject,
+        date: options.date,
+        headers: {
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          'List-Id': `${site.title.replace(/[<>"]/g, '')} <digest.${domain}>`,
+        },
+        // Every boundary the composer draws has a '_', which base64 bodies cannot hold, so one
+        // seed serves every message.
+        boundary: 'herald-digest',
+      },
+      ['List-Unsubscribe'],
+    ).then((merge) => ({ bodies, merge }));
+    variants.set(key, variant);
   }
+  const { bodies, merge } = await variant;
   const unsubscribeUrl = `${options.apiUrl}unsubscribe?token=${options.signer.sign('unsubscribe', subscriber.id)}`;
-  const domain = domainOf(newsletter.from.address);
-  return composeMessage({
-    from: newsletter.from,
+  const { text, html } = personaliseDigest(bodies, unsubscribeUrl);
+  return merge.fill({
     to: subscriber.email,
-    ...(newsletter.replyTo ? { replyTo: newsletter.replyTo } : {}),
-    ...personaliseDigest(template, unsubscribeUrl),
     messageId: `${digest.id}.${subscriber.id}@${domain}`,
-    date: options.date,
-    headers: {
-      'List-Unsubscribe': `<${unsubscribeUrl}>`,
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      'List-Id': `${site.title.replace(/[<>"]/g, '')} <digest.${domain}>`,
-    },
-    boundary: subscriber.id,
+    text,
+    html,
+    personalHeaders: { 'List-Unsubscribe': `<${unsubscribeUrl}>` },
   });
 }
 
