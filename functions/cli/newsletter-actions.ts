@@ -12,6 +12,7 @@ import { MemoryDigestQueue } from '../adapters/memory-digest-queue.ts';
 import { OutboxMailer } from '../adapters/outbox-mailer.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { loadSiteConfig } from '../app/load-site-config.ts';
+import { DigestComposer } from '../app/newsletter/digest-composer.ts';
 import {
   addSubscriber,
   allSubscribers,
@@ -23,10 +24,8 @@ import {
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
 import { planDigest } from '../app/newsletter/plan-digest.ts';
 import { runDigestNow } from '../app/newsletter/run-digest.ts';
-import { composeDigest } from '../app/newsletter/send-digest.ts';
 import type { SiteConfig } from '../core/config/site-config.ts';
 import { ConfigError } from '../core/errors.ts';
-import { postsForSubscriber } from '../core/newsletter/digest-posts.ts';
 import type { EmailAddress } from '../core/newsletter/email-address.ts';
 import { describeSchedule } from '../core/newsletter/schedule.ts';
 import type { Subscriber } from '../core/newsletter/subscriber.ts';
@@ -132,19 +131,16 @@ export function digest(options: LocalOptions & { now?: string; preview?: boolean
           confirmationsSent: [],
           updatedAt: until.toISOString(),
         };
-        const raw = await composeDigest(
-          site,
-          plan.digest,
-          sample,
-          postsForSubscriber(plan.digest.posts, []),
-          {
-            apiUrl: n.apiUrl,
-            signer: n.signer,
-            date: until,
-          },
-        );
-        writeFileSync(file, raw);
-        console.log(`  preview written to ${relativeToCwd(file)} (nothing was sent; state unchanged)`);
+        const raw = await new DigestComposer(site, plan.digest, {
+          apiUrl: n.apiUrl,
+          signer: n.signer,
+          date: until,
+        }).compose(sample);
+        // A subscriber of every category gets every post: there is always an e-mail to show.
+        if (raw !== undefined) {
+          writeFileSync(file, raw);
+          console.log(`  preview written to ${relativeToCwd(file)} (nothing was sent; state unchanged)`);
+        }
       }
       return;
     }

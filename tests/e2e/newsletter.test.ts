@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,12 @@ describe('newsletter in local mode', () => {
 
     const now = Date.now();
     await publishPost('fresh', 'Fresh From The Press', new Date(now - 60_000));
+    // A preview shows what would go out and writes a sample, sending nothing.
+    const preview = await herald('digest', '--now', new Date(now).toISOString(), '--preview');
+    expect(preview).toContain('Fresh From The Press');
+    const sample = /preview written to (\S+\.eml)/.exec(preview)?.[1] ?? 'missing';
+    expect((await parseMail(readFileSync(resolve(sample)))).subject).toBe('Local News: Fresh From The Press');
+    expect(readdirSync(outbox).filter((f) => f.endsWith('-reader@example.org.eml'))).toHaveLength(1);
     expect(await herald('digest', '--now', new Date(now).toISOString())).toContain('sent 1');
     const [, digest] = await mailTo('reader@example.org', 2);
     expect(digest?.subject).toBe('Local News: Fresh From The Press');

@@ -1,16 +1,14 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
-import { type DigestTemplate, personaliseDigest, renderDigest } from '../../core/newsletter/digest-email.ts';
-import { type DigestPost, postsForSubscriber } from '../../core/newsletter/digest-posts.ts';
-import { MailMerge } from '../../core/newsletter/mime.ts';
 import type { Subscriber } from '../../core/newsletter/subscriber.ts';
 import type { TokenSigner } from '../../core/newsletter/tokens.ts';
 import type { DigestJob, DigestQueue } from '../../ports/digest-queue.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { type Mailer, SendError } from '../../ports/mailer.ts';
 import type { Timer } from '../../ports/timer.ts';
+import { DigestComposer } from './digest-composer.ts';
 import type { DigestRecord, NewsletterStore } from './newsletter-store.ts';
 import { Pacer } from './pacer.ts';
-import { domainOf, requireNewsletter } from './subscriptions.ts';
+import { requireNewsletter } from './subscriptions.ts';
 
 export interface SendDigestDeps {
   newsletter: NewsletterStore;
@@ -74,8 +72,12 @@ export async function sendDigestJob(
   // SES counts on its own clock; 5% below its limit keeps sends from ever crowding one second.
   const pacer = new Pacer(quota.maxSendRate * RATE_MARGIN, deps.timer);
   const marked = await deps.newsletter.markedRecipients(job.digestId);
-  const variants: DigestVariants = new Map();
-  const context = { deps, site, digest, newsletter, variants, pacer };
+  const composer = new DigestComposer(site, digest, {
+    apiUrl: options.apiUrl,
+    signer: deps.signer,
+    date: deps.timer.now(),
+  });
+  const context = { deps, digest, newsletter, pacer };
   const inFlight = new Set<Promise<void>>();
   const concurrency = options.concurrency ?? 16;
   const reserve = options.reserveMs ?? 60_000;
@@ -106,13 +108,12 @@ export async function sendDigestJob(
         leftover.push(id);
         continue;
       }
-      const posts = subscriber ? postsForSubscriber(digest.posts, subscriber.categories) : [];
-      if (subscriber === undefined || posts.length === 0) {
+      const raw = subscriber && (await composer.compose(subscriber));
+      if (subscriber === undefined || raw === undefined) {
         report.skipped++;
         continue;
       }
       allowance--;
-      const raw = await composeFor(context, subscriber, posts, options.apiUrl);
       await pacer.wait();
       const send = deliver(context, subscriber, raw)
         .then((outcome) => {
@@ -152,10 +153,8 @@ export async function sendDigestJob(
 
 interface SendContext {
   deps: SendDigestDeps;
-  site: SiteConfig;
   digest: DigestRecord;
   newsletter: NonNullable<SiteConfig['newsletter']>;
-  variants: DigestVariants;
   pacer: Pacer;
 }
 
@@ -164,86 +163,6 @@ interface SendContext {
 async function readRecipient(store: NewsletterStore, id: string): Promise<Subscriber | undefined> {
   const subscriber = await store.readSubscriber(id);
   return subscriber?.status === 'active' ? subscriber : undefined;
-}
-
-async function composeFor(
-  context: SendContext,
-  subscriber: Subscriber,
-  posts: DigestPost[],
-  apiUrl: string,
-): Promise<Buffer> {
-  const { site, digest, variants, deps } = context;
-  return composeDigest(site, digest, subscriber, posts, {
-    apiUrl,
-    signer: deps.signer,
-    date: deps.timer.now(),
-    variants,
-  });
-}
-
-/** A digest as everyone with the same categories gets it: rendered and composed once. */
-export interface DigestVariant {
-  bodies: DigestTemplate;
-  merge: MailMerge;
-}
-
-/** Variants of one digest by category choice, kept across the messages of a job. */
-export type DigestVariants = Map<string, Promise<DigestVariant>>;
-
-/**
- * One subscriber's digest e-mail: their posts, their unsubscribe link and headers (RFC 8058).
- * The first subscriber of each category choice has the variant rendered and composed; everyone
- * else with that choice gets it filled in with their address and links.
- * @param variants - shared by the calls of one job
- * @param date - the Date header of every message of a variant (the first call's)
- */
-export async function composeDigest(
-  site: SiteConfig,
-  digest: DigestRecord,
-  subscriber: Subscriber,
-  posts: DigestPost[],
-  options: { apiUrl: string; signer: TokenSigner; date: Date; variants?: DigestVariants },
-): Promise<Buffer> {
-  const newsletter = requireNewsletter(site);
-  const domain = domainOf(newsletter.from.address);
-  const variants: DigestVariants = options.variants ?? new Map();
-  const key = subscriber.categories.join(',');
-  let variant = variants.get(key);
-  if (variant === undefined) {
-    const names = new Map(digest.posts.flatMap((p) => p.categories.map((c) => [c.slug, c.name] as const)));
-    const bodies = renderDigest(
-      site,
-      posts,
-      subscriber.categories.map((slug) => names.get(slug) ?? slug),
-    );
-    variant = MailMerge.prepare(
-      {
-        from: newsletter.from,
-        ...(newsletter.replyTo ? { replyTo: newsletter.replyTo } : {}),
-        subject: bodies.subject,
-        date: options.date,
-        headers: {
-          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-          'List-Id': `${site.title.replace(/[<>"]/g, '')} <digest.${domain}>`,
-        },
-        // Every boundary the composer draws has a '_', which base64 bodies cannot hold, so one
-        // seed serves every message.
-        boundary: 'herald-digest',
-      },
-      ['List-Unsubscribe'],
-    ).then((merge) => ({ bodies, merge }));
-    variants.set(key, variant);
-  }
-  const { bodies, merge } = await variant;
-  const unsubscribeUrl = `${options.apiUrl}unsubscribe?token=${options.signer.sign('unsubscribe', subscriber.id)}`;
-  const { text, html } = personaliseDigest(bodies, unsubscribeUrl);
-  return merge.fill({
-    to: subscriber.email,
-    messageId: `${digest.id}.${subscriber.id}@${domain}`,
-    text,
-    html,
-    personalHeaders: { 'List-Unsubscribe': `<${unsubscribeUrl}>` },
-  });
 }
 
 async function deliver(
