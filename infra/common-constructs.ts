@@ -28,7 +28,7 @@ export function acknowledgeBucketGrants(grantee: IConstruct, buckets: readonly s
  * A dead-letter queue: encrypted, TLS only, kept 14 days.
  * @param of - what it catches, for cdk-nag's acknowledgement (it has no dead-letter queue itself)
  */
-export function deadLetterQueue(scope: Construct, id: string, of: string): sqs.Queue {
+function deadLetterQueue(scope: Construct, id: string, of: string): sqs.Queue {
   const queue = new sqs.Queue(scope, id, {
     retentionPeriod: Duration.days(14),
     encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -39,4 +39,29 @@ export function deadLetterQueue(scope: Construct, id: string, of: string): sqs.Q
     reason: `This is the dead-letter queue of ${of}; it has no dead-letter queue itself.`,
   });
   return queue;
+}
+
+/**
+ * A queue a Lambda function consumes, with its dead-letter queue: encrypted, TLS only, messages
+ * visible again after six times the function's timeout (as Lambda advises for SQS sources).
+ * A message is dead after 20 receives: generous, because with one function instance a burst is
+ * throttled and messages return to the queue before they are processed; only messages that really
+ * fail should reach the dead letters.
+ * @param ids - the construct ids of the queue and of its dead-letter queue
+ * @param of - what the queue carries, for the dead-letter queue's acknowledgement
+ */
+export function workQueue(
+  scope: Construct,
+  ids: { queue: string; deadLetters: string },
+  consumerTimeout: Duration,
+  of: string,
+): { queue: sqs.Queue; deadLetters: sqs.Queue } {
+  const deadLetters = deadLetterQueue(scope, ids.deadLetters, of);
+  const queue = new sqs.Queue(scope, ids.queue, {
+    visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * 6),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    deadLetterQueue: { queue: deadLetters, maxReceiveCount: 20 },
+  });
+  return { queue, deadLetters };
 }

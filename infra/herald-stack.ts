@@ -21,11 +21,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../functions/config/env-names.ts';
 import { FEED_FORMATS } from '../functions/core/feeds/feed-model.ts';
-import { acknowledgeBucketGrants, deadLetterQueue } from './acknowledgements.ts';
+import { acknowledgeBucketGrants, workQueue } from './common-constructs.ts';
 import type { DeploymentConfig } from './deployment-config.ts';
 import { HANDLER_ENTRIES } from './handler-bundling.ts';
 import { heraldFunction } from './herald-function.ts';
@@ -99,16 +98,12 @@ export class HeraldStack extends Stack {
     const state = privateBucket('State');
     const site = privateBucket('Site');
 
-    const deadLetters = deadLetterQueue(this, 'PublishDeadLetters', 'the publish queue');
-    const queue = new sqs.Queue(this, 'PublishQueue', {
-      // Six times the function's timeout, as Lambda advises for SQS sources.
-      visibilityTimeout: Duration.seconds(PUBLISH_TIMEOUT.toSeconds() * 6),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // Generous: with one function instance, a burst is throttled and messages return to the queue
-      // before they are processed; only messages that really fail should reach the dead letters.
-      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 20 },
-    });
+    const { queue, deadLetters } = workQueue(
+      this,
+      { queue: 'PublishQueue', deadLetters: 'PublishDeadLetters' },
+      PUBLISH_TIMEOUT,
+      'the publish queue',
+    );
     for (const event of [s3.EventType.OBJECT_CREATED, s3.EventType.OBJECT_REMOVED]) {
       content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'posts/', suffix: '.md' });
       content.addEventNotification(event, new s3n.SqsDestination(queue), {

@@ -13,12 +13,11 @@ import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/config/env-names.ts';
 import type { NewsletterConfig } from '../functions/core/config/site-config.ts';
 import { cronExpression } from '../functions/core/newsletter/schedule.ts';
-import { acknowledgeBucketGrants, deadLetterQueue } from './acknowledgements.ts';
+import { acknowledgeBucketGrants, workQueue } from './common-constructs.ts';
 import type { DeploymentConfig } from './deployment-config.ts';
 import { HANDLER_ENTRIES } from './handler-bundling.ts';
 import { heraldFunction } from './herald-function.ts';
@@ -155,13 +154,12 @@ export class Newsletter extends Construct {
     apiFunction.addToRolePolicy(sendPolicy);
 
     // Digests: the schedule plans, SQS fans out, one sender at a time paces to the SES rate.
-    const deadLetters = deadLetterQueue(this, 'DigestDeadLetters', 'the digest queue and schedule');
-    const jobs = new sqs.Queue(this, 'DigestJobs', {
-      visibilityTimeout: Duration.seconds(DIGEST_TIMEOUT.toSeconds() * 6),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 20 },
-    });
+    const { queue: jobs, deadLetters } = workQueue(
+      this,
+      { queue: 'DigestJobs', deadLetters: 'DigestDeadLetters' },
+      DIGEST_TIMEOUT,
+      'the digest queue and schedule',
+    );
     const digest = heraldFunction(this, 'Digest', HANDLER_ENTRIES.digest, {
       memorySize: 1024,
       timeout: DIGEST_TIMEOUT,
