@@ -14,14 +14,16 @@ export interface FunctionConfig {
 }
 
 const bucket = z.string().check(z.trim(), z.minLength(3, 'must name a bucket'));
+const url = z.optional(z.url({ error: 'must be an absolute URL, e.g. https://example.org/' }));
+const logFormat = z._default(z.enum(['json', 'text'], { error: 'must be json or text' }), 'json');
 const schema = z.object({
   [ENV.contentBucket]: bucket,
   [ENV.siteBucket]: bucket,
   [ENV.stateBucket]: bucket,
-  [ENV.baseUrl]: z.optional(z.url()),
-  [ENV.subscribeUrl]: z.optional(z.url()),
-  [ENV.s3Endpoint]: z.optional(z.url()),
-  [ENV.logFormat]: z._default(z.enum(['json', 'text']), 'json'),
+  [ENV.baseUrl]: url,
+  [ENV.subscribeUrl]: url,
+  [ENV.s3Endpoint]: url,
+  [ENV.logFormat]: logFormat,
 });
 
 /**
@@ -31,19 +33,15 @@ const schema = z.object({
  */
 export function loadFunctionConfig(env: Record<string, string | undefined>): FunctionConfig {
   const values = validated(schema, env);
-  const config: FunctionConfig = {
+  return {
     contentBucket: values[ENV.contentBucket],
     siteBucket: values[ENV.siteBucket],
     stateBucket: values[ENV.stateBucket],
     logFormat: values[ENV.logFormat],
+    ...optional('baseUrl', values[ENV.baseUrl]),
+    ...optional('subscribeUrl', values[ENV.subscribeUrl]),
+    ...optional('s3Endpoint', values[ENV.s3Endpoint]),
   };
-  const baseUrl = values[ENV.baseUrl];
-  const subscribeUrl = values[ENV.subscribeUrl];
-  const s3Endpoint = values[ENV.s3Endpoint];
-  if (baseUrl) config.baseUrl = baseUrl;
-  if (subscribeUrl) config.subscribeUrl = subscribeUrl;
-  if (s3Endpoint) config.s3Endpoint = s3Endpoint;
-  return config;
 }
 
 /** What the newsletter functions (API, digest, bounces) need besides the publish settings. */
@@ -66,15 +64,15 @@ const newsletterSchema = z.object({
   [ENV.contentBucket]: bucket,
   [ENV.stateBucket]: bucket,
   [ENV.newsletterBucket]: bucket,
-  [ENV.baseUrl]: z.optional(z.url()),
-  [ENV.s3Endpoint]: z.optional(z.url()),
-  [ENV.logFormat]: z._default(z.enum(['json', 'text']), 'json'),
+  [ENV.baseUrl]: url,
+  [ENV.s3Endpoint]: url,
+  [ENV.logFormat]: logFormat,
   [ENV.secretArn]: z.optional(z.string().check(z.minLength(1))),
   [ENV.secret]: z.optional(z.string().check(z.minLength(32, 'must have at least 32 characters'))),
   [ENV.sesConfigurationSet]: z.optional(z.string().check(z.minLength(1))),
   [ENV.outboxDir]: z.optional(z.string().check(z.minLength(1))),
-  [ENV.digestQueueUrl]: z.optional(z.url()),
-  [ENV.apiUrl]: z.optional(z.url()),
+  [ENV.digestQueueUrl]: url,
+  [ENV.apiUrl]: url,
 });
 
 /**
@@ -87,11 +85,20 @@ export function loadNewsletterFunctionConfig(
   const values = validated(newsletterSchema, env);
   const arn = values[ENV.secretArn];
   const secret = values[ENV.secret];
-  if (!arn && !secret) throw new ConfigError('environment', ENV.secretArn, 'is not set');
+  if (!arn && !secret)
+    throw new ConfigError(
+      'environment',
+      ENV.secretArn,
+      `is not set (nor ${ENV.secret}, local mode's secret)`,
+    );
   const configurationSet = values[ENV.sesConfigurationSet];
   const outboxDir = values[ENV.outboxDir];
   if (!configurationSet && !outboxDir)
-    throw new ConfigError('environment', ENV.sesConfigurationSet, 'is not set');
+    throw new ConfigError(
+      'environment',
+      ENV.sesConfigurationSet,
+      `is not set (nor ${ENV.outboxDir}, local mode's outbox)`,
+    );
   const apiUrl = values[ENV.apiUrl];
   return {
     contentBucket: values[ENV.contentBucket],
