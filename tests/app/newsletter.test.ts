@@ -121,6 +121,22 @@ describe('subscribe API', () => {
       }),
     );
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    // What the README's form script sends: the form's fields, asking for JSON (no preflight needed).
+    const script = await call(
+      world,
+      request('POST', '/subscribe', 'email=c%40example.org&categories=Travel&website=', {
+        accept: 'application/json',
+        origin: 'https://example.org',
+      }),
+    );
+    expect(script.status).toBe(202);
+    expect(JSON.parse(script.body)).toMatchObject({ ok: true });
+    expect(script.headers['access-control-allow-origin']).toBe('https://example.org');
+    expect(
+      await world.newsletter.readSubscriber(world.signer.subscriberId(parse('c@example.org'))),
+    ).toMatchObject({
+      categories: ['travel'],
+    });
     const preflight = await call(
       world,
       request('OPTIONS', '/subscribe', '', { origin: 'https://example.org' }),
