@@ -66,10 +66,6 @@ export class NewsletterStore {
     return this.writeJson(`${SUPPRESSED}${id}.json`, suppression);
   }
 
-  deleteSuppression(id: string): Promise<void> {
-    return this.store.delete(`${SUPPRESSED}${id}.json`);
-  }
-
   readDigestState(): Promise<DigestState | undefined> {
     return this.readJson<DigestState>(STATE);
   }
@@ -92,10 +88,6 @@ export class NewsletterStore {
     const ids = new Set<string>();
     for await (const info of this.store.list(prefix)) ids.add(info.key.slice(prefix.length, -'.json'.length));
     return ids;
-  }
-
-  readMarker(digestId: string, subscriberId: string): Promise<SentMarker | undefined> {
-    return this.readJson<SentMarker>(`${DIGESTS}${digestId}/sent/${subscriberId}.json`);
   }
 
   writeMarker(digestId: string, subscriberId: string, marker: SentMarker): Promise<void> {
