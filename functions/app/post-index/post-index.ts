@@ -21,6 +21,7 @@
  *
  * How the state bucket is laid out is private to this folder.
  */
+import type { AppearedPost } from '../../core/newsletter/digest-posts.ts';
 import type { Post } from '../../core/posts/post.ts';
 import { buildHeads } from '../../core/site/feed-heads.ts';
 import { type Appearance, ownerOf, type PostEntry, visibleAt } from '../../core/site/post-entry.ts';
@@ -32,13 +33,6 @@ import { type ErrorRecord, type IndexHead, IndexStore, ShardCache, type UrlRecor
 export type { ErrorRecord } from './index-store.ts';
 
 const IO_CONCURRENCY = 16;
-
-/** A post as the site showed it first: its entry and the instant it became visible. */
-export interface AppearedPost {
-  entry: PostEntry;
-  /** ISO 8601. */
-  visibleAt: string;
-}
 
 /** How a URL's owner changed when a post was set: the heads follow these. */
 export interface OwnerChange {
