@@ -3,7 +3,15 @@ import { PostError } from '../errors.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
 import { normaliseText } from '../text/normalise.ts';
 import { toSlug } from '../text/slug.ts';
-import { FrontMatterFields, readFlag, readList, readPeople, readText, typoHint } from './field-values.ts';
+import {
+  FrontMatterFields,
+  httpUrl,
+  readFlag,
+  readList,
+  readPeople,
+  readText,
+  typoHint,
+} from './field-values.ts';
 import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
 import type { ParsedPost, Post, Term } from './post.ts';
@@ -16,6 +24,10 @@ export const MAX_POST_BYTES = 1024 * 1024;
 const DATE_FIELDS = ['date', 'postdate', 'publishDate', 'pubDate', 'published'] as const;
 const UPDATED_FIELDS = ['lastmod', 'updated', 'modified'] as const;
 const SUMMARY_LENGTH = 300;
+// Four-digit years only: feeds (RFC 822, RFC 3339) and sitemaps cannot write others, and a date
+// such as 0000-01-01 is a typo, not a post from antiquity.
+const MIN_YEAR = 1000;
+const MAX_YEAR = 9999;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -61,6 +73,15 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
   const published =
     parsePostDate(dateField.value, site.timezone) ??
     fail(dateField.key, `"${String(dateField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`);
+  const checkYear = (field: { key: string; value: unknown }, instant: { ms: number }) => {
+    const year = Number(calendarDate(instant.ms, site.timezone).year);
+    if (!(year >= MIN_YEAR && year <= MAX_YEAR))
+      fail(
+        field.key,
+        `"${String(field.value)}" is in the year ${year}; dates must fall in the years 1000 to 9999`,
+      );
+  };
+  checkYear(dateField, published);
   const updatedField = fields.find(UPDATED_FIELDS);
   const updated =
     updatedField === undefined
@@ -70,6 +91,8 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
           updatedField.key,
           `"${String(updatedField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`,
         ));
+
+  if (updatedField !== undefined) checkYear(updatedField, updated);
 
   const slugField = fields.find(['slug']);
   const slug =
@@ -101,7 +124,9 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
   const summary = readText(fields.find(['description', 'summary'])?.value) ?? summarise(body, url) ?? title;
 
   const authors = readPeople(fields.find(['author', 'authors'])?.value);
-  const image = readImage(fields.find(['image', 'images', 'featured_image', 'cover'])?.value, site, url);
+  const imageField = fields.find(['image', 'images', 'featured_image', 'cover']);
+  const image = readImage(imageField?.value, site, url);
+  if (image.error !== undefined) fail(imageField?.key ?? 'image', image.error);
 
   const post: ParsedPost = {
     source: source.key,
@@ -118,7 +143,7 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
     authors: authors.length > 0 ? authors : [site.author],
     draft,
   };
-  if (image !== undefined) post.image = image;
+  if (image.url !== undefined) post.image = image.url;
   return post;
 }
 
@@ -178,19 +203,31 @@ function summarise(written: string, url: string): string | undefined {
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), SUMMARY_LENGTH / 2)).replace(/[\s,;:.–—-]+$/, '')}…`;
 }
 
-function readImage(value: unknown, site: SiteConfig, pageUrl: string): string | undefined {
+/**
+ * The post's image as an absolute http(s) URL. Only http(s), site-relative and page-relative
+ * images are accepted: the value reaches `<img>`, `og:image`, feeds and e-mails, where a
+ * `javascript:` or `data:` URL would run or smuggle content.
+ * @returns the URL, or a reason the value cannot be used
+ */
+function readImage(value: unknown, site: SiteConfig, pageUrl: string): { url?: string; error?: string } {
   const first = Array.isArray(value) ? value[0] : value;
   const path = readText(
     first !== null && typeof first === 'object' && 'image' in first ? first.image : first,
   );
-  if (path === undefined) return undefined;
+  if (path === undefined) return {};
+  const shown = path.length > 60 ? `${path.slice(0, 60)}…` : path;
+  const notAllowed = { error: `"${shown}" is not an http(s), site-relative or page-relative URL` };
+  let url: string;
   try {
-    return /^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('//')
-      ? new URL(path, site.baseUrl).href
-      : path.startsWith('/')
-        ? siteUrl(site, path)
-        : new URL(path, pageUrl).href;
+    url =
+      /^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('//')
+        ? new URL(path, site.baseUrl).href
+        : path.startsWith('/')
+          ? siteUrl(site, path)
+          : new URL(path, pageUrl).href;
   } catch {
-    return undefined;
+    return notAllowed;
   }
+  const checked = httpUrl(url);
+  return checked === undefined ? notAllowed : { url: checked };
 }
