@@ -5,6 +5,7 @@
 //    build of the same site.
 // 3. Bundles the publish Lambda as the CDK app does: its size and import time.
 // 4. Newsletter: composes 10,000 digests (in-memory mailer), and paces against a simulated SES rate.
+// 5. The worst post bodies within POST_LIMITS: parse and render time (see worst-post-bench.ts).
 // Figures are medians, reported as ratios because the machines are shared and noisy.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { benchCompose, benchComposer, benchRate } from './digest-bench.ts';
 import { benchHandler } from './handler-bench.ts';
 import { benchPublish } from './publish-bench.ts';
 import { writeSyntheticPosts } from './synthetic-posts.ts';
+import { benchWorstPosts, printWorstPosts } from './worst-post-bench.ts';
 
 const { values } = parseArgs({
   options: { posts: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } },
@@ -150,3 +152,5 @@ for (const rate of [14, 100]) {
     `  simulated SES at ${rate}/s: ${paced.achieved.toFixed(1)}/s achieved = ${((paced.achieved / rate) * 100).toFixed(1)}% (goal 90–100%), ${paced.throttled} throttled`,
   );
 }
+
+printWorstPosts(benchWorstPosts());

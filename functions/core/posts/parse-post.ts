@@ -16,6 +16,7 @@ import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
 import type { ParsedPost, Post, Term } from './post.ts';
 import { calendarDate, formatInstant, parsePostDate } from './post-date.ts';
+import { bodyCost, POST_LIMITS } from './post-limits.ts';
 import { renderMarkdown } from './render-markdown.ts';
 
 /** Largest post accepted, in bytes. Anything bigger is almost surely a mistaken upload. */
@@ -67,6 +68,9 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
   const title =
     readText(fields.find(['title'])?.value) ?? fail('title', `is missing${typoHint(data, ['title'])}`);
 
+  if (title.length > POST_LIMITS.titleChars)
+    fail('title', `is ${title.length} characters long; a title may have at most ${POST_LIMITS.titleChars}`);
+
   const dateField =
     fields.find(DATE_FIELDS) ??
     fail('date', `is missing: add date: YYYY-MM-DD${typoHint(data, [...DATE_FIELDS, ...UPDATED_FIELDS])}`);
@@ -106,6 +110,28 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
     ...readList(fields.find(['tags'])?.value),
     ...readList(fields.find(['keywords'])?.value),
   ]);
+
+  for (const [field, terms] of [
+    ['categories', categories],
+    ['tags', tags],
+  ] as const) {
+    if (terms.length > POST_LIMITS.terms)
+      fail(
+        field,
+        `${terms.length} given; a post may have at most ${POST_LIMITS.terms} (each one adds feeds and pages to publish)`,
+      );
+  }
+  const cost = bodyCost(body);
+  if (cost.markup > POST_LIMITS.markup)
+    fail(
+      'body',
+      `has too much markup to render in time (${cost.markup} lines and marks outside code blocks; at most ${POST_LIMITS.markup}): split the post, or link to large tables as files`,
+    );
+  if (cost.htmlDepth > POST_LIMITS.htmlDepth)
+    fail(
+      'body',
+      `has HTML elements nested ${cost.htmlDepth} deep; at most ${POST_LIMITS.htmlDepth} are allowed`,
+    );
 
   const path = expandPermalink(site.permalink, {
     slug,
