@@ -2,6 +2,7 @@ import type { SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import type { PostError } from '../core/errors.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
+import { RefIndex } from '../core/posts/ref-index.ts';
 import { catalogue } from '../core/site/catalogue.ts';
 import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
@@ -9,7 +10,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
-import { readPosts, renderFromStore } from './read-posts.ts';
+import { bodyWarnings, readPosts, renderFromStore } from './read-posts.ts';
 import {
   isPostKey,
   isStaticKey,
@@ -73,8 +74,11 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
 
   const plan = planFeeds(site, posts.published);
   const rendered = new Map<PostMeta, Post>();
+  const refs = new RefIndex(posts.published);
+  const render = (post: PostMeta) =>
+    renderFromStore(content, post, site, { refs, warn: bodyWarnings(deps.log, post.source) });
   await mapLimit(postsInPlan(plan), IO_CONCURRENCY, async (post) => {
-    rendered.set(post, await renderFromStore(content, post, site));
+    rendered.set(post, await render(post));
   });
   for (const feed of plan) {
     const items = feed.posts.map((post) => rendered.get(post) ?? renderedMissing(post));
@@ -91,7 +95,7 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
     const loaded = new Map<string, Post>();
     await mapLimit(sources, IO_CONCURRENCY, async (source) => {
       const meta = bySource.get(source);
-      if (meta) loaded.set(source, rendered.get(meta) ?? (await renderFromStore(content, meta, site)));
+      if (meta) loaded.set(source, rendered.get(meta) ?? (await render(meta)));
     });
     return loaded;
   });

@@ -5,6 +5,7 @@ import { planPages } from '../core/pages/page-plan.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post, Term } from '../core/posts/post.ts';
+import { RefIndex } from '../core/posts/ref-index.ts';
 import {
   addEntry,
   buildHeads,
@@ -34,7 +35,7 @@ import {
   type SiteIndex,
   shardOf,
 } from './publish-state.ts';
-import { renderFromStore } from './read-posts.ts';
+import { bodyWarnings, renderFromStore } from './read-posts.ts';
 import {
   deleteFeeds,
   isPostKey,
@@ -209,11 +210,15 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
 
   // Every non-draft post gets a record and an entry, scheduled and out-voted ones too.
   const entries = new Map<string, HeadEntry>();
+  const refs = new RefIndex(posts.published);
   await mapLimit(
     [...posts.published, ...posts.scheduled, ...posts.conflicted],
     IO_CONCURRENCY,
     async (meta) => {
-      const post = await renderFromStore(deps.content, meta, site);
+      const post = await renderFromStore(deps.content, meta, site, {
+        refs,
+        warn: bodyWarnings(deps.log, meta.source),
+      });
       await state.writeRecord(post);
       entries.set(post.source, entryOf(post));
     },
@@ -291,7 +296,7 @@ async function reconcilePost(
   let post: Post | undefined;
   if (bytes !== undefined) {
     try {
-      post = renderPost(parsePost({ key, bytes }, site));
+      post = renderPost(parsePost({ key, bytes }, site), { site, warn: bodyWarnings(deps.log, key) });
     } catch (error) {
       if (!(error instanceof PostError)) throw error;
       const record: ErrorRecord = {
@@ -556,7 +561,10 @@ async function loadRecord(
       'is in the index but gone from the content bucket; run herald rebuild',
     );
   }
-  const post = renderPost(parsePost({ key: source, bytes }, site));
+  const post = renderPost(parsePost({ key: source, bytes }, site), {
+    site,
+    warn: bodyWarnings(deps.log, source),
+  });
   await state.writeRecord(post);
   return post;
 }
