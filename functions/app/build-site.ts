@@ -39,8 +39,16 @@ export interface BuildReport {
   drafts: number;
   scheduled: number;
   failed: PostError[];
+  /** What rendering changed in published posts (an unknown shortcode removed, …), by file. */
+  warnings: BodyWarning[];
   /** Keys written to the site store. */
   written: string[];
+}
+
+/** A post published with something in its body left out or guessed. */
+export interface BodyWarning {
+  file: string;
+  warning: string;
 }
 
 /** Posts of a full build, read, decided and rendered where a feed needs them. */
@@ -75,8 +83,15 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
   const plan = planFeeds(site, posts.published);
   const rendered = new Map<PostMeta, Post>();
   const refs = new RefIndex(posts.published);
-  const render = (post: PostMeta) =>
-    renderFromStore(content, post, site, { refs, warn: bodyWarnings(deps.log, post.source) });
+  const warnings: BodyWarning[] = [];
+  const render = (post: PostMeta) => {
+    const log = bodyWarnings(deps.log, post.source);
+    const warn = (warning: string) => {
+      warnings.push({ file: post.source, warning });
+      log(warning);
+    };
+    return renderFromStore(content, post, site, { refs, warn });
+  };
   await mapLimit(postsInPlan(plan), IO_CONCURRENCY, async (post) => {
     rendered.set(post, await render(post));
   });
@@ -112,6 +127,7 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
     drafts: posts.drafts.length,
     scheduled: posts.scheduled.length,
     failed,
+    warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     written,
   };
 }

@@ -110,6 +110,7 @@ function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
       track: ['src', 'kind', 'srclang', 'label', 'default'],
       iframe: ['src', 'width', 'height', 'allow', 'allowfullscreen', 'frameborder', 'loading'],
       blockquote: ['cite'],
+      details: ['open'],
       q: ['cite'],
       td: ['align', 'colspan', 'rowspan'],
       th: ['align', 'colspan', 'rowspan', 'scope'],

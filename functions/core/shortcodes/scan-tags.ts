@@ -137,8 +137,12 @@ function readHugoTag(text: string, start: number): ScannedTag {
   const args: TagArgs = { positional: [], named: new Map() };
   let selfClosing = false;
   for (;;) {
+    const before = j;
     j = skipSpace(text, j);
-    if (j - start > MAX_TAG_LENGTH || j >= text.length) return malformed(text, start);
+    // Arguments may run over lines, but not over a blank line: that is a tag left unclosed.
+    if (j - start > MAX_TAG_LENGTH || j >= text.length || /\n[ \t]*\n/.test(text.slice(before, j))) {
+      return malformed(text, start);
+    }
     if (text.startsWith(closing, j)) {
       j += closing.length;
       break;
