@@ -6,6 +6,7 @@ import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post, Term } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
+import { linksToPosts } from '../core/shortcodes/expand-shortcodes.ts';
 import {
   addEntry,
   buildHeads,
@@ -26,6 +27,7 @@ import type { Logger } from '../ports/logger.ts';
 import { readSite } from './build-site.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
+import { refsFromState } from './post-refs.ts';
 import {
   type ErrorRecord,
   entryOf,
@@ -296,7 +298,9 @@ async function reconcilePost(
   let post: Post | undefined;
   if (bytes !== undefined) {
     try {
-      post = renderPost(parsePost({ key, bytes }, site), { site, warn: bodyWarnings(deps.log, key) });
+      const parsed = parsePost({ key, bytes }, site);
+      const refs = linksToPosts(parsed.body) ? await refsFromState(state, site) : undefined;
+      post = renderPost(parsed, { site, warn: bodyWarnings(deps.log, key), ...(refs ? { refs } : {}) });
     } catch (error) {
       if (!(error instanceof PostError)) throw error;
       const record: ErrorRecord = {

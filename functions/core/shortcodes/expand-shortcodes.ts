@@ -96,6 +96,16 @@ export function expandShortcodes(body: string, parser: BlockParser, context: Sho
   };
 }
 
+/**
+ * Whether a body may link to other posts (`ref`, `relref`, `link`, `post_url`), so that a caller
+ * can find the posts only when needed. A tag inside code counts too: finding posts for nothing is
+ * merely slower.
+ * @param body - markdown as written
+ */
+export function linksToPosts(body: string): boolean {
+  return /\{\{[<%]\s*(?:ref|relref)\s|\{%-?\s*(?:link|post_url)\s/.test(body);
+}
+
 function shortcodeOutput(call: ShortcodeCall, context: ShortcodeContext): ShortcodeOutput {
   if (call.name.endsWith('.inline')) {
     context.warn(`inline shortcode {{< ${call.name} >}} is template code Herald does not run: removed`);
