@@ -45,6 +45,8 @@ program
           console.error(
             `  ${relativeToCwd(resolve(contentDir, error.file))}: ${error.field}: ${error.reason}`,
           );
+        for (const { file, warning } of report.warnings)
+          console.error(`  ${relativeToCwd(resolve(contentDir, file))}: warning: ${warning}`);
         console.log(`Feeds: ${out}/rss.xml, ${out}/atom.xml, ${out}/feed.json`);
         const categories = report.written.filter((k) => /^categories\/[^/]+\/rss\.xml$/.test(k)).length;
         if (categories > 0)
