@@ -1,6 +1,6 @@
 // The actions of `herald digest` and `herald subscribers`, loaded only when one runs. They work on
 // local mode's buckets, with the same use-cases the Lambda functions run.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { fixedClock, systemClock } from '../adapters/clocks.ts';
@@ -17,7 +17,7 @@ import { planDigest } from '../app/newsletter/plan-digest.ts';
 import { runDigestNow } from '../app/newsletter/run-digest.ts';
 import { exportList, importList, type ListImportReport } from '../app/newsletter/subscriber-list.ts';
 import type { SiteConfig } from '../core/config/site-config.ts';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, UsageError } from '../core/errors.ts';
 import type { EmailAddress } from '../core/newsletter/email-address.ts';
 import { describeSchedule } from '../core/newsletter/schedule.ts';
 import type { Subscriber } from '../core/newsletter/subscriber.ts';
@@ -46,16 +46,16 @@ interface Newsletter {
   outboxDir: string;
 }
 
-/** Opens local mode's newsletter: buckets, secret, outbox. Prints why and returns undefined if it cannot. */
-async function open(options: LocalOptions): Promise<Newsletter | undefined> {
+/**
+ * Opens local mode's newsletter: buckets, secret, outbox.
+ * @throws UsageError when local mode has not run in the data folder
+ */
+async function open(options: LocalOptions): Promise<Newsletter> {
   const local = await connectLocal(options);
-  if (local === undefined) return undefined;
   const secretFile = join(local.dataDir, 'newsletter-secret');
   if (!existsSync(secretFile)) {
-    console.error(`${relativeToCwd(secretFile)}: missing; run npm start once to create it`);
-    process.exitCode = 2;
     await local.close();
-    return undefined;
+    throw new UsageError(`${relativeToCwd(secretFile)}: missing; run npm start once to create it`);
   }
   const baseUrl = typeof local.settings.baseUrl === 'string' ? local.settings.baseUrl : undefined;
   return {
@@ -77,7 +77,6 @@ async function withNewsletter(
   action: (n: Newsletter) => Promise<void>,
 ): Promise<void> {
   const n = await open(options);
-  if (n === undefined) return;
   try {
     await action(n);
   } catch (error) {
@@ -90,16 +89,9 @@ async function withNewsletter(
 }
 
 /** `herald digest`: runs (or previews) the digest due now or at `--now`. */
-export function digest(options: LocalOptions & { now?: string; preview?: boolean }): Promise<void> {
+export function digest(options: LocalOptions & { now?: Date; preview?: boolean }): Promise<void> {
   return withNewsletter(options, async (n) => {
-    const until = options.now ? new Date(options.now) : new Date();
-    if (Number.isNaN(until.getTime())) {
-      console.error(
-        `--now: "${options.now}" is not a date and time (use ISO 8601, e.g. 2026-11-30T09:00:00Z)`,
-      );
-      process.exitCode = 2;
-      return;
-    }
+    const until = options.now ?? new Date();
     const site = await n.site();
     const log = textLogger();
     const state = new S3BlobStore(n.local.client, LOCAL_BUCKETS.state);
@@ -228,7 +220,11 @@ export function remove(email: string, options: LocalOptions & { forget?: boolean
  * `herald subscribers import FILE…`: Herald's export, Mailchimp's, Substack's, Buttondown's,
  * listmonk's, any CSV with an e-mail column or a plain list; each file in turn.
  */
-export function importFiles(files: string[], options: LocalOptions): Promise<void> {
+export async function importFiles(files: string[], options: LocalOptions): Promise<void> {
+  // Before local mode's buckets are opened: a typo in a path is the likeliest mistake.
+  for (const file of files)
+    if (!existsSync(file) || !statSync(file).isFile())
+      throw new UsageError(`${file}: no such file; give the path of a subscriber list (CSV or one address a line)`);
   return withNewsletter(options, async (n) => {
     for (const file of files) {
       let parsed: SubscriberFile;
