@@ -11,6 +11,7 @@ import { toSlug } from '../core/text/slug.ts';
 import { hashOf } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
 import type { PublishRun } from './publish-run.ts';
+import { bodyWarnings } from './read-posts.ts';
 import { deleteFeeds, staleCategoryFeeds, writeFeeds } from './site-output.ts';
 import { writePages } from './write-pages.ts';
 
@@ -154,7 +155,10 @@ async function loadRecord(run: PublishRun, source: string): Promise<Post> {
       'is in the index but gone from the content bucket; run herald rebuild',
     );
   }
-  const post = renderPost(parsePost({ key: source, bytes }, run.config));
+  const post = renderPost(parsePost({ key: source, bytes }, run.config), {
+    site: run.config,
+    warn: bodyWarnings(run.deps.log, source),
+  });
   run.index.writeRecord(post);
   return post;
 }

@@ -1,6 +1,8 @@
 import { PostError } from '../core/errors.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import type { Post } from '../core/posts/post.ts';
+import { RefIndex } from '../core/posts/ref-index.ts';
+import { linksToPosts } from '../core/shortcodes/expand-shortcodes.ts';
 import {
   addEntry,
   buildHeads,
@@ -15,9 +17,10 @@ import { hashOf } from './hash-of.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { entryOf, ownersAmong, PostIndex } from './post-index/post-index.ts';
+import { refsFromIndex } from './post-refs.ts';
 import { pingHub, publishPages, regenerateFeeds } from './publish-outputs.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
-import { renderFromStore } from './read-posts.ts';
+import { bodyWarnings, renderFromStore } from './read-posts.ts';
 import { isPostKey, isStaticKey, mirrorStatic, staticUrl } from './site-output.ts';
 
 // The publish use-cases: read what changed, update the post index, then write the outputs. Full and
@@ -107,11 +110,15 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
 
   // Every non-draft post gets a record and an entry, scheduled and out-voted ones too.
   const entries = new Map<string, PostEntry>();
+  const refs = new RefIndex(posts.published);
   await mapLimit(
     [...posts.published, ...posts.scheduled, ...posts.conflicted],
     IO_CONCURRENCY,
     async (meta) => {
-      const post = await renderFromStore(deps.content, meta, config);
+      const post = await renderFromStore(deps.content, meta, config, {
+        refs,
+        warn: bodyWarnings(deps.log, meta.source),
+      });
       index.writeRecord(post);
       entries.set(post.source, entryOf(post));
     },
@@ -163,7 +170,13 @@ async function reconcilePost(
   let post: Post | undefined;
   if (bytes !== undefined) {
     try {
-      post = renderPost(parsePost({ key, bytes }, config));
+      const parsed = parsePost({ key, bytes }, config);
+      const refs = linksToPosts(parsed.body) ? await refsFromIndex(index, config) : undefined;
+      post = renderPost(parsed, {
+        site: config,
+        warn: bodyWarnings(deps.log, key),
+        ...(refs ? { refs } : {}),
+      });
     } catch (error) {
       if (!(error instanceof PostError)) throw error;
       index.setError({ key, field: error.field, reason: error.reason, at: now.toISOString() });

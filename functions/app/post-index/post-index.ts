@@ -56,7 +56,8 @@ export class PostIndex {
   private readonly arrived = new Set<string>();
   /** Sources whose path changed in this run, with their old path: a new slug is not a new post. */
   private readonly moved = new Map<string, string>();
-  private owners?: Promise<PostEntry[]>;
+  private owners: Promise<PostEntry[]> | undefined;
+  private entries: Promise<PostEntry[]> | undefined;
 
   private constructor(
     private readonly store: IndexStore,
@@ -174,8 +175,17 @@ export class PostIndex {
    * after {@link flush}.
    */
   allOwners(): Promise<PostEntry[]> {
-    this.owners ??= readOwners(this.store);
+    this.owners ??= this.allEntries().then(ownersAmong);
     return this.owners;
+  }
+
+  /**
+   * Every entry in the store, conflict losers and scheduled posts too (what a link to another post
+   * may name); read once a run.
+   */
+  allEntries(): Promise<PostEntry[]> {
+    this.entries ??= readEntries(this.store);
+    return this.entries;
   }
 
   /** The rendered post last published from `source`. */
@@ -227,6 +237,9 @@ export class PostIndex {
     for (const path of this.touched) await this.settle(path);
     this.touched.clear();
     await this.shards.flush();
+    // Whole-index reads made before now miss this run's changes.
+    this.entries = undefined;
+    this.owners = undefined;
     const writes = this.writes;
     this.writes = [];
     await Promise.all(writes);
@@ -364,9 +377,9 @@ export function ownersAmong(entries: Iterable<PostEntry>): PostEntry[] {
   });
 }
 
-async function readOwners(store: IndexStore): Promise<PostEntry[]> {
+async function readEntries(store: IndexStore): Promise<PostEntry[]> {
   const shards = await mapLimit(await store.shardNames('entries'), IO_CONCURRENCY, (shard) =>
     store.readShard('entries', shard),
   );
-  return ownersAmong(shards.flatMap((entries) => Object.values(entries)));
+  return shards.flatMap((entries) => Object.values(entries));
 }
