@@ -29,25 +29,32 @@ import {
 } from '../core/newsletter/subscriber-file.ts';
 import { TokenSigner } from '../core/newsletter/tokens.ts';
 import { LOCAL_BUCKETS } from '../local/local-mode.ts';
-import { connectLocal, type LocalConnection } from './local-connection.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import { connectLocal } from './local-connection.ts';
+import { type AwsOptions, openAws, TargetError, wantsAws } from './newsletter-target.ts';
 import { relativeToCwd } from './paths.ts';
 
-export interface LocalOptions {
+/** Local mode's folder and endpoint, or a deployed stack's names (see {@link openAws}). */
+export interface TargetOptions extends AwsOptions {
   data: string;
-  endpoint?: string;
 }
 
 interface Newsletter {
-  local: LocalConnection;
   newsletter: NewsletterStore;
   signer: TokenSigner;
   site: () => Promise<SiteConfig>;
+  /** Publish state (which posts were published when); needed by the digest. */
+  state: BlobStore | undefined;
   apiUrl: string;
-  outboxDir: string;
+  /** Local mode's outbox; a deployed stack sends through its own function. */
+  outboxDir: string | undefined;
+  /** Where site.yaml lives, for messages. */
+  contentLabel: string;
+  close(): Promise<void>;
 }
 
 /** Opens local mode's newsletter: buckets, secret, outbox. Prints why and returns undefined if it cannot. */
-async function open(options: LocalOptions): Promise<Newsletter | undefined> {
+async function openLocal(options: TargetOptions): Promise<Newsletter | undefined> {
   const local = await connectLocal(options);
   if (local === undefined) return undefined;
   const secretFile = join(local.dataDir, 'newsletter-secret');
@@ -59,38 +66,64 @@ async function open(options: LocalOptions): Promise<Newsletter | undefined> {
   }
   const baseUrl = typeof local.settings.baseUrl === 'string' ? local.settings.baseUrl : undefined;
   return {
-    local,
     newsletter: new NewsletterStore(new S3BlobStore(local.client, LOCAL_BUCKETS.newsletter)),
     signer: new TokenSigner(readFileSync(secretFile, 'utf8').trim()),
     site: () =>
       loadSiteConfig(new S3BlobStore(local.client, LOCAL_BUCKETS.content), baseUrl ? { baseUrl } : {}),
+    state: new S3BlobStore(local.client, LOCAL_BUCKETS.state),
     apiUrl:
       typeof local.settings.apiUrl === 'string'
         ? local.settings.apiUrl
         : `${baseUrl ?? 'http://127.0.0.1:8080/'}api/`,
     outboxDir: join(local.dataDir, 'outbox'),
+    contentLabel: LOCAL_BUCKETS.content,
+    close: () => local.close(),
   };
 }
 
+/** Opens a deployed stack's newsletter. Prints why and returns undefined if it cannot. */
+async function openDeployed(options: TargetOptions): Promise<Newsletter | undefined> {
+  try {
+    const aws = await openAws(options);
+    return {
+      newsletter: aws.newsletter,
+      signer: aws.signer,
+      site: aws.site,
+      state: aws.state,
+      apiUrl: aws.apiUrl ?? 'https://api.invalid/',
+      outboxDir: undefined,
+      contentLabel: aws.content instanceof S3BlobStore ? `s3://${aws.content.bucket}` : aws.label,
+      close: async () => {},
+    };
+  } catch (error) {
+    if (!(error instanceof TargetError)) throw error;
+    console.error(error.message);
+    process.exitCode = 2;
+    return undefined;
+  }
+}
+
 async function withNewsletter(
-  options: LocalOptions,
+  options: TargetOptions,
   action: (n: Newsletter) => Promise<void>,
 ): Promise<void> {
-  const n = await open(options);
+  const n = wantsAws(options) ? await openDeployed(options) : await openLocal(options);
   if (n === undefined) return;
   try {
     await action(n);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`${LOCAL_BUCKETS.content}/${error.file}: ${error.field}: ${error.reason}`);
+    if (error instanceof ConfigError)
+      console.error(`${n.contentLabel}/${error.file}: ${error.field}: ${error.reason}`);
+    else if (error instanceof TargetError) console.error(error.message);
+    else throw error;
     process.exitCode = 2;
   } finally {
-    await n.local.close();
+    await n.close();
   }
 }
 
 /** `herald digest`: runs (or previews) the digest due now or at `--now`. */
-export function digest(options: LocalOptions & { now?: string; preview?: boolean }): Promise<void> {
+export function digest(options: TargetOptions & { now?: string; preview?: boolean }): Promise<void> {
   return withNewsletter(options, async (n) => {
     const until = options.now ? new Date(options.now) : new Date();
     if (Number.isNaN(until.getTime())) {
@@ -100,9 +133,17 @@ export function digest(options: LocalOptions & { now?: string; preview?: boolean
       process.exitCode = 2;
       return;
     }
+    if (n.state === undefined)
+      throw new TargetError(
+        '--state-bucket: name the publish state bucket (or use --stack): the digest reads it',
+      );
+    if (!options.preview && n.outboxDir === undefined)
+      throw new TargetError(
+        'herald digest sends from local mode only; on AWS the schedule sends it, or invoke the DigestFunctionName output with {"action":"digest"}. Add --preview to see what it would send.',
+      );
     const site = await n.site();
     const log = textLogger();
-    const state = new S3BlobStore(n.local.client, LOCAL_BUCKETS.state);
+    const state = n.state;
     const clock = options.now ? fixedClock(until) : systemClock;
     if (options.preview) {
       const plan = await planDigest(
@@ -119,7 +160,7 @@ export function digest(options: LocalOptions & { now?: string; preview?: boolean
         `  subscribers to check: ${plan.recipients} (only active ones with posts in their categories get it)`,
       );
       if (plan.digest && plan.posts.length > 0) {
-        const file = join(n.outboxDir, `preview-${plan.digestId}.eml`);
+        const file = join(n.outboxDir ?? '.', `preview-${plan.digestId}.eml`);
         const sample: Subscriber = {
           id: 'preview',
           email: 'preview@example.invalid' as EmailAddress,
@@ -146,7 +187,7 @@ export function digest(options: LocalOptions & { now?: string; preview?: boolean
       {
         newsletter: n.newsletter,
         state,
-        mailer: new OutboxMailer(new FsBlobStore(n.outboxDir), systemClock),
+        mailer: new OutboxMailer(new FsBlobStore(n.outboxDir ?? '.'), systemClock),
         signer: n.signer,
         clock,
         timer: systemClock,
@@ -169,7 +210,7 @@ export function digest(options: LocalOptions & { now?: string; preview?: boolean
         { sent: 0, skipped: 0, rejected: 0 },
       );
       console.log(
-        `Digest ${plan.digestId}: ${plan.posts.length} posts; sent ${total.sent}, skipped ${total.skipped}, rejected ${total.rejected}. Mail is in ${relativeToCwd(n.outboxDir)}/`,
+        `Digest ${plan.digestId}: ${plan.posts.length} posts; sent ${total.sent}, skipped ${total.skipped}, rejected ${total.rejected}. Mail is in ${relativeToCwd(n.outboxDir ?? '.')}/`,
       );
     }
   });
@@ -182,7 +223,7 @@ const manage = (n: Newsletter): ManageDeps => ({
 });
 
 /** `herald subscribers list`: every address with its status, categories and consent. */
-export function list(options: LocalOptions): Promise<void> {
+export function list(options: TargetOptions): Promise<void> {
   return withNewsletter(options, async (n) => {
     const records = await exportList(n.newsletter);
     for (const { email, subscriber: s, suppression: x } of records.sort((a, b) =>
@@ -197,7 +238,7 @@ export function list(options: LocalOptions): Promise<void> {
 }
 
 /** `herald subscribers add`. */
-export function add(email: string, options: LocalOptions & { categories?: string }): Promise<void> {
+export function add(email: string, options: TargetOptions & { categories?: string }): Promise<void> {
   return withNewsletter(options, async (n) => {
     const outcome = await addSubscriber(
       manage(n),
@@ -213,7 +254,7 @@ export function add(email: string, options: LocalOptions & { categories?: string
 }
 
 /** `herald subscribers remove`. */
-export function remove(email: string, options: LocalOptions & { forget?: boolean }): Promise<void> {
+export function remove(email: string, options: TargetOptions & { forget?: boolean }): Promise<void> {
   return withNewsletter(options, async (n) => {
     if (await removeSubscriber(manage(n), email, options.forget ?? false))
       console.log(`${email}: ${options.forget ? 'erased' : 'unsubscribed'}`);
@@ -228,7 +269,7 @@ export function remove(email: string, options: LocalOptions & { forget?: boolean
  * `herald subscribers import FILE…`: Herald's export, Mailchimp's, Substack's, Buttondown's,
  * listmonk's, any CSV with an e-mail column or a plain list; each file in turn.
  */
-export function importFiles(files: string[], options: LocalOptions): Promise<void> {
+export function importFiles(files: string[], options: TargetOptions): Promise<void> {
   return withNewsletter(options, async (n) => {
     for (const file of files) {
       let parsed: SubscriberFile;
@@ -287,7 +328,7 @@ const FORMAT_NAMES: Record<string, string> = {
 };
 
 /** `herald subscribers export`: every address, its status and consent evidence, as CSV. */
-export function exportCsv(options: LocalOptions & { out?: string }): Promise<void> {
+export function exportCsv(options: TargetOptions & { out?: string }): Promise<void> {
   return withNewsletter(options, async (n) => {
     const records = await exportList(n.newsletter);
     const csv = writeSubscriberFile(records);
