@@ -1,6 +1,6 @@
 // The actions of `herald digest` and `herald subscribers`, loaded only when one runs. They work on
-// local mode's buckets, with the same use-cases the Lambda functions run.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// local mode's buckets or a deployed stack's, with the same use-cases the Lambda functions run.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { fixedClock, systemClock } from '../adapters/clocks.ts';
@@ -17,7 +17,7 @@ import { planDigest } from '../app/newsletter/plan-digest.ts';
 import { runDigestNow } from '../app/newsletter/run-digest.ts';
 import { exportList, importList, type ListImportReport } from '../app/newsletter/subscriber-list.ts';
 import type { SiteConfig } from '../core/config/site-config.ts';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, UsageError } from '../core/errors.ts';
 import type { EmailAddress } from '../core/newsletter/email-address.ts';
 import { describeSchedule } from '../core/newsletter/schedule.ts';
 import type { Subscriber } from '../core/newsletter/subscriber.ts';
@@ -31,7 +31,7 @@ import { TokenSigner } from '../core/newsletter/tokens.ts';
 import { LOCAL_BUCKETS } from '../local/local-mode.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { connectLocal } from './local-connection.ts';
-import { type AwsOptions, openAws, TargetError, wantsAws } from './newsletter-target.ts';
+import { type AwsOptions, openAws, wantsAws } from './newsletter-target.ts';
 import { relativeToCwd } from './paths.ts';
 
 /** Local mode's folder and endpoint, or a deployed stack's names (see {@link openAws}). */
@@ -53,16 +53,16 @@ interface Newsletter {
   close(): Promise<void>;
 }
 
-/** Opens local mode's newsletter: buckets, secret, outbox. Prints why and returns undefined if it cannot. */
-async function openLocal(options: TargetOptions): Promise<Newsletter | undefined> {
+/**
+ * Opens local mode's newsletter: buckets, secret, outbox.
+ * @throws UsageError when local mode has not run in the data folder
+ */
+async function openLocal(options: TargetOptions): Promise<Newsletter> {
   const local = await connectLocal(options);
-  if (local === undefined) return undefined;
   const secretFile = join(local.dataDir, 'newsletter-secret');
   if (!existsSync(secretFile)) {
-    console.error(`${relativeToCwd(secretFile)}: missing; run npm start once to create it`);
-    process.exitCode = 2;
     await local.close();
-    return undefined;
+    throw new UsageError(`${relativeToCwd(secretFile)}: missing; run npm start once to create it`);
   }
   const baseUrl = typeof local.settings.baseUrl === 'string' ? local.settings.baseUrl : undefined;
   return {
@@ -81,26 +81,22 @@ async function openLocal(options: TargetOptions): Promise<Newsletter | undefined
   };
 }
 
-/** Opens a deployed stack's newsletter. Prints why and returns undefined if it cannot. */
-async function openDeployed(options: TargetOptions): Promise<Newsletter | undefined> {
-  try {
-    const aws = await openAws(options);
-    return {
-      newsletter: aws.newsletter,
-      signer: aws.signer,
-      site: aws.site,
-      state: aws.state,
-      apiUrl: aws.apiUrl ?? 'https://api.invalid/',
-      outboxDir: undefined,
-      contentLabel: aws.content instanceof S3BlobStore ? `s3://${aws.content.bucket}` : aws.label,
-      close: async () => {},
-    };
-  } catch (error) {
-    if (!(error instanceof TargetError)) throw error;
-    console.error(error.message);
-    process.exitCode = 2;
-    return undefined;
-  }
+/**
+ * Opens a deployed stack's newsletter.
+ * @throws UsageError naming the option at fault when the stack, bucket or secret cannot be found
+ */
+async function openDeployed(options: TargetOptions): Promise<Newsletter> {
+  const aws = await openAws(options);
+  return {
+    newsletter: aws.newsletter,
+    signer: aws.signer,
+    site: aws.site,
+    state: aws.state,
+    apiUrl: aws.apiUrl ?? 'https://api.invalid/',
+    outboxDir: undefined,
+    contentLabel: aws.contentLabel,
+    close: async () => {},
+  };
 }
 
 async function withNewsletter(
@@ -108,14 +104,11 @@ async function withNewsletter(
   action: (n: Newsletter) => Promise<void>,
 ): Promise<void> {
   const n = wantsAws(options) ? await openDeployed(options) : await openLocal(options);
-  if (n === undefined) return;
   try {
     await action(n);
   } catch (error) {
-    if (error instanceof ConfigError)
-      console.error(`${n.contentLabel}/${error.file}: ${error.field}: ${error.reason}`);
-    else if (error instanceof TargetError) console.error(error.message);
-    else throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${n.contentLabel}/${error.file}: ${error.field}: ${error.reason}`);
     process.exitCode = 2;
   } finally {
     await n.close();
@@ -123,22 +116,15 @@ async function withNewsletter(
 }
 
 /** `herald digest`: runs (or previews) the digest due now or at `--now`. */
-export function digest(options: TargetOptions & { now?: string; preview?: boolean }): Promise<void> {
+export function digest(options: TargetOptions & { now?: Date; preview?: boolean }): Promise<void> {
   return withNewsletter(options, async (n) => {
-    const until = options.now ? new Date(options.now) : new Date();
-    if (Number.isNaN(until.getTime())) {
-      console.error(
-        `--now: "${options.now}" is not a date and time (use ISO 8601, e.g. 2026-11-30T09:00:00Z)`,
-      );
-      process.exitCode = 2;
-      return;
-    }
+    const until = options.now ?? new Date();
     if (n.state === undefined)
-      throw new TargetError(
+      throw new UsageError(
         '--state-bucket: name the publish state bucket (or use --stack): the digest reads it',
       );
     if (!options.preview && n.outboxDir === undefined)
-      throw new TargetError(
+      throw new UsageError(
         'herald digest sends from local mode only; on AWS the schedule sends it, or invoke the DigestFunctionName output with {"action":"digest"}. Add --preview to see what it would send.',
       );
     const site = await n.site();
@@ -269,7 +255,13 @@ export function remove(email: string, options: TargetOptions & { forget?: boolea
  * `herald subscribers import FILE…`: Herald's export, Mailchimp's, Substack's, Buttondown's,
  * listmonk's, any CSV with an e-mail column or a plain list; each file in turn.
  */
-export function importFiles(files: string[], options: TargetOptions): Promise<void> {
+export async function importFiles(files: string[], options: TargetOptions): Promise<void> {
+  // Before local mode's buckets are opened: a typo in a path is the likeliest mistake.
+  for (const file of files)
+    if (!existsSync(file) || !statSync(file).isFile())
+      throw new UsageError(
+        `${file}: no such file; give the path of a subscriber list (CSV or one address a line)`,
+      );
   return withNewsletter(options, async (n) => {
     for (const file of files) {
       let parsed: SubscriberFile;

@@ -1,16 +1,20 @@
 import type { Command } from 'commander';
+import { parseHttpUrl, parseInstant } from './option-values.ts';
 
 const DATA = ['--data <dir>', 'local mode data folder', '.herald'] as const;
+const ENDPOINT = [
+  '--endpoint <url>',
+  "S3 endpoint: a running local mode's (found in the data folder when omitted), or an S3-compatible server with --stack/--bucket",
+  parseHttpUrl,
+] as const;
+const VERBOSE = ['--verbose', 'show where an error came from'] as const;
 const actions = () => import('./newsletter-actions.ts');
 
 /** Local mode's folder, or a deployed stack: the options every newsletter command takes. */
 function target(command: Command): Command {
   return command
     .option(...DATA)
-    .option(
-      '--endpoint <url>',
-      "S3 endpoint: a running local mode's (found in the data folder when omitted), or an S3-compatible server with --stack/--bucket",
-    )
+    .option(...ENDPOINT)
     .option('--stack <name>', 'a deployed Herald stack: buckets and secret from its CloudFormation outputs')
     .option(
       '--bucket <name>',
@@ -26,19 +30,21 @@ function target(command: Command): Command {
     .option(
       '--api-url <url>',
       "the newsletter API's URL (NewsletterApiUrl), with --bucket, for links in previews",
+      parseHttpUrl,
     )
     .option('--region <region>', "AWS region (default: AWS_REGION or your profile's)")
     .option(
       '--profile <name>',
       'AWS profile from ~/.aws/config (default: AWS_PROFILE); credentials follow the standard chain',
-    );
+    )
+    .option(...VERBOSE);
 }
 
-/** Adds `herald digest` and `herald subscribers …` (local mode's newsletter) to the CLI. */
+/** Adds `herald digest` and `herald subscribers …` (local mode's or a deployed stack's newsletter) to the CLI. */
 export function addNewsletterCommands(program: Command): void {
   target(program.command('digest'))
     .description('send the e-mail digest of posts published since the last one (to the outbox in local mode)')
-    .option('--now <iso>', 'the digest time (default: now), e.g. 2026-11-30T09:00:00Z')
+    .option('--now <iso>', 'the digest time (default: now), e.g. 2026-11-30T09:00:00Z', parseInstant)
     .option('--preview', 'show what would be sent and write one sample .eml; send nothing, change nothing')
     .action(async (options) => (await actions()).digest(options));
 

@@ -10,7 +10,7 @@ import { loadSiteConfig } from '../app/load-site-config.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
 import { OUTPUTS } from '../config/stack-outputs.ts';
 import type { SiteConfig } from '../core/config/site-config.ts';
-import { HeraldError } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 import { TokenSigner } from '../core/newsletter/tokens.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 
@@ -34,16 +34,11 @@ export interface AwsNewsletter {
   label: string;
   newsletter: NewsletterStore;
   signer: TokenSigner;
-  /** Needed by `herald digest --preview` only, hence lazy. */
-  content?: BlobStore;
+  /** Where site.yaml lives, for messages. */
+  contentLabel: string;
   state?: BlobStore;
   apiUrl?: string;
   site(): Promise<SiteConfig>;
-}
-
-/** A target that cannot be reached as named: printed as it is, exit code 2. */
-export class TargetError extends HeraldError {
-  override name = 'TargetError';
 }
 
 /** True when the options name a deployed stack rather than local mode. */
@@ -56,7 +51,7 @@ export function wantsAws(options: AwsOptions): boolean {
  * from its outputs; `--bucket`, `--secret` (or `--secret-file`), `--content-bucket`,
  * `--state-bucket`, `--api-url` name them directly and override the outputs. Credentials come
  * from the standard AWS chain (environment, `--profile`, SSO, instance roles).
- * @throws TargetError naming the option at fault and what to do
+ * @throws UsageError naming the option at fault and what to do
  */
 export async function openAws(options: AwsOptions): Promise<AwsNewsletter> {
   const common = {
@@ -67,7 +62,7 @@ export async function openAws(options: AwsOptions): Promise<AwsNewsletter> {
   const from = (option: string | undefined, output: string) => option ?? outputs[output];
   const bucket = from(options.bucket, OUTPUTS.newsletterBucket);
   if (bucket === undefined)
-    throw new TargetError(
+    throw new UsageError(
       `--stack ${options.stack}: no ${OUTPUTS.newsletterBucket} output; the newsletter is off (add newsletter: to site.yaml) or the stack predates it: deploy again, or pass --bucket`,
     );
   const s3 = new S3Client({
@@ -86,12 +81,12 @@ export async function openAws(options: AwsOptions): Promise<AwsNewsletter> {
     label: options.stack ? `stack ${options.stack}` : `s3://${bucket}`,
     newsletter: new NewsletterStore(new S3BlobStore(s3, bucket)),
     signer,
-    ...(content ? { content } : {}),
+    contentLabel: contentBucket ? `s3://${contentBucket}` : 'site.yaml',
     ...(stateBucket ? { state: new S3BlobStore(s3, stateBucket) } : {}),
     ...(apiUrl ? { apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` } : {}),
     site: () => {
       if (content === undefined)
-        throw new TargetError('site.yaml: name the content bucket with --content-bucket (or use --stack)');
+        throw new UsageError('site.yaml: name the content bucket with --content-bucket (or use --stack)');
       return loadSiteConfig(content);
     },
   };
@@ -110,7 +105,7 @@ async function stackOutputs(
       if (output.OutputKey && output.OutputValue) outputs[output.OutputKey] = output.OutputValue;
     return outputs;
   } catch (error) {
-    throw new TargetError(`--stack ${stack}: ${awsReason(error)}`, { cause: error });
+    throw new UsageError(`--stack ${stack}: ${awsReason(error)}`, { cause: error });
   }
 }
 
@@ -124,23 +119,23 @@ async function secretValue(
     try {
       value = readFileSync(options.secretFile, 'utf8').trim();
     } catch (error) {
-      throw new TargetError(
+      throw new UsageError(
         `--secret-file ${options.secretFile}: cannot be read (${(error as Error).message})`,
       );
     }
     if (value.length < 32)
-      throw new TargetError(`--secret-file ${options.secretFile}: shorter than 32 characters`);
+      throw new UsageError(`--secret-file ${options.secretFile}: shorter than 32 characters`);
     return value;
   }
   const id = options.secret ?? fromStack;
   if (id === undefined)
-    throw new TargetError(
+    throw new UsageError(
       '--secret: name the newsletter secret (its ARN or name; the stack output NewsletterSecretArn), or pass --stack',
     );
   try {
     return await readSecret(id, new SecretsManagerClient(common));
   } catch (error) {
-    throw new TargetError(`--secret ${id}: ${awsReason(error)}`, { cause: error });
+    throw new UsageError(`--secret ${id}: ${awsReason(error)}`, { cause: error });
   }
 }
 

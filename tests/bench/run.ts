@@ -5,7 +5,8 @@
 //    build of the same site.
 // 3. Bundles the publish Lambda as the CDK app does: its size and import time.
 // 4. Newsletter: composes 10,000 digests (in-memory mailer), and paces against a simulated SES rate.
-// 5. Subscriber import of a 100,000-row Mailchimp export (--subscribers N): in memory, and with the CLI
+// 5. The worst post bodies within POST_LIMITS: parse and render time (see worst-post-bench.ts).
+// 6. Subscriber import of a 100,000-row Mailchimp export (--subscribers N): in memory, and with the CLI
 //    into local mode's storage.
 // Figures are medians, reported as ratios because the machines are shared and noisy.
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import { benchHandler } from './handler-bench.ts';
 import { benchImportCli, benchImportInMemory, writeSyntheticList } from './import-bench.ts';
 import { benchPublish } from './publish-bench.ts';
 import { writeSyntheticPosts } from './synthetic-posts.ts';
+import { benchWorstPosts, printWorstPosts } from './worst-post-bench.ts';
 
 const { values } = parseArgs({
   options: {
@@ -158,6 +160,7 @@ for (const rate of [14, 100]) {
   );
 }
 
+printWorstPosts(benchWorstPosts());
 const subscribers = Number(values.subscribers);
 const importWork = mkdtempSync(join(tmpdir(), 'herald-bench-import-'));
 const listFile = join(importWork, 'subscribed_members_export.csv');

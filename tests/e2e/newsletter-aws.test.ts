@@ -246,7 +246,7 @@ describe('herald subscribers against a deployed stack', () => {
     const missing = await herald('subscribers', 'list', '--stack', 'Nope', '--endpoint', s3.endpoint);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe(
-      '--stack Nope: Stack with id Nope does not exist (check --region and --profile)',
+      'herald subscribers list: --stack Nope: Stack with id Nope does not exist (check --region and --profile)',
     );
     const noSecret = await herald(
       'subscribers',
