@@ -2,7 +2,7 @@ import type { SiteConfig } from '../config/site-config.ts';
 import { html } from '../pages/html.ts';
 import { escapeHtml } from '../text/html-text.ts';
 import type { DigestPost } from './digest-posts.ts';
-import { emailDocument, FONT, MUTED } from './email-layout.ts';
+import { emailDocument, FONT, MUTED, mailTime } from './email-layout.ts';
 
 /**
  * A digest rendered once for every subscriber who gets the same posts: the HTML and text bodies
@@ -94,11 +94,7 @@ export function personaliseDigest(template: DigestTemplate, unsubscribeUrl: stri
  */
 export function renderConfirmation(site: SiteConfig, confirmUrl: string, expiresAt: Date): DigestBodies {
   const subject = `Confirm your subscription to ${site.title}`;
-  const until = new Intl.DateTimeFormat(site.language, {
-    dateStyle: 'long',
-    timeStyle: 'short',
-    timeZone: site.timezone,
-  }).format(expiresAt);
+  const until = mailTime(site, expiresAt);
   const body = html`<h1 style="margin: 0 0 12px; font-size: 22px; line-height: 1.3">Confirm your subscription</h1>
 <p style="margin: 0 0 16px">Someone, hopefully you, asked to receive new posts from <a href="${site.baseUrl}">${site.title}</a> by e-mail at this address.</p>
 <p style="margin: 0 0 16px"><a href="${confirmUrl}" style="display: inline-block; background: #1a4fa0; color: #ffffff; padding: 10px 18px; border-radius: 6px; text-decoration: none; font-weight: 600">Yes, subscribe me</a></p>
