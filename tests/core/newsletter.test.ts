@@ -244,9 +244,13 @@ describe('digest e-mail', () => {
     new Date('2026-11-30T09:00:00Z'),
   );
   const unsubscribe = 'https://api.example.org/unsubscribe?token=uABC.0.xyz';
+  const links = (url: string) => ({
+    unsubscribe: url,
+    preferences: url.replace('/unsubscribe?', '/preferences?'),
+  });
 
   it('is multipart text and HTML with one-click unsubscribe headers, readable by a real parser', async () => {
-    const bodies = personaliseDigest(renderDigest(site, posts, []), unsubscribe);
+    const bodies = personaliseDigest(renderDigest(site, posts, []), links(unsubscribe));
     const raw = await composeMessage({
       from: { name: 'Field Notes', address: 'digest@example.org' },
       to: 'reader@example.org',
@@ -309,7 +313,7 @@ describe('digest e-mail', () => {
       [`${'l'.repeat(64)}@${'d'.repeat(60)}.example.org`, `${unsubscribe}&x=${'é'.repeat(3)}`],
     ] as const;
     for (const [to, link] of recipients) {
-      const { text, html } = personaliseDigest(base, link);
+      const { text, html } = personaliseDigest(base, links(link));
       const personal = {
         to,
         messageId: `2026-11-30.${to.length}@example.org`,
@@ -346,7 +350,7 @@ describe('digest e-mail', () => {
   });
 
   it('says which categories a subscriber chose', () => {
-    const bodies = personaliseDigest(renderDigest(site, posts.slice(1), ['How-to tech']), unsubscribe);
+    const bodies = personaliseDigest(renderDigest(site, posts.slice(1), ['How-to tech']), links(unsubscribe));
     expect(bodies.subject).toBe('Field Notes: Post 1 — “quoted” & <tagged>');
     expect(bodies.text).toContain('subscribed to Field Notes (https://example.org/) (How-to tech)');
   });
