@@ -396,12 +396,12 @@ describe('digests', () => {
     await call(world, request('POST', '/subscribe', 'email=pending%40example.org'));
     const confirmations = world.mailer.sent.length;
     await publishAt(world, SWITCHED_ON);
-    // Post 1 is uploaded long after its date: more than maxAgeDays (7) before the digest, left out.
+    // Post 1 is uploaded two weeks after its date, more than maxAgeDays (7): an old post, left out.
     await publishAt(
       world,
       '2026-11-24T10:00:00Z',
       Object.fromEntries([
-        numberedPost(1, '2026-11-20T10:00:00Z'),
+        numberedPost(1, '2026-11-10T10:00:00Z'),
         numberedPost(2, '2026-11-24T10:00:00Z', 'categories: [Travel]'),
       ]),
     );
