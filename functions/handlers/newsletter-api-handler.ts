@@ -2,6 +2,7 @@
 // for browsers and JSON for scripts. Local mode serves the same handler under /api/.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handleApiRequest } from '../app/newsletter/http-api.ts';
+import { publishedCategories } from '../app/post-index/post-index.ts';
 import type { NewsletterHandlerDeps } from './newsletter-handler-deps.ts';
 
 export type NewsletterApiHandler = (
@@ -28,7 +29,7 @@ export function createNewsletterApiHandler(deps: NewsletterHandlerDeps): Newslet
       : '';
     const response = await handleApiRequest(
       deps,
-      { site, apiUrl: deps.apiUrl ?? apiUrlOf(event) },
+      { site, apiUrl: deps.apiUrl ?? apiUrlOf(event), categories: () => publishedCategories(deps.state) },
       {
         method: event.requestContext.http.method,
         path: event.rawPath.slice(stagePrefix(event).length) || '/',

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../functions/core/config/site-config.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
-import { personaliseDigest, renderDigest } from '../../functions/core/newsletter/digest-email.ts';
+import {
+  personaliseDigest,
+  renderConfirmation,
+  renderDigest,
+} from '../../functions/core/newsletter/digest-email.ts';
 import {
   type DigestPost,
   digestPosts,
@@ -252,9 +256,13 @@ describe('digest e-mail', () => {
     7,
   );
   const unsubscribe = 'https://api.example.org/unsubscribe?token=uABC.0.xyz';
+  const links = (url: string) => ({
+    unsubscribe: url,
+    preferences: url.replace('/unsubscribe?', '/preferences?'),
+  });
 
   it('is multipart text and HTML with one-click unsubscribe headers, readable by a real parser', async () => {
-    const bodies = personaliseDigest(renderDigest(site, posts, []), unsubscribe);
+    const bodies = personaliseDigest(renderDigest(site, posts, []), links(unsubscribe));
     const raw = await composeMessage({
       from: { name: 'Field Notes', address: 'digest@example.org' },
       to: 'reader@example.org',
@@ -317,7 +325,7 @@ describe('digest e-mail', () => {
       [`${'l'.repeat(64)}@${'d'.repeat(60)}.example.org`, `${unsubscribe}&x=${'é'.repeat(3)}`],
     ] as const;
     for (const [to, link] of recipients) {
-      const { text, html } = personaliseDigest(base, link);
+      const { text, html } = personaliseDigest(base, links(link));
       const personal = {
         to,
         messageId: `2026-11-30.${to.length}@example.org`,
@@ -354,9 +362,29 @@ describe('digest e-mail', () => {
   });
 
   it('says which categories a subscriber chose', () => {
-    const bodies = personaliseDigest(renderDigest(site, posts.slice(1), ['How-to tech']), unsubscribe);
+    const bodies = personaliseDigest(renderDigest(site, posts.slice(1), ['How-to tech']), links(unsubscribe));
     expect(bodies.subject).toBe('Field Notes: Post 1 — “quoted” & <tagged>');
     expect(bodies.text).toContain('subscribed to Field Notes (https://example.org/) (How-to tech)');
+  });
+});
+
+describe('times in mails', () => {
+  it('name their time zone: the confirmation link says until when, and where', () => {
+    const expires = new Date('2026-11-30T09:05:00Z');
+    const london = renderConfirmation(
+      newsletterSite({ timezone: 'Europe/London' }),
+      'https://x.example/c',
+      expires,
+    );
+    expect(london.text).toContain('The link works until November 30, 2026 at 09:05 AM GMT (Europe/London).');
+    const paris = renderConfirmation(
+      newsletterSite({ timezone: 'Europe/Paris' }),
+      'https://x.example/c',
+      expires,
+    );
+    expect(paris.html).toContain('November 30, 2026 at 10:05 AM GMT+1 (Europe/Paris)');
+    const utc = renderConfirmation(newsletterSite({ timezone: 'UTC' }), 'https://x.example/c', expires);
+    expect(utc.text).toContain('until November 30, 2026 at 09:05 AM UTC.');
   });
 });
 

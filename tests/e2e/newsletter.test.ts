@@ -160,7 +160,7 @@ describe('newsletter in local mode', () => {
     expect(out).toContain('(CSV with an e-mail column): added 2 (2 active), updated 0, skipped 3.');
     const exported = await herald('subscribers', 'export');
     expect(exported.split('\n')[0]).toBe(
-      'email,status,categories,source,requested_at,confirmed_at,ip,user_agent,note,unsubscribed_at,unsubscribed_via,suppressed_reason,suppressed_at,suppressed_detail',
+      'email,status,categories,source,requested_at,confirmed_at,ip,user_agent,note,unsubscribed_at,unsubscribed_via,suppressed_reason,suppressed_at,suppressed_detail,paused_at',
     );
     expect(exported).toMatch(/bob@example\.org,active,news;travel,import,/);
   }, 30_000);

@@ -22,8 +22,8 @@
  * How the state bucket is laid out is private to this folder.
  */
 import type { AppearedPost } from '../../core/newsletter/digest-posts.ts';
-import type { Post } from '../../core/posts/post.ts';
-import { buildHeads } from '../../core/site/feed-heads.ts';
+import type { Post, Term } from '../../core/posts/post.ts';
+import { buildHeads, categoryOf } from '../../core/site/feed-heads.ts';
 import { type Appearance, ownerOf, type PostEntry, visibleAt } from '../../core/site/post-entry.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { hashOf } from '../hash-of.ts';
@@ -346,6 +346,19 @@ export async function newsletterSince(state: BlobStore): Promise<Date | undefine
   const head = await new IndexStore(state).readHead();
   const since = head?.version === 4 ? (head as IndexHead).newsletterSince : undefined;
   return since === undefined ? undefined : new Date(since);
+}
+
+/**
+ * The categories that have a published post now, named as the site names them (one small read of
+ * the index head): what a reader can choose on the preferences page.
+ */
+export async function publishedCategories(state: BlobStore): Promise<Term[]> {
+  const head = await new IndexStore(state).readHead();
+  const lists = head?.version === 4 ? (head as IndexHead).heads.lists : {};
+  return Object.entries(lists)
+    .filter(([folder, list]) => folder.startsWith('categories/') && list.length > 0)
+    .map(([folder, list]) => categoryOf(folder, list))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The entry of a rendered post. */
