@@ -291,7 +291,11 @@ async function reconcilePost(
   let post: Post | undefined;
   if (bytes !== undefined) {
     try {
-      post = renderPost(parsePost({ key, bytes }, site));
+      post = renderPost(
+        parsePost({ key, bytes }, site, (typo) =>
+          deps.log.warn('field ignored', { key, field: typo.field, didYouMean: typo.meant }),
+        ),
+      );
     } catch (error) {
       if (!(error instanceof PostError)) throw error;
       const record: ErrorRecord = {

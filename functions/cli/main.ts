@@ -68,6 +68,10 @@ program
           console.error(
             `  ${relativeToCwd(resolve(contentDir, error.file))}: ${error.field}: ${error.reason}`,
           );
+        for (const typo of report.typos)
+          console.error(
+            `  ${relativeToCwd(resolve(contentDir, typo.file))}: ${typo.field}: not a field Herald reads, ignored${typo.meant ? ` (did you mean "${typo.meant}"?)` : ''}`,
+          );
         console.log(`Feeds: ${out}/rss.xml, ${out}/atom.xml, ${out}/feed.json`);
         const categories = report.written.filter((k) => /^categories\/[^/]+\/rss\.xml$/.test(k)).length;
         if (categories > 0)

@@ -20,6 +20,7 @@ import {
   type ManageDeps,
   type NewSubscriber,
   removeSubscriber,
+  unusedCategories,
 } from '../app/newsletter/manage-subscribers.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
 import { planDigest } from '../app/newsletter/plan-digest.ts';
@@ -197,8 +198,14 @@ export function add(email: string, options: LocalOptions & { categories?: string
       { email, categories: splitList(options.categories), note: 'herald subscribers add' },
       'cli',
     );
-    if (outcome.added) console.log(`${email}: subscribed`);
-    else {
+    if (outcome.added) {
+      console.log(`${email}: subscribed`);
+      const state = new S3BlobStore(n.local.client, LOCAL_BUCKETS.state);
+      for (const unused of await unusedCategories(state, splitList(options.categories)))
+        console.error(
+          `warning: --categories "${unused.name}": no post is in this category yet, so no digest will have posts for it${unused.meant ? ` (did you mean "${unused.meant}"?)` : ''}`,
+        );
+    } else {
       console.error(`${email}: not added: ${outcome.reason}`);
       process.exitCode = 1;
     }

@@ -84,6 +84,42 @@ describe('herald build', () => {
   });
 });
 
+describe('herald build and likely mistakes', () => {
+  it('warns of misspelt fields in posts and site.yaml, and still publishes', async () => {
+    const { content, out } = workspace();
+    writeFileSync(
+      join(content, 'site.yaml'),
+      `${readFileSync(join(content, 'site.yaml'), 'utf8')}autor: Bob\n`,
+    );
+    writeFileSync(
+      join(content, 'posts', 'typo.md'),
+      '---\ntitle: Typo\ndate: 2024-01-01\ncategoires: [Go]\ntgas: [x]\n---\nBody\n',
+    );
+    const result = await herald(['build', '--content', content, '--out', out, '--now', NOW]);
+    expect(result.code).toBe(0);
+    // Paths outside the working folder are shown absolute.
+    const rel = (file: string) => join(content, file);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      `  ${rel('site.yaml')}: autor: not a field Herald reads, ignored (did you mean "author"?)`,
+      `  ${rel('posts/typo.md')}: categoires: not a field Herald reads, ignored (did you mean "categories"?)`,
+      `  ${rel('posts/typo.md')}: tgas: not a field Herald reads, ignored (did you mean "tags"?)`,
+    ]);
+  });
+
+  it('refuses a permalink with an unknown token: exit 2, nothing written', async () => {
+    const { content, out } = workspace();
+    writeFileSync(
+      join(content, 'site.yaml'),
+      readFileSync(join(content, 'site.yaml'), 'utf8').replace(/^permalink:.*$/m, '') +
+        'permalink: /:yaer/:slug/\n',
+    );
+    const result = await herald(['build', '--content', content, '--out', out, '--now', NOW]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/site\.yaml: permalink: :yaer is not a token \(did you mean :year\?\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('herald start', () => {
   it('names a port that is taken and the option to change it, without a stack trace', async () => {
     const { createServer } = await import('node:net');

@@ -1,8 +1,13 @@
 import { parseEmailAddress } from '../../core/newsletter/email-address.ts';
 import { endSubscription, normaliseCategories, type Subscriber } from '../../core/newsletter/subscriber.ts';
 import type { TokenSigner } from '../../core/newsletter/tokens.ts';
+import { categoryOf } from '../../core/site/feed-heads.ts';
+import { closest } from '../../core/text/did-you-mean.ts';
+import { toSlug } from '../../core/text/slug.ts';
+import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { mapLimit } from '../map-limit.ts';
+import { PublishState } from '../publish-state.ts';
 import type { NewsletterStore } from './newsletter-store.ts';
 
 export interface ManageDeps {
@@ -133,4 +138,38 @@ export async function* allSubscribers(newsletter: NewsletterStore): AsyncIterabl
     const records = await mapLimit(ids.slice(i, i + 64), 16, (id) => newsletter.readSubscriber(id));
     for (const record of records) if (record) yield record;
   }
+}
+
+/** A category asked for that no post uses, and the one in use it probably means. */
+export interface UnusedCategory {
+  name: string;
+  meant?: string;
+}
+
+/**
+ * The categories among `requested` that no published or scheduled post uses: a subscriber to them
+ * alone would never get a digest, which is most often a typo or a category not created yet.
+ * @param state - the publish state store
+ * @returns empty when every category is in use, or when nothing was ever published (no way to know)
+ */
+export async function unusedCategories(
+  state: BlobStore,
+  requested: readonly string[],
+): Promise<UnusedCategory[]> {
+  const index = await new PublishState(state).loadIndex();
+  if (index === undefined) return [];
+  const inUse = new Map<string, string>();
+  for (const [folder, list] of Object.entries(index.heads.lists))
+    if (folder !== '') {
+      const category = categoryOf(folder, list);
+      inUse.set(category.slug, category.name);
+    }
+  for (const entry of index.heads.upcoming)
+    for (const name of entry.cats ?? []) if (!inUse.has(toSlug(name))) inUse.set(toSlug(name), name);
+  return requested
+    .filter((name) => !inUse.has(toSlug(name)))
+    .map((name) => {
+      const meant = closest(name, inUse.values());
+      return meant === undefined ? { name } : { name, meant };
+    });
 }

@@ -1,13 +1,22 @@
 import type { SiteConfig } from '../config/site-config.ts';
-import { PostError } from '../errors.ts';
+import { PostError, type Problem } from '../errors.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
 import { normaliseText } from '../text/normalise.ts';
 import { toSlug } from '../text/slug.ts';
-import { FrontMatterFields, readFlag, readList, readPeople, readText, typoHint } from './field-values.ts';
+import {
+  type FieldTypo,
+  FrontMatterFields,
+  fieldTypos,
+  readFlag,
+  readList,
+  readPeople,
+  readText,
+  typoHint,
+} from './field-values.ts';
 import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
 import type { ParsedPost, Post, Term } from './post.ts';
-import { calendarDate, formatInstant, parsePostDate } from './post-date.ts';
+import { calendarDate, formatInstant, type PostInstant, parsePostDate } from './post-date.ts';
 import { renderMarkdown } from './render-markdown.ts';
 
 /** Largest post accepted, in bytes. Anything bigger is almost surely a mistaken upload. */
@@ -16,6 +25,8 @@ export const MAX_POST_BYTES = 1024 * 1024;
 const DATE_FIELDS = ['date', 'postdate', 'publishDate', 'pubDate', 'published'] as const;
 const UPDATED_FIELDS = ['lastmod', 'updated', 'modified'] as const;
 const SUMMARY_LENGTH = 300;
+/** Stands in for a missing or unreadable date while the rest of a failing post is checked. */
+const EPOCH: PostInstant = { ms: 0, offset: 0 };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -31,9 +42,16 @@ export interface PostSource {
  * which {@link renderPost} adds when a feed, page or e-mail needs it.
  * @param source - the file's key and raw bytes
  * @param site - the validated site configuration (timezone, base URL, permalink, default author)
- * @throws PostError naming the file, the field and the reason when the post cannot be published
+ * @param onTypo - told of each front matter key that is probably a misspelt field (`categoires`):
+ *   the post is published without it, and the author should hear of it
+ * @throws PostError naming the file and every field at fault, with reasons, when the post cannot
+ *   be published
  */
-export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
+export function parsePost(
+  source: PostSource,
+  site: SiteConfig,
+  onTypo?: (typo: FieldTypo) => void,
+): ParsedPost {
   const fail = (field: string, reason: string, cause?: unknown): never => {
     throw new PostError(source.key, field, reason, cause === undefined ? undefined : { cause });
   };
@@ -51,32 +69,49 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
   }
   const { data, body } = split;
   const fields = new FrontMatterFields(data);
+  if (onTypo) for (const typo of fieldTypos(data)) onTypo(typo);
+
+  // Past the front matter, every field is checked before giving up, so that one upload shows the
+  // author everything to fix; a field at fault takes a stand-in value until then.
+  const problems: Problem[] = [];
+  const problem = (field: string, reason: string): undefined => {
+    problems.push({ field, reason });
+    return undefined;
+  };
 
   const title =
-    readText(fields.find(['title'])?.value) ?? fail('title', `is missing${typoHint(data, ['title'])}`);
+    readText(fields.find(['title'])?.value) ??
+    problem('title', `is missing${typoHint(data, ['title'])}`) ??
+    '';
 
   const dateField =
     fields.find(DATE_FIELDS) ??
-    fail('date', `is missing: add date: YYYY-MM-DD${typoHint(data, [...DATE_FIELDS, ...UPDATED_FIELDS])}`);
+    problem('date', `is missing: add date: YYYY-MM-DD${typoHint(data, [...DATE_FIELDS, ...UPDATED_FIELDS])}`);
   const published =
-    parsePostDate(dateField.value, site.timezone) ??
-    fail(dateField.key, `"${String(dateField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`);
+    (dateField &&
+      (parsePostDate(dateField.value, site.timezone) ??
+        problem(
+          dateField.key,
+          `"${String(dateField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`,
+        ))) ??
+    EPOCH;
   const updatedField = fields.find(UPDATED_FIELDS);
   const updated =
     updatedField === undefined
       ? published
       : (parsePostDate(updatedField.value, site.timezone) ??
-        fail(
+        problem(
           updatedField.key,
           `"${String(updatedField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`,
-        ));
+        ) ??
+        published);
 
   const slugField = fields.find(['slug']);
   const slug =
     toSlug(readText(slugField?.value) ?? '') ||
     toSlug(slugFromKey(source.key)) ||
     toSlug(title) ||
-    fail('slug', 'has no letters or digits to make a URL from');
+    (problem('slug', 'has no letters or digits to make a URL from') ?? 'post');
 
   const categories = toTerms(readList(fields.find(['categories', 'category'])?.value));
   const tags = toTerms([
@@ -96,7 +131,11 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
     draftField === undefined
       ? false
       : (readFlag(draftField.value) ??
-        fail(draftField.key, `"${String(draftField.value)}" is not true or false`));
+        problem(draftField.key, `"${String(draftField.value)}" is not true or false`) ??
+        false);
+
+  const [first, ...more] = problems;
+  if (first !== undefined) throw new PostError(source.key, first.field, first.reason, { more });
 
   const summary = readText(fields.find(['description', 'summary'])?.value) ?? summarise(body, url) ?? title;
 
