@@ -71,8 +71,10 @@ program
           );
         for (const typo of report.typos)
           console.error(
-            `  ${relativeToCwd(resolve(contentDir, typo.file))}: ${typo.field}: not a field Herald reads, ignored${typo.meant ? ` (did you mean "${typo.meant}"?)` : ''}`,
+            `  ${relativeToCwd(resolve(contentDir, typo.file))}: warning: ${typo.field}: not a field Herald reads, ignored${typo.meant ? ` (did you mean "${typo.meant}"?)` : ''}`,
           );
+        for (const { file, warning } of report.warnings)
+          console.error(`  ${relativeToCwd(resolve(contentDir, file))}: warning: ${warning}`);
         console.log(`Feeds: ${out}/rss.xml, ${out}/atom.xml, ${out}/feed.json`);
         const categories = report.written.filter((k) => /^categories\/[^/]+\/rss\.xml$/.test(k)).length;
         if (categories > 0)

@@ -47,17 +47,19 @@ export function addNewsletterCommands(program: Command): void {
     .option(...VERBOSE)
     .action(async (email: string, options) => (await actions()).remove(email, options));
   subscribers
-    .command('import <file>')
+    .command('import <files...>')
     .description(
-      'add the addresses of a CSV file with an "email" column (and optional "categories", "consented_at")',
+      'import subscriber lists: Herald, Mailchimp (subscribed, unsubscribed, cleaned), Substack, Buttondown or listmonk exports, a CSV with an email column, or one address a line',
     )
     .option(...DATA)
     .option(...ENDPOINT)
     .option(...VERBOSE)
-    .action(async (file: string, options) => (await actions()).importCsv(file, options));
+    .action(async (files: string[], options) => (await actions()).importFiles(files, options));
   subscribers
     .command('export')
-    .description('write every subscriber record as CSV')
+    .description(
+      'write every address with its status, categories and consent evidence as CSV (imports back as it was)',
+    )
     .option('--out <file>', 'file to write (default: standard output)')
     .option(...DATA)
     .option(...ENDPOINT)

@@ -100,9 +100,9 @@ describe('herald build and likely mistakes', () => {
     // Paths outside the working folder are shown absolute.
     const rel = (file: string) => join(content, file);
     expect(result.stderr.trimEnd().split('\n')).toEqual([
-      `  ${rel('site.yaml')}: autor: not a field Herald reads, ignored (did you mean "author"?)`,
-      `  ${rel('posts/typo.md')}: categoires: not a field Herald reads, ignored (did you mean "categories"?)`,
-      `  ${rel('posts/typo.md')}: tgas: not a field Herald reads, ignored (did you mean "tags"?)`,
+      `  ${rel('site.yaml')}: warning: autor: not a field Herald reads, ignored (did you mean "author"?)`,
+      `  ${rel('posts/typo.md')}: warning: categoires: not a field Herald reads, ignored (did you mean "categories"?)`,
+      `  ${rel('posts/typo.md')}: warning: tgas: not a field Herald reads, ignored (did you mean "tags"?)`,
     ]);
   });
 

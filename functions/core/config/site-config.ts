@@ -38,6 +38,10 @@ export interface SiteConfig {
   subscribeUrl?: string;
   /** E-mail digests; without this section there is no newsletter. */
   newsletter?: NewsletterConfig;
+  /** Free-form values for the `param` shortcode, as Hugo's `params`. */
+  params?: Record<string, unknown>;
+  /** Site shortcode templates by name, read from `shortcodes/<name>.html` beside site.yaml. */
+  shortcodes?: Record<string, string>;
 }
 
 /** The `newsletter:` section of site.yaml. */
@@ -56,12 +60,20 @@ export interface NewsletterConfig {
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
 
+// Author and form URLs reach href attributes, feeds and e-mails: only http(s), and written as the
+// URL parser serialises them (quotes and angle brackets percent-encoded).
+const httpUrl = (message: string) =>
+  z.pipe(
+    z.url(message).check(z.refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://')),
+    z.transform((u) => new URL(u).href),
+  );
+
 const personSchema = z.union([
   nonEmpty,
   z.object({
     name: nonEmpty,
     email: z.optional(z.email('is not an e-mail address')),
-    url: z.optional(z.url('is not an absolute URL')),
+    url: z.optional(httpUrl('is not an absolute URL')),
   }),
 ]);
 
@@ -139,8 +151,9 @@ const siteSchema = z.object({
       .check(z.minimum(1, 'must be at least 1'), z.maximum(100, 'must be at most 100')),
     10,
   ),
-  subscribeUrl: z.optional(z.url('must be the absolute URL of the subscribe API')),
+  subscribeUrl: z.optional(httpUrl('must be the absolute URL of the subscribe API')),
   newsletter: z.optional(newsletterSchema),
+  params: z.optional(z.record(z.string(), z.unknown(), 'must be a mapping of names to values')),
   feedLimit: z._default(
     z
       .int('must be a whole number')
@@ -217,7 +230,7 @@ export function parseSiteConfig(
     const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
-  const { websubHub, subscribeUrl, newsletter, ...site } = result.data;
+  const { websubHub, subscribeUrl, newsletter, params, ...site } = result.data;
   checkPermalinkTokens(site.permalink, file);
   if (onTypo) {
     for (const typo of unknownKeys(raw as Record<string, unknown>, Object.keys(siteSchema.shape), ''))
@@ -236,6 +249,7 @@ export function parseSiteConfig(
   return {
     ...site,
     ...(websubHub ? { websubHub } : {}),
+    ...(params ? { params } : {}),
     ...(subscribeUrl ? { subscribeUrl } : {}),
     ...(newsletter ? { newsletter: newsletterOf(newsletter, baseUrl, file) } : {}),
     author: author as Person,
