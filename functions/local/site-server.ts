@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
 import { mediaTypeOf } from '../core/feeds/media-type.ts';
+import { directoryRule } from '../core/site/directory-rule.ts';
 import { escapeHtml } from '../core/text/html-text.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { portError } from './local-s3.ts';
@@ -51,6 +52,14 @@ export async function serveSite(
       } catch {
         response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
         response.end('Bad request: the path is not valid percent-encoding\n');
+        return;
+      }
+      // The rule CloudFront applies, on the path as it arrived: still percent-encoded, and not
+      // parsed as a URL (which would read //host/x as a host).
+      const answer = directoryRule((request.url ?? '/').split(/[?#]/)[0] ?? '/');
+      if ('redirect' in answer) {
+        response.writeHead(301, { location: answer.redirect, 'content-type': 'text/plain; charset=utf-8' });
+        response.end(request.method === 'HEAD' ? undefined : `Moved to ${answer.redirect}\n`);
         return;
       }
       const key = `${path.slice(1)}${path.endsWith('/') ? 'index.html' : ''}`;
