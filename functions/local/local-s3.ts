@@ -7,6 +7,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver, { type S3rverEvent } from 's3rver';
 import { HeraldError } from '../core/errors.ts';
+import { keyProblem } from '../core/site/object-key.ts';
+import { escapeXmlText } from '../core/text/xml-writer.ts';
 
 export type { S3rverEvent };
 
@@ -33,6 +35,7 @@ export async function startLocalS3(directory: string, buckets: string[], port = 
     configureBuckets: buckets.map((name) => ({ name })),
   });
   makeObjectWritesAtomic(server);
+  refuseUnsafeKeys(server);
   // s3rver emits a taken port as an unhandled 'error' event; find out first.
   if (port !== 0) await assertPortFree(port, '--s3-port');
   const address: AddressInfo = await server.run();
@@ -125,4 +128,74 @@ function makeObjectWritesAtomic(server: S3rver): void {
       return { size, md5: digest };
     });
   };
+}
+
+// s3rver keeps an object as <folder>/<key>._S3rver_object plus ._S3rver_metadata.json and
+// ._S3rver_object.md5 files, and Herald's writes add a .<pid>.<n>.tmp suffix: a path segment must
+// leave room for the longest within a file name's 255 bytes.
+const MAX_SEGMENT_BYTES = 200;
+const RESERVED = '._S3rver_';
+
+/** Why the local endpoint refuses a key, or undefined when it accepts it. */
+export function localKeyProblem(key: string): string | undefined {
+  const problem = keyProblem(key);
+  if (problem !== undefined) return problem;
+  if (key.includes(RESERVED)) return `contains "${RESERVED}", which the local store uses for its own files`;
+  const encoder = new TextEncoder();
+  if (key.split('/').some((segment) => encoder.encode(segment).byteLength > MAX_SEGMENT_BYTES))
+    return `has a path segment longer than ${MAX_SEGMENT_BYTES} bytes`;
+  return undefined;
+}
+
+interface KoaContext {
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  get(header: string): string;
+  status: number;
+  type: string;
+  body: unknown;
+}
+
+/**
+ * s3rver maps a key straight onto a file path, so `posts/../../herald-site/x.html` wrote into the
+ * site bucket and `posts/../../../../x` outside the data folder. A first middleware answers 400, as
+ * S3 answers an invalid argument, for any request whose bucket and key, copy source or listing
+ * prefix is not one canonical key.
+ */
+function refuseUnsafeKeys(server: S3rver): void {
+  const app = server as unknown as {
+    middleware: ((ctx: KoaContext, next: () => Promise<void>) => unknown)[];
+  };
+  app.middleware.unshift(async (ctx, next) => {
+    const problem = requestKeyProblem(ctx);
+    if (problem === undefined) return next();
+    ctx.status = 400;
+    ctx.type = 'application/xml';
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidArgument</Code><Message>${escapeXmlText(problem)}</Message></Error>\n`;
+  });
+}
+
+function requestKeyProblem(ctx: KoaContext): string | undefined {
+  const named: [string, string][] = [['path', ctx.path]];
+  const copySource = ctx.get('x-amz-copy-source');
+  if (copySource !== '')
+    named.push(['x-amz-copy-source', copySource.replace(/^\/?/, '/').replace(/\?.*$/, '')]);
+  for (const [what, path] of named) {
+    let decoded: string;
+    try {
+      decoded = path.split('/').map(decodeURIComponent).join('/');
+    } catch {
+      return `the ${what} is not valid percent-encoding`;
+    }
+    // "/" lists buckets and "/bucket" or "/bucket/" is a bucket; anything longer holds a key.
+    const withoutSlash = decoded.slice(1);
+    if (withoutSlash === '' || /^[^/]+\/?$/.test(withoutSlash)) continue;
+    const problem = localKeyProblem(withoutSlash);
+    if (problem !== undefined)
+      return `the key ${JSON.stringify(withoutSlash.replace(/^[^/]*\//, ''))} ${problem}`;
+  }
+  const prefix = ctx.query.prefix;
+  if (typeof prefix === 'string' && prefix.split('/').some((s) => s === '.' || s === '..'))
+    return `the prefix ${JSON.stringify(prefix)} has a "." or ".." path segment`;
+  return undefined;
 }

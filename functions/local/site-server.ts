@@ -5,6 +5,7 @@ import { mediaTypeOf } from '../core/feeds/media-type.ts';
 import { escapeHtml } from '../core/text/html-text.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { portError } from './local-s3.ts';
+import { type Refusal, refuseForeignHost, refuseSiteRequest } from './request-guard.ts';
 
 const FEED_TYPES = new Map<string, string>(Object.values(FEED_FORMATS).map((f) => [f.file, f.contentType]));
 
@@ -35,7 +36,13 @@ export async function serveSite(
   routes: Record<string, Route> = {},
 ): Promise<{ server: Server; url: string }> {
   const server = createServer(async (request, response) => {
+    const refuse = (refusal: Refusal): void => {
+      response.writeHead(refusal.status, refusal.headers);
+      response.end(request.method === 'HEAD' ? undefined : refusal.body);
+    };
     try {
+      const foreign = refuseForeignHost(request, (server.address() as AddressInfo).port);
+      if (foreign !== undefined) return refuse(foreign);
       const url = new URL(request.url ?? '/', 'http://localhost');
       const prefix = Object.keys(routes).find((p) => url.pathname.startsWith(p));
       const route = prefix === undefined ? undefined : routes[prefix];
@@ -53,8 +60,10 @@ export async function serveSite(
         response.end('Bad request: the path is not valid percent-encoding\n');
         return;
       }
+      const refusal = refuseSiteRequest(request, path);
+      if (refusal !== undefined) return refuse(refusal);
       const key = `${path.slice(1)}${path.endsWith('/') ? 'index.html' : ''}`;
-      const body = key.includes('..') ? undefined : await site.get(key);
+      const body = await site.get(key);
       if (body !== undefined) {
         response.writeHead(200, { 'content-type': siteContentType(key), 'content-length': body.byteLength });
         response.end(request.method === 'HEAD' ? undefined : body);
