@@ -2,6 +2,7 @@ import type { SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import type { PostError } from '../core/errors.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
+import { RefIndex } from '../core/posts/ref-index.ts';
 import { catalogue } from '../core/site/catalogue.ts';
 import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
@@ -9,7 +10,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
-import { readPosts, renderFromStore } from './read-posts.ts';
+import { bodyWarnings, readPosts, renderFromStore } from './read-posts.ts';
 import {
   isPostKey,
   isStaticKey,
@@ -38,8 +39,16 @@ export interface BuildReport {
   drafts: number;
   scheduled: number;
   failed: PostError[];
+  /** What rendering changed in published posts (an unknown shortcode removed, …), by file. */
+  warnings: BodyWarning[];
   /** Keys written to the site store. */
   written: string[];
+}
+
+/** A post published with something in its body left out or guessed. */
+export interface BodyWarning {
+  file: string;
+  warning: string;
 }
 
 /** Posts of a full build, read, decided and rendered where a feed needs them. */
@@ -73,8 +82,18 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
 
   const plan = planFeeds(site, posts.published);
   const rendered = new Map<PostMeta, Post>();
+  const refs = new RefIndex(posts.published);
+  const warnings: BodyWarning[] = [];
+  const render = (post: PostMeta) => {
+    const log = bodyWarnings(deps.log, post.source);
+    const warn = (warning: string) => {
+      warnings.push({ file: post.source, warning });
+      log(warning);
+    };
+    return renderFromStore(content, post, site, { refs, warn });
+  };
   await mapLimit(postsInPlan(plan), IO_CONCURRENCY, async (post) => {
-    rendered.set(post, await renderFromStore(content, post, site));
+    rendered.set(post, await render(post));
   });
   for (const feed of plan) {
     const items = feed.posts.map((post) => rendered.get(post) ?? renderedMissing(post));
@@ -91,7 +110,7 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
     const loaded = new Map<string, Post>();
     await mapLimit(sources, IO_CONCURRENCY, async (source) => {
       const meta = bySource.get(source);
-      if (meta) loaded.set(source, rendered.get(meta) ?? (await renderFromStore(content, meta, site)));
+      if (meta) loaded.set(source, rendered.get(meta) ?? (await render(meta)));
     });
     return loaded;
   });
@@ -108,6 +127,7 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
     drafts: posts.drafts.length,
     scheduled: posts.scheduled.length,
     failed,
+    warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     written,
   };
 }

@@ -5,6 +5,8 @@ import { planPages } from '../core/pages/page-plan.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post, Term } from '../core/posts/post.ts';
+import { RefIndex } from '../core/posts/ref-index.ts';
+import { linksToPosts } from '../core/shortcodes/expand-shortcodes.ts';
 import {
   addEntry,
   buildHeads,
@@ -25,6 +27,7 @@ import type { Logger } from '../ports/logger.ts';
 import { readSite } from './build-site.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
+import { refsFromState } from './post-refs.ts';
 import {
   type ErrorRecord,
   entryOf,
@@ -34,7 +37,7 @@ import {
   type SiteIndex,
   shardOf,
 } from './publish-state.ts';
-import { renderFromStore } from './read-posts.ts';
+import { bodyWarnings, renderFromStore } from './read-posts.ts';
 import {
   deleteFeeds,
   isPostKey,
@@ -209,11 +212,15 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
 
   // Every non-draft post gets a record and an entry, scheduled and out-voted ones too.
   const entries = new Map<string, HeadEntry>();
+  const refs = new RefIndex(posts.published);
   await mapLimit(
     [...posts.published, ...posts.scheduled, ...posts.conflicted],
     IO_CONCURRENCY,
     async (meta) => {
-      const post = await renderFromStore(deps.content, meta, site);
+      const post = await renderFromStore(deps.content, meta, site, {
+        refs,
+        warn: bodyWarnings(deps.log, meta.source),
+      });
       await state.writeRecord(post);
       entries.set(post.source, entryOf(post));
     },
@@ -291,7 +298,9 @@ async function reconcilePost(
   let post: Post | undefined;
   if (bytes !== undefined) {
     try {
-      post = renderPost(parsePost({ key, bytes }, site));
+      const parsed = parsePost({ key, bytes }, site);
+      const refs = linksToPosts(parsed.body) ? await refsFromState(state, site) : undefined;
+      post = renderPost(parsed, { site, warn: bodyWarnings(deps.log, key), ...(refs ? { refs } : {}) });
     } catch (error) {
       if (!(error instanceof PostError)) throw error;
       const record: ErrorRecord = {
@@ -556,7 +565,10 @@ async function loadRecord(
       'is in the index but gone from the content bucket; run herald rebuild',
     );
   }
-  const post = renderPost(parsePost({ key: source, bytes }, site));
+  const post = renderPost(parsePost({ key: source, bytes }, site), {
+    site,
+    warn: bodyWarnings(deps.log, source),
+  });
   await state.writeRecord(post);
   return post;
 }

@@ -1,8 +1,9 @@
 import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
-import { parsePost, renderPost } from '../core/posts/parse-post.ts';
+import { parsePost, type RenderHooks, renderPost } from '../core/posts/parse-post.ts';
 import type { ParsedPost, Post, PostMeta } from '../core/posts/post.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import type { Logger } from '../ports/logger.ts';
 import { mapLimit } from './map-limit.ts';
 
 const IO_CONCURRENCY = 32;
@@ -44,11 +45,26 @@ export function parseOne(key: string, bytes: Uint8Array, site: SiteConfig): Post
 /**
  * Gives a post its rendered body: directly when it still holds its markdown, otherwise by reading
  * the file again ({@link readPosts} keeps metadata only).
+ * @param hooks - where links to other posts are found and where warnings go
  * @throws PostError when the file changed under the build and no longer parses
  */
-export async function renderFromStore(content: BlobStore, post: PostMeta, site: SiteConfig): Promise<Post> {
-  if ('body' in post) return renderPost(post as ParsedPost);
+export async function renderFromStore(
+  content: BlobStore,
+  post: PostMeta,
+  site: SiteConfig,
+  hooks: Omit<RenderHooks, 'site'> = {},
+): Promise<Post> {
+  if ('body' in post) return renderPost(post as ParsedPost, { ...hooks, site });
   const bytes = await content.get(post.source);
   if (bytes === undefined) throw new PostError(post.source, 'file', 'was deleted during the build');
-  return renderPost(parsePost({ key: post.source, bytes }, site));
+  return renderPost(parsePost({ key: post.source, bytes }, site), { ...hooks, site });
+}
+
+/**
+ * Sends each warning about a post's body to the log, naming the post.
+ * @param log - the logger the user reads (the CLI prints warnings)
+ * @param key - the post's source key
+ */
+export function bodyWarnings(log: Logger, key: string): (warning: string) => void {
+  return (warning) => log.warn('post published with a change', { key, warning });
 }

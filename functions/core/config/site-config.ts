@@ -37,6 +37,10 @@ export interface SiteConfig {
   subscribeUrl?: string;
   /** E-mail digests; without this section there is no newsletter. */
   newsletter?: NewsletterConfig;
+  /** Free-form values for the `param` shortcode, as Hugo's `params`. */
+  params?: Record<string, unknown>;
+  /** Site shortcode templates by name, read from `shortcodes/<name>.html` beside site.yaml. */
+  shortcodes?: Record<string, string>;
 }
 
 /** The `newsletter:` section of site.yaml. */
@@ -148,6 +152,7 @@ const siteSchema = z.object({
   ),
   subscribeUrl: z.optional(httpUrl('must be the absolute URL of the subscribe API')),
   newsletter: z.optional(newsletterSchema),
+  params: z.optional(z.record(z.string(), z.unknown(), 'must be a mapping of names to values')),
   feedLimit: z._default(
     z
       .int('must be a whole number')
@@ -207,12 +212,13 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
     const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
-  const { websubHub, subscribeUrl, newsletter, ...site } = result.data;
+  const { websubHub, subscribeUrl, newsletter, params, ...site } = result.data;
   const author = typeof site.author === 'string' ? { name: site.author } : definedOnly(site.author);
   const baseUrl = site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`;
   return {
     ...site,
     ...(websubHub ? { websubHub } : {}),
+    ...(params ? { params } : {}),
     ...(subscribeUrl ? { subscribeUrl } : {}),
     ...(newsletter ? { newsletter: newsletterOf(newsletter, baseUrl, file) } : {}),
     author: author as Person,

@@ -1,5 +1,6 @@
 import type { SiteConfig } from '../config/site-config.ts';
 import { PostError } from '../errors.ts';
+import type { RefResolver } from '../shortcodes/shortcode-context.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
 import { normaliseText } from '../text/normalise.ts';
 import { toSlug } from '../text/slug.ts';
@@ -147,7 +148,8 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
       : (readFlag(draftField.value) ??
         fail(draftField.key, `"${String(draftField.value)}" is not true or false`));
 
-  const summary = readText(fields.find(['description', 'summary'])?.value) ?? summarise(body, url) ?? title;
+  const summary =
+    readText(fields.find(['description', 'summary'])?.value) ?? summarise(body, url, site) ?? title;
 
   const authors = readPeople(fields.find(['author', 'authors'])?.value);
   const imageField = fields.find(['image', 'images', 'featured_image', 'cover']);
@@ -202,24 +204,63 @@ function toTerms(names: string[]): Term[] {
   return [...bySlug.values()];
 }
 
+/** What rendering a post may use besides the post. */
+export interface RenderHooks {
+  /** The site configuration: shortcode templates and params. */
+  site?: SiteConfig;
+  /** Finds other posts for `ref`, `relref`, `link` and `post_url`. */
+  refs?: RefResolver;
+  /** Receives each warning about the post's body (an unknown shortcode removed, …) once. */
+  warn?: (message: string) => void;
+}
+
 /**
- * Renders a post's body to sanitised HTML with absolute URLs.
+ * Renders a post's body to sanitised HTML with absolute URLs, shortcodes expanded.
  * @param post - a parsed post
+ * @param hooks - the site, where links to other posts are found and where warnings go
  * @returns the post without its markdown, with `contentHtml`
  */
-export function renderPost(post: ParsedPost): Post {
+export function renderPost(post: ParsedPost, hooks: RenderHooks = {}): Post {
   const { body, ...meta } = post;
-  return { ...meta, contentHtml: renderMarkdown(normaliseText(body), post.url) };
+  return {
+    ...meta,
+    contentHtml: renderMarkdown(normaliseText(body), post.url, renderOptions(post.source, hooks)),
+  };
+}
+
+function renderOptions(source: string, hooks: RenderHooks) {
+  return {
+    source,
+    params: hooks.site?.params ?? {},
+    templates: hooks.site === undefined ? new Map<string, string>() : templatesOf(hooks.site),
+    ...(hooks.refs === undefined ? {} : { refs: hooks.refs }),
+    ...(hooks.warn === undefined ? {} : { warn: hooks.warn }),
+  };
+}
+
+const templateMaps = new WeakMap<SiteConfig, ReadonlyMap<string, string>>();
+
+function templatesOf(site: SiteConfig): ReadonlyMap<string, string> {
+  let templates = templateMaps.get(site);
+  if (templates === undefined) {
+    templates = new Map(Object.entries(site.shortcodes ?? {}));
+    templateMaps.set(site, templates);
+  }
+  return templates;
 }
 
 // Summaries only need the first paragraph, so the opening blocks of the body are rendered first and
 // the whole body only when they hold no paragraph: every post needs a summary, few need their body.
 const SUMMARY_OPENING_CHARS = 600;
 
-function summarise(written: string, url: string): string | undefined {
+function summarise(written: string, url: string, site: SiteConfig): string | undefined {
   const body = normaliseText(written);
   const blankLine = body.indexOf('\n\n', SUMMARY_OPENING_CHARS);
-  const firstParagraph = (markdown: string) => /<p>([\s\S]*?)<\/p>/.exec(renderMarkdown(markdown, url))?.[1];
+  // A summary is plain text, so where a link points does not show in it: the post's own URL will
+  // do, and a broken link is reported when the body is rendered, not here.
+  const options = { ...renderOptions(url, { site }), refs: { resolve: () => url } };
+  const firstParagraph = (markdown: string) =>
+    /<p>([\s\S]*?)<\/p>/.exec(renderMarkdown(markdown, url, options))?.[1];
   const paragraph =
     blankLine < 0 ? firstParagraph(body) : (firstParagraph(body.slice(0, blankLine)) ?? firstParagraph(body));
   const text = paragraph === undefined ? '' : htmlToPlainText(paragraph);
