@@ -28,7 +28,7 @@ function raw(
   method: string,
   path: string,
   host = `127.0.0.1:${port}`,
-): Promise<{ status: number; allow?: string; body: string }> {
+): Promise<{ status: number; allow: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ method, host: '127.0.0.1', port, path, headers: { host } }, (res) => {
       let body = '';
