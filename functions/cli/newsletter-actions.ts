@@ -224,7 +224,9 @@ export async function importFiles(files: string[], options: LocalOptions): Promi
   // Before local mode's buckets are opened: a typo in a path is the likeliest mistake.
   for (const file of files)
     if (!existsSync(file) || !statSync(file).isFile())
-      throw new UsageError(`${file}: no such file; give the path of a subscriber list (CSV or one address a line)`);
+      throw new UsageError(
+        `${file}: no such file; give the path of a subscriber list (CSV or one address a line)`,
+      );
   return withNewsletter(options, async (n) => {
     for (const file of files) {
       let parsed: SubscriberFile;
