@@ -35,6 +35,8 @@ export async function startLocalS3(directory: string, buckets: string[], port = 
     configureBuckets: buckets.map((name) => ({ name })),
   });
   makeObjectWritesAtomic(server);
+  // Each adds a first middleware: the key check ends up running before the conditions.
+  honourConditionalWrites(server);
   refuseUnsafeKeys(server);
   // s3rver emits a taken port as an unhandled 'error' event; find out first.
   if (port !== 0) await assertPortFree(port, '--s3-port');
@@ -64,30 +66,13 @@ export function portError(error: unknown, port: number, option: string): Error {
   return error as Error;
 }
 
-/** The part of s3rver's filesystem store that Herald patches. */
-interface FilesystemStore {
-  getResourcePath(bucket: string, key: string, resource: string): string;
-  getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
-  putObject(object: {
-    bucket: string;
-    key: string;
-    content: Buffer | Readable;
-    metadata: unknown;
-  }): Promise<{ size: number; md5: string }>;
-  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
-}
-
 /**
- * S3 replaces an object atomically; s3rver truncates the file and writes it in place, then writes
- * its metadata, so a concurrent GET can return half a feed, or new bytes cut to the old length.
- * Here the new bytes go to a temporary file that is renamed into place, and, per key, the rename
- * and the metadata write exclude a GET's metadata read and file open (an open file keeps its
- * contents across a rename).
+ * Runs work for one id after the work queued before it for that id has settled: a mutex per key,
+ * without holding anything for keys nobody is writing.
  */
-function makeObjectWritesAtomic(server: S3rver): void {
-  const store = (server as unknown as { store: FilesystemStore }).store;
+function keyedExclusive(): <T>(id: string, work: () => Promise<T>) => Promise<T> {
   const locks = new Map<string, Promise<unknown>>();
-  const exclusive = <T>(id: string, work: () => Promise<T>): Promise<T> => {
+  return <T>(id: string, work: () => Promise<T>): Promise<T> => {
     const result = (locks.get(id) ?? Promise.resolve()).then(work, work);
     const settled = result.then(
       () => undefined,
@@ -99,6 +84,33 @@ function makeObjectWritesAtomic(server: S3rver): void {
     });
     return result;
   };
+}
+
+/** The part of s3rver's filesystem store that Herald patches. */
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
+  putObject(object: {
+    bucket: string;
+    key: string;
+    content: Buffer | Readable;
+    metadata: unknown;
+  }): Promise<{ size: number; md5: string }>;
+  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+  existsObject(bucket: string, key: string): Promise<boolean>;
+  getMetadata(bucket: string, key: string): Promise<{ etag?: string }>;
+}
+
+/**
+ * S3 replaces an object atomically; s3rver truncates the file and writes it in place, then writes
+ * its metadata, so a concurrent GET can return half a feed, or new bytes cut to the old length.
+ * Here the new bytes go to a temporary file that is renamed into place, and, per key, the rename
+ * and the metadata write exclude a GET's metadata read and file open (an open file keeps its
+ * contents across a rename).
+ */
+function makeObjectWritesAtomic(server: S3rver): void {
+  const store = (server as unknown as { store: FilesystemStore }).store;
+  const exclusive = keyedExclusive();
   const getObject = store.getObject.bind(store);
   store.getObject = (bucket, key, options) =>
     exclusive(`${bucket}/${key}`, () => getObject(bucket, key, options));
@@ -148,6 +160,7 @@ export function localKeyProblem(key: string): string | undefined {
 }
 
 interface KoaContext {
+  method: string;
   path: string;
   query: Record<string, string | string[] | undefined>;
   get(header: string): string;
@@ -163,16 +176,54 @@ interface KoaContext {
  * prefix is not one canonical key.
  */
 function refuseUnsafeKeys(server: S3rver): void {
-  const app = server as unknown as {
-    middleware: ((ctx: KoaContext, next: () => Promise<void>) => unknown)[];
-  };
-  app.middleware.unshift(async (ctx, next) => {
+  firstMiddleware(server, async (ctx, next) => {
     const problem = requestKeyProblem(ctx);
     if (problem === undefined) return next();
-    ctx.status = 400;
-    ctx.type = 'application/xml';
-    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidArgument</Code><Message>${escapeXmlText(problem)}</Message></Error>\n`;
+    s3ErrorAnswer(ctx, 400, 'InvalidArgument', problem);
   });
+}
+
+/**
+ * s3rver ignores `If-None-Match` and `If-Match` on PUT, which AWS S3 honours and which Herald's
+ * subscribe API relies on to let exactly one of several concurrent writers win. Conditional PUTs
+ * to one key are serialised here, the condition is checked against the stored ETag, and the loser
+ * gets S3's 412 PreconditionFailed.
+ */
+function honourConditionalWrites(server: S3rver): void {
+  const store = (server as unknown as { store: FilesystemStore }).store;
+  const exclusive = keyedExclusive();
+  firstMiddleware(server, async (ctx, next) => {
+    const ifNoneMatch = ctx.get('if-none-match');
+    const ifMatch = ctx.get('if-match').replace(/"/g, '');
+    if (ctx.method !== 'PUT' || (ifNoneMatch === '' && ifMatch === '')) return next();
+    const [bucket = '', ...rest] = ctx.path.slice(1).split('/').map(decodeURIComponent);
+    const key = rest.join('/');
+    await exclusive(`${bucket}/${key}`, async () => {
+      const exists = await store.existsObject(bucket, key);
+      const etag = exists ? (await store.getMetadata(bucket, key)).etag?.replace(/"/g, '') : undefined;
+      const holds = ifNoneMatch === '*' ? !exists : ifMatch !== '' && etag === ifMatch;
+      if (holds) return next();
+      s3ErrorAnswer(
+        ctx,
+        412,
+        'PreconditionFailed',
+        'At least one of the preconditions you specified did not hold',
+      );
+    });
+  });
+}
+
+type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<unknown>;
+
+/** Puts a middleware before all of s3rver's own (Koa composes the list when the server starts). */
+function firstMiddleware(server: S3rver, middleware: Middleware): void {
+  (server as unknown as { middleware: Middleware[] }).middleware.unshift(middleware);
+}
+
+function s3ErrorAnswer(ctx: KoaContext, status: number, code: string, message: string): void {
+  ctx.status = status;
+  ctx.type = 'application/xml';
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXmlText(message)}</Message></Error>\n`;
 }
 
 function requestKeyProblem(ctx: KoaContext): string | undefined {
