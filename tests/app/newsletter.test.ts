@@ -13,12 +13,17 @@ import { NewsletterStore } from '../../functions/app/newsletter/newsletter-store
 import { planDigest } from '../../functions/app/newsletter/plan-digest.ts';
 import { sendDigestJob } from '../../functions/app/newsletter/send-digest.ts';
 import { suppressAddresses } from '../../functions/app/newsletter/suppress-addresses.ts';
-import { PublishState } from '../../functions/app/publish-state.ts';
 import { parseEmailAddress } from '../../functions/core/newsletter/email-address.ts';
-import type { HeadEntry } from '../../functions/core/site/feed-heads.ts';
 import { startLocalS3 } from '../../functions/local/local-s3.ts';
 import { type Mailer, type OutgoingMail, SendError, type SendQuota } from '../../functions/ports/mailer.ts';
-import { linkIn, memoryNewsletter, newsletterSite, parseMail } from '../helpers/newsletter.ts';
+import {
+  linkIn,
+  memoryNewsletter,
+  newsletterSite,
+  numberedPost,
+  parseMail,
+  publishAt,
+} from '../helpers/newsletter.ts';
 
 const API = 'https://api.example.org/';
 const site = newsletterSite();
@@ -57,24 +62,18 @@ async function subscribeAndConfirm(world: World, email: string, categories: stri
   expect((await call(world, request('GET', `/confirm${confirm.search}`))).status).toBe(200);
 }
 
-/** Puts published posts where the publish pipeline keeps them. */
-async function publish(world: World, entries: HeadEntry[]): Promise<void> {
-  const state = new PublishState(world.state);
-  const shard: Record<string, HeadEntry> = {};
-  for (const e of entries) shard[e.source] = e;
-  await state.writeShard('entries', '00', { ...(await state.readShard('entries', '00')), ...shard });
-}
+/** The newsletter's first publish run: the site is built and digests start from this moment. */
+const SWITCHED_ON = '2026-11-23T09:00:00Z';
 
-const post = (n: number, published: string, cats?: string[]): HeadEntry => ({
-  source: `posts/p${n}.md`,
-  path: `/posts/p${n}/`,
-  title: `Post ${n}`,
-  summary: `About ${n}.`,
-  published,
-  updated: published,
-  hash: `h${n}`,
-  ...(cats ? { cats } : {}),
-});
+/** Switches the newsletter on, then publishes one post, as the tests of sending need. */
+async function publishOnePost(world: World): Promise<void> {
+  await publishAt(world, SWITCHED_ON);
+  await publishAt(
+    world,
+    '2026-11-29T10:00:00Z',
+    Object.fromEntries([numberedPost(1, '2026-11-29T10:00:00Z')]),
+  );
+}
 
 async function runDigest(world: World, until: string, mailer: Mailer = world.mailer) {
   const plan = await planDigest(world, site, { until: new Date(until) });
@@ -340,11 +339,21 @@ describe('digests', () => {
     await subscribeAndConfirm(world, 'cooking@example.org', ['Cooking']);
     await call(world, request('POST', '/subscribe', 'email=pending%40example.org'));
     const confirmations = world.mailer.sent.length;
-    await publish(world, [
-      post(1, '2026-11-20T10:00:00Z'),
-      post(2, '2026-11-24T10:00:00Z', ['Travel']),
-      post(3, '2026-11-27T10:00:00Z'),
-    ]);
+    await publishAt(world, SWITCHED_ON);
+    // Post 1 is uploaded long after its date: more than maxAgeDays (7) before the digest, left out.
+    await publishAt(
+      world,
+      '2026-11-24T10:00:00Z',
+      Object.fromEntries([
+        numberedPost(1, '2026-11-20T10:00:00Z'),
+        numberedPost(2, '2026-11-24T10:00:00Z', 'categories: [Travel]'),
+      ]),
+    );
+    await publishAt(
+      world,
+      '2026-11-27T10:00:00Z',
+      Object.fromEntries([numberedPost(3, '2026-11-27T10:00:00Z')]),
+    );
 
     const plan = await runDigest(world, '2026-11-30T09:00:00Z');
     expect(plan).toMatchObject({
@@ -403,7 +412,7 @@ describe('digests', () => {
   it('never sends anyone the same digest twice when a job is retried after a crash', async () => {
     const world = memoryNewsletter();
     for (let i = 0; i < 30; i++) await subscribeAndConfirm(world, `r${i}@example.org`);
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
     const job = world.queue.take()?.job;
     if (!job) throw new Error('no job');
@@ -435,7 +444,7 @@ describe('digests', () => {
   it('paces sends to the SES rate and retries throttling with backoff (fake clock)', async () => {
     const world = memoryNewsletter();
     for (let i = 0; i < 50; i++) await subscribeAndConfirm(world, `p${i}@example.org`);
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
     const job = world.queue.take()?.job;
     if (!job) throw new Error('no job');
@@ -468,7 +477,7 @@ describe('digests', () => {
   it('hands the rest to a new job when the daily quota or the invocation time runs out', async () => {
     const world = memoryNewsletter();
     for (let i = 0; i < 10; i++) await subscribeAndConfirm(world, `q${i}@example.org`);
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
     const job = world.queue.take()?.job;
     if (!job) throw new Error('no job');
@@ -517,7 +526,7 @@ describe('bounces and complaints', () => {
       status: 'unsubscribed',
       unsubscribedVia: 'bounce',
     });
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     const before = world.mailer.sent.length;
     await runDigest(world, '2026-11-30T09:00:00Z');
     expect(world.mailer.sent.slice(before).map((m) => m.to)).toEqual(['stays@example.org']);
