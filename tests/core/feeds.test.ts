@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { extractFromJson, extractFromXml } from '@extractus/feed-extractor';
 import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
@@ -171,5 +172,35 @@ describe('feed output', () => {
     expect(atomSchemaErrors(empty[1]?.body ?? '')).toEqual([]);
     expect(jsonFeedErrors(empty[2]?.body ?? '')).toEqual([]);
     expect(xmlWellFormed(empty[0]?.body ?? '')).toBe(true);
+  });
+
+  it('stays valid with real Hugo content: embeds, highlighted code, footnotes, definition and task lists', () => {
+    const hugo = testSite({ baseUrl: 'https://hugo.example/' });
+    const fixture = (name: string) =>
+      readFileSync(new URL(`../fixtures/hugo-basic-example/${name}`, import.meta.url));
+    const rich = ['rich-content.md', 'markdown-syntax.md', 'math-typesetting.md'].map((name) =>
+      renderPost(parsePost({ key: `posts/${name}`, bytes: fixture(name) }, hugo), { site: hugo }),
+    );
+    const extras = renderPost(
+      parsePost(
+        {
+          key: 'posts/extras.md',
+          bytes: bytes(
+            '---\ntitle: Extras\ndate: 2024-01-01\n---\nA note.[^1] ~~Old~~ -- "quoted"\n\nTerm\n: Meaning\n\n- [x] done\n- [ ] open\n\n{{< x user="a" id="1" >}}\n\n[^1]: The note.\n',
+          ),
+        },
+        hugo,
+      ),
+      { site: hugo },
+    );
+    expect(extras.contentHtml).toContain('<dl>');
+    const feeds = renderFeeds(hugo, { kind: 'site' }, [...rich, extras]);
+    const [rss, atom, json] = feeds.map((f) => f.body);
+    expect(rssRuleViolations(rss ?? '', 'https://hugo.example/rss.xml')).toEqual([]);
+    expect(atomRuleViolations(atom ?? '', 'https://hugo.example/atom.xml')).toEqual([]);
+    expect(atomSchemaErrors(atom ?? '')).toEqual([]);
+    expect(jsonFeedErrors(json ?? '')).toEqual([]);
+    expect(atom).toContain('youtube-nocookie.com/embed/ZJthWmvUzzc');
+    expect(atom).toContain('fnref:1');
   });
 });

@@ -54,4 +54,37 @@ describe('renderMarkdown', () => {
     expect(html).toContain('href="mailto:a@example.org"');
     expect(html).toContain('<table>');
   });
+
+  it("gives headings Hugo's ids (github style), numbering repeats", () => {
+    const html = renderMarkdown(
+      '## Hello, World!\n\n## Hello, World!\n\n### Ünïcode_name 2 `code`\n\n## !!!',
+      page,
+    );
+    expect(html).toBe(
+      '<h2 id="hello-world">Hello, World!</h2>\n<h2 id="hello-world-1">Hello, World!</h2>\n' +
+        '<h3 id="ünïcode_name-2-code">Ünïcode_name 2 <code>code</code></h3>\n<h2 id="heading">!!!</h2>',
+    );
+  });
+
+  it("renders footnotes with Goldmark's ids, definition lists, task lists and strikethrough", () => {
+    const html = renderMarkdown(
+      'A note.[^n] ~~old~~\n\nTerm\n: Meaning\n\n- [x] done\n- [ ] open\n\n[^n]: The *note*.',
+      page,
+    );
+    expect(html).toContain(
+      '<sup class="footnote-ref"><a href="https://example.org/blog/posts/hello/#fn:1" id="fnref:1">1</a></sup> <del>old</del>',
+    );
+    expect(html).toContain(
+      '<li id="fn:1" class="footnote-item"><p>The <em>note</em>. <a href="https://example.org/blog/posts/hello/#fnref:1"',
+    );
+    expect(html).toContain('<dl>\n<dt>Term</dt>\n<dd>Meaning</dd>\n</dl>');
+    expect(html).toContain('<input class="task-list-item-checkbox" checked disabled type="checkbox" /> done');
+    expect(html).toContain('<input class="task-list-item-checkbox" disabled type="checkbox" /> open');
+  });
+
+  it("sets quotes, dashes and ellipses as Goldmark's typographer does, but not in code", () => {
+    expect(renderMarkdown('"Hi" it\'s -- then --- so... (c) `"a" -- b`', page)).toBe(
+      '<p>“Hi” it’s – then — so… (c) <code>"a" -- b</code></p>',
+    );
+  });
 });

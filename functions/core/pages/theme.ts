@@ -22,6 +22,7 @@ h2{font-size:1.35rem;line-height:1.3}
 .meta a{color:inherit}
 article img,article video,article iframe{max-width:100%;height:auto}
 article pre{overflow-x:auto;background:var(--card);padding:.75rem 1rem;border-radius:6px}
+article .anchor{margin-left:.35em;color:var(--muted);text-decoration:none;font-weight:400}
 article code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
 article table{border-collapse:collapse;display:block;overflow-x:auto}
 article th,article td{border:1px solid var(--rule);padding:.3rem .6rem}

@@ -201,6 +201,7 @@ function templatesOf(site: SiteConfig): ReadonlyMap<string, string> {
 // Summaries only need the first paragraph, so the opening blocks of the body are rendered first and
 // the whole body only when they hold no paragraph: every post needs a summary, few need their body.
 const SUMMARY_OPENING_CHARS = 600;
+const SUMMARY_DIVIDER = '<!--more-->';
 
 function summarise(written: string, url: string, site: SiteConfig): string | undefined {
   const body = normaliseText(written);
@@ -208,6 +209,12 @@ function summarise(written: string, url: string, site: SiteConfig): string | und
   // A summary is plain text, so where a link points does not show in it: the post's own URL will
   // do, and a broken link is reported when the body is rendered, not here.
   const options = { ...renderOptions(url, { site }), refs: { resolve: () => url } };
+  // Hugo's summary divider: what comes before <!--more--> is the summary, as long as it is.
+  const divider = body.indexOf(SUMMARY_DIVIDER);
+  if (divider >= 0) {
+    const manual = htmlToPlainText(renderMarkdown(body.slice(0, divider), url, options));
+    if (manual !== '') return manual;
+  }
   const firstParagraph = (markdown: string) =>
     /<p>([\s\S]*?)<\/p>/.exec(renderMarkdown(markdown, url, options))?.[1];
   const paragraph =

@@ -1,11 +1,11 @@
-import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import { expandShortcodes } from '../shortcodes/expand-shortcodes.ts';
 import type { RefResolver } from '../shortcodes/shortcode-context.ts';
 import { escapeHtml } from '../text/html-text.ts';
+import { createMarkdownParser } from './markdown-parser.ts';
 
-// CommonMark with raw HTML allowed (authors embed figures and videos); sanitising happens after.
-const markdown = new MarkdownIt({ html: true, linkify: true, typographer: false });
+// Raw HTML is allowed (authors embed figures and videos); sanitising happens after.
+const markdown = createMarkdownParser();
 
 const URL_ATTRIBUTES = ['href', 'src', 'poster', 'cite'] as const;
 
