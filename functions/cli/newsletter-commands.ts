@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
+import { parseHttpUrl, parseInstant } from './option-values.ts';
 
 const DATA = ['--data <dir>', 'local mode data folder', '.herald'] as const;
 const ENDPOINT = [
   '--endpoint <url>',
   'S3 endpoint of a running local mode (found in the data folder when omitted)',
+  parseHttpUrl,
 ] as const;
+const VERBOSE = ['--verbose', 'show where an error came from'] as const;
 const actions = () => import('./newsletter-actions.ts');
 
 /** Adds `herald digest` and `herald subscribers …` (local mode's newsletter) to the CLI. */
@@ -12,10 +15,11 @@ export function addNewsletterCommands(program: Command): void {
   program
     .command('digest')
     .description('send the e-mail digest of posts published since the last one (to the outbox in local mode)')
-    .option('--now <iso>', 'the digest time (default: now), e.g. 2026-11-30T09:00:00Z')
+    .option('--now <iso>', 'the digest time (default: now), e.g. 2026-11-30T09:00:00Z', parseInstant)
     .option('--preview', 'show what would be sent and write one sample .eml; send nothing, change nothing')
     .option(...DATA)
     .option(...ENDPOINT)
+    .option(...VERBOSE)
     .action(async (options) => (await actions()).digest(options));
 
   const subscribers = program.command('subscribers').description('manage the subscriber list of local mode');
@@ -24,6 +28,7 @@ export function addNewsletterCommands(program: Command): void {
     .description('every subscriber with status, categories and consent')
     .option(...DATA)
     .option(...ENDPOINT)
+    .option(...VERBOSE)
     .action(async (options) => (await actions()).list(options));
   subscribers
     .command('add <email>')
@@ -31,6 +36,7 @@ export function addNewsletterCommands(program: Command): void {
     .option('--categories <list>', 'comma-separated categories (default: every post)')
     .option(...DATA)
     .option(...ENDPOINT)
+    .option(...VERBOSE)
     .action(async (email: string, options) => (await actions()).add(email, options));
   subscribers
     .command('remove <email>')
@@ -38,20 +44,25 @@ export function addNewsletterCommands(program: Command): void {
     .option('--forget', 'erase the record entirely (a request to be forgotten)')
     .option(...DATA)
     .option(...ENDPOINT)
+    .option(...VERBOSE)
     .action(async (email: string, options) => (await actions()).remove(email, options));
   subscribers
-    .command('import <file>')
+    .command('import <files...>')
     .description(
-      'add the addresses of a CSV file with an "email" column (and optional "categories", "consented_at")',
+      'import subscriber lists: Herald, Mailchimp (subscribed, unsubscribed, cleaned), Substack, Buttondown or listmonk exports, a CSV with an email column, or one address a line',
     )
     .option(...DATA)
     .option(...ENDPOINT)
-    .action(async (file: string, options) => (await actions()).importCsv(file, options));
+    .option(...VERBOSE)
+    .action(async (files: string[], options) => (await actions()).importFiles(files, options));
   subscribers
     .command('export')
-    .description('write every subscriber record as CSV')
+    .description(
+      'write every address with its status, categories and consent evidence as CSV (imports back as it was)',
+    )
     .option('--out <file>', 'file to write (default: standard output)')
     .option(...DATA)
     .option(...ENDPOINT)
+    .option(...VERBOSE)
     .action(async (options) => (await actions()).exportCsv(options));
 }

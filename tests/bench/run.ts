@@ -5,6 +5,9 @@
 //    build of the same site.
 // 3. Bundles the publish Lambda as the CDK app does: its size and import time.
 // 4. Newsletter: composes 10,000 digests (in-memory mailer), and paces against a simulated SES rate.
+// 5. The worst post bodies within POST_LIMITS: parse and render time (see worst-post-bench.ts).
+// 6. Subscriber import of a 100,000-row Mailchimp export (--subscribers N): in memory, and with the CLI
+//    into local mode's storage.
 // Figures are medians, reported as ratios because the machines are shared and noisy.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,11 +17,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchCompose, benchComposer, benchRate } from './digest-bench.ts';
 import { benchHandler } from './handler-bench.ts';
+import { benchImportCli, benchImportInMemory, writeSyntheticList } from './import-bench.ts';
 import { benchPublish } from './publish-bench.ts';
 import { writeSyntheticPosts } from './synthetic-posts.ts';
+import { benchWorstPosts, printWorstPosts } from './worst-post-bench.ts';
 
 const { values } = parseArgs({
-  options: { posts: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } },
+  options: {
+    posts: { type: 'string', default: '10000' },
+    runs: { type: 'string', default: '3' },
+    subscribers: { type: 'string', default: '100000' },
+  },
 });
 const posts = Number(values.posts);
 const runs = Number(values.runs);
@@ -150,3 +159,20 @@ for (const rate of [14, 100]) {
     `  simulated SES at ${rate}/s: ${paced.achieved.toFixed(1)}/s achieved = ${((paced.achieved / rate) * 100).toFixed(1)}% (goal 90–100%), ${paced.throttled} throttled`,
   );
 }
+
+printWorstPosts(benchWorstPosts());
+const subscribers = Number(values.subscribers);
+const importWork = mkdtempSync(join(tmpdir(), 'herald-bench-import-'));
+const listFile = join(importWork, 'subscribed_members_export.csv');
+writeSyntheticList(listFile, subscribers);
+const inMemory = await benchImportInMemory(listFile);
+console.log(`\nSubscriber import of a ${subscribers}-row Mailchimp export:`);
+console.log(
+  `  in memory: read ${inMemory.parseSeconds.toFixed(2)} s + import ${inMemory.importSeconds.toFixed(2)} s (${inMemory.added} added; goal: all of it < 60 s)`,
+);
+const cli = benchImportCli(herald, listFile, importWork);
+rmSync(importWork, { recursive: true, force: true });
+console.log(
+  `  herald subscribers import into local mode's storage (s3rver): ${cli.seconds.toFixed(1)} s = ${(subscribers / cli.seconds).toFixed(0)} rows/s (goal < 60 s)`,
+);
+console.log(`    ${cli.output}`);

@@ -132,10 +132,10 @@ describe('newsletter in local mode', () => {
     expect(out).toContain('list.csv:3: not-an-address: skipped: address');
     expect(out).toContain('list.csv:4: ANN@example.org: skipped: repeats line 2');
     expect(out).toContain('list.csv:5: reader@example.org: skipped: unsubscribed');
-    expect(out).toContain('Imported 2 of 5 rows; skipped 3.');
+    expect(out).toContain('(CSV with an e-mail column): added 2 (2 active), updated 0, skipped 3.');
     const exported = await herald('subscribers', 'export');
     expect(exported.split('\n')[0]).toBe(
-      'email,status,categories,source,requested_at,confirmed_at,unsubscribed_at,ip',
+      'email,status,categories,source,requested_at,confirmed_at,ip,user_agent,note,unsubscribed_at,unsubscribed_via,suppressed_reason,suppressed_at,suppressed_detail',
     );
     expect(exported).toMatch(/bob@example\.org,active,news;travel,import,/);
   }, 30_000);

@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config/env-names.ts';
+import { OUTPUTS } from '../../functions/config/stack-outputs.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
 import { loadDeploymentConfig } from '../../infra/deployment-config.ts';
 import { repoPath } from '../../infra/handler-bundling.ts';
@@ -356,6 +357,13 @@ describe('newsletter', () => {
       expect(env[ENV.secret]).toBeUndefined();
       if (env[ENV.newsletterBucket]) expect(env[ENV.secretArn]).toBeDefined();
     }
+  });
+
+  it('outputs what herald subscribers --stack reads: buckets, the secret ARN and the API URL', () => {
+    for (const name of Object.values(OUTPUTS)) template.hasOutput(name, { Value: Match.anyValue() });
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs[OUTPUTS.newsletterSecret]?.Value)).toMatch(/"Ref":"NewsletterSecret/);
+    expect(JSON.stringify(outputs[OUTPUTS.newsletterBucket]?.Value)).toMatch(/"Ref":"Subscribers/);
   });
 
   it('serves the subscribe API with throttling, access logs and CORS for the site origin', () => {

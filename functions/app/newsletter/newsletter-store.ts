@@ -58,6 +58,12 @@ export class NewsletterStore {
       yield info.key.slice(SUBSCRIBERS.length, -'.json'.length);
   }
 
+  /** Every suppressed subscriber id, in key order, without reading the records. */
+  async *suppressedIds(): AsyncIterable<string> {
+    for await (const info of this.store.list(SUPPRESSED))
+      yield info.key.slice(SUPPRESSED.length, -'.json'.length);
+  }
+
   readSuppression(id: string): Promise<Suppression | undefined> {
     return this.readJson<Suppression>(`${SUPPRESSED}${id}.json`);
   }

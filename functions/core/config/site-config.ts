@@ -59,12 +59,20 @@ export interface NewsletterConfig {
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
 
+// Author and form URLs reach href attributes, feeds and e-mails: only http(s), and written as the
+// URL parser serialises them (quotes and angle brackets percent-encoded).
+const httpUrl = (message: string) =>
+  z.pipe(
+    z.url(message).check(z.refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://')),
+    z.transform((u) => new URL(u).href),
+  );
+
 const personSchema = z.union([
   nonEmpty,
   z.object({
     name: nonEmpty,
     email: z.optional(z.email('is not an e-mail address')),
-    url: z.optional(z.url('is not an absolute URL')),
+    url: z.optional(httpUrl('is not an absolute URL')),
   }),
 ]);
 
@@ -142,7 +150,7 @@ const siteSchema = z.object({
       .check(z.minimum(1, 'must be at least 1'), z.maximum(100, 'must be at most 100')),
     10,
   ),
-  subscribeUrl: z.optional(z.url('must be the absolute URL of the subscribe API')),
+  subscribeUrl: z.optional(httpUrl('must be the absolute URL of the subscribe API')),
   newsletter: z.optional(newsletterSchema),
   params: z.optional(z.record(z.string(), z.unknown(), 'must be a mapping of names to values')),
   feedLimit: z._default(

@@ -4,11 +4,20 @@ import type { RefResolver } from '../shortcodes/shortcode-context.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
 import { normaliseText } from '../text/normalise.ts';
 import { toSlug } from '../text/slug.ts';
-import { FrontMatterFields, readFlag, readList, readPeople, readText, typoHint } from './field-values.ts';
+import {
+  FrontMatterFields,
+  httpUrl,
+  readFlag,
+  readList,
+  readPeople,
+  readText,
+  typoHint,
+} from './field-values.ts';
 import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
 import type { ParsedPost, Post, Term } from './post.ts';
 import { calendarDate, formatInstant, parsePostDate } from './post-date.ts';
+import { bodyCost, POST_LIMITS } from './post-limits.ts';
 import { renderMarkdown } from './render-markdown.ts';
 
 /** Largest post accepted, in bytes. Anything bigger is almost surely a mistaken upload. */
@@ -17,6 +26,10 @@ export const MAX_POST_BYTES = 1024 * 1024;
 const DATE_FIELDS = ['date', 'postdate', 'publishDate', 'pubDate', 'published'] as const;
 const UPDATED_FIELDS = ['lastmod', 'updated', 'modified'] as const;
 const SUMMARY_LENGTH = 300;
+// Four-digit years only: feeds (RFC 822, RFC 3339) and sitemaps cannot write others, and a date
+// such as 0000-01-01 is a typo, not a post from antiquity.
+const MIN_YEAR = 1000;
+const MAX_YEAR = 9999;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -56,12 +69,24 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
   const title =
     readText(fields.find(['title'])?.value) ?? fail('title', `is missing${typoHint(data, ['title'])}`);
 
+  if (title.length > POST_LIMITS.titleChars)
+    fail('title', `is ${title.length} characters long; a title may have at most ${POST_LIMITS.titleChars}`);
+
   const dateField =
     fields.find(DATE_FIELDS) ??
     fail('date', `is missing: add date: YYYY-MM-DD${typoHint(data, [...DATE_FIELDS, ...UPDATED_FIELDS])}`);
   const published =
     parsePostDate(dateField.value, site.timezone) ??
     fail(dateField.key, `"${String(dateField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`);
+  const checkYear = (field: { key: string; value: unknown }, instant: { ms: number }) => {
+    const year = Number(calendarDate(instant.ms, site.timezone).year);
+    if (!(year >= MIN_YEAR && year <= MAX_YEAR))
+      fail(
+        field.key,
+        `"${String(field.value)}" is in the year ${year}; dates must fall in the years 1000 to 9999`,
+      );
+  };
+  checkYear(dateField, published);
   const updatedField = fields.find(UPDATED_FIELDS);
   const updated =
     updatedField === undefined
@@ -71,6 +96,8 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
           updatedField.key,
           `"${String(updatedField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`,
         ));
+
+  if (updatedField !== undefined) checkYear(updatedField, updated);
 
   const slugField = fields.find(['slug']);
   const slug =
@@ -84,6 +111,28 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
     ...readList(fields.find(['tags'])?.value),
     ...readList(fields.find(['keywords'])?.value),
   ]);
+
+  for (const [field, terms] of [
+    ['categories', categories],
+    ['tags', tags],
+  ] as const) {
+    if (terms.length > POST_LIMITS.terms)
+      fail(
+        field,
+        `${terms.length} given; a post may have at most ${POST_LIMITS.terms} (each one adds feeds and pages to publish)`,
+      );
+  }
+  const cost = bodyCost(body);
+  if (cost.markup > POST_LIMITS.markup)
+    fail(
+      'body',
+      `has too much markup to render in time (${cost.markup} lines and marks outside code blocks; at most ${POST_LIMITS.markup}): split the post, or link to large tables as files`,
+    );
+  if (cost.htmlDepth > POST_LIMITS.htmlDepth)
+    fail(
+      'body',
+      `has HTML elements nested ${cost.htmlDepth} deep; at most ${POST_LIMITS.htmlDepth} are allowed`,
+    );
 
   const path = expandPermalink(site.permalink, {
     slug,
@@ -103,7 +152,9 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
     readText(fields.find(['description', 'summary'])?.value) ?? summarise(body, url, site) ?? title;
 
   const authors = readPeople(fields.find(['author', 'authors'])?.value);
-  const image = readImage(fields.find(['image', 'images', 'featured_image', 'cover'])?.value, site, url);
+  const imageField = fields.find(['image', 'images', 'featured_image', 'cover']);
+  const image = readImage(imageField?.value, site, url);
+  if (image.error !== undefined) fail(imageField?.key ?? 'image', image.error);
 
   const post: ParsedPost = {
     source: source.key,
@@ -120,7 +171,7 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
     authors: authors.length > 0 ? authors : [site.author],
     draft,
   };
-  if (image !== undefined) post.image = image;
+  if (image.url !== undefined) post.image = image.url;
   return post;
 }
 
@@ -226,19 +277,31 @@ function summarise(written: string, url: string, site: SiteConfig): string | und
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), SUMMARY_LENGTH / 2)).replace(/[\s,;:.–—-]+$/, '')}…`;
 }
 
-function readImage(value: unknown, site: SiteConfig, pageUrl: string): string | undefined {
+/**
+ * The post's image as an absolute http(s) URL. Only http(s), site-relative and page-relative
+ * images are accepted: the value reaches `<img>`, `og:image`, feeds and e-mails, where a
+ * `javascript:` or `data:` URL would run or smuggle content.
+ * @returns the URL, or a reason the value cannot be used
+ */
+function readImage(value: unknown, site: SiteConfig, pageUrl: string): { url?: string; error?: string } {
   const first = Array.isArray(value) ? value[0] : value;
   const path = readText(
     first !== null && typeof first === 'object' && 'image' in first ? first.image : first,
   );
-  if (path === undefined) return undefined;
+  if (path === undefined) return {};
+  const shown = path.length > 60 ? `${path.slice(0, 60)}…` : path;
+  const notAllowed = { error: `"${shown}" is not an http(s), site-relative or page-relative URL` };
+  let url: string;
   try {
-    return /^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('//')
-      ? new URL(path, site.baseUrl).href
-      : path.startsWith('/')
-        ? siteUrl(site, path)
-        : new URL(path, pageUrl).href;
+    url =
+      /^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('//')
+        ? new URL(path, site.baseUrl).href
+        : path.startsWith('/')
+          ? siteUrl(site, path)
+          : new URL(path, pageUrl).href;
   } catch {
-    return undefined;
+    return notAllowed;
   }
+  const checked = httpUrl(url);
+  return checked === undefined ? notAllowed : { url: checked };
 }
