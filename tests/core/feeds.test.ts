@@ -186,7 +186,7 @@ describe('feed output', () => {
     expect(xmlWellFormed(empty[0]?.body ?? '')).toBe(true);
   });
 
-  it('stays valid with real Hugo content: embeds, highlighted code, footnotes, definition and task lists', () => {
+  it('stays valid with real Hugo content: embeds, highlighted code, footnotes, definition and task lists', async () => {
     const hugo = testSite({ baseUrl: 'https://hugo.example/' });
     const fixture = (name: string) =>
       readFileSync(new URL(`../fixtures/hugo-basic-example/${name}`, import.meta.url));
@@ -210,7 +210,7 @@ describe('feed output', () => {
     const [rss, atom, json] = feeds.map((f) => f.body);
     expect(rssRuleViolations(rss ?? '', 'https://hugo.example/rss.xml')).toEqual([]);
     expect(atomRuleViolations(atom ?? '', 'https://hugo.example/atom.xml')).toEqual([]);
-    expect(atomSchemaErrors(atom ?? '')).toEqual([]);
+    expect(await atomSchemaErrors(atom ?? '')).toEqual([]);
     expect(jsonFeedErrors(json ?? '')).toEqual([]);
     expect(atom).toContain('youtube-nocookie.com/embed/ZJthWmvUzzc');
     expect(atom).toContain('fnref:1');
