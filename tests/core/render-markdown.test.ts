@@ -87,4 +87,27 @@ describe('renderMarkdown', () => {
       '<p>“Hi” it’s – then — so… (c) <code>"a" -- b</code></p>',
     );
   });
+
+  it('highlights fenced code with inline colours that survive without a stylesheet', () => {
+    const html = renderMarkdown(
+      '```go\nfunc main() { return "x" }\n```\n\n```unknown-lang\nplain <b>\n```',
+      page,
+    );
+    expect(html).toContain(
+      '<pre class="highlight" style="background:#f6f8fa;color:#1f2328"><code class="language-go"><span class="hl-kwd" style="color:#cf222e">func</span>',
+    );
+    expect(html).toContain('<span class="hl-str" style="color:#0a3069">&quot;x&quot;</span>');
+    expect(html).toContain('<pre><code class="language-unknown-lang">plain &lt;b&gt;\n</code></pre>');
+  });
+
+  it('keeps hostile code and language names inert in highlighted blocks', () => {
+    const html = renderMarkdown(
+      '```js" onmouseover="alert(1)\n</code></pre><script>alert(2)</script>\n```\n\n```html\n<img src=x onerror=alert(3)>\n```\n\n' +
+        'heraldcode0z <p style="color:red">styled</p>',
+      page,
+    );
+    expect(html).not.toMatch(/<script|<img|onmouseover="|style="color:red"/);
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).toContain('heraldcode0z');
+  });
 });

@@ -1,11 +1,31 @@
 import sanitizeHtml from 'sanitize-html';
 import { expandShortcodes } from '../shortcodes/expand-shortcodes.ts';
 import type { RefResolver } from '../shortcodes/shortcode-context.ts';
-import { escapeHtml } from '../text/html-text.ts';
+import { Placeholders } from '../text/placeholders.ts';
+import { canHighlight, highlightCode } from './highlight-code.ts';
 import { createMarkdownParser } from './markdown-parser.ts';
 
 // Raw HTML is allowed (authors embed figures and videos); sanitising happens after.
 const markdown = createMarkdownParser();
+
+/** What one render passes to markdown-it's rules. */
+interface RenderEnv {
+  /** Highlighted code blocks, put back after sanitising (they carry inline colours). */
+  code: Placeholders;
+  /** Plugins (footnotes) keep their own state here. */
+  [plugin: string | symbol]: unknown;
+}
+
+const plainFence = markdown.renderer.rules.fence;
+markdown.renderer.rules.fence = (tokens, idx, options, renderEnv, self) => {
+  const env = renderEnv as Partial<RenderEnv> | undefined;
+  const token = tokens[idx];
+  const language = token?.info.trim().split(/\s+/)[0] ?? '';
+  if (token !== undefined && env?.code !== undefined && canHighlight(language)) {
+    return `${env.code.add(highlightCode(token.content, language))}\n`;
+  }
+  return plainFence?.(tokens, idx, options, renderEnv, self) ?? '';
+};
 
 const URL_ATTRIBUTES = ['href', 'src', 'poster', 'cite'] as const;
 
@@ -58,6 +78,7 @@ export interface RenderOptions {
  * @returns HTML safe to put in a feed, an email or a page
  */
 export function renderMarkdown(body: string, pageUrl: string, options: RenderOptions = {}): string {
+  const env: RenderEnv = { code: new Placeholders(body, 'heraldcode') };
   const context = {
     source: options.source ?? '',
     pageUrl,
@@ -65,7 +86,7 @@ export function renderMarkdown(body: string, pageUrl: string, options: RenderOpt
     templates: options.templates ?? NO_TEMPLATES,
     markdownify: (text: string) => markdown.render(text),
     markdownifyInline: (text: string) => markdown.renderInline(text),
-    highlight: highlightCode,
+    highlight: (code: string, language: string) => env.code.add(highlightCode(code, language)),
     warn: options.warn ?? (() => {}),
   };
   const expanded = expandShortcodes(
@@ -73,15 +94,11 @@ export function renderMarkdown(body: string, pageUrl: string, options: RenderOpt
     markdown,
     options.refs === undefined ? context : { ...context, refs: options.refs },
   );
-  return sanitizeHtml(expanded.restore(markdown.render(expanded.markdown)), sanitizeOptions(pageUrl)).trim();
+  const html = expanded.restore(markdown.render(expanded.markdown, env));
+  return env.code.restore(sanitizeHtml(html, sanitizeOptions(pageUrl))).trim();
 }
 
 const NO_TEMPLATES: ReadonlyMap<string, string> = new Map();
-
-function highlightCode(code: string, language: string): string {
-  const lang = language.replace(/[^\w+#.-]/g, '');
-  return `<pre><code${lang === '' ? '' : ` class="language-${lang}"`}>${escapeHtml(code)}\n</code></pre>`;
-}
 
 function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
   const absolutise: sanitizeHtml.Transformer = (tagName, attribs) => {
