@@ -47,6 +47,7 @@ import {
   staticUrl,
   writeFeeds,
 } from './site-output.ts';
+import { texToMathml } from './tex-to-mathml.ts';
 import { writePages } from './write-pages.ts';
 
 const IO_CONCURRENCY = 16;
@@ -220,6 +221,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
       const post = await renderFromStore(deps.content, meta, site, {
         refs,
         warn: bodyWarnings(deps.log, meta.source),
+        math: texToMathml,
       });
       await state.writeRecord(post);
       entries.set(post.source, entryOf(post));
@@ -300,7 +302,12 @@ async function reconcilePost(
     try {
       const parsed = parsePost({ key, bytes }, site);
       const refs = linksToPosts(parsed.body) ? await refsFromState(state, site) : undefined;
-      post = renderPost(parsed, { site, warn: bodyWarnings(deps.log, key), ...(refs ? { refs } : {}) });
+      post = renderPost(parsed, {
+        site,
+        warn: bodyWarnings(deps.log, key),
+        math: texToMathml,
+        ...(refs ? { refs } : {}),
+      });
     } catch (error) {
       if (!(error instanceof PostError)) throw error;
       const record: ErrorRecord = {
@@ -568,6 +575,7 @@ async function loadRecord(
   const post = renderPost(parsePost({ key: source, bytes }, site), {
     site,
     warn: bodyWarnings(deps.log, source),
+    math: texToMathml,
   });
   await state.writeRecord(post);
   return post;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extractFromJson, extractFromXml } from '@extractus/feed-extractor';
 import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
+import { texToMathml } from '../../functions/app/tex-to-mathml.ts';
 import { type OutputFile, renderFeeds } from '../../functions/core/feeds/render-feeds.ts';
 import { parsePost, renderPost } from '../../functions/core/posts/parse-post.ts';
 import type { Post } from '../../functions/core/posts/post.ts';
@@ -186,12 +187,15 @@ describe('feed output', () => {
     expect(xmlWellFormed(empty[0]?.body ?? '')).toBe(true);
   });
 
-  it('stays valid with real Hugo content: embeds, highlighted code, footnotes, definition and task lists', async () => {
+  it('stays valid with real Hugo content: embeds, highlighted code, MathML, footnotes, definition and task lists', async () => {
     const hugo = testSite({ baseUrl: 'https://hugo.example/' });
     const fixture = (name: string) =>
       readFileSync(new URL(`../fixtures/hugo-basic-example/${name}`, import.meta.url));
     const rich = ['rich-content.md', 'markdown-syntax.md', 'math-typesetting.md'].map((name) =>
-      renderPost(parsePost({ key: `posts/${name}`, bytes: fixture(name) }, hugo), { site: hugo }),
+      renderPost(parsePost({ key: `posts/${name}`, bytes: fixture(name) }, hugo), {
+        site: hugo,
+        math: texToMathml,
+      }),
     );
     const extras = renderPost(
       parsePost(
@@ -214,5 +218,7 @@ describe('feed output', () => {
     expect(jsonFeedErrors(json ?? '')).toEqual([]);
     expect(atom).toContain('youtube-nocookie.com/embed/ZJthWmvUzzc');
     expect(atom).toContain('fnref:1');
+    expect(atom).toContain('<math display="block"');
+    expect(atom).toContain('class="hl-kwd"');
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { texToMathml } from '../../functions/app/tex-to-mathml.ts';
 import { renderMarkdown } from '../../functions/core/posts/render-markdown.ts';
 
 const page = 'https://example.org/blog/posts/hello/';
@@ -109,5 +110,29 @@ describe('renderMarkdown', () => {
     expect(html).not.toMatch(/<script|<img|onmouseover="|style="color:red"/);
     expect(html).toContain('&lt;script&gt;');
     expect(html).toContain('heraldcode0z');
+  });
+
+  it('renders $$…$$, \\[…\\] and \\(…\\) to MathML when math is enabled, TeX kept whole', () => {
+    const warnings: string[] = [];
+    const html = renderMarkdown(
+      'Inline \\(a_1 * b_2\\) and $$x^2$$.\n\n$$\n\\frac{1}{2}\n$$\n\n\\[ \\href{javascript:alert(1)}{y} \\]\n\n\\(\\frac{\\)',
+      page,
+      { math: texToMathml, warn: (w) => warnings.push(w) },
+    );
+    expect(html).toContain('Inline <math><semantics><mrow><msub><mi>a</mi><mn>1</mn></msub>');
+    expect(html).toContain('<annotation encoding="application/x-tex">a_1 * b_2</annotation>');
+    expect(html).toContain(
+      '<math display="block" class="tml-display"><semantics><mfrac><mn>1</mn><mn>2</mn></mfrac>',
+    );
+    expect(html).not.toMatch(/href=|<a |<em>|style=/);
+    expect(html).toContain('<code class="language-tex">\\frac{</code>');
+    expect(warnings).toEqual([
+      'formula "\\href{javascript:alert(1)}{y}" is not valid TeX (Unsupported function name: \\href at position 1: ): shown as written',
+      expect.stringMatching(/^formula "\\frac\{" is not valid TeX \(.+\): shown as written$/),
+    ]);
+  });
+
+  it('leaves math delimiters to CommonMark when math is off', () => {
+    expect(renderMarkdown('\\(a_1\\) $$x$$', page)).toBe('<p>(a_1) $$x$$</p>');
   });
 });

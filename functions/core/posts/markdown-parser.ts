@@ -3,6 +3,7 @@ import anchor from 'markdown-it-anchor';
 import deflist from 'markdown-it-deflist';
 import footnote from 'markdown-it-footnote';
 import taskLists from 'markdown-it-task-lists';
+import { mathSyntax } from './math-syntax.ts';
 
 /**
  * Heading ids as Hugo writes them by default (Goldmark, `autoHeadingIDType = "github"`): letters
@@ -37,7 +38,12 @@ export function createMarkdownParser() {
       }
     }
   });
-  markdown.use(footnote).use(deflist).use(taskLists).use(anchor, { slugify: headingId, tabIndex: false });
+  markdown
+    .use(footnote)
+    .use(deflist)
+    .use(taskLists)
+    .use(mathSyntax)
+    .use(anchor, { slugify: headingId, tabIndex: false });
   // Goldmark's footnote ids (fn:1, fnref:1) and bare numbers, so links into Hugo pages still work.
   markdown.renderer.rules.footnote_anchor_name = (tokens, idx, _options, env) => {
     const id = Number(tokens[idx]?.meta?.id ?? 0) + 1;

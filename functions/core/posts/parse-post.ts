@@ -14,6 +14,7 @@ import {
   typoHint,
 } from './field-values.ts';
 import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
+import type { MathRenderer } from './math-syntax.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
 import type { ParsedPost, Post, Term } from './post.ts';
 import { calendarDate, formatInstant, parsePostDate } from './post-date.ts';
@@ -172,6 +173,8 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
     draft,
   };
   if (image.url !== undefined) post.image = image.url;
+  const mathField = fields.find(['math']);
+  if (mathField !== undefined && readFlag(mathField.value) === true) post.math = true;
   return post;
 }
 
@@ -212,6 +215,8 @@ export interface RenderHooks {
   refs?: RefResolver;
   /** Receives each warning about the post's body (an unknown shortcode removed, …) once. */
   warn?: (message: string) => void;
+  /** Turns formulas into MathML, for posts (or sites) that enable math. */
+  math?: MathRenderer;
 }
 
 /**
@@ -221,11 +226,13 @@ export interface RenderHooks {
  * @returns the post without its markdown, with `contentHtml`
  */
 export function renderPost(post: ParsedPost, hooks: RenderHooks = {}): Post {
-  const { body, ...meta } = post;
-  return {
-    ...meta,
-    contentHtml: renderMarkdown(normaliseText(body), post.url, renderOptions(post.source, hooks)),
-  };
+  const { body, math, ...meta } = post;
+  const options = renderOptions(post.source, hooks);
+  const withMath =
+    hooks.math !== undefined && (math === true || hooks.site?.math === true)
+      ? { ...options, math: hooks.math }
+      : options;
+  return { ...meta, contentHtml: renderMarkdown(normaliseText(body), post.url, withMath) };
 }
 
 function renderOptions(source: string, hooks: RenderHooks) {

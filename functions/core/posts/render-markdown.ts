@@ -1,9 +1,11 @@
 import sanitizeHtml from 'sanitize-html';
 import { expandShortcodes } from '../shortcodes/expand-shortcodes.ts';
 import type { RefResolver } from '../shortcodes/shortcode-context.ts';
+import { escapeHtml } from '../text/html-text.ts';
 import { Placeholders } from '../text/placeholders.ts';
 import { canHighlight, highlightCode } from './highlight-code.ts';
 import { createMarkdownParser } from './markdown-parser.ts';
+import type { MathRenderer } from './math-syntax.ts';
 
 // Raw HTML is allowed (authors embed figures and videos); sanitising happens after.
 const markdown = createMarkdownParser();
@@ -12,6 +14,8 @@ const markdown = createMarkdownParser();
 interface RenderEnv {
   /** Highlighted code blocks, put back after sanitising (they carry inline colours). */
   code: Placeholders;
+  /** Renders formulas, when the post or the site enables math. */
+  math?: MathRenderer;
   /** Plugins (footnotes) keep their own state here. */
   [plugin: string | symbol]: unknown;
 }
@@ -29,6 +33,75 @@ markdown.renderer.rules.fence = (tokens, idx, options, renderEnv, self) => {
 
 const URL_ATTRIBUTES = ['href', 'src', 'poster', 'cite'] as const;
 
+// MathML that math formulas render to (temml's output); no styles, no links.
+const MATHML_TAGS = [
+  'math',
+  'annotation',
+  'semantics',
+  'mrow',
+  'mi',
+  'mo',
+  'mn',
+  'ms',
+  'mtext',
+  'mspace',
+  'msup',
+  'msub',
+  'msubsup',
+  'mfrac',
+  'msqrt',
+  'mroot',
+  'mstyle',
+  'mpadded',
+  'mphantom',
+  'menclose',
+  'merror',
+  'mtable',
+  'mtr',
+  'mtd',
+  'mlabeledtr',
+  'munder',
+  'mover',
+  'munderover',
+  'mmultiscripts',
+  'mprescripts',
+  'none',
+];
+const MATHML_ATTRIBUTES = [
+  'display',
+  'mathvariant',
+  'stretchy',
+  'fence',
+  'separator',
+  'form',
+  'lspace',
+  'rspace',
+  'accent',
+  'accentunder',
+  'columnalign',
+  'rowalign',
+  'columnspacing',
+  'rowspacing',
+  'columnlines',
+  'rowlines',
+  'frame',
+  'width',
+  'height',
+  'depth',
+  'voffset',
+  'movablelimits',
+  'largeop',
+  'symmetric',
+  'minsize',
+  'maxsize',
+  'linethickness',
+  'notation',
+  'displaystyle',
+  'scriptlevel',
+  'encoding',
+  'class',
+];
+
 const ALLOWED_TAGS = [
   ...sanitizeHtml.defaults.allowedTags,
   'img',
@@ -43,6 +116,7 @@ const ALLOWED_TAGS = [
   'del',
   'ins',
   'input',
+  ...MATHML_TAGS,
 ];
 
 // Hosts whose embeds are common in posts; anything else in an iframe is dropped.
@@ -67,6 +141,8 @@ export interface RenderOptions {
   refs?: RefResolver;
   /** Receives each warning (an unknown shortcode removed, …) once. */
   warn?: (message: string) => void;
+  /** Renders `$$…$$`, `\\[…\\]` and `\\(…\\)` formulas; without it they are plain text. */
+  math?: MathRenderer;
 }
 
 /**
@@ -79,6 +155,8 @@ export interface RenderOptions {
  */
 export function renderMarkdown(body: string, pageUrl: string, options: RenderOptions = {}): string {
   const env: RenderEnv = { code: new Placeholders(body, 'heraldcode') };
+  const { math, warn } = options;
+  if (math !== undefined) env.math = safeMath(math, warn);
   const context = {
     source: options.source ?? '',
     pageUrl,
@@ -99,6 +177,22 @@ export function renderMarkdown(body: string, pageUrl: string, options: RenderOpt
 }
 
 const NO_TEMPLATES: ReadonlyMap<string, string> = new Map();
+
+// A formula that does not parse is shown as the TeX the author wrote, with a warning.
+function safeMath(math: MathRenderer, warn: ((message: string) => void) | undefined): MathRenderer {
+  return (tex, display) => {
+    try {
+      return math(tex, display);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.trim().split('\n')[0] : String(error);
+      warn?.(
+        `formula "${tex.length > 40 ? `${tex.slice(0, 40)}…` : tex}" is not valid TeX (${reason}): shown as written`,
+      );
+      const code = `<code class="language-tex">${escapeHtml(tex)}</code>`;
+      return display ? `<pre>${code}</pre>` : code;
+    }
+  };
+}
 
 function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
   const absolutise: sanitizeHtml.Transformer = (tagName, attribs) => {
@@ -135,6 +229,7 @@ function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
       input: ['type', 'checked', 'disabled'],
       time: ['datetime'],
       code: ['class'],
+      ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_ATTRIBUTES])),
     },
     allowedSchemes: ['http', 'https', 'mailto', 'tel'],
     allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'poster', 'srcset'],
