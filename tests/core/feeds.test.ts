@@ -91,6 +91,26 @@ describe('feeds of the golden site', () => {
       if (key.endsWith('.json')) expect([key, jsonFeedErrors(file.body)]).toEqual([key, []]);
   });
 
+  it('gives Atom plain-text titles and summaries that parsers read back exactly as typed', async () => {
+    const feed = await new Parser().parseString(body('atom.xml'));
+    expect(feed.items.map((i) => i.title)).toEqual([
+      'Fourth Post',
+      'Third, in TOML',
+      'Tags <b> & Ampersands',
+    ]);
+    expect(feed.items[0]?.summary).toBe('The newest post.');
+    const extracted = extractFromXml(body('atom.xml'));
+    expect(extracted.entries?.map((e) => e.title)).toEqual([
+      'Fourth Post',
+      'Third, in TOML',
+      'Tags <b> & Ampersands',
+    ]);
+    expect(body('atom.xml')).toContain('<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en-GB">');
+    expect(body('atom.xml')).toContain(
+      '<category term="How-to-tech" scheme="https://golden.example/blog/categories/"/>',
+    );
+  });
+
   it('reads back exactly with rss-parser: titles as typed, newest first, limited', async () => {
     const feed = await new Parser().parseString(body('rss.xml'));
     expect(feed.title).toBe('Golden & <Sample> Site');
