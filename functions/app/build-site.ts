@@ -20,6 +20,7 @@ import {
   staticUrl,
   writeFeeds,
 } from './site-output.ts';
+import { texToMathml } from './tex-to-mathml.ts';
 import { writePages } from './write-pages.ts';
 
 const IO_CONCURRENCY = 32;
@@ -101,7 +102,7 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
       warnings.push({ file: post.source, warning });
       log(warning);
     };
-    return renderFromStore(content, post, site, { refs, warn });
+    return renderFromStore(content, post, site, { refs, warn, math: texToMathml });
   };
   await mapLimit(postsInPlan(plan), IO_CONCURRENCY, async (post) => {
     rendered.set(post, await render(post));

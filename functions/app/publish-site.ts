@@ -22,6 +22,7 @@ import { pingHub, publishPages, regenerateFeeds } from './publish-outputs.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
 import { bodyWarnings, renderFromStore } from './read-posts.ts';
 import { isPostKey, isStaticKey, mirrorStatic, staticUrl } from './site-output.ts';
+import { texToMathml } from './tex-to-mathml.ts';
 
 // The publish use-cases: read what changed, update the post index, then write the outputs. Full and
 // incremental runs are two modes of this one pipeline over the same index.
@@ -118,6 +119,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
       const post = await renderFromStore(deps.content, meta, config, {
         refs,
         warn: bodyWarnings(deps.log, meta.source),
+        math: texToMathml,
       });
       index.writeRecord(post);
       entries.set(post.source, entryOf(post));
@@ -177,6 +179,7 @@ async function reconcilePost(
       post = renderPost(parsed, {
         site: config,
         warn: bodyWarnings(deps.log, key),
+        math: texToMathml,
         ...(refs ? { refs } : {}),
       });
     } catch (error) {

@@ -147,6 +147,18 @@ describe('parsePost with front matter as authors write it', () => {
     expect(long.summary.endsWith('…')).toBe(true);
   });
 
+  it('takes the text before <!--more--> as the summary when no description is given', () => {
+    const parsed = post(
+      'title: T\ndate: 2024-01-01',
+      'First *part*, {{< youtube abc >}}\n\nstill "summary".\n<!--more-->\nThe rest.',
+    );
+    expect(parsed.summary).toBe('First part, Watch on YouTube still “summary”.');
+    expect(
+      post('title: T\ndate: 2024-01-01\ndescription: Given.', 'Before.\n<!--more-->\nAfter.').summary,
+    ).toBe('Given.');
+    expect(post('title: T\ndate: 2024-01-01', '<!--more-->\nOnly after.').summary).toBe('Only after.');
+  });
+
   it.each([
     ['image: /images/a.png', 'https://example.org/images/a.png'],
     ['image: https://cdn.example/a.png', 'https://cdn.example/a.png'],

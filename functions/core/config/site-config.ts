@@ -38,6 +38,8 @@ export interface SiteConfig {
   subscribeUrl?: string;
   /** E-mail digests; without this section there is no newsletter. */
   newsletter?: NewsletterConfig;
+  /** Render `$$…$$`, `\\[…\\]` and `\\(…\\)` formulas in every post (a post can also say `math: true`). */
+  math?: boolean;
   /** Free-form values for the `param` shortcode, as Hugo's `params`. */
   params?: Record<string, unknown>;
   /** Site shortcode templates by name, read from `shortcodes/<name>.html` beside site.yaml. */
@@ -164,6 +166,7 @@ const siteSchema = z.object({
   ),
   subscribeUrl: z.optional(httpUrl('must be the absolute URL of the subscribe API')),
   newsletter: z.optional(newsletterSchema),
+  math: z.optional(z.boolean('must be true or false')),
   params: z.optional(z.record(z.string(), z.unknown(), 'must be a mapping of names to values')),
   feedLimit: z._default(
     z
@@ -241,7 +244,7 @@ export function parseSiteConfig(
     const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
-  const { websubHub, subscribeUrl, newsletter, params, ...site } = result.data;
+  const { websubHub, subscribeUrl, newsletter, params, math, ...site } = result.data;
   checkPermalinkTokens(site.permalink, file);
   if (onTypo) {
     for (const typo of unknownKeys(raw as Record<string, unknown>, Object.keys(siteSchema.shape), ''))
@@ -261,6 +264,7 @@ export function parseSiteConfig(
     ...site,
     ...(websubHub ? { websubHub } : {}),
     ...(params ? { params } : {}),
+    ...(math ? { math } : {}),
     ...(subscribeUrl ? { subscribeUrl } : {}),
     ...(newsletter ? { newsletter: newsletterOf(newsletter, baseUrl, file) } : {}),
     author: author as Person,

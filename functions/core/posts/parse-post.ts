@@ -16,6 +16,7 @@ import {
   typoHint,
 } from './field-values.ts';
 import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
+import type { MathRenderer } from './math-syntax.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
 import type { ParsedPost, Post, Term } from './post.ts';
 import { calendarDate, formatInstant, type PostInstant, parsePostDate } from './post-date.ts';
@@ -195,6 +196,8 @@ export function parsePost(
     draft,
   };
   if (image.url !== undefined) post.image = image.url;
+  const mathField = fields.find(['math']);
+  if (mathField !== undefined && readFlag(mathField.value) === true) post.math = true;
   return post;
 }
 
@@ -235,6 +238,8 @@ export interface RenderHooks {
   refs?: RefResolver;
   /** Receives each warning about the post's body (an unknown shortcode removed, …) once. */
   warn?: (message: string) => void;
+  /** Turns formulas into MathML, for posts (or sites) that enable math. */
+  math?: MathRenderer;
 }
 
 /**
@@ -244,11 +249,13 @@ export interface RenderHooks {
  * @returns the post without its markdown, with `contentHtml`
  */
 export function renderPost(post: ParsedPost, hooks: RenderHooks = {}): Post {
-  const { body, ...meta } = post;
-  return {
-    ...meta,
-    contentHtml: renderMarkdown(normaliseText(body), post.url, renderOptions(post.source, hooks)),
-  };
+  const { body, math, ...meta } = post;
+  const options = renderOptions(post.source, hooks);
+  const withMath =
+    hooks.math !== undefined && (math === true || hooks.site?.math === true)
+      ? { ...options, math: hooks.math }
+      : options;
+  return { ...meta, contentHtml: renderMarkdown(normaliseText(body), post.url, withMath) };
 }
 
 function renderOptions(source: string, hooks: RenderHooks) {
@@ -275,6 +282,7 @@ function templatesOf(site: SiteConfig): ReadonlyMap<string, string> {
 // Summaries only need the first paragraph, so the opening blocks of the body are rendered first and
 // the whole body only when they hold no paragraph: every post needs a summary, few need their body.
 const SUMMARY_OPENING_CHARS = 600;
+const SUMMARY_DIVIDER = '<!--more-->';
 
 function summarise(written: string, url: string, site: SiteConfig): string | undefined {
   const body = normaliseText(written);
@@ -282,6 +290,12 @@ function summarise(written: string, url: string, site: SiteConfig): string | und
   // A summary is plain text, so where a link points does not show in it: the post's own URL will
   // do, and a broken link is reported when the body is rendered, not here.
   const options = { ...renderOptions(url, { site }), refs: { resolve: () => url } };
+  // Hugo's summary divider: what comes before <!--more--> is the summary, as long as it is.
+  const divider = body.indexOf(SUMMARY_DIVIDER);
+  if (divider >= 0) {
+    const manual = htmlToPlainText(renderMarkdown(body.slice(0, divider), url, options));
+    if (manual !== '') return manual;
+  }
   const firstParagraph = (markdown: string) =>
     /<p>([\s\S]*?)<\/p>/.exec(renderMarkdown(markdown, url, options))?.[1];
   const paragraph =
