@@ -3,6 +3,7 @@ import type { Post } from '../../core/posts/post.ts';
 import type { Heads } from '../../core/site/feed-heads.ts';
 import type { Appearance, PostEntry } from '../../core/site/post-entry.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
+import { mapLimit } from '../map-limit.ts';
 
 // The storage layout of the post index. Private to this folder: everything else goes through
 // PostIndex, so the layout can change (as it did from version 3 to 4) without touching callers.
@@ -48,6 +49,7 @@ export type ShardValue<F extends ShardFamily> = F extends 'entries'
     ? UrlRecord
     : number;
 
+const IO_CONCURRENCY = 16;
 const INDEX_KEY = 'index.json';
 const PAGES_KEY = 'pages.json';
 const RECORDS = 'records/';
@@ -172,17 +174,17 @@ export class ShardCache {
     family: F,
     keep?: (value: ShardValue<F>) => ShardValue<F> | undefined,
   ): Promise<void> {
-    for (const shard of await this.store.shardNames(family)) {
+    await mapLimit(await this.store.shardNames(family), IO_CONCURRENCY, async (shard) => {
       const kept: Record<string, ShardValue<F>> = {};
       this.loaded.set(`${family}/${shard}`, kept);
       this.dirty.add(`${family}/${shard}`);
-      if (keep === undefined) continue;
+      if (keep === undefined) return;
       const values = await this.store.readShard(family, shard);
       for (const [key, value] of Object.entries(values)) {
         const retained = keep(value);
         if (retained !== undefined) kept[key] = retained;
       }
-    }
+    });
   }
 
   async flush(): Promise<void> {
