@@ -6,6 +6,7 @@ import { siteCategories } from '../../functions/app/newsletter/site-categories.t
 import { suppressAddresses } from '../../functions/app/newsletter/suppress-addresses.ts';
 import { PublishState } from '../../functions/app/publish-state.ts';
 import { parseEmailAddress } from '../../functions/core/newsletter/email-address.ts';
+import type { Post } from '../../functions/core/posts/post.ts';
 import type { HeadEntry } from '../../functions/core/site/feed-heads.ts';
 import { type Mailer, type OutgoingMail, SendError, type SendQuota } from '../../functions/ports/mailer.ts';
 import { linkIn, memoryNewsletter, newsletterSite, parseMail } from '../helpers/newsletter.ts';
@@ -251,6 +252,53 @@ describe('subscribe API', () => {
       (await call(world, request('POST', `/unsubscribe?token=${token}`, 'List-Unsubscribe=One-Click')))
         .status,
     ).toBe(200);
+  });
+});
+
+describe('welcome mail and full posts (site.yaml options)', () => {
+  const options = (extra: Record<string, unknown>) =>
+    newsletterSite({
+      newsletter: { from: 'Field Notes <digest@example.org>', schedule: 'monday 09:00', ...extra },
+    });
+
+  it('welcomes a reader once, on the first confirmation, with their preferences link', async () => {
+    const world = memoryNewsletter();
+    const welcoming = options({ welcome: true });
+    const api = (req: ApiRequest) => handleApiRequest(world, { site: welcoming, apiUrl: API }, req);
+    await api(request('POST', '/subscribe', 'email=new%40example.org'));
+    const confirmation = await parseMail(world.mailer.sent[0]?.raw ?? new Uint8Array());
+    const link = new URL(linkIn(confirmation.text, `${API}confirm?`));
+    await api(request('GET', `/confirm${link.search}`));
+    await api(request('GET', `/confirm${link.search}`));
+    expect(world.mailer.sent).toHaveLength(2);
+    const welcome = await parseMail(world.mailer.sent[1]?.raw ?? new Uint8Array());
+    expect(welcome.subject).toBe('Welcome to Field Notes');
+    expect(welcome.text).toContain('come by e-mail every Monday at 09:00 (Europe/London)');
+    const id = world.signer.subscriberId(parse('new@example.org'));
+    expect(welcome.text).toContain(`${API}preferences?token=${world.signer.sign('unsubscribe', id)}`);
+    // Without the option, no welcome.
+    const quiet = memoryNewsletter();
+    await subscribeAndConfirm(quiet, 'new@example.org');
+    expect(quiet.mailer.sent).toHaveLength(1);
+  });
+
+  it('content: full puts each sanitised body, links absolute, in the digest; summary stays the default', async () => {
+    const world = memoryNewsletter();
+    await subscribeAndConfirm(world, 'reader@example.org');
+    await publish(world, [post(1, '2026-11-24T10:00:00Z')]);
+    await new PublishState(world.state).writeRecord({
+      source: 'posts/p1.md',
+      contentHtml: '<p>First <a href="https://example.org/posts/p0/">link</a>.</p>\n<p>Second paragraph.</p>',
+    } as Post);
+    const full = options({ content: 'full' });
+    await planDigest(world, full, { until: new Date('2026-11-30T09:00:00Z') });
+    for (let next = world.queue.take(); next; next = world.queue.take())
+      await sendDigestJob(world, full, next.job, { apiUrl: API });
+    const mail = await parseMail(world.mailer.sent.at(-1)?.raw ?? new Uint8Array());
+    expect(mail.html).toContain('<p>First <a href="https://example.org/posts/p0/">link</a>.</p>');
+    expect(mail.text).toContain('First link.\n\nSecond paragraph.');
+    expect(mail.text).not.toContain('About 1.');
+    expect(newsletterSite().newsletter?.content).toBe('summary');
   });
 });
 

@@ -1,5 +1,5 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
-import { digestPosts } from '../../core/newsletter/digest-posts.ts';
+import { digestEntries, digestPost } from '../../core/newsletter/digest-posts.ts';
 import { previousRun } from '../../core/newsletter/schedule.ts';
 import type { HeadEntry } from '../../core/site/feed-heads.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
@@ -57,7 +57,16 @@ export async function planDigest(
   if (state && Date.parse(state.lastUntil) >= until.getTime() && !options.preview)
     return { ...base, since: state.lastUntil, skipped: 'already-planned' };
   const since = state ? new Date(state.lastUntil) : previousRun(newsletter.schedule, until, site.timezone);
-  const posts = digestPosts(site, await publishedEntries(deps.state), since, until);
+  const entries = digestEntries(await publishedEntries(deps.state), since, until);
+  // Full posts: the bodies are read once, here, and kept in the digest record with the rest.
+  const publish = new PublishState(deps.state);
+  const posts = await mapLimit(entries, 8, async (entry) =>
+    digestPost(
+      site,
+      entry,
+      newsletter.content === 'full' ? (await publish.readRecord(entry.source))?.contentHtml : undefined,
+    ),
+  );
   const plan: DigestPlan = { ...base, since: since.toISOString(), posts: posts.map((p) => p.title) };
   if (posts.length === 0) {
     if (!options.preview)

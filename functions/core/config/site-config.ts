@@ -55,6 +55,10 @@ export interface NewsletterConfig {
   postalAddress?: string;
   /** How long a confirmation link works. */
   confirmHours: number;
+  /** What a digest shows of each post: its summary, or its whole body (sanitised, links absolute). */
+  content: 'summary' | 'full';
+  /** Mail a welcome (with the reader's preferences link) once a subscription is confirmed. */
+  welcome: boolean;
 }
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
@@ -112,6 +116,8 @@ const newsletterSchema = z.object({
       .check(z.minimum(1, 'must be at least 1'), z.maximum(720, 'must be at most 720')),
     48,
   ),
+  content: z._default(z.enum(['summary', 'full'], 'must be summary or full'), 'summary'),
+  welcome: z._default(z.boolean('must be true or false'), false),
 });
 
 const siteSchema = z.object({
@@ -256,6 +262,8 @@ function newsletterOf(
     corsOrigins: (input.corsOrigins ?? [baseUrl]).map((url) => new URL(url).origin),
     ...(input.postalAddress ? { postalAddress: input.postalAddress } : {}),
     confirmHours: input.confirmHours,
+    content: input.content,
+    welcome: input.welcome,
   };
 }
 

@@ -17,6 +17,8 @@ export interface DigestPost {
   /** Absolute URL. */
   image?: string;
   categories: Term[];
+  /** The whole body, sanitised with absolute links, when site.yaml asks for `content: full`. */
+  html?: string;
 }
 
 /**
@@ -32,19 +34,33 @@ export function digestPosts(
   since: Date,
   until: Date,
 ): DigestPost[] {
+  return digestEntries(entries, since, until).map((entry) => digestPost(site, entry));
+}
+
+/** The entries {@link digestPosts} shows, newest first: for reading their bodies too. */
+export function digestEntries(entries: Iterable<HeadEntry>, since: Date, until: Date): HeadEntry[] {
   const chosen: HeadEntry[] = [];
   for (const entry of entries) {
     const ms = Date.parse(entry.published);
     if (ms > since.getTime() && ms <= until.getTime()) chosen.push(entry);
   }
-  return sortNewestFirst(chosen).map((entry) => ({
+  return sortNewestFirst(chosen);
+}
+
+/**
+ * A published entry as a digest shows it.
+ * @param html - the post's sanitised body, for `content: full`
+ */
+export function digestPost(site: Pick<SiteConfig, 'baseUrl'>, entry: HeadEntry, html?: string): DigestPost {
+  return {
     title: entry.title,
     url: siteUrl(site, entry.path),
     published: entry.published,
     summary: entry.summary,
     ...(entry.img ? { image: entry.img } : {}),
     categories: (entry.cats ?? []).map((name) => ({ name, slug: toSlug(name) })),
-  }));
+    ...(html ? { html } : {}),
+  };
 }
 
 /**
