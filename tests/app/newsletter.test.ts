@@ -4,12 +4,17 @@ import { planDigest } from '../../functions/app/newsletter/plan-digest.ts';
 import { sendDigestJob } from '../../functions/app/newsletter/send-digest.ts';
 import { siteCategories } from '../../functions/app/newsletter/site-categories.ts';
 import { suppressAddresses } from '../../functions/app/newsletter/suppress-addresses.ts';
-import { PublishState } from '../../functions/app/publish-state.ts';
 import { parseEmailAddress } from '../../functions/core/newsletter/email-address.ts';
-import type { Post } from '../../functions/core/posts/post.ts';
-import type { HeadEntry } from '../../functions/core/site/feed-heads.ts';
 import { type Mailer, type OutgoingMail, SendError, type SendQuota } from '../../functions/ports/mailer.ts';
-import { linkIn, memoryNewsletter, newsletterSite, parseMail } from '../helpers/newsletter.ts';
+import { postFile } from '../helpers/memory-content.ts';
+import {
+  linkIn,
+  memoryNewsletter,
+  newsletterSite,
+  numberedPost,
+  parseMail,
+  publishAt,
+} from '../helpers/newsletter.ts';
 
 const API = 'https://api.example.org/';
 const site = newsletterSite();
@@ -48,24 +53,18 @@ async function subscribeAndConfirm(world: World, email: string, categories: stri
   expect((await call(world, request('GET', `/confirm${confirm.search}`))).status).toBe(200);
 }
 
-/** Puts published posts where the publish pipeline keeps them. */
-async function publish(world: World, entries: HeadEntry[]): Promise<void> {
-  const state = new PublishState(world.state);
-  const shard: Record<string, HeadEntry> = {};
-  for (const e of entries) shard[e.source] = e;
-  await state.writeShard('entries', '00', { ...(await state.readShard('entries', '00')), ...shard });
-}
+/** The newsletter's first publish run: the site is built and digests start from this moment. */
+const SWITCHED_ON = '2026-11-23T09:00:00Z';
 
-const post = (n: number, published: string, cats?: string[]): HeadEntry => ({
-  source: `posts/p${n}.md`,
-  path: `/posts/p${n}/`,
-  title: `Post ${n}`,
-  summary: `About ${n}.`,
-  published,
-  updated: published,
-  hash: `h${n}`,
-  ...(cats ? { cats } : {}),
-});
+/** Switches the newsletter on, then publishes one post, as the tests of sending need. */
+async function publishOnePost(world: World): Promise<void> {
+  await publishAt(world, SWITCHED_ON);
+  await publishAt(
+    world,
+    '2026-11-29T10:00:00Z',
+    Object.fromEntries([numberedPost(1, '2026-11-29T10:00:00Z')]),
+  );
+}
 
 async function runDigest(world: World, until: string, mailer: Mailer = world.mailer) {
   const plan = await planDigest(world, site, { until: new Date(until) });
@@ -284,20 +283,23 @@ describe('welcome mail and full posts (site.yaml options)', () => {
 
   it('content: full puts each sanitised body, links absolute, in the digest; summary stays the default', async () => {
     const world = memoryNewsletter();
+    await publishAt(world, SWITCHED_ON);
     await subscribeAndConfirm(world, 'reader@example.org');
-    await publish(world, [post(1, '2026-11-24T10:00:00Z')]);
-    await new PublishState(world.state).writeRecord({
-      source: 'posts/p1.md',
-      contentHtml: '<p>First <a href="https://example.org/posts/p0/">link</a>.</p>\n<p>Second paragraph.</p>',
-    } as Post);
+    await publishAt(world, '2026-11-24T10:00:00Z', {
+      'posts/p1.md': postFile(
+        'Post 1',
+        '2026-11-24T10:00:00Z',
+        '',
+        'First [link](/posts/p0/).\n\nSecond paragraph.',
+      ),
+    });
     const full = options({ content: 'full' });
     await planDigest(world, full, { until: new Date('2026-11-30T09:00:00Z') });
     for (let next = world.queue.take(); next; next = world.queue.take())
       await sendDigestJob(world, full, next.job, { apiUrl: API });
     const mail = await parseMail(world.mailer.sent.at(-1)?.raw ?? new Uint8Array());
-    expect(mail.html).toContain('<p>First <a href="https://example.org/posts/p0/">link</a>.</p>');
+    expect(mail.html).toContain('First <a href="https://example.org/posts/p0/">link</a>.');
     expect(mail.text).toContain('First link.\n\nSecond paragraph.');
-    expect(mail.text).not.toContain('About 1.');
     expect(newsletterSite().newsletter?.content).toBe('summary');
   });
 });
@@ -312,12 +314,17 @@ describe('preferences page', () => {
 
   it('is linked from every digest; a reader narrows categories, pauses, unsubscribes, and digests follow', async () => {
     const world = memoryNewsletter();
+    await publishAt(world, SWITCHED_ON);
     await subscribeAndConfirm(world, 'reader@example.org');
     const id = world.signer.subscriberId(parse('reader@example.org'));
-    await publish(world, [
-      post(1, '2026-11-24T10:00:00Z', ['Travel']),
-      post(2, '2026-11-25T10:00:00Z', ['Cooking']),
-    ]);
+    await publishAt(
+      world,
+      '2026-11-25T10:00:00Z',
+      Object.fromEntries([
+        numberedPost(1, '2026-11-24T10:00:00Z', 'categories: [Travel]'),
+        numberedPost(2, '2026-11-25T10:00:00Z', 'categories: [Cooking]'),
+      ]),
+    );
     await runDigest(world, '2026-11-30T09:00:00Z');
     const digest = await parseMail(world.mailer.sent.at(-1)?.raw ?? new Uint8Array());
     const link = linkIn(digest.text, `${API}preferences?`);
@@ -338,10 +345,14 @@ describe('preferences page', () => {
     expect(saved.body).toContain('value="travel" checked');
     expect((await world.newsletter.readSubscriber(id))?.categories).toEqual(['travel']);
     const sent = world.mailer.sent.length;
-    await publish(world, [
-      post(3, '2026-12-01T10:00:00Z', ['Cooking']),
-      post(4, '2026-12-02T10:00:00Z', ['Travel']),
-    ]);
+    await publishAt(
+      world,
+      '2026-12-02T10:00:00Z',
+      Object.fromEntries([
+        numberedPost(3, '2026-12-01T10:00:00Z', 'categories: [Cooking]'),
+        numberedPost(4, '2026-12-02T10:00:00Z', 'categories: [Travel]'),
+      ]),
+    );
     await runDigest(world, '2026-12-07T09:00:00Z');
     expect(world.mailer.sent.length).toBe(sent + 1);
     expect((await parseMail(world.mailer.sent.at(-1)?.raw ?? new Uint8Array())).subject).toBe(
@@ -353,7 +364,11 @@ describe('preferences page', () => {
       request('POST', `${url.pathname}${url.search}`, 'categories=travel&paused=yes&action=save'),
     );
     expect((await world.newsletter.readSubscriber(id))?.pausedAt).toBeDefined();
-    await publish(world, [post(5, '2026-12-08T10:00:00Z', ['Travel'])]);
+    await publishAt(
+      world,
+      '2026-12-08T10:00:00Z',
+      Object.fromEntries([numberedPost(5, '2026-12-08T10:00:00Z', 'categories: [Travel]')]),
+    );
     await runDigest(world, '2026-12-14T09:00:00Z');
     expect(world.mailer.sent.length).toBe(sent + 1);
 
@@ -374,22 +389,11 @@ describe('preferences page', () => {
   it("lists the site's categories from the publish index, named as the site names them", async () => {
     const world = memoryNewsletter();
     expect(await siteCategories(world.state)).toEqual([]);
-    await new PublishState(world.state).saveIndex({
-      version: 3,
-      configHash: 'x',
-      heads: {
-        lists: {
-          '': [post(1, '2026-11-24T10:00:00Z', ['How-to tech', 'Travel'])],
-          'categories/travel/': [post(1, '2026-11-24T10:00:00Z', ['How-to tech', 'Travel'])],
-          'categories/how-to-tech/': [post(1, '2026-11-24T10:00:00Z', ['How-to tech', 'Travel'])],
-          'categories/gone/': [],
-        },
-        complete: {},
-        upcoming: [],
-      },
-      errors: {},
-      feeds: {},
-    });
+    await publishAt(
+      world,
+      SWITCHED_ON,
+      Object.fromEntries([numberedPost(1, '2026-11-20T10:00:00Z', 'categories: [How-to tech, Travel]')]),
+    );
     expect(await siteCategories(world.state)).toEqual([
       { name: 'How-to tech', slug: 'how-to-tech' },
       { name: 'Travel', slug: 'travel' },
@@ -437,11 +441,21 @@ describe('digests', () => {
     await subscribeAndConfirm(world, 'cooking@example.org', ['Cooking']);
     await call(world, request('POST', '/subscribe', 'email=pending%40example.org'));
     const confirmations = world.mailer.sent.length;
-    await publish(world, [
-      post(1, '2026-11-20T10:00:00Z'),
-      post(2, '2026-11-24T10:00:00Z', ['Travel']),
-      post(3, '2026-11-27T10:00:00Z'),
-    ]);
+    await publishAt(world, SWITCHED_ON);
+    // Post 1 is uploaded long after its date: more than maxAgeDays (7) before the digest, left out.
+    await publishAt(
+      world,
+      '2026-11-24T10:00:00Z',
+      Object.fromEntries([
+        numberedPost(1, '2026-11-20T10:00:00Z'),
+        numberedPost(2, '2026-11-24T10:00:00Z', 'categories: [Travel]'),
+      ]),
+    );
+    await publishAt(
+      world,
+      '2026-11-27T10:00:00Z',
+      Object.fromEntries([numberedPost(3, '2026-11-27T10:00:00Z')]),
+    );
 
     const plan = await runDigest(world, '2026-11-30T09:00:00Z');
     expect(plan).toMatchObject({
@@ -500,7 +514,7 @@ describe('digests', () => {
   it('never sends anyone the same digest twice when a job is retried after a crash', async () => {
     const world = memoryNewsletter();
     for (let i = 0; i < 30; i++) await subscribeAndConfirm(world, `r${i}@example.org`);
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
     const job = world.queue.take()?.job;
     if (!job) throw new Error('no job');
@@ -532,7 +546,7 @@ describe('digests', () => {
   it('paces sends to the SES rate and retries throttling with backoff (fake clock)', async () => {
     const world = memoryNewsletter();
     for (let i = 0; i < 50; i++) await subscribeAndConfirm(world, `p${i}@example.org`);
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
     const job = world.queue.take()?.job;
     if (!job) throw new Error('no job');
@@ -565,7 +579,7 @@ describe('digests', () => {
   it('hands the rest to a new job when the daily quota or the invocation time runs out', async () => {
     const world = memoryNewsletter();
     for (let i = 0; i < 10; i++) await subscribeAndConfirm(world, `q${i}@example.org`);
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
     const job = world.queue.take()?.job;
     if (!job) throw new Error('no job');
@@ -614,7 +628,7 @@ describe('bounces and complaints', () => {
       status: 'unsubscribed',
       unsubscribedVia: 'bounce',
     });
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     const before = world.mailer.sent.length;
     await runDigest(world, '2026-11-30T09:00:00Z');
     expect(world.mailer.sent.slice(before).map((m) => m.to)).toEqual(['stays@example.org']);

@@ -21,7 +21,7 @@ import {
 import { parseSesNotice } from '../../functions/core/newsletter/ses-notice.ts';
 import { CONFIRMATION_LIMITS, requestSubscription } from '../../functions/core/newsletter/subscriber.ts';
 import { TokenSigner } from '../../functions/core/newsletter/tokens.ts';
-import type { HeadEntry } from '../../functions/core/site/feed-heads.ts';
+import type { PostEntry } from '../../functions/core/site/post-entry.ts';
 import { newsletterSite, parseMail, SECRET } from '../helpers/newsletter.ts';
 
 const address = (text: string) => {
@@ -152,7 +152,12 @@ describe('site.yaml newsletter section', () => {
       confirmHours: 48,
       content: 'summary',
       welcome: false,
+      maxAgeDays: 7,
     });
+    expect(
+      parseSiteConfig(yaml('  from: d@example.org\n  schedule: daily 06:00\n  maxAgeDays: 30\n')).newsletter
+        ?.maxAgeDays,
+    ).toBe(30);
     expect(
       parseSiteConfig(yaml('  from: d@example.org\n  schedule: daily 06:00\n')).newsletter?.schedule,
     ).toEqual({ every: 'day', hour: 6, minute: 0 });
@@ -162,6 +167,8 @@ describe('site.yaml newsletter section', () => {
     ['  from: not an address\n  schedule: monday 09:00\n', 'newsletter.from'],
     ['  schedule: monday 09:00\n', 'newsletter.from'],
     ['  from: d@example.org\n  schedule: monday 25:00\n', 'newsletter.schedule'],
+    ['  from: d@example.org\n  schedule: monday 09:00\n  maxAgeDays: 0\n', 'newsletter.maxAgeDays'],
+    ['  from: d@example.org\n  schedule: monday 09:00\n  maxAgeDays: a week\n', 'newsletter.maxAgeDays'],
   ])('names the field at fault', (section, field) => {
     try {
       parseSiteConfig(yaml(section));
@@ -196,7 +203,7 @@ describe('requestSubscription', () => {
   });
 });
 
-const entry = (n: number, published: string, cats?: string[], img?: string): HeadEntry => ({
+const entry = (n: number, published: string, categories?: string[], image?: string): PostEntry => ({
   source: `posts/p${n}.md`,
   path: `/posts/p${n}/`,
   title: `Post ${n} — “quoted” & <tagged>`,
@@ -204,8 +211,8 @@ const entry = (n: number, published: string, cats?: string[], img?: string): Hea
   published,
   updated: published,
   hash: `h${n}`,
-  ...(cats ? { cats } : {}),
-  ...(img ? { img } : {}),
+  ...(categories ? { categories } : {}),
+  ...(image ? { image } : {}),
 });
 
 describe('digest posts', () => {
@@ -217,19 +224,20 @@ describe('digest posts', () => {
     entry(4, '2026-11-30T09:00:00Z', ['Travel']),
     entry(5, '2026-11-30T09:00:01Z'),
   ];
-  it('takes the posts after the last cut-off up to this one, newest first', () => {
-    const posts = digestPosts(
-      site,
-      entries,
-      new Date('2026-11-23T09:00:00Z'),
-      new Date('2026-11-30T09:00:00Z'),
-    );
+  it('shows what appeared newest first, leaving out posts dated more than maxAgeDays before the cut-off', () => {
+    const posts = digestPosts(site, entries, new Date('2026-12-02T09:00:00Z'), 7);
     expect(posts.map((p) => p.url)).toEqual([
+      'https://example.org/posts/p5/',
       'https://example.org/posts/p4/',
       'https://example.org/posts/p3/',
     ]);
-    expect(postsForSubscriber(posts, ['how-to-tech']).map((p) => p.title)).toEqual([posts[1]?.title]);
-    expect(postsForSubscriber(posts, [])).toHaveLength(2);
+    // Exactly seven days is still in; a day's limit keeps only what is a day old at most.
+    expect(digestPosts(site, entries, new Date('2026-11-30T09:00:00Z'), 7).map((p) => p.url)).toContain(
+      'https://example.org/posts/p2/',
+    );
+    expect(digestPosts(site, entries, new Date('2026-12-01T09:00:00Z'), 1)).toHaveLength(2);
+    expect(postsForSubscriber(posts, ['how-to-tech']).map((p) => p.title)).toEqual([posts[2]?.title]);
+    expect(postsForSubscriber(posts, [])).toHaveLength(3);
     expect(postsForSubscriber(posts, ['cooking'])).toEqual([]);
   });
 });
@@ -242,8 +250,8 @@ describe('digest e-mail', () => {
       entry(1, '2026-11-24T10:00:00Z', ['How-to tech'], 'https://example.org/images/x.webp'),
       entry(2, '2026-11-25T10:00:00Z'),
     ],
-    new Date('2026-11-23T09:00:00Z'),
     new Date('2026-11-30T09:00:00Z'),
+    7,
   );
   const unsubscribe = 'https://api.example.org/unsubscribe?token=uABC.0.xyz';
   const links = (url: string) => ({

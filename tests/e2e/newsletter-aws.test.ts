@@ -18,7 +18,7 @@ import { MemoryMailer } from '../../functions/adapters/memory-mailer.ts';
 import { createS3Client, S3BlobStore } from '../../functions/adapters/s3-blob-store.ts';
 import { NewsletterStore } from '../../functions/app/newsletter/newsletter-store.ts';
 import { runDigestNow } from '../../functions/app/newsletter/run-digest.ts';
-import { PublishState } from '../../functions/app/publish-state.ts';
+import { publishChanges } from '../../functions/app/publish-site.ts';
 import { OUTPUTS } from '../../functions/config/stack-outputs.ts';
 import { TokenSigner } from '../../functions/core/newsletter/tokens.ts';
 import { type LocalS3, startLocalS3 } from '../../functions/local/local-s3.ts';
@@ -32,6 +32,7 @@ const BUCKETS = {
   state: 'herald-state-b2',
   newsletter: 'herald-subscribers-c3',
   empty: 'herald-subscribers-d4',
+  site: 'herald-site-e5',
 };
 const work = mkdtempSync(join(tmpdir(), 'herald-newsletter-aws-'));
 let s3: LocalS3;
@@ -121,22 +122,26 @@ beforeAll(async () => {
     'site.yaml',
     'title: Field Notes\nbaseUrl: https://fieldnotes.example.org/\nauthor: Ann\nnewsletter:\n  from: Field Notes <digest@fieldnotes.example.org>\n  schedule: monday 09:00\n',
   );
-  // One post published before the digest, as the publish function records it.
-  await new PublishState(new S3BlobStore(createS3Client(s3.endpoint), BUCKETS.state)).writeShard(
-    'entries',
-    '00',
-    {
-      'posts/p1.md': {
-        source: 'posts/p1.md',
-        path: '/posts/p1/',
-        title: 'Migrated At Last',
-        summary: 'We moved.',
-        published: '2026-11-29T10:00:00.000Z',
-        updated: '2026-11-29T10:00:00.000Z',
-        hash: 'h1',
+  // The publish use-case, as the publish function runs it: the first run switches the newsletter
+  // on, the second publishes a post the next digest carries.
+  const client = createS3Client(s3.endpoint);
+  const publishAt = (at: string, keys: string[]) =>
+    publishChanges(
+      {
+        content,
+        site: new S3BlobStore(client, BUCKETS.site),
+        state: new S3BlobStore(client, BUCKETS.state),
+        clock: fixedClock(new Date(at)),
+        log: silentLogger,
       },
-    },
+      keys,
+    );
+  await publishAt('2026-11-23T10:00:00Z', []);
+  await content.put(
+    'posts/p1.md',
+    '---\ntitle: Migrated At Last\ndate: 2026-11-29T10:00:00Z\n---\nWe moved.\n',
   );
+  await publishAt('2026-11-29T10:00:00Z', ['posts/p1.md']);
 });
 
 afterAll(async () => {

@@ -59,6 +59,11 @@ export interface NewsletterConfig {
   content: 'summary' | 'full';
   /** Mail a welcome (with the reader's preferences link) once a subscription is confirmed. */
   welcome: boolean;
+  /**
+   * Posts whose own date is older than this many days at the digest's cut-off are left out of it,
+   * so importing an archive or restoring state never mails old posts. Default 7.
+   */
+  maxAgeDays: number;
 }
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
@@ -118,6 +123,12 @@ const newsletterSchema = z.object({
   ),
   content: z._default(z.enum(['summary', 'full'], 'must be summary or full'), 'summary'),
   welcome: z._default(z.boolean('must be true or false'), false),
+  maxAgeDays: z._default(
+    z
+      .int('must be a whole number of days')
+      .check(z.minimum(1, 'must be at least 1'), z.maximum(3650, 'must be at most 3650')),
+    7,
+  ),
 });
 
 const siteSchema = z.object({
@@ -264,6 +275,7 @@ function newsletterOf(
     confirmHours: input.confirmHours,
     content: input.content,
     welcome: input.welcome,
+    maxAgeDays: input.maxAgeDays,
   };
 }
 

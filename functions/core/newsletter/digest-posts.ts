@@ -1,16 +1,18 @@
 import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Term } from '../posts/post.ts';
-import { sortNewestFirst } from '../site/catalogue.ts';
-import type { HeadEntry } from '../site/feed-heads.ts';
+import { sortNewestFirst } from '../site/order.ts';
+import type { PostEntry } from '../site/post-entry.ts';
 import { toSlug } from '../text/slug.ts';
+
+const DAY_MS = 86_400_000;
 
 /** A post as a digest shows it. */
 export interface DigestPost {
   title: string;
   /** Absolute URL of the post's page. */
   url: string;
-  /** ISO 8601. */
+  /** ISO 8601: the post's own date. */
   published: string;
   /** Plain text. */
   summary: string;
@@ -22,45 +24,32 @@ export interface DigestPost {
 }
 
 /**
- * The posts a digest carries: published after the previous digest's cut-off and at or before this
- * one's, newest first. A post is placed by its publication date, so importing an archive of old
- * posts does not mail them all, and a post scheduled for later joins the digest after its date.
- * @param since - exclusive
- * @param until - inclusive
+ * The posts a digest carries, newest first: of the posts that first appeared on the site since the
+ * previous digest (the post index chooses those, URL owners only), the ones whose own date is at
+ * most `maxAgeDays` before the cut-off, so an imported archive or restored state mails nothing old.
+ * @param appeared - entries of posts that appeared in the digest's window
+ * @param until - the digest's cut-off
+ * @param maxAgeDays - the newsletter's `maxAgeDays`
+ * @param bodies - for `content: full`, each post's sanitised body by source
  */
 export function digestPosts(
   site: Pick<SiteConfig, 'baseUrl'>,
-  entries: Iterable<HeadEntry>,
-  since: Date,
+  appeared: Iterable<PostEntry>,
   until: Date,
+  maxAgeDays: number,
+  bodies?: ReadonlyMap<string, string>,
 ): DigestPost[] {
-  return digestEntries(entries, since, until).map((entry) => digestPost(site, entry));
-}
-
-/** The entries {@link digestPosts} shows, newest first: for reading their bodies too. */
-export function digestEntries(entries: Iterable<HeadEntry>, since: Date, until: Date): HeadEntry[] {
-  const chosen: HeadEntry[] = [];
-  for (const entry of entries) {
-    const ms = Date.parse(entry.published);
-    if (ms > since.getTime() && ms <= until.getTime()) chosen.push(entry);
-  }
-  return sortNewestFirst(chosen);
-}
-
-/**
- * A published entry as a digest shows it.
- * @param html - the post's sanitised body, for `content: full`
- */
-export function digestPost(site: Pick<SiteConfig, 'baseUrl'>, entry: HeadEntry, html?: string): DigestPost {
-  return {
+  const oldest = until.getTime() - maxAgeDays * DAY_MS;
+  const chosen = [...appeared].filter((entry) => Date.parse(entry.published) >= oldest);
+  return sortNewestFirst(chosen).map((entry) => ({
     title: entry.title,
     url: siteUrl(site, entry.path),
     published: entry.published,
     summary: entry.summary,
-    ...(entry.img ? { image: entry.img } : {}),
-    categories: (entry.cats ?? []).map((name) => ({ name, slug: toSlug(name) })),
-    ...(html ? { html } : {}),
-  };
+    ...(entry.image ? { image: entry.image } : {}),
+    categories: (entry.categories ?? []).map((name) => ({ name, slug: toSlug(name) })),
+    ...bodyOf(bodies, entry.source),
+  }));
 }
 
 /**
@@ -74,4 +63,9 @@ export function postsForSubscriber(
   if (categories.length === 0) return [...posts];
   const wanted = new Set(categories);
   return posts.filter((post) => post.categories.some((c) => wanted.has(c.slug)));
+}
+
+function bodyOf(bodies: ReadonlyMap<string, string> | undefined, source: string): { html?: string } {
+  const html = bodies?.get(source);
+  return html === undefined ? {} : { html };
 }
