@@ -304,6 +304,58 @@ describe('welcome mail and full posts (site.yaml options)', () => {
   });
 });
 
+describe('web archive of sent digests', () => {
+  it('the next publish run writes /newsletter/, a page per digest linking every post, and a feed', async () => {
+    const world = memoryNewsletter();
+    await publishOnePost(world);
+    await subscribeAndConfirm(world, 'reader@example.org');
+    await publishAt(
+      world,
+      '2026-11-29T11:00:00Z',
+      Object.fromEntries([numberedPost(2, '2026-11-29T11:00:00Z', 'categories: [Travel]')]),
+    );
+    const plan = await runDigest(world, '2026-11-30T09:00:00Z');
+    expect(await world.output.get('newsletter/index.html')).toBeDefined();
+    expect(await world.output.get(`newsletter/${plan.digestId}/index.html`)).toBeUndefined();
+    // The tick after the digest: its pages appear.
+    const report = await publishAt(world, '2026-11-30T09:05:00Z');
+    expect(report.pages).toEqual(
+      expect.arrayContaining([
+        `newsletter/${plan.digestId}/index.html`,
+        'newsletter/index.html',
+        'newsletter/atom.xml',
+      ]),
+    );
+    const text = async (key: string) => new TextDecoder().decode(await world.output.get(key));
+    const page = await text(`newsletter/${plan.digestId}/index.html`);
+    for (const n of [1, 2])
+      expect(page).toContain(`<a href="https://example.org/posts/p${n}/">Post ${n}</a>`);
+    expect(page).toContain('<h1>Field Notes: Post 2 and 1 more</h1>');
+    const list = await text('newsletter/index.html');
+    expect(list).toContain(
+      `<a href="https://example.org/newsletter/${plan.digestId}/">Field Notes: Post 2 and 1 more</a>`,
+    );
+    expect(list).toContain('2 posts');
+    const feed = await text('newsletter/atom.xml');
+    expect(feed).toContain(`<id>https://example.org/newsletter/${plan.digestId}/</id>`);
+    expect(feed).toContain('&lt;a href="https://example.org/posts/p1/"&gt;Post 1&lt;/a&gt;');
+    // Nothing changed: the next run rewrites none of them.
+    expect(
+      (await publishAt(world, '2026-11-30T09:10:00Z')).pages.filter((k) => k.startsWith('newsletter/')),
+    ).toEqual([]);
+    // A preview archives nothing.
+    await publishAt(
+      world,
+      '2026-12-01T10:00:00Z',
+      Object.fromEntries([numberedPost(3, '2026-12-01T10:00:00Z')]),
+    );
+    await planDigest(world, site, { until: new Date('2026-12-07T09:00:00Z'), preview: true });
+    expect(
+      (await publishAt(world, '2026-12-07T09:05:00Z')).pages.filter((k) => k.startsWith('newsletter/')),
+    ).toEqual([]);
+  });
+});
+
 describe('preferences page', () => {
   const categories = async () => [
     { name: 'Cooking', slug: 'cooking' },

@@ -7,6 +7,7 @@ import type { Logger } from '../../ports/logger.ts';
 import { mapLimit } from '../map-limit.ts';
 import { IndexStore } from '../post-index/index-store.ts';
 import { type AppearedPost, appearedBetween, newsletterSince } from '../post-index/post-index.ts';
+import { archiveDigest } from './digest-archive.ts';
 import type { DigestRecord, NewsletterStore } from './newsletter-store.ts';
 import { requireNewsletter } from './subscriptions.ts';
 
@@ -111,6 +112,8 @@ export async function planDigest(
     lastDigestId: state?.lastDigestId ?? '',
     pending: digestId,
   });
+  // Once marked, the digest will go out (a retry finishes it): the site's archive may show it.
+  await archiveDigest(deps.state, digest);
   await deps.queue.enqueue(jobs);
   await deps.newsletter.writeDigestState({ lastUntil: plan.until, lastDigestId: digestId });
   deps.log.info('digest planned', {
@@ -154,6 +157,7 @@ async function resume(
   digest: DigestRecord,
 ): Promise<DigestPlan & { digest: DigestRecord }> {
   const jobs = await jobsFor(deps.newsletter, digest.id);
+  await archiveDigest(deps.state, digest);
   await deps.queue.enqueue(jobs);
   await deps.newsletter.writeDigestState({ lastUntil: digest.until, lastDigestId: digest.id });
   deps.log.info('interrupted digest finished', { digestId: digest.id, jobs: jobs.length });
