@@ -140,7 +140,9 @@ export function digest(options: TargetOptions & { now?: Date; preview?: boolean 
       console.log(
         `Digest ${plan.digestId} (${describeSchedule(site.newsletter?.schedule ?? { every: 'day', hour: 0, minute: 0 }, site.timezone)})`,
       );
-      console.log(`  posts published after ${plan.since} up to ${plan.until}: ${plan.posts.length}`);
+      console.log(
+        `  posts that appeared on the site after ${plan.since} up to ${plan.until}: ${plan.posts.length}`,
+      );
       for (const title of plan.posts) console.log(`    ${title}`);
       console.log(
         `  subscribers to check: ${plan.recipients} (only active ones with posts in their categories get it)`,
@@ -185,7 +187,7 @@ export function digest(options: TargetOptions & { now?: Date; preview?: boolean 
     if (plan.skipped === 'already-planned')
       console.log(`Digest ${plan.digestId}: already sent (the last digest covered up to ${plan.since}).`);
     else if (plan.skipped === 'no-new-posts')
-      console.log(`Digest ${plan.digestId}: no posts published since ${plan.since}; nothing sent.`);
+      console.log(`Digest ${plan.digestId}: no new posts on the site since ${plan.since}; nothing sent.`);
     else {
       const total = sent.reduce(
         (sum, r) => ({
@@ -195,6 +197,10 @@ export function digest(options: TargetOptions & { now?: Date; preview?: boolean 
         }),
         { sent: 0, skipped: 0, rejected: 0 },
       );
+      if (plan.resumed)
+        console.log(
+          `Digest ${plan.digestId} had not finished; it is finished now. Run herald digest again for newer posts.`,
+        );
       console.log(
         `Digest ${plan.digestId}: ${plan.posts.length} posts; sent ${total.sent}, skipped ${total.skipped}, rejected ${total.rejected}. Mail is in ${relativeToCwd(n.outboxDir ?? '.')}/`,
       );

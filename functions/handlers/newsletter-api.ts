@@ -3,7 +3,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { systemClock } from '../adapters/clocks.ts';
 import { handleApiRequest } from '../app/newsletter/http-api.ts';
-import { siteCategories } from '../app/newsletter/site-categories.ts';
+import { publishedCategories } from '../app/post-index/post-index.ts';
 import { config, currentSite, log, mailer, newsletter, signer, state } from './newsletter-deps.ts';
 
 const deps = { newsletter, mailer, signer, clock: systemClock, log };
@@ -27,7 +27,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     : '';
   const response = await handleApiRequest(
     deps,
-    { site, apiUrl: config.apiUrl ?? apiUrlOf(event), categories: () => siteCategories(state) },
+    { site, apiUrl: config.apiUrl ?? apiUrlOf(event), categories: () => publishedCategories(state) },
     {
       method: event.requestContext.http.method,
       path: event.rawPath.slice(stagePrefix(event).length) || '/',

@@ -224,18 +224,23 @@ describe('digest posts', () => {
     entry(4, '2026-11-30T09:00:00Z', ['Travel']),
     entry(5, '2026-11-30T09:00:01Z'),
   ];
-  it('shows what appeared newest first, leaving out posts dated more than maxAgeDays before the cut-off', () => {
-    const posts = digestPosts(site, entries, new Date('2026-12-02T09:00:00Z'), 7);
+  it('shows what appeared newest first, leaving out posts more than maxAgeDays old when they appeared', () => {
+    const appeared = (at: string) => entries.map((entry) => ({ entry, visibleAt: at }));
+    const posts = digestPosts(site, appeared('2026-12-02T09:00:00Z'), 7);
     expect(posts.map((p) => p.url)).toEqual([
       'https://example.org/posts/p5/',
       'https://example.org/posts/p4/',
       'https://example.org/posts/p3/',
     ]);
-    // Exactly seven days is still in; a day's limit keeps only what is a day old at most.
-    expect(digestPosts(site, entries, new Date('2026-11-30T09:00:00Z'), 7).map((p) => p.url)).toContain(
+    // Exactly seven days old is still in; a one-day limit keeps only what was a day old at most.
+    expect(digestPosts(site, appeared('2026-11-30T09:00:00Z'), 7).map((p) => p.url)).toContain(
       'https://example.org/posts/p2/',
     );
-    expect(digestPosts(site, entries, new Date('2026-12-01T09:00:00Z'), 1)).toHaveLength(2);
+    expect(digestPosts(site, appeared('2026-12-01T09:00:00Z'), 1)).toHaveLength(2);
+    // The age counts when the post appeared, not when the digest goes out.
+    expect(
+      digestPosts(site, [{ entry: entries[0] as PostEntry, visibleAt: '2026-11-25T08:59:00Z' }], 2),
+    ).toHaveLength(1);
     expect(postsForSubscriber(posts, ['how-to-tech']).map((p) => p.title)).toEqual([posts[2]?.title]);
     expect(postsForSubscriber(posts, [])).toHaveLength(3);
     expect(postsForSubscriber(posts, ['cooking'])).toEqual([]);
@@ -249,8 +254,7 @@ describe('digest e-mail', () => {
     [
       entry(1, '2026-11-24T10:00:00Z', ['How-to tech'], 'https://example.org/images/x.webp'),
       entry(2, '2026-11-25T10:00:00Z'),
-    ],
-    new Date('2026-11-30T09:00:00Z'),
+    ].map((entry) => ({ entry, visibleAt: entry.published })),
     7,
   );
   const unsubscribe = 'https://api.example.org/unsubscribe?token=uABC.0.xyz';

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../functions/adapters/clocks.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
+import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
 import { MemoryMailer } from '../../functions/adapters/memory-mailer.ts';
 import { createS3Client, S3BlobStore } from '../../functions/adapters/s3-blob-store.ts';
 import { NewsletterStore } from '../../functions/app/newsletter/newsletter-store.ts';
@@ -32,7 +33,6 @@ const BUCKETS = {
   state: 'herald-state-b2',
   newsletter: 'herald-subscribers-c3',
   empty: 'herald-subscribers-d4',
-  site: 'herald-site-e5',
 };
 const work = mkdtempSync(join(tmpdir(), 'herald-newsletter-aws-'));
 let s3: LocalS3;
@@ -122,26 +122,25 @@ beforeAll(async () => {
     'site.yaml',
     'title: Field Notes\nbaseUrl: https://fieldnotes.example.org/\nauthor: Ann\nnewsletter:\n  from: Field Notes <digest@fieldnotes.example.org>\n  schedule: monday 09:00\n',
   );
-  // The publish use-case, as the publish function runs it: the first run switches the newsletter
-  // on, the second publishes a post the next digest carries.
-  const client = createS3Client(s3.endpoint);
-  const publishAt = (at: string, keys: string[]) =>
+  // The newsletter switched on a week before, then one post published, as the publish function
+  // runs on their uploads (the site bucket is not part of this test).
+  const publish = (at: string, keys: string[]) =>
     publishChanges(
       {
         content,
-        site: new S3BlobStore(client, BUCKETS.site),
-        state: new S3BlobStore(client, BUCKETS.state),
+        site: new MemoryBlobStore(),
+        state: new S3BlobStore(createS3Client(s3.endpoint), BUCKETS.state),
         clock: fixedClock(new Date(at)),
         log: silentLogger,
       },
       keys,
     );
-  await publishAt('2026-11-23T10:00:00Z', []);
+  await publish('2026-11-23T09:00:00Z', []);
   await content.put(
     'posts/p1.md',
-    '---\ntitle: Migrated At Last\ndate: 2026-11-29T10:00:00Z\n---\nWe moved.\n',
+    '---\ntitle: Migrated At Last\ndate: 2026-11-29T10:00:00Z\ndescription: We moved.\n---\n\nWe moved.\n',
   );
-  await publishAt('2026-11-29T10:00:00Z', ['posts/p1.md']);
+  await publish('2026-11-29T10:00:00Z', ['posts/p1.md']);
 });
 
 afterAll(async () => {

@@ -1,12 +1,12 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
-import { digestPosts } from '../../core/newsletter/digest-posts.ts';
+import { type AppearedPost, digestPosts } from '../../core/newsletter/digest-posts.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { DigestJob, DigestQueue } from '../../ports/digest-queue.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { mapLimit } from '../map-limit.ts';
 import { IndexStore } from '../post-index/index-store.ts';
-import { type AppearedPost, appearedBetween, newsletterSince } from '../post-index/post-index.ts';
+import { appearedBetween, newsletterSince } from '../post-index/post-index.ts';
 import { archiveDigest } from './digest-archive.ts';
 import type { DigestRecord, NewsletterStore } from './newsletter-store.ts';
 import { requireNewsletter } from './subscriptions.ts';
@@ -40,8 +40,8 @@ export interface DigestPlan {
 
 /**
  * Plans the digest due at `until`: the posts that first appeared on the site since the last
- * digest's cut-off (and since the newsletter was switched on), owners of their URL only, not older
- * than `newsletter.maxAgeDays`; fixed in a digest record with its own id, and one sender job per
+ * digest's cut-off (and since the newsletter was switched on), owners of their URL only, at most
+ * `newsletter.maxAgeDays` old when they appeared; fixed in a digest record with its own id, and one sender job per
  * {@link JOB_SIZE} subscribers. Each post appears once, so it falls in exactly one digest.
  * Safe to run twice for one schedule time (EventBridge may deliver twice): the second run finds it
  * planned. If a run dies after queueing, the next run queues that digest's jobs again (the sender's
@@ -73,8 +73,7 @@ export async function planDigest(
   const appeared = since < until ? await appearedBetween(deps.state, since, until) : [];
   const posts = digestPosts(
     site,
-    appeared.map((a) => a.entry),
-    until,
+    appeared,
     newsletter.maxAgeDays,
     newsletter.content === 'full' ? await postBodies(deps.state, appeared) : undefined,
   );

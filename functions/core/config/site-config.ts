@@ -60,8 +60,8 @@ export interface NewsletterConfig {
   /** Mail a welcome (with the reader's preferences link) once a subscription is confirmed. */
   welcome: boolean;
   /**
-   * Posts whose own date is older than this many days at the digest's cut-off are left out of it,
-   * so importing an archive or restoring state never mails old posts. Default 7.
+   * Posts whose own date was more than this many days old when they appeared on the site are left
+   * out of digests, so importing an archive or rebuilding state never mails old posts. Default 7.
    */
   maxAgeDays: number;
 }
