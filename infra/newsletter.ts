@@ -182,6 +182,8 @@ export class Newsletter extends Construct {
     bucket.grantDelete(digest);
     content.grantRead(digest);
     state.grantRead(digest);
+    // The archive of sent digests, which the publish function turns into the site's /newsletter/.
+    state.grantPut(digest, 'newsletter/archive/*');
     secret.grantRead(digest);
     digest.addToRolePolicy(sendPolicy);
     digest.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }));

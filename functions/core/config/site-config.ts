@@ -58,6 +58,10 @@ export interface NewsletterConfig {
   postalAddress?: string;
   /** How long a confirmation link works. */
   confirmHours: number;
+  /** What a digest shows of each post: its summary, or its whole body (sanitised, links absolute). */
+  content: 'summary' | 'full';
+  /** Mail a welcome (with the reader's preferences link) once a subscription is confirmed. */
+  welcome: boolean;
   /**
    * Posts whose own date was more than this many days old when they appeared on the site are left
    * out of digests, so importing an archive or rebuilding state never mails old posts. Default 7.
@@ -120,6 +124,8 @@ const newsletterSchema = z.object({
       .check(z.minimum(1, 'must be at least 1'), z.maximum(720, 'must be at most 720')),
     48,
   ),
+  content: z._default(z.enum(['summary', 'full'], 'must be summary or full'), 'summary'),
+  welcome: z._default(z.boolean('must be true or false'), false),
   maxAgeDays: z._default(
     z
       .int('must be a whole number of days')
@@ -302,6 +308,8 @@ function newsletterOf(
     corsOrigins: (input.corsOrigins ?? [baseUrl]).map((url) => new URL(url).origin),
     ...(input.postalAddress ? { postalAddress: input.postalAddress } : {}),
     confirmHours: input.confirmHours,
+    content: input.content,
+    welcome: input.welcome,
     maxAgeDays: input.maxAgeDays,
   };
 }

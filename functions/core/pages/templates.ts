@@ -83,7 +83,8 @@ ${page.body}
 `}`;
 }
 
-function dateText(site: SiteConfig, iso: string): Html {
+/** A date as pages show it, in the site's language and time zone, machine-readable too. */
+export function dateText(site: SiteConfig, iso: string): Html {
   const label = new Intl.DateTimeFormat(site.language, { dateStyle: 'long', timeZone: site.timezone }).format(
     new Date(iso),
   );
@@ -215,6 +216,14 @@ ${latest.map((item) => html`<li><a href="${item.url}">${item.title}</a> <span cl
     feeds,
     body,
   });
+}
+
+/** The frame of the newsletter archive's pages: the site's layout, with the site's feeds. */
+export function archiveLayout(
+  site: SiteConfig,
+  page: { title: string; description: string; path: string; body: Html },
+): string {
+  return layout(site, { ...page, type: 'website', feeds: [siteFeeds(site)] });
 }
 
 /** The page served for a missing path. */
