@@ -5,6 +5,7 @@ import type { Post, PostMeta } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
 import { catalogue } from '../core/site/catalogue.ts';
 import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
+import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -156,7 +157,7 @@ export async function readSite(
   const typos: FileTypo[] = [];
   const typo = (file: string, found: { field: string; meant?: string }): void => {
     typos.push({ file, ...found });
-    log.warn('field ignored', { key: file, field: found.field, didYouMean: found.meant ?? null });
+    log.warn('field ignored', { key: file, field: found.field, reason: ignoredFieldReason(found.meant) });
   };
   const site = await loadSiteConfig(content, overrides, (found) => typo(SITE_CONFIG_KEY, found));
   const postKeys: string[] = [];

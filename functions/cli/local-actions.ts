@@ -31,6 +31,7 @@ export async function start(options: StartOptions): Promise<void> {
     port: options.port,
     s3Port: options.s3Port,
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    verbose: options.verbose ?? false,
     log,
   });
   writeFileSync(

@@ -16,6 +16,7 @@ import { latestRunAtOrBefore } from '../core/newsletter/schedule.ts';
 import type { Logger } from '../ports/logger.ts';
 import { ContentSync } from './content-sync.ts';
 import { httpApiEventOf } from './http-api-event.ts';
+import { LiveReload } from './live-reload.ts';
 import { type LocalS3, type S3rverEvent, startLocalS3 } from './local-s3.ts';
 import { outboxPage } from './outbox-pages.ts';
 import { SerialQueue } from './serial-queue.ts';
@@ -48,6 +49,8 @@ export interface LocalModeOptions {
   baseUrl?: string;
   /** How often the tick publishes scheduled posts. */
   tickSeconds?: number;
+  /** Also log what is usually noise: every tick, every file synced. */
+  verbose?: boolean;
   log: Logger;
 }
 
@@ -104,7 +107,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       return { status: page.status, headers: { 'content-type': page.type }, body: page.body };
     },
   };
-  const site = await serveSite(new S3BlobStore(client, LOCAL_BUCKETS.site), options.port, routes);
+  const liveReload = new LiveReload();
+  const site = await serveSite(new S3BlobStore(client, LOCAL_BUCKETS.site), options.port, routes, liveReload);
   const apiUrl = `${site.url}api/`;
 
   Object.assign(process.env, {
@@ -132,8 +136,14 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const queue = new SerialQueue();
   const pending: { change: ObjectChange; attempts: number }[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
+  // The first sync's uploads are one batch, published once all are in: otherwise posts that arrive
+  // before site.yaml on a fresh data folder are published without it, and fail.
+  let initialSync = true;
   const flush = (): void => {
     flushTimer = undefined;
+    // site.yaml first: its batch rebuilds everything, and posts need it (more than 100 uploads at
+    // once are several batches).
+    pending.sort((a, b) => Number(b.change.key === 'site.yaml') - Number(a.change.key === 'site.yaml'));
     while (pending.length > 0) {
       const batch = pending.splice(0, BATCH_SIZE);
       void queue.run(async () => {
@@ -161,10 +171,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   };
   const schedule = (item: { change: ObjectChange; attempts: number }): void => {
     pending.push(item);
-    flushTimer ??= setTimeout(flush, BATCH_WINDOW_MS);
+    if (!initialSync) flushTimer ??= setTimeout(flush, BATCH_WINDOW_MS);
   };
   s3.server.on('event', (event: S3rverEvent) => {
     for (const record of event.Records) {
+      // Open pages reload when what they show was rewritten or removed.
+      if (record.s3.bucket.name === LOCAL_BUCKETS.site) liveReload.changed(record.s3.object.key);
       if (record.s3.bucket.name !== LOCAL_BUCKETS.content) continue;
       // s3rver sends keys as stored; sqsEventOf encodes them the way AWS does.
       const removed = record.eventName.startsWith('ObjectRemoved');
@@ -213,6 +225,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const tick = async (): Promise<unknown> => {
     const report = await queue.run(() => handler(scheduledEvent()));
     await digestIfDue().catch((error: unknown) => log.error('digest failed', { error: String(error) }));
+    // The publish use-case logs a tick only when it published something.
+    if (options.verbose)
+      log.info('tick', { processed: (report as { processed?: number } | undefined)?.processed ?? 0 });
     return report;
   };
   const idle = async (): Promise<void> => {
@@ -228,13 +243,15 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     join(options.dataDir, 'sync.json'),
   );
   const synced = await sync.syncAll();
+  initialSync = false;
+  flush();
   log.info('content synced', { uploaded: synced.uploaded.length, deleted: synced.deleted.length });
   // The sync's own events first (on a first run they build state), then what is due.
   await idle();
   await tick();
   const ticker = setInterval(() => void tick(), (options.tickSeconds ?? 60) * 1000);
 
-  const watcher = watchFolder(options.contentDir, sync, log);
+  const watcher = watchFolder(options.contentDir, sync, log, options.verbose ?? false);
   const runtimeFile = join(options.dataDir, 'local.json');
   writeFileSync(
     runtimeFile,
@@ -252,6 +269,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       clearInterval(ticker);
       watcher.close();
       await idle();
+      liveReload.close();
       await new Promise((resolve) => site.server.close(resolve));
       await s3.close();
       rmSync(runtimeFile, { force: true });
@@ -260,7 +278,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 }
 
 /** Watches the content folder; each change is synced after it settles. */
-function watchFolder(folder: string, sync: ContentSync, log: Logger): FSWatcher {
+function watchFolder(folder: string, sync: ContentSync, log: Logger, verbose: boolean): FSWatcher {
   const timers = new Map<string, NodeJS.Timeout>();
   const settle = (key: string): void => {
     clearTimeout(timers.get(key));
@@ -270,6 +288,7 @@ function watchFolder(folder: string, sync: ContentSync, log: Logger): FSWatcher 
         timers.delete(key);
         try {
           const result = await sync.syncKey(key);
+          if (verbose) log.info('synced', { key, result });
           // A deleted folder is one event: each file that was under it needs deleting.
           if (result === 'unchanged')
             for (const inner of sync.keysUnder(`${key}/`)) await sync.syncKey(inner);
