@@ -1,4 +1,4 @@
-import type { SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
+import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import type { PostError } from '../core/errors.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
@@ -75,11 +75,16 @@ export interface ReadSite {
  * A post that cannot be parsed is reported and left out; the others still publish.
  * @param deps - the stores, the clock and the logger
  * @param overrides - configuration that wins over `site.yaml` (e.g. `--base-url`)
+ * @param preview - for a local preview only: drafts and scheduled posts to show, marked
  * @throws ConfigError when `site.yaml` is missing or invalid; store errors as they come
  */
-export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = {}): Promise<BuildReport> {
+export async function buildSite(
+  deps: BuildSiteDeps,
+  overrides: SiteOverrides = {},
+  preview?: PreviewOptions,
+): Promise<BuildReport> {
   const { content, site: out } = deps;
-  const { site, posts, failed, typos } = await readSite(deps, overrides);
+  const { site, posts, failed, typos } = await readSite(deps, overrides, preview);
 
   const written: string[] = [];
   const imageSizes = new Map<string, number>();
@@ -152,6 +157,7 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
 export async function readSite(
   deps: Pick<BuildSiteDeps, 'content' | 'clock' | 'log'>,
   overrides: SiteOverrides = {},
+  preview?: PreviewOptions,
 ): Promise<ReadSite> {
   const { content, clock, log } = deps;
   const typos: FileTypo[] = [];
@@ -159,7 +165,8 @@ export async function readSite(
     typos.push({ file, ...found });
     log.warn('field ignored', { key: file, field: found.field, reason: ignoredFieldReason(found.meant) });
   };
-  const site = await loadSiteConfig(content, overrides, (found) => typo(SITE_CONFIG_KEY, found));
+  const loaded = await loadSiteConfig(content, overrides, (found) => typo(SITE_CONFIG_KEY, found));
+  const site = preview === undefined ? loaded : { ...loaded, preview };
   const postKeys: string[] = [];
   for await (const info of content.list('posts/')) if (isPostKey(info.key)) postKeys.push(info.key);
   const failed: PostError[] = [];

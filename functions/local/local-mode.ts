@@ -8,10 +8,15 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
+import { fixedClock, systemClock } from '../adapters/clocks.ts';
+import { FsBlobStore } from '../adapters/fs-blob-store.ts';
+import { silentLogger } from '../adapters/loggers.ts';
 import { createS3Client, S3BlobStore } from '../adapters/s3-blob-store.ts';
+import { buildSite } from '../app/build-site.ts';
 import { loadSiteConfig } from '../app/load-site-config.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
 import { ENV } from '../config/env-names.ts';
+import { HeraldError } from '../core/errors.ts';
 import { latestRunAtOrBefore } from '../core/newsletter/schedule.ts';
 import type { Logger } from '../ports/logger.ts';
 import { ContentSync } from './content-sync.ts';
@@ -19,6 +24,7 @@ import { httpApiEventOf } from './http-api-event.ts';
 import { LiveReload } from './live-reload.ts';
 import { type LocalS3, type S3rverEvent, startLocalS3 } from './local-s3.ts';
 import { outboxPage } from './outbox-pages.ts';
+import { PreviewStore } from './preview.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { type Route, serveSite } from './site-server.ts';
 import { type ObjectChange, sqsEventOf } from './sqs-envelope.ts';
@@ -51,6 +57,11 @@ export interface LocalModeOptions {
   tickSeconds?: number;
   /** Also log what is usually noise: every tick, every file synced. */
   verbose?: boolean;
+  /**
+   * Serve a preview with drafts and/or scheduled posts, marked in their titles, built into a folder
+   * of the data folder; the site bucket gets exactly what AWS would publish.
+   */
+  preview?: { drafts: boolean; future: boolean };
   log: Logger;
 }
 
@@ -108,7 +119,16 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     },
   };
   const liveReload = new LiveReload();
-  const site = await serveSite(new S3BlobStore(client, LOCAL_BUCKETS.site), options.port, routes, liveReload);
+  const previewing = options.preview !== undefined && (options.preview.drafts || options.preview.future);
+  const previewStore = previewing
+    ? new PreviewStore(new FsBlobStore(join(options.dataDir, 'preview')), (key) => liveReload.changed(key))
+    : undefined;
+  const site = await serveSite(
+    previewStore ?? new S3BlobStore(client, LOCAL_BUCKETS.site),
+    options.port,
+    routes,
+    liveReload,
+  );
   const apiUrl = `${site.url}api/`;
 
   Object.assign(process.env, {
@@ -152,6 +172,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
           new Date(),
         );
         let failed: Set<string>;
+        if (previewing && started) schedulePreview();
         try {
           const response = (await handler(event)) as SQSBatchResponse;
           failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
@@ -176,7 +197,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   s3.server.on('event', (event: S3rverEvent) => {
     for (const record of event.Records) {
       // Open pages reload when what they show was rewritten or removed.
-      if (record.s3.bucket.name === LOCAL_BUCKETS.site) liveReload.changed(record.s3.object.key);
+      if (record.s3.bucket.name === LOCAL_BUCKETS.site && !previewing)
+        liveReload.changed(record.s3.object.key);
       if (record.s3.bucket.name !== LOCAL_BUCKETS.content) continue;
       // s3rver sends keys as stored; sqsEventOf encodes them the way AWS does.
       const removed = record.eventName.startsWith('ObjectRemoved');
@@ -222,7 +244,37 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       await newsletter.writeDigestState({ lastUntil: due.toISOString(), lastDigestId: '' });
     else if (Date.parse(state.lastUntil) < due.getTime()) await digest(due);
   };
+  // The preview is a full build of the content bucket, after the publish that the change caused
+  // (the queue runs one job at a time); changes that arrive meanwhile share the next one.
+  let previewQueued = false;
+  let started = false;
+  function schedulePreview(): void {
+    const preview = options.preview;
+    if (previewQueued || preview === undefined || previewStore === undefined) return;
+    previewQueued = true;
+    void queue.run(async () => {
+      previewQueued = false;
+      try {
+        await buildSite(
+          {
+            content,
+            site: previewStore,
+            // Scheduled posts are shown by building as if their dates had all passed.
+            clock: preview.future ? fixedClock(new Date('9999-12-31T00:00:00Z')) : systemClock,
+            log: silentLogger,
+          },
+          { baseUrl: options.baseUrl ?? site.url },
+          { ...preview, now: new Date().toISOString() },
+        );
+      } catch (error) {
+        // A bad site.yaml or post is reported by the publish handler; only the rest is news here.
+        if (!(error instanceof HeraldError)) log.error('preview failed', { error: String(error) });
+      }
+    });
+  }
   const tick = async (): Promise<unknown> => {
+    // Scheduled posts that come due leave the preview's [Scheduled] mark.
+    if (previewing && started) schedulePreview();
     const report = await queue.run(() => handler(scheduledEvent()));
     await digestIfDue().catch((error: unknown) => log.error('digest failed', { error: String(error) }));
     // The publish use-case logs a tick only when it published something.
@@ -252,6 +304,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const ticker = setInterval(() => void tick(), (options.tickSeconds ?? 60) * 1000);
 
   const watcher = watchFolder(options.contentDir, sync, log, options.verbose ?? false);
+  // The first preview is built after start-up, which it would otherwise lengthen by a full build.
+  started = true;
+  if (previewing) schedulePreview();
   const runtimeFile = join(options.dataDir, 'local.json');
   writeFileSync(
     runtimeFile,
