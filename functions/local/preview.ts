@@ -1,4 +1,4 @@
-import type { BlobInfo, BlobStore, PutOptions } from '../ports/blob-store.ts';
+import type { BlobInfo, BlobStore, PutOptions, VersionedBlob } from '../ports/blob-store.ts';
 
 /**
  * The folder a local preview with drafts or scheduled posts is built into: a store of its own,
@@ -13,6 +13,10 @@ export class PreviewStore implements BlobStore {
 
   get(key: string): Promise<Uint8Array | undefined> {
     return this.store.get(key);
+  }
+
+  getVersioned(key: string): Promise<VersionedBlob | undefined> {
+    return this.store.getVersioned(key);
   }
 
   async put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void> {

@@ -7,6 +7,7 @@ import { escapeHtml } from '../core/text/html-text.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { LiveReload } from './live-reload.ts';
 import { portError } from './local-s3.ts';
+import { type Refusal, refuseForeignHost, refuseSiteRequest } from './request-guard.ts';
 
 const FEED_TYPES = new Map<string, string>(Object.values(FEED_FORMATS).map((f) => [f.file, f.contentType]));
 
@@ -41,7 +42,13 @@ export async function serveSite(
   // Pages get the live reload script as they are served; the bucket's objects stay as published.
   const html = (body: Buffer): Buffer => (liveReload ? liveReload.inject(body) : body);
   const server = createServer(async (request, response) => {
+    const refuse = (refusal: Refusal): void => {
+      response.writeHead(refusal.status, refusal.headers);
+      response.end(request.method === 'HEAD' ? undefined : refusal.body);
+    };
     try {
+      const foreign = refuseForeignHost(request, (server.address() as AddressInfo).port);
+      if (foreign !== undefined) return refuse(foreign);
       const url = new URL(request.url ?? '/', 'http://localhost');
       if (liveReload?.serve(url.pathname, response)) return;
       const prefix = Object.keys(routes).find((p) => url.pathname.startsWith(p));
@@ -52,24 +59,34 @@ export async function serveSite(
         response.end(request.method === 'HEAD' ? undefined : answer.body);
         return;
       }
+      // The path as it arrived, before URL parsing resolves dot segments (%2e%2e included).
+      const raw = (request.url ?? '/').split(/[?#]/)[0] ?? '/';
       let path: string;
       try {
         path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+        if (/(^|\/)\.\.?(\/|$)/.test(decodeURIComponent(raw)))
+          return refuse({
+            status: 400,
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+            body: 'Bad request: the path has a "." or ".." segment\n',
+          });
       } catch {
         response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
         response.end('Bad request: the path is not valid percent-encoding\n');
         return;
       }
+      const refusal = refuseSiteRequest(request, path);
+      if (refusal !== undefined) return refuse(refusal);
       // The rule CloudFront applies, on the path as it arrived: still percent-encoded, and not
       // parsed as a URL (which would read //host/x as a host).
-      const answer = directoryRule((request.url ?? '/').split(/[?#]/)[0] ?? '/');
+      const answer = directoryRule(raw);
       if ('redirect' in answer) {
         response.writeHead(301, { location: answer.redirect, 'content-type': 'text/plain; charset=utf-8' });
         response.end(request.method === 'HEAD' ? undefined : `Moved to ${answer.redirect}\n`);
         return;
       }
       const key = `${path.slice(1)}${path.endsWith('/') ? 'index.html' : ''}`;
-      const body = key.includes('..') ? undefined : await site.get(key);
+      const body = await site.get(key);
       if (body !== undefined) {
         const type = siteContentType(key);
         const served = type.startsWith('text/html') ? html(Buffer.from(body)) : body;

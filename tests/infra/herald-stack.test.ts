@@ -386,7 +386,14 @@ describe('newsletter', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
       .map((r) => r.Properties.RouteKey)
       .sort();
-    expect(routes).toEqual(['GET /confirm', 'GET /unsubscribe', 'POST /subscribe', 'POST /unsubscribe']);
+    expect(routes).toEqual([
+      'GET /confirm',
+      'GET /preferences',
+      'GET /unsubscribe',
+      'POST /preferences',
+      'POST /subscribe',
+      'POST /unsubscribe',
+    ]);
   });
 
   it('sends digests from one function at a time, fed by SQS one job per invocation', () => {

@@ -1,12 +1,11 @@
 import { parseEmailAddress } from '../../core/newsletter/email-address.ts';
 import { endSubscription, normaliseCategories, type Subscriber } from '../../core/newsletter/subscriber.ts';
 import type { TokenSigner } from '../../core/newsletter/tokens.ts';
-import { categoryOf } from '../../core/site/feed-heads.ts';
 import { closest } from '../../core/text/did-you-mean.ts';
 import { toSlug } from '../../core/text/slug.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
-import { PublishState } from '../publish-state.ts';
+import { categoriesInUse } from '../post-index/post-index.ts';
 import type { NewsletterStore } from './newsletter-store.ts';
 
 export interface ManageDeps {
@@ -103,16 +102,9 @@ export async function unusedCategories(
   state: BlobStore,
   requested: readonly string[],
 ): Promise<UnusedCategory[]> {
-  const index = await new PublishState(state).loadIndex();
-  if (index === undefined) return [];
-  const inUse = new Map<string, string>();
-  for (const [folder, list] of Object.entries(index.heads.lists))
-    if (folder !== '') {
-      const category = categoryOf(folder, list);
-      inUse.set(category.slug, category.name);
-    }
-  for (const entry of index.heads.upcoming)
-    for (const name of entry.cats ?? []) if (!inUse.has(toSlug(name))) inUse.set(toSlug(name), name);
+  const terms = await categoriesInUse(state, true);
+  if (terms === undefined) return [];
+  const inUse = new Map(terms.map((term) => [term.slug, term.name]));
   return requested
     .filter((name) => !inUse.has(toSlug(name)))
     .map((name) => {

@@ -1,18 +1,21 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { renderConfirmation } from '../../core/newsletter/digest-email.ts';
+import { type PersonalLinks, renderConfirmation } from '../../core/newsletter/digest-email.ts';
 import { composeMessage } from '../../core/newsletter/mime.ts';
 import {
+  changePreferences,
   confirmSubscription,
   endSubscription,
+  type Preferences,
   requestSubscription,
   type SubscribeRequest,
   type Subscriber,
 } from '../../core/newsletter/subscriber.ts';
 import type { TokenProblem, TokenSigner } from '../../core/newsletter/tokens.ts';
-import type { Clock } from '../../ports/clock.ts';
+import { WriteConflict } from '../../ports/blob-store.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { type Mailer, SendError } from '../../ports/mailer.ts';
+import type { Timer } from '../../ports/timer.ts';
 import type { NewsletterStore } from './newsletter-store.ts';
 
 /** What the subscription use-cases need. */
@@ -20,7 +23,8 @@ export interface SubscriptionDeps {
   newsletter: NewsletterStore;
   mailer: Mailer;
   signer: TokenSigner;
-  clock: Clock;
+  /** A timer, not only a clock: the subscribe answer waits out a fixed time (see http-api.ts). */
+  clock: Timer;
   log: Logger;
 }
 
@@ -48,10 +52,18 @@ export async function subscribe(
   const id = deps.signer.subscriberId(request.email);
   if (await deps.newsletter.readSuppression(id)) return 'suppressed';
   const now = deps.clock.now();
-  const existing = await deps.newsletter.readSubscriber(id);
+  const found = await deps.newsletter.readSubscriberVersioned(id);
+  const existing = found?.subscriber;
   const { record, sendConfirmation } = requestSubscription(id, existing, request, now);
   if (record === undefined) return existing?.status === 'active' ? 'nothing-to-do' : 'rate-limited';
-  await deps.newsletter.writeSubscriber(record);
+  try {
+    // Of concurrent requests for one address only the first write stands; the others saw a record
+    // that no longer is, and their confirmation would break the rate limit.
+    await deps.newsletter.replaceSubscriber(record, found?.version);
+  } catch (error) {
+    if (error instanceof WriteConflict) return 'rate-limited';
+    throw error;
+  }
   if (!sendConfirmation) return 'nothing-to-do';
   const expiresAt = new Date(now.getTime() + newsletter.confirmHours * 3600_000);
   const link = `${apiUrl}confirm?token=${deps.signer.sign('confirm', id, expiresAt)}`;
@@ -126,6 +138,40 @@ export async function unsubscribe(
 }
 
 /**
+ * Reads the subscription a preferences link names, for its page.
+ * @returns the subscriber; `unknown` when there is none any more
+ */
+export async function readPreferences(deps: SubscriptionDeps, token: string): Promise<LinkOutcome> {
+  const checked = deps.signer.verify(token, 'unsubscribe', deps.clock.now());
+  if (!checked.ok) return checked;
+  const subscriber = await deps.newsletter.readSubscriber(checked.token.subscriberId);
+  return subscriber === undefined ? { ok: false, problem: 'unknown' } : { ok: true, subscriber };
+}
+
+/**
+ * Applies what a reader chose on the preferences page. Only an active subscription changes: an
+ * unsubscribed reader subscribes again through the form (and confirms), never through an old link.
+ */
+export async function updatePreferences(
+  deps: SubscriptionDeps,
+  token: string,
+  preferences: Preferences,
+): Promise<LinkOutcome> {
+  const found = await readPreferences(deps, token);
+  if (!found.ok || found.subscriber === undefined || found.subscriber.status !== 'active') return found;
+  const changed = changePreferences(found.subscriber, preferences, deps.clock.now());
+  if (changed !== found.subscriber) {
+    await deps.newsletter.writeSubscriber(changed);
+    deps.log.info('preferences changed', {
+      subscriber: changed.id,
+      categories: changed.categories.length,
+      paused: changed.pausedAt !== undefined,
+    });
+  }
+  return { ok: true, subscriber: changed };
+}
+
+/**
  * The site's newsletter section.
  * @throws ConfigError when site.yaml has none
  */
@@ -138,4 +184,16 @@ export function requireNewsletter(site: SiteConfig): NonNullable<SiteConfig['new
 /** The domain of an address, for Message-IDs. */
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
+}
+
+/**
+ * A subscriber's unsubscribe and preferences links. Both carry the same never-expiring token: the
+ * preferences page can do no more than the unsubscribe link (end or narrow the subscription).
+ */
+export function personalLinks(apiUrl: string, signer: TokenSigner, subscriberId: string): PersonalLinks {
+  const token = signer.sign('unsubscribe', subscriberId);
+  return {
+    unsubscribe: `${apiUrl}unsubscribe?token=${token}`,
+    preferences: `${apiUrl}preferences?token=${token}`,
+  };
 }

@@ -58,6 +58,11 @@ export interface NewsletterConfig {
   postalAddress?: string;
   /** How long a confirmation link works. */
   confirmHours: number;
+  /**
+   * Posts whose own date was more than this many days old when they appeared on the site are left
+   * out of digests, so importing an archive or rebuilding state never mails old posts. Default 7.
+   */
+  maxAgeDays: number;
 }
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
@@ -114,6 +119,12 @@ const newsletterSchema = z.object({
       .int('must be a whole number')
       .check(z.minimum(1, 'must be at least 1'), z.maximum(720, 'must be at most 720')),
     48,
+  ),
+  maxAgeDays: z._default(
+    z
+      .int('must be a whole number of days')
+      .check(z.minimum(1, 'must be at least 1'), z.maximum(3650, 'must be at most 3650')),
+    7,
   ),
 });
 
@@ -299,6 +310,7 @@ function newsletterOf(
     corsOrigins: (input.corsOrigins ?? [baseUrl]).map((url) => new URL(url).origin),
     ...(input.postalAddress ? { postalAddress: input.postalAddress } : {}),
     confirmHours: input.confirmHours,
+    maxAgeDays: input.maxAgeDays,
   };
 }
 
