@@ -40,6 +40,8 @@ export interface SiteConfig {
   newsletter?: NewsletterConfig;
   /** Render `$$…$$`, `\\[…\\]` and `\\(…\\)` formulas in every post (a post can also say `math: true`). */
   math?: boolean;
+  /** Local preview only (`herald start --drafts/--future`); never set when publishing for real. */
+  preview?: PreviewOptions;
   /** Free-form values for the `param` shortcode, as Hugo's `params`. */
   params?: Record<string, unknown>;
   /** Site shortcode templates by name, read from `shortcodes/<name>.html` beside site.yaml. */
@@ -189,6 +191,16 @@ function isKnownZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** What a local preview shows besides what is published, each marked in its title. */
+export interface PreviewOptions {
+  /** Draft posts, as `[Draft] Title`. */
+  drafts: boolean;
+  /** Posts dated after `now`, as `[Scheduled] Title`. */
+  future: boolean;
+  /** The real instant (ISO 8601): later posts are the scheduled ones. */
+  now: string;
 }
 
 /** The tokens a permalink may use. */
