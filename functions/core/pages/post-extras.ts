@@ -19,5 +19,5 @@ export function readingMinutes(contentHtml: string): number {
  */
 export function opensWithImage(contentHtml: string, imageUrl: string): boolean {
   const opening = /^\s*(?:<(?:p|figure|div)[^>]*>\s*)*(?:<a [^>]*>\s*)?<img [^>]*>/.exec(contentHtml)?.[0];
-  return opening !== undefined && opening.includes(`src="${escapeHtml(imageUrl).replace(/&#39;/g, "'")}"`);
+  return opening?.includes(`src="${escapeHtml(imageUrl).replace(/&#39;/g, "'")}"`) === true;
 }
