@@ -128,6 +128,7 @@ export class Newsletter extends Construct {
       ['/subscribe', [apigw.HttpMethod.POST]],
       ['/confirm', [apigw.HttpMethod.GET]],
       ['/unsubscribe', [apigw.HttpMethod.GET, apigw.HttpMethod.POST]],
+      ['/preferences', [apigw.HttpMethod.GET, apigw.HttpMethod.POST]],
     ] as const)
       this.api.addRoutes({ path, methods: [...methods], integration });
     const stage = this.api.defaultStage?.node.defaultChild as apigw.CfnStage;
@@ -151,6 +152,8 @@ export class Newsletter extends Construct {
       });
     bucket.grantReadWrite(apiFunction);
     content.grantRead(apiFunction);
+    // The preferences page lists the site's categories from the publish index.
+    state.grantRead(apiFunction);
     secret.grantRead(apiFunction);
     apiFunction.addToRolePolicy(sendPolicy);
 
@@ -179,6 +182,8 @@ export class Newsletter extends Construct {
     bucket.grantDelete(digest);
     content.grantRead(digest);
     state.grantRead(digest);
+    // The archive of sent digests, which the publish function turns into the site's /newsletter/.
+    state.grantPut(digest, 'newsletter/archive/*');
     secret.grantRead(digest);
     digest.addToRolePolicy(sendPolicy);
     digest.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }));

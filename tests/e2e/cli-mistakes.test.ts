@@ -97,7 +97,7 @@ const mistakes: Mistake[] = [
   {
     args: () => ['subscribers', 'import', 'missing.csv'],
     code: 2,
-    line: 'herald subscribers import: missing.csv: no such file; give the path of a CSV file with an "email" column',
+    line: 'herald subscribers import: missing.csv: no such file; give the path of a subscriber list (CSV or one address a line)',
   },
   ...(['rebuild', 'digest', 'subscribers list'] as const).map((command) => ({
     args: () => [...command.split(' '), '--endpoint', `http://127.0.0.1:${deadPort}`],
@@ -140,7 +140,7 @@ describe('every user mistake through the real CLI', () => {
     const result = await herald(['subscribers', 'import', 'missing.csv', '--verbose']);
     expect(result.code).toBe(2);
     expect(result.stderr.split('\n')[0]).toBe(
-      'herald subscribers import: missing.csv: no such file; give the path of a CSV file with an "email" column',
+      'herald subscribers import: missing.csv: no such file; give the path of a subscriber list (CSV or one address a line)',
     );
     // The trace points into the TypeScript sources, through the bundle's source map.
     expect(result.stderr).toMatch(/\n\s+at .*functions\/cli\/newsletter-actions\.ts:\d+/);

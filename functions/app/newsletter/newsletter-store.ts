@@ -5,7 +5,7 @@ import type { BlobStore } from '../../ports/blob-store.ts';
 /** A planned digest: its posts are fixed when it is planned, so every batch sends the same thing. */
 export interface DigestRecord {
   id: string;
-  /** Posts published after `since` and at or before `until` (ISO 8601). */
+  /** Posts that first appeared on the site after `since` and at or before `until` (ISO 8601). */
   since: string;
   until: string;
   posts: DigestPost[];
@@ -25,6 +25,11 @@ export interface DigestState {
   /** The cut-off of the last planned digest (ISO 8601). */
   lastUntil: string;
   lastDigestId: string;
+  /**
+   * A digest whose jobs may have been queued but whose planning did not finish: the next plan
+   * completes it (queues its jobs again; the sender's markers skip whoever had it) before anything new.
+   */
+  pending?: string;
 }
 
 const SUBSCRIBERS = 'subscribers/';
@@ -46,6 +51,30 @@ export class NewsletterStore {
 
   writeSubscriber(subscriber: Subscriber): Promise<void> {
     return this.writeJson(`${SUBSCRIBERS}${subscriber.id}.json`, subscriber);
+  }
+
+  /**
+   * A subscriber with the version a {@link replaceSubscriber} can name, so that of two concurrent
+   * requests for one address exactly one changes the record (and sends the one confirmation).
+   */
+  async readSubscriberVersioned(
+    id: string,
+  ): Promise<{ subscriber: Subscriber; version: string } | undefined> {
+    const found = await this.store.getVersioned(`${SUBSCRIBERS}${id}.json`);
+    return found === undefined
+      ? undefined
+      : { subscriber: JSON.parse(new TextDecoder().decode(found.body)) as Subscriber, version: found.etag };
+  }
+
+  /**
+   * Writes a subscriber only if the record is still the version read (or, without one, still absent).
+   * @throws WriteConflict when another request changed the record first
+   */
+  replaceSubscriber(subscriber: Subscriber, version: string | undefined): Promise<void> {
+    return this.store.put(`${SUBSCRIBERS}${subscriber.id}.json`, JSON.stringify(subscriber), {
+      contentType: 'application/json',
+      ...(version === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: version }),
+    });
   }
 
   deleteSubscriber(id: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
 import { byCategory } from '../site/catalogue.ts';
+import { type ArchivedDigest, archivePages } from './newsletter-archive.ts';
 import {
   type FeedSet,
   feedsPage,
@@ -50,7 +51,11 @@ export function pageKey(path: string): string {
  * posts ever published), so a new post changes the newest page and the home page, not all of them.
  * @param published - published posts, newest first
  */
-export function planPages(site: SiteConfig, published: readonly PageEntry[]): PlannedPage[] {
+export function planPages(
+  site: SiteConfig,
+  published: readonly PageEntry[],
+  digests: readonly ArchivedDigest[] = [],
+): PlannedPage[] {
   if (!site.pages) return [];
   const link = (entry: PageEntry | undefined): Link | undefined =>
     entry ? { title: entry.title, url: entry.url } : undefined;
@@ -82,6 +87,7 @@ export function planPages(site: SiteConfig, published: readonly PageEntry[]): Pl
         `Posts in ${category.name} from ${site.title}`,
         posts,
         feeds,
+        category,
       ),
     );
   }
@@ -100,6 +106,8 @@ export function planPages(site: SiteConfig, published: readonly PageEntry[]): Pl
     render: () => feedsPage(site, feedSets, latest),
   });
   pages.push({ key: '404.html', inputs: ['404'], needs: [], render: () => notFoundPage(site) });
+  // The newsletter's archive, from the digests sent so far.
+  if (site.newsletter) pages.push(...archivePages(site, digests));
   const urls = [
     { loc: site.baseUrl, ...(published[0] ? { lastmod: utc(published[0].updated) } : {}) },
     ...categories.map(({ category, posts }) => ({
@@ -120,6 +128,7 @@ function listPages(
   description: string,
   posts: readonly PageEntry[],
   feeds: FeedSet[],
+  category?: Term,
 ): PlannedPage[] {
   const size = site.pageSize;
   const count = posts.length;
@@ -143,6 +152,7 @@ function listPages(
         items: homeItems,
         ...(homeOlder ? { older: homeOlder } : {}),
         feeds,
+        ...(category ? { category } : {}),
       }),
   });
   for (let n = 1; n <= last; n++) {
@@ -167,6 +177,7 @@ function listPages(
           newer,
           ...(older ? { older } : {}),
           feeds,
+          ...(category ? { category } : {}),
         }),
     });
   }
