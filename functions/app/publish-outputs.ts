@@ -14,6 +14,7 @@ import { readArchive } from './newsletter/digest-archive.ts';
 import type { PublishRun } from './publish-run.ts';
 import { bodyWarnings } from './read-posts.ts';
 import { deleteFeeds, staleCategoryFeeds, writeFeeds } from './site-output.ts';
+import { texToMathml } from './tex-to-mathml.ts';
 import { writePages } from './write-pages.ts';
 
 // The outputs of a publish run, from the index it has updated: feeds, pages and hub pings. Each
@@ -162,6 +163,7 @@ async function loadRecord(run: PublishRun, source: string): Promise<Post> {
   const post = renderPost(parsePost({ key: source, bytes }, run.config), {
     site: run.config,
     warn: bodyWarnings(run.deps.log, source),
+    math: texToMathml,
   });
   run.index.writeRecord(post);
   return post;

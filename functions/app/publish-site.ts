@@ -22,6 +22,7 @@ import { pingHub, publishPages, regenerateFeeds } from './publish-outputs.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
 import { bodyWarnings, renderFromStore } from './read-posts.ts';
 import { isPostKey, isStaticKey, mirrorStatic, staticUrl } from './site-output.ts';
+import { texToMathml } from './tex-to-mathml.ts';
 
 // The publish use-cases: read what changed, update the post index, then write the outputs. Full and
 // incremental runs are two modes of this one pipeline over the same index.
@@ -118,6 +119,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
       const post = await renderFromStore(deps.content, meta, config, {
         refs,
         warn: bodyWarnings(deps.log, meta.source),
+        math: texToMathml,
       });
       index.writeRecord(post);
       entries.set(post.source, entryOf(post));
@@ -170,11 +172,14 @@ async function reconcilePost(
   let post: Post | undefined;
   if (bytes !== undefined) {
     try {
-      const parsed = parsePost({ key, bytes }, config);
+      const parsed = parsePost({ key, bytes }, config, (typo) =>
+        deps.log.warn('field ignored', { key, field: typo.field, didYouMean: typo.meant }),
+      );
       const refs = linksToPosts(parsed.body) ? await refsFromIndex(index, config) : undefined;
       post = renderPost(parsed, {
         site: config,
         warn: bodyWarnings(deps.log, key),
+        math: texToMathml,
         ...(refs ? { refs } : {}),
       });
     } catch (error) {

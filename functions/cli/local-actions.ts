@@ -6,6 +6,7 @@ import { systemClock } from '../adapters/clocks.ts';
 import { textLogger } from '../adapters/loggers.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { rebuildSite } from '../app/publish-site.ts';
+import type { SiteOverrides } from '../core/config/site-config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { LOCAL_BUCKETS, startLocalMode } from '../local/local-mode.ts';
 import { connectLocal } from './local-connection.ts';
@@ -65,6 +66,13 @@ Press Ctrl-C to stop.
 export async function rebuild(options: { data: string; endpoint?: string; baseUrl?: string }): Promise<void> {
   const local = await connectLocal(options);
   const baseUrl = options.baseUrl ?? local.settings.baseUrl;
+  const apiUrl = local.settings.apiUrl;
+  // The same overrides `herald start` gives the publish function: without the subscribe URL the
+  // rebuilt home page would lose its form until the next upload.
+  const overrides: SiteOverrides = {
+    ...(typeof baseUrl === 'string' ? { baseUrl } : {}),
+    ...(typeof apiUrl === 'string' ? { subscribeUrl: `${apiUrl}subscribe` } : {}),
+  };
   try {
     const report = await rebuildSite({
       content: new S3BlobStore(local.client, LOCAL_BUCKETS.content),
@@ -72,7 +80,7 @@ export async function rebuild(options: { data: string; endpoint?: string; baseUr
       state: new S3BlobStore(local.client, LOCAL_BUCKETS.state),
       clock: systemClock,
       log: textLogger(),
-      ...(typeof baseUrl === 'string' ? { overrides: { baseUrl } } : {}),
+      overrides,
     });
     console.log(
       `Rebuilt ${report.published} published posts into ${report.regenerated.length} feed folders ` +

@@ -11,7 +11,12 @@ import { OutboxMailer } from '../adapters/outbox-mailer.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { loadSiteConfig } from '../app/load-site-config.ts';
 import { DigestComposer } from '../app/newsletter/digest-composer.ts';
-import { addSubscriber, type ManageDeps, removeSubscriber } from '../app/newsletter/manage-subscribers.ts';
+import {
+  addSubscriber,
+  type ManageDeps,
+  removeSubscriber,
+  unusedCategories,
+} from '../app/newsletter/manage-subscribers.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
 import { planDigest } from '../app/newsletter/plan-digest.ts';
 import { runDigestNow } from '../app/newsletter/run-digest.ts';
@@ -241,8 +246,14 @@ export function add(email: string, options: TargetOptions & { categories?: strin
       { email, categories: splitList(options.categories), note: 'herald subscribers add' },
       'cli',
     );
-    if (outcome.added) console.log(`${email}: subscribed`);
-    else {
+    if (outcome.added) {
+      console.log(`${email}: subscribed`);
+      const unused = n.state ? await unusedCategories(n.state, splitList(options.categories)) : [];
+      for (const category of unused)
+        console.error(
+          `warning: --categories "${category.name}": no post is in this category yet, so no digest will have posts for it${category.meant ? ` (did you mean "${category.meant}"?)` : ''}`,
+        );
+    } else {
       console.error(`${email}: not added: ${outcome.reason}`);
       process.exitCode = 1;
     }

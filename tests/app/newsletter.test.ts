@@ -1,10 +1,21 @@
-import { describe, expect, it } from 'vitest';
-import { type ApiRequest, handleApiRequest } from '../../functions/app/newsletter/http-api.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
+import { createS3Client, S3BlobStore } from '../../functions/adapters/s3-blob-store.ts';
+import {
+  type ApiRequest,
+  handleApiRequest,
+  SUBSCRIBE_ANSWER_MS,
+} from '../../functions/app/newsletter/http-api.ts';
+import { NewsletterStore } from '../../functions/app/newsletter/newsletter-store.ts';
 import { planDigest } from '../../functions/app/newsletter/plan-digest.ts';
 import { sendDigestJob } from '../../functions/app/newsletter/send-digest.ts';
 import { suppressAddresses } from '../../functions/app/newsletter/suppress-addresses.ts';
 import { publishedCategories } from '../../functions/app/post-index/post-index.ts';
 import { parseEmailAddress } from '../../functions/core/newsletter/email-address.ts';
+import { startLocalS3 } from '../../functions/local/local-s3.ts';
 import { type Mailer, type OutgoingMail, SendError, type SendQuota } from '../../functions/ports/mailer.ts';
 import { postFile } from '../helpers/memory-content.ts';
 import {
@@ -120,7 +131,8 @@ describe('subscribe API', () => {
     expect(confirmed.body).toContain('Subscribed');
     expect(await world.newsletter.readSubscriber(id)).toMatchObject({
       status: 'active',
-      consent: { confirmedAt: '2026-11-30T09:00:00.000Z' },
+      // Confirmed after the subscribe answer, which takes SUBSCRIBE_ANSWER_MS.
+      consent: { confirmedAt: '2026-11-30T09:00:01.000Z' },
     });
   });
 
@@ -200,6 +212,72 @@ describe('subscribe API', () => {
       world.timer.advance(11 * 60_000);
     }
     expect(world.mailer.sent).toHaveLength(5);
+  });
+
+  it.each([
+    ['in memory', async () => new MemoryBlobStore()],
+    [
+      "in local mode's S3 (s3rver)",
+      async () => {
+        const s3 = await startLocalS3(mkdtempSync(join(tmpdir(), 'herald-race-')), ['newsletter']);
+        onTestFinished(() => s3.close());
+        return new S3BlobStore(createS3Client(s3.endpoint), 'newsletter');
+      },
+    ],
+  ])(
+    'sends one confirmation for 50 concurrent subscribes of one address (%s)',
+    async (_where, bucket) => {
+      const world = memoryNewsletter();
+      const store = await bucket();
+      const raced = { ...world, newsletter: new NewsletterStore(store) };
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          handleApiRequest(
+            raced,
+            { site, apiUrl: API },
+            request('POST', '/subscribe', 'email=race%40example.org'),
+          ),
+        ),
+      );
+      for (const answer of answers) expect(answer).toEqual(answers[0]);
+      expect(world.mailer.sent.map((m) => m.to)).toEqual(['race@example.org']);
+    },
+    30_000,
+  );
+
+  it('answers at the same moment whether the address is new, pending, active or suppressed', async () => {
+    const world = memoryNewsletter();
+    await subscribeAndConfirm(world, 'active@example.org');
+    await world.newsletter.writeSuppression(world.signer.subscriberId(parse('gone@example.org')), {
+      email: parse('gone@example.org'),
+      reason: 'bounce',
+      at: '2026-01-01T00:00:00Z',
+    });
+    // Sending takes time (SES answers in tens to hundreds of milliseconds); only new addresses send.
+    const slowMailer: Mailer = {
+      send: async (mail) => {
+        await world.timer.sleep(400);
+        return world.mailer.send(mail);
+      },
+      quota: () => world.mailer.quota(),
+    };
+    const durations: Record<string, number> = {};
+    for (const email of ['new@example.org', 'active@example.org', 'gone@example.org']) {
+      world.timer.advance(11 * 60_000);
+      const started = world.timer.now().getTime();
+      await handleApiRequest(
+        { ...world, mailer: slowMailer },
+        { site, apiUrl: API },
+        request('POST', '/subscribe', `email=${encodeURIComponent(email)}`),
+      );
+      durations[email] = world.timer.now().getTime() - started;
+    }
+    expect(durations).toEqual({
+      'new@example.org': SUBSCRIBE_ANSWER_MS,
+      'active@example.org': SUBSCRIBE_ANSWER_MS,
+      'gone@example.org': SUBSCRIBE_ANSWER_MS,
+    });
+    expect(world.mailer.sent.map((m) => m.to).slice(1)).toEqual(['new@example.org']);
   });
 
   it('rejects bad addresses and header injection with a reason, and odd bodies without a stack trace', async () => {

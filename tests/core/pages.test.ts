@@ -1,5 +1,6 @@
 import { parse } from 'parse5';
 import { describe, expect, it } from 'vitest';
+import { withHeadingAnchors } from '../../functions/core/pages/heading-anchors.ts';
 import { type PageEntry, pageKey, planPages } from '../../functions/core/pages/page-plan.ts';
 import { parsePost, renderPost } from '../../functions/core/posts/parse-post.ts';
 import type { Post } from '../../functions/core/posts/post.ts';
@@ -164,5 +165,16 @@ describe('pages', () => {
   it('list every post in the sitemap', () => {
     const xml = page('sitemap.xml');
     for (const n of [1, 2, 3, 4, 5]) expect(xml).toContain(`<loc>https://example.org/posts/p${n}/</loc>`);
+  });
+});
+
+describe('heading anchors on post pages', () => {
+  it('adds a # link to headings with ids, and nothing to the body feeds carry', () => {
+    expect(
+      withHeadingAnchors('<h2 id="a-b">A <em>b</em></h2><p>x</p><h3 class="k" id="c">C</h3><h4>no id</h4>'),
+    ).toBe(
+      '<h2 id="a-b">A <em>b</em> <a class="anchor" href="#a-b" aria-label="Link to this section">#</a></h2><p>x</p>' +
+        '<h3 class="k" id="c">C <a class="anchor" href="#c" aria-label="Link to this section">#</a></h3><h4>no id</h4>',
+    );
   });
 });

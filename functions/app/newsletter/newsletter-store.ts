@@ -53,6 +53,30 @@ export class NewsletterStore {
     return this.writeJson(`${SUBSCRIBERS}${subscriber.id}.json`, subscriber);
   }
 
+  /**
+   * A subscriber with the version a {@link replaceSubscriber} can name, so that of two concurrent
+   * requests for one address exactly one changes the record (and sends the one confirmation).
+   */
+  async readSubscriberVersioned(
+    id: string,
+  ): Promise<{ subscriber: Subscriber; version: string } | undefined> {
+    const found = await this.store.getVersioned(`${SUBSCRIBERS}${id}.json`);
+    return found === undefined
+      ? undefined
+      : { subscriber: JSON.parse(new TextDecoder().decode(found.body)) as Subscriber, version: found.etag };
+  }
+
+  /**
+   * Writes a subscriber only if the record is still the version read (or, without one, still absent).
+   * @throws WriteConflict when another request changed the record first
+   */
+  replaceSubscriber(subscriber: Subscriber, version: string | undefined): Promise<void> {
+    return this.store.put(`${SUBSCRIBERS}${subscriber.id}.json`, JSON.stringify(subscriber), {
+      contentType: 'application/json',
+      ...(version === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: version }),
+    });
+  }
+
   deleteSubscriber(id: string): Promise<void> {
     return this.store.delete(`${SUBSCRIBERS}${id}.json`);
   }

@@ -12,9 +12,10 @@ import {
   type Subscriber,
 } from '../../core/newsletter/subscriber.ts';
 import type { TokenProblem, TokenSigner } from '../../core/newsletter/tokens.ts';
-import type { Clock } from '../../ports/clock.ts';
+import { WriteConflict } from '../../ports/blob-store.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { type Mailer, SendError } from '../../ports/mailer.ts';
+import type { Timer } from '../../ports/timer.ts';
 import type { NewsletterStore } from './newsletter-store.ts';
 
 /** What the subscription use-cases need. */
@@ -22,7 +23,8 @@ export interface SubscriptionDeps {
   newsletter: NewsletterStore;
   mailer: Mailer;
   signer: TokenSigner;
-  clock: Clock;
+  /** A timer, not only a clock: the subscribe answer waits out a fixed time (see http-api.ts). */
+  clock: Timer;
   log: Logger;
 }
 
@@ -50,10 +52,18 @@ export async function subscribe(
   const id = deps.signer.subscriberId(request.email);
   if (await deps.newsletter.readSuppression(id)) return 'suppressed';
   const now = deps.clock.now();
-  const existing = await deps.newsletter.readSubscriber(id);
+  const found = await deps.newsletter.readSubscriberVersioned(id);
+  const existing = found?.subscriber;
   const { record, sendConfirmation } = requestSubscription(id, existing, request, now);
   if (record === undefined) return existing?.status === 'active' ? 'nothing-to-do' : 'rate-limited';
-  await deps.newsletter.writeSubscriber(record);
+  try {
+    // Of concurrent requests for one address only the first write stands; the others saw a record
+    // that no longer is, and their confirmation would break the rate limit.
+    await deps.newsletter.replaceSubscriber(record, found?.version);
+  } catch (error) {
+    if (error instanceof WriteConflict) return 'rate-limited';
+    throw error;
+  }
   if (!sendConfirmation) return 'nothing-to-do';
   const expiresAt = new Date(now.getTime() + newsletter.confirmHours * 3600_000);
   const link = `${apiUrl}confirm?token=${deps.signer.sign('confirm', id, expiresAt)}`;

@@ -25,6 +25,7 @@ import type { AppearedPost } from '../../core/newsletter/digest-posts.ts';
 import type { Post, Term } from '../../core/posts/post.ts';
 import { buildHeads, categoryOf } from '../../core/site/feed-heads.ts';
 import { type Appearance, ownerOf, type PostEntry, visibleAt } from '../../core/site/post-entry.ts';
+import { toSlug } from '../../core/text/slug.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { hashOf } from '../hash-of.ts';
 import { mapLimit } from '../map-limit.ts';
@@ -353,12 +354,29 @@ export async function newsletterSince(state: BlobStore): Promise<Date | undefine
  * the index head): what a reader can choose on the preferences page.
  */
 export async function publishedCategories(state: BlobStore): Promise<Term[]> {
+  return (await categoriesInUse(state, false)) ?? [];
+}
+
+/**
+ * The categories of published posts and, with `scheduled`, of posts waiting for their date; from
+ * the index head, named as the site names them.
+ * @returns undefined when nothing was ever published (no index yet)
+ */
+export async function categoriesInUse(state: BlobStore, scheduled: boolean): Promise<Term[] | undefined> {
   const head = await new IndexStore(state).readHead();
-  const lists = head?.version === 4 ? (head as IndexHead).heads.lists : {};
-  return Object.entries(lists)
-    .filter(([folder, list]) => folder.startsWith('categories/') && list.length > 0)
-    .map(([folder, list]) => categoryOf(folder, list))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  if (head?.version !== 4) return undefined;
+  const { heads } = head as IndexHead;
+  const terms = new Map<string, Term>();
+  for (const [folder, list] of Object.entries(heads.lists))
+    if (folder.startsWith('categories/') && list.length > 0) {
+      const term = categoryOf(folder, list);
+      terms.set(term.slug, term);
+    }
+  if (scheduled)
+    for (const entry of heads.upcoming)
+      for (const name of entry.categories ?? [])
+        if (!terms.has(toSlug(name))) terms.set(toSlug(name), { name, slug: toSlug(name) });
+  return [...terms.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The entry of a rendered post. */

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
 import { parseEmailAddress } from '../newsletter/email-address.ts';
 import type { DigestSchedule, Weekday } from '../newsletter/schedule.ts';
+import { closest } from '../text/did-you-mean.ts';
 import { stripXmlForbidden } from '../text/xml-safe.ts';
 
 /** A person credited for a post or a site. */
@@ -37,6 +38,8 @@ export interface SiteConfig {
   subscribeUrl?: string;
   /** E-mail digests; without this section there is no newsletter. */
   newsletter?: NewsletterConfig;
+  /** Render `$$…$$`, `\\[…\\]` and `\\(…\\)` formulas in every post (a post can also say `math: true`). */
+  math?: boolean;
   /** Free-form values for the `param` shortcode, as Hugo's `params`. */
   params?: Record<string, unknown>;
   /** Site shortcode templates by name, read from `shortcodes/<name>.html` beside site.yaml. */
@@ -169,6 +172,7 @@ const siteSchema = z.object({
   ),
   subscribeUrl: z.optional(httpUrl('must be the absolute URL of the subscribe API')),
   newsletter: z.optional(newsletterSchema),
+  math: z.optional(z.boolean('must be true or false')),
   params: z.optional(z.record(z.string(), z.unknown(), 'must be a mapping of names to values')),
   feedLimit: z._default(
     z
@@ -187,6 +191,16 @@ function isKnownZone(zone: string): boolean {
   }
 }
 
+/** The tokens a permalink may use. */
+export const PERMALINK_TOKENS = ['slug', 'year', 'month', 'day', 'category'] as const;
+
+/** A site.yaml key Herald does not read, and the field it is probably a misspelling of. */
+export interface ConfigTypo {
+  /** The key as written, with its section: `autor`, `newsletter.shedule`. */
+  field: string;
+  meant?: string;
+}
+
 /** Fields a site owner may override from the command line or the environment. */
 export interface SiteOverrides {
   baseUrl?: string;
@@ -199,9 +213,16 @@ export interface SiteOverrides {
  * @param text - the file's contents
  * @param file - the file's name, for error messages
  * @param overrides - values that win over the file (e.g. `--base-url`)
+ * @param onTypo - told of each key Herald does not read (it is ignored), with the field it is
+ *   probably a misspelling of
  * @throws ConfigError naming the field and the reason
  */
-export function parseSiteConfig(text: string, file = 'site.yaml', overrides: SiteOverrides = {}): SiteConfig {
+export function parseSiteConfig(
+  text: string,
+  file = 'site.yaml',
+  overrides: SiteOverrides = {},
+  onTypo?: (typo: ConfigTypo) => void,
+): SiteConfig {
   let raw: unknown;
   try {
     raw = loadYaml(text.replace(/^\uFEFF/, ''), { schema: CORE_SCHEMA });
@@ -229,13 +250,27 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
     const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
-  const { websubHub, subscribeUrl, newsletter, params, ...site } = result.data;
+  const { websubHub, subscribeUrl, newsletter, params, math, ...site } = result.data;
+  checkPermalinkTokens(site.permalink, file);
+  if (onTypo) {
+    for (const typo of unknownKeys(raw as Record<string, unknown>, Object.keys(siteSchema.shape), ''))
+      onTypo(typo);
+    const section = (raw as Record<string, unknown>).newsletter;
+    if (section !== null && typeof section === 'object' && !Array.isArray(section))
+      for (const typo of unknownKeys(
+        section as Record<string, unknown>,
+        Object.keys(newsletterSchema.shape),
+        'newsletter.',
+      ))
+        onTypo(typo);
+  }
   const author = typeof site.author === 'string' ? { name: site.author } : definedOnly(site.author);
   const baseUrl = site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`;
   return {
     ...site,
     ...(websubHub ? { websubHub } : {}),
     ...(params ? { params } : {}),
+    ...(math ? { math } : {}),
     ...(subscribeUrl ? { subscribeUrl } : {}),
     ...(newsletter ? { newsletter: newsletterOf(newsletter, baseUrl, file) } : {}),
     author: author as Person,
@@ -277,6 +312,28 @@ function newsletterOf(
     welcome: input.welcome,
     maxAgeDays: input.maxAgeDays,
   };
+}
+
+// A misspelt token would otherwise be written literally into every URL (`/:yaer/hello/`).
+function checkPermalinkTokens(permalink: string, file: string): void {
+  for (const [token = '', name = ''] of permalink.matchAll(/:([A-Za-z_]+)/g)) {
+    if ((PERMALINK_TOKENS as readonly string[]).includes(name)) continue;
+    const meant = closest(name, PERMALINK_TOKENS);
+    throw new ConfigError(
+      file,
+      'permalink',
+      `${token} is not a token${meant ? ` (did you mean :${meant}?)` : ''}; use ${PERMALINK_TOKENS.map((t) => `:${t}`).join(', ')}`,
+    );
+  }
+}
+
+function unknownKeys(section: Record<string, unknown>, known: string[], prefix: string): ConfigTypo[] {
+  return Object.keys(section)
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const meant = closest(key, known);
+      return { field: `${prefix}${key}`, ...(meant ? { meant: `${prefix}${meant}` } : {}) };
+    });
 }
 
 // The title, description and author go into every feed: they must be text XML can carry.

@@ -2,6 +2,7 @@ import type { SiteConfig } from '../config/site-config.ts';
 import { FEED_FORMATS } from '../feeds/feed-model.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
+import { withHeadingAnchors } from './heading-anchors.ts';
 import { type Html, html, raw } from './html.ts';
 import { THEME_CSS } from './theme.ts';
 
@@ -112,7 +113,7 @@ export function postPage(
   const body = html`<article>
 <h1>${post.title}</h1>
 <p class="meta">${dateText(site, post.published)} · ${post.authors.map((a) => a.name).join(', ')}${post.categories.length > 0 ? html` · ${categoryLinks(site, post.categories)}` : ''}</p>
-${post.image ? html`<figure class="cover"><img src="${post.image}" alt="${post.title}"></figure>\n` : ''}${raw(post.contentHtml)}
+${post.image ? html`<figure class="cover"><img src="${post.image}" alt="${post.title}"></figure>\n` : ''}${raw(withHeadingAnchors(post.contentHtml))}
 </article>
 <nav class="neighbours" aria-label="More posts">
 ${older ? html`<a rel="prev" href="${older.url}">← ${older.title}</a>` : html`<span></span>`}
