@@ -128,6 +128,7 @@ export class Newsletter extends Construct {
       ['/subscribe', [apigw.HttpMethod.POST]],
       ['/confirm', [apigw.HttpMethod.GET]],
       ['/unsubscribe', [apigw.HttpMethod.GET, apigw.HttpMethod.POST]],
+      ['/preferences', [apigw.HttpMethod.GET, apigw.HttpMethod.POST]],
     ] as const)
       this.api.addRoutes({ path, methods: [...methods], integration });
     const stage = this.api.defaultStage?.node.defaultChild as apigw.CfnStage;
@@ -151,6 +152,8 @@ export class Newsletter extends Construct {
       });
     bucket.grantReadWrite(apiFunction);
     content.grantRead(apiFunction);
+    // The preferences page lists the site's categories from the publish index.
+    state.grantRead(apiFunction);
     secret.grantRead(apiFunction);
     apiFunction.addToRolePolicy(sendPolicy);
 

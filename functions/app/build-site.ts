@@ -8,7 +8,7 @@ import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import { loadSiteConfig } from './load-site-config.ts';
+import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { bodyWarnings, readPosts, renderFromStore } from './read-posts.ts';
 import {
@@ -39,10 +39,20 @@ export interface BuildReport {
   drafts: number;
   scheduled: number;
   failed: PostError[];
+  /** Front matter keys that are probably misspelt fields, ignored: the posts published without them. */
+  typos: FileTypo[];
   /** What rendering changed in published posts (an unknown shortcode removed, …), by file. */
   warnings: BodyWarning[];
   /** Keys written to the site store. */
   written: string[];
+}
+
+/** A key Herald does not read, probably misspelt (`categoires`), and the file it is in. */
+export interface FileTypo {
+  file: string;
+  field: string;
+  /** The field it probably meant. */
+  meant?: string;
 }
 
 /** A post published with something in its body left out or guessed. */
@@ -56,6 +66,7 @@ export interface ReadSite {
   site: SiteConfig;
   posts: ReturnType<typeof catalogue<PostMeta>>;
   failed: PostError[];
+  typos: FileTypo[];
 }
 
 /**
@@ -67,7 +78,7 @@ export interface ReadSite {
  */
 export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = {}): Promise<BuildReport> {
   const { content, site: out } = deps;
-  const { site, posts, failed } = await readSite(deps, overrides);
+  const { site, posts, failed, typos } = await readSite(deps, overrides);
 
   const written: string[] = [];
   const imageSizes = new Map<string, number>();
@@ -127,6 +138,7 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
     drafts: posts.drafts.length,
     scheduled: posts.scheduled.length,
     failed,
+    typos,
     warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     written,
   };
@@ -141,21 +153,28 @@ export async function readSite(
   overrides: SiteOverrides = {},
 ): Promise<ReadSite> {
   const { content, clock, log } = deps;
-  const site = await loadSiteConfig(content, overrides);
+  const typos: FileTypo[] = [];
+  const typo = (file: string, found: { field: string; meant?: string }): void => {
+    typos.push({ file, ...found });
+    log.warn('field ignored', { key: file, field: found.field, didYouMean: found.meant ?? null });
+  };
+  const site = await loadSiteConfig(content, overrides, (found) => typo(SITE_CONFIG_KEY, found));
   const postKeys: string[] = [];
   for await (const info of content.list('posts/')) if (isPostKey(info.key)) postKeys.push(info.key);
   const failed: PostError[] = [];
   const parsed: PostMeta[] = [];
   for (const result of await readPosts(content, postKeys, site)) {
-    if ('post' in result) parsed.push(result.post);
-    else failed.push(result.error);
+    if ('post' in result) {
+      parsed.push(result.post);
+      for (const found of result.typos) typo(result.post.source, found);
+    } else failed.push(result.error);
   }
   const posts = catalogue(parsed, clock.now());
   failed.push(...posts.conflicts);
   failed.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const error of failed)
     log.warn('post not published', { key: error.file, field: error.field, reason: error.reason });
-  return { site, posts, failed };
+  return { site, posts, failed, typos };
 }
 
 function renderedMissing(post: PostMeta): never {

@@ -6,9 +6,8 @@ import type { PostIndex } from './post-index/post-index.ts';
 const loaded = new WeakMap<PostIndex, Promise<RefIndex>>();
 
 /**
- * The posts a `ref` or `post_url` may name: the URL owners of the index as the run found it.
- * Reading every entry shard costs up to 256 reads, so it happens only for a post that links to
- * another, at most once per run.
+ * The posts a `ref` or `post_url` may name, from every entry of the post index. Reading them all
+ * costs up to 256 reads, so it happens only for a post that links to another, at most once per run.
  * @param index - the run's post index
  * @param site - for the posts' absolute URLs
  */
@@ -16,10 +15,9 @@ export function refsFromIndex(index: PostIndex, site: SiteConfig): Promise<RefIn
   let refs = loaded.get(index);
   if (refs === undefined) {
     refs = index
-      .ownersAtStart()
+      .allEntries()
       .then(
-        (owners) =>
-          new RefIndex(owners.map((entry) => ({ source: entry.source, url: siteUrl(site, entry.path) }))),
+        (entries) => new RefIndex(entries.map((e) => ({ source: e.source, url: siteUrl(site, e.path) }))),
       );
     loaded.set(index, refs);
   }

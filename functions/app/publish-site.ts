@@ -170,7 +170,9 @@ async function reconcilePost(
   let post: Post | undefined;
   if (bytes !== undefined) {
     try {
-      const parsed = parsePost({ key, bytes }, config);
+      const parsed = parsePost({ key, bytes }, config, (typo) =>
+        deps.log.warn('field ignored', { key, field: typo.field, didYouMean: typo.meant }),
+      );
       const refs = linksToPosts(parsed.body) ? await refsFromIndex(index, config) : undefined;
       post = renderPost(parsed, {
         site: config,

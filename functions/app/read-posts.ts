@@ -1,5 +1,6 @@
 import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
+import type { FieldTypo } from '../core/posts/field-values.ts';
 import { parsePost, type RenderHooks, renderPost } from '../core/posts/parse-post.ts';
 import type { ParsedPost, Post, PostMeta } from '../core/posts/post.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
@@ -8,8 +9,8 @@ import { mapLimit } from './map-limit.ts';
 
 const IO_CONCURRENCY = 32;
 
-/** One post file read: its metadata, or why it cannot be published. */
-export type PostReadResult = { post: PostMeta } | { error: PostError };
+/** One post file read: its metadata (and any likely misspelt fields), or why it cannot be published. */
+export type PostReadResult = { post: PostMeta; typos: FieldTypo[] } | { error: PostError };
 
 /**
  * Reads and parses post files through a {@link BlobStore}, keeping metadata only: the few bodies a
@@ -27,15 +28,16 @@ export async function readPosts(
     const result = parseOne(key, bytes, site);
     if (!('post' in result)) return result;
     const { body: _body, ...meta } = result.post as ParsedPost;
-    return { post: meta };
+    return { post: meta, typos: result.typos };
   });
   return results.filter((r): r is PostReadResult => r !== undefined);
 }
 
 /** Parses one post file into a result instead of throwing for a content error. */
 export function parseOne(key: string, bytes: Uint8Array, site: SiteConfig): PostReadResult {
+  const typos: FieldTypo[] = [];
   try {
-    return { post: parsePost({ key, bytes }, site) };
+    return { post: parsePost({ key, bytes }, site, (typo) => typos.push(typo)), typos };
   } catch (error) {
     if (error instanceof PostError) return { error };
     throw error;

@@ -5,6 +5,7 @@ import { fixedClock, systemClock } from '../adapters/clocks.ts';
 import { FsBlobStore } from '../adapters/fs-blob-store.ts';
 import { jsonLogger, silentLogger } from '../adapters/loggers.ts';
 import { buildSite } from '../app/build-site.ts';
+import { createPost } from '../app/new-post.ts';
 import { ConfigError } from '../core/errors.ts';
 import { CommanderError, commanderExitCode, EXIT, explain } from './cli-errors.ts';
 import { addLocalCommands } from './local-commands.ts';
@@ -68,6 +69,10 @@ program
           console.error(
             `  ${relativeToCwd(resolve(contentDir, error.file))}: ${error.field}: ${error.reason}`,
           );
+        for (const typo of report.typos)
+          console.error(
+            `  ${relativeToCwd(resolve(contentDir, typo.file))}: warning: ${typo.field}: not a field Herald reads, ignored${typo.meant ? ` (did you mean "${typo.meant}"?)` : ''}`,
+          );
         for (const { file, warning } of report.warnings)
           console.error(`  ${relativeToCwd(resolve(contentDir, file))}: warning: ${warning}`);
         console.log(`Feeds: ${out}/rss.xml, ${out}/atom.xml, ${out}/feed.json`);
@@ -85,6 +90,30 @@ program
       }
     },
   );
+
+program
+  .command('new <title>')
+  .description(
+    "write a new draft post in the site's style (front matter format, date field, folders), dated now in the site's timezone; never replaces a file",
+  )
+  .option('--content <dir>', 'content folder with site.yaml and posts/', 'content')
+  .option('--slug <slug>', 'URL slug (default: made from the title)')
+  .option('--now <iso>', 'date the post at this instant instead of now (ISO 8601)', parseInstant)
+  .option('--verbose', 'show where an error came from')
+  .action(async (title: string, options: { content: string; slug?: string; now?: Date }) => {
+    const contentDir = resolve(options.content);
+    assertFolder(contentDir, '--content');
+    const key = await createPost(
+      {
+        content: new FsBlobStore(contentDir),
+        clock: options.now ? fixedClock(options.now) : systemClock,
+      },
+      { title, ...(options.slug === undefined ? {} : { slug: options.slug }) },
+    );
+    console.log(
+      `Wrote ${relativeToCwd(resolve(contentDir, key))} (draft: true; set it to false, or delete the line, to publish)`,
+    );
+  });
 
 // Errors name the command that met them, e.g. `herald subscribers import: …`.
 let commandName = 'herald';

@@ -1,5 +1,5 @@
 // The actions of `herald digest` and `herald subscribers`, loaded only when one runs. They work on
-// local mode's buckets, with the same use-cases the Lambda functions run.
+// local mode's buckets or a deployed stack's, with the same use-cases the Lambda functions run.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -11,7 +11,12 @@ import { OutboxMailer } from '../adapters/outbox-mailer.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { loadSiteConfig } from '../app/load-site-config.ts';
 import { DigestComposer } from '../app/newsletter/digest-composer.ts';
-import { addSubscriber, type ManageDeps, removeSubscriber } from '../app/newsletter/manage-subscribers.ts';
+import {
+  addSubscriber,
+  type ManageDeps,
+  removeSubscriber,
+  unusedCategories,
+} from '../app/newsletter/manage-subscribers.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
 import { planDigest } from '../app/newsletter/plan-digest.ts';
 import { runDigestNow } from '../app/newsletter/run-digest.ts';
@@ -29,28 +34,35 @@ import {
 } from '../core/newsletter/subscriber-file.ts';
 import { TokenSigner } from '../core/newsletter/tokens.ts';
 import { LOCAL_BUCKETS } from '../local/local-mode.ts';
-import { connectLocal, type LocalConnection } from './local-connection.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import { connectLocal } from './local-connection.ts';
+import { type AwsOptions, openAws, wantsAws } from './newsletter-target.ts';
 import { relativeToCwd } from './paths.ts';
 
-export interface LocalOptions {
+/** Local mode's folder and endpoint, or a deployed stack's names (see {@link openAws}). */
+export interface TargetOptions extends AwsOptions {
   data: string;
-  endpoint?: string;
 }
 
 interface Newsletter {
-  local: LocalConnection;
   newsletter: NewsletterStore;
   signer: TokenSigner;
   site: () => Promise<SiteConfig>;
+  /** Publish state (which posts were published when); needed by the digest. */
+  state: BlobStore | undefined;
   apiUrl: string;
-  outboxDir: string;
+  /** Local mode's outbox; a deployed stack sends through its own function. */
+  outboxDir: string | undefined;
+  /** Where site.yaml lives, for messages. */
+  contentLabel: string;
+  close(): Promise<void>;
 }
 
 /**
  * Opens local mode's newsletter: buckets, secret, outbox.
  * @throws UsageError when local mode has not run in the data folder
  */
-async function open(options: LocalOptions): Promise<Newsletter> {
+async function openLocal(options: TargetOptions): Promise<Newsletter> {
   const local = await connectLocal(options);
   const secretFile = join(local.dataDir, 'newsletter-secret');
   if (!existsSync(secretFile)) {
@@ -59,42 +71,70 @@ async function open(options: LocalOptions): Promise<Newsletter> {
   }
   const baseUrl = typeof local.settings.baseUrl === 'string' ? local.settings.baseUrl : undefined;
   return {
-    local,
     newsletter: new NewsletterStore(new S3BlobStore(local.client, LOCAL_BUCKETS.newsletter)),
     signer: new TokenSigner(readFileSync(secretFile, 'utf8').trim()),
     site: () =>
       loadSiteConfig(new S3BlobStore(local.client, LOCAL_BUCKETS.content), baseUrl ? { baseUrl } : {}),
+    state: new S3BlobStore(local.client, LOCAL_BUCKETS.state),
     apiUrl:
       typeof local.settings.apiUrl === 'string'
         ? local.settings.apiUrl
         : `${baseUrl ?? 'http://127.0.0.1:8080/'}api/`,
     outboxDir: join(local.dataDir, 'outbox'),
+    contentLabel: LOCAL_BUCKETS.content,
+    close: () => local.close(),
+  };
+}
+
+/**
+ * Opens a deployed stack's newsletter.
+ * @throws UsageError naming the option at fault when the stack, bucket or secret cannot be found
+ */
+async function openDeployed(options: TargetOptions): Promise<Newsletter> {
+  const aws = await openAws(options);
+  return {
+    newsletter: aws.newsletter,
+    signer: aws.signer,
+    site: aws.site,
+    state: aws.state,
+    apiUrl: aws.apiUrl ?? 'https://api.invalid/',
+    outboxDir: undefined,
+    contentLabel: aws.contentLabel,
+    close: async () => {},
   };
 }
 
 async function withNewsletter(
-  options: LocalOptions,
+  options: TargetOptions,
   action: (n: Newsletter) => Promise<void>,
 ): Promise<void> {
-  const n = await open(options);
+  const n = wantsAws(options) ? await openDeployed(options) : await openLocal(options);
   try {
     await action(n);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(`${LOCAL_BUCKETS.content}/${error.file}: ${error.field}: ${error.reason}`);
+    console.error(`${n.contentLabel}/${error.file}: ${error.field}: ${error.reason}`);
     process.exitCode = 2;
   } finally {
-    await n.local.close();
+    await n.close();
   }
 }
 
 /** `herald digest`: runs (or previews) the digest due now or at `--now`. */
-export function digest(options: LocalOptions & { now?: Date; preview?: boolean }): Promise<void> {
+export function digest(options: TargetOptions & { now?: Date; preview?: boolean }): Promise<void> {
   return withNewsletter(options, async (n) => {
     const until = options.now ?? new Date();
+    if (n.state === undefined)
+      throw new UsageError(
+        '--state-bucket: name the publish state bucket (or use --stack): the digest reads it',
+      );
+    if (!options.preview && n.outboxDir === undefined)
+      throw new UsageError(
+        'herald digest sends from local mode only; on AWS the schedule sends it, or invoke the DigestFunctionName output with {"action":"digest"}. Add --preview to see what it would send.',
+      );
     const site = await n.site();
     const log = textLogger();
-    const state = new S3BlobStore(n.local.client, LOCAL_BUCKETS.state);
+    const state = n.state;
     const clock = options.now ? fixedClock(until) : systemClock;
     if (options.preview) {
       const plan = await planDigest(
@@ -105,13 +145,15 @@ export function digest(options: LocalOptions & { now?: Date; preview?: boolean }
       console.log(
         `Digest ${plan.digestId} (${describeSchedule(site.newsletter?.schedule ?? { every: 'day', hour: 0, minute: 0 }, site.timezone)})`,
       );
-      console.log(`  posts published after ${plan.since} up to ${plan.until}: ${plan.posts.length}`);
+      console.log(
+        `  posts that appeared on the site after ${plan.since} up to ${plan.until}: ${plan.posts.length}`,
+      );
       for (const title of plan.posts) console.log(`    ${title}`);
       console.log(
         `  subscribers to check: ${plan.recipients} (only active ones with posts in their categories get it)`,
       );
       if (plan.digest && plan.posts.length > 0) {
-        const file = join(n.outboxDir, `preview-${plan.digestId}.eml`);
+        const file = join(n.outboxDir ?? '.', `preview-${plan.digestId}.eml`);
         const sample: Subscriber = {
           id: 'preview',
           email: 'preview@example.invalid' as EmailAddress,
@@ -138,7 +180,7 @@ export function digest(options: LocalOptions & { now?: Date; preview?: boolean }
       {
         newsletter: n.newsletter,
         state,
-        mailer: new OutboxMailer(new FsBlobStore(n.outboxDir), systemClock),
+        mailer: new OutboxMailer(new FsBlobStore(n.outboxDir ?? '.'), systemClock),
         signer: n.signer,
         clock,
         timer: systemClock,
@@ -158,7 +200,7 @@ export function digest(options: LocalOptions & { now?: Date; preview?: boolean }
     if (plan.skipped === 'already-planned')
       console.log(`Digest ${plan.digestId}: already sent (the last digest covered up to ${plan.since}).`);
     else if (plan.skipped === 'no-new-posts')
-      console.log(`Digest ${plan.digestId}: no posts published since ${plan.since}; nothing sent.`);
+      console.log(`Digest ${plan.digestId}: no new posts on the site since ${plan.since}; nothing sent.`);
     else {
       const total = sent.reduce(
         (sum, r) => ({
@@ -168,8 +210,12 @@ export function digest(options: LocalOptions & { now?: Date; preview?: boolean }
         }),
         { sent: 0, skipped: 0, rejected: 0 },
       );
+      if (plan.resumed)
+        console.log(
+          `Digest ${plan.digestId} had not finished; it is finished now. Run herald digest again for newer posts.`,
+        );
       console.log(
-        `Digest ${plan.digestId}: ${plan.posts.length} posts; sent ${total.sent}, skipped ${total.skipped}, rejected ${total.rejected}. Mail is in ${relativeToCwd(n.outboxDir)}/`,
+        `Digest ${plan.digestId}: ${plan.posts.length} posts; sent ${total.sent}, skipped ${total.skipped}, rejected ${total.rejected}. Mail is in ${relativeToCwd(n.outboxDir ?? '.')}/`,
       );
     }
   });
@@ -182,7 +228,7 @@ const manage = (n: Newsletter): ManageDeps => ({
 });
 
 /** `herald subscribers list`: every address with its status, categories and consent. */
-export function list(options: LocalOptions): Promise<void> {
+export function list(options: TargetOptions): Promise<void> {
   return withNewsletter(options, async (n) => {
     const records = await exportList(n.newsletter);
     for (const { email, subscriber: s, suppression: x } of records.sort((a, b) =>
@@ -197,15 +243,21 @@ export function list(options: LocalOptions): Promise<void> {
 }
 
 /** `herald subscribers add`. */
-export function add(email: string, options: LocalOptions & { categories?: string }): Promise<void> {
+export function add(email: string, options: TargetOptions & { categories?: string }): Promise<void> {
   return withNewsletter(options, async (n) => {
     const outcome = await addSubscriber(
       manage(n),
       { email, categories: splitList(options.categories), note: 'herald subscribers add' },
       'cli',
     );
-    if (outcome.added) console.log(`${email}: subscribed`);
-    else {
+    if (outcome.added) {
+      console.log(`${email}: subscribed`);
+      const unused = n.state ? await unusedCategories(n.state, splitList(options.categories)) : [];
+      for (const category of unused)
+        console.error(
+          `warning: --categories "${category.name}": no post is in this category yet, so no digest will have posts for it${category.meant ? ` (did you mean "${category.meant}"?)` : ''}`,
+        );
+    } else {
       console.error(`${email}: not added: ${outcome.reason}`);
       process.exitCode = 1;
     }
@@ -213,7 +265,7 @@ export function add(email: string, options: LocalOptions & { categories?: string
 }
 
 /** `herald subscribers remove`. */
-export function remove(email: string, options: LocalOptions & { forget?: boolean }): Promise<void> {
+export function remove(email: string, options: TargetOptions & { forget?: boolean }): Promise<void> {
   return withNewsletter(options, async (n) => {
     if (await removeSubscriber(manage(n), email, options.forget ?? false))
       console.log(`${email}: ${options.forget ? 'erased' : 'unsubscribed'}`);
@@ -228,7 +280,7 @@ export function remove(email: string, options: LocalOptions & { forget?: boolean
  * `herald subscribers import FILE…`: Herald's export, Mailchimp's, Substack's, Buttondown's,
  * listmonk's, any CSV with an e-mail column or a plain list; each file in turn.
  */
-export async function importFiles(files: string[], options: LocalOptions): Promise<void> {
+export async function importFiles(files: string[], options: TargetOptions): Promise<void> {
   // Before local mode's buckets are opened: a typo in a path is the likeliest mistake.
   for (const file of files)
     if (!existsSync(file) || !statSync(file).isFile())
@@ -293,7 +345,7 @@ const FORMAT_NAMES: Record<string, string> = {
 };
 
 /** `herald subscribers export`: every address, its status and consent evidence, as CSV. */
-export function exportCsv(options: LocalOptions & { out?: string }): Promise<void> {
+export function exportCsv(options: TargetOptions & { out?: string }): Promise<void> {
   return withNewsletter(options, async (n) => {
     const records = await exportList(n.newsletter);
     const csv = writeSubscriberFile(records);

@@ -8,11 +8,20 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
+import { systemClock } from '../adapters/clocks.ts';
+import { FsBlobStore } from '../adapters/fs-blob-store.ts';
+import { httpHubNotifier } from '../adapters/http-hub-notifier.ts';
+import { MemoryDigestQueue } from '../adapters/memory-digest-queue.ts';
+import { OutboxMailer } from '../adapters/outbox-mailer.ts';
 import { createS3Client, S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { loadSiteConfig } from '../app/load-site-config.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
-import { ENV } from '../config/env-names.ts';
 import { latestRunAtOrBefore } from '../core/newsletter/schedule.ts';
+import { TokenSigner } from '../core/newsletter/tokens.ts';
+import { createDigestHandler } from '../handlers/digest-handler.ts';
+import { createNewsletterApiHandler } from '../handlers/newsletter-api-handler.ts';
+import { type NewsletterHandlerDeps, siteReader } from '../handlers/newsletter-handler-deps.ts';
+import { createPublishHandler } from '../handlers/publish-handler.ts';
 import type { Logger } from '../ports/logger.ts';
 import { ContentSync } from './content-sync.ts';
 import { httpApiEventOf } from './http-api-event.ts';
@@ -81,7 +90,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const client = createS3Client(s3.endpoint);
   const outboxDir = join(options.dataDir, 'outbox');
   mkdirSync(outboxDir, { recursive: true });
-  // Handlers are imported once the environment is set (below); requests before that wait for it.
+  // The API handler is composed below, once the site server's URL is known; requests before that wait.
   let newsletterApi:
     | ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>)
     | undefined;
@@ -107,27 +116,36 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const site = await serveSite(new S3BlobStore(client, LOCAL_BUCKETS.site), options.port, routes);
   const apiUrl = `${site.url}api/`;
 
-  Object.assign(process.env, {
-    [ENV.contentBucket]: LOCAL_BUCKETS.content,
-    [ENV.siteBucket]: LOCAL_BUCKETS.site,
-    [ENV.stateBucket]: LOCAL_BUCKETS.state,
-    [ENV.s3Endpoint]: s3.endpoint,
-    [ENV.baseUrl]: options.baseUrl ?? site.url,
-    [ENV.logFormat]: 'text',
-    [ENV.newsletterBucket]: LOCAL_BUCKETS.newsletter,
-    [ENV.secret]: localSecret(options.dataDir),
-    [ENV.outboxDir]: outboxDir,
-    [ENV.apiUrl]: apiUrl,
-    [ENV.subscribeUrl]: `${apiUrl}subscribe`,
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-  });
-  // Imported only now: like a Lambda container, the handler reads its configuration at load.
-  const { handler } = await import('../handlers/publish.ts');
-  newsletterApi = (await import('../handlers/newsletter-api.ts')).handler;
-  const digestHandler = (await import('../handlers/digest.ts')).handler;
-  const { localQueue } = await import('../handlers/newsletter-deps.ts');
-  const newsletter = new NewsletterStore(new S3BlobStore(client, LOCAL_BUCKETS.newsletter));
+  // The same handlers as in AWS, composed here with local dependencies (the Lambda composition
+  // roots build theirs from the environment; nothing here touches process.env).
   const content = new S3BlobStore(client, LOCAL_BUCKETS.content);
+  const state = new S3BlobStore(client, LOCAL_BUCKETS.state);
+  const newsletter = new NewsletterStore(new S3BlobStore(client, LOCAL_BUCKETS.newsletter));
+  const baseUrl = options.baseUrl ?? site.url;
+  const handler = createPublishHandler({
+    contentBucket: LOCAL_BUCKETS.content,
+    content,
+    site: new S3BlobStore(client, LOCAL_BUCKETS.site),
+    state,
+    clock: systemClock,
+    log,
+    hub: httpHubNotifier(),
+    overrides: { baseUrl, subscribeUrl: `${apiUrl}subscribe` },
+  });
+  const newsletterDeps: NewsletterHandlerDeps = {
+    newsletter,
+    state,
+    mailer: new OutboxMailer(new FsBlobStore(outboxDir), systemClock),
+    signer: new TokenSigner(localSecret(options.dataDir)),
+    clock: systemClock,
+    log,
+    currentSite: siteReader(content, { baseUrl }, log, systemClock),
+    apiUrl,
+  };
+  newsletterApi = createNewsletterApiHandler(newsletterDeps);
+  // Local mode has no SQS: the digest's jobs go to a list that this process drains.
+  const localQueue = new MemoryDigestQueue();
+  const digestHandler = createDigestHandler({ ...newsletterDeps, queue: localQueue });
 
   const queue = new SerialQueue();
   const pending: { change: ObjectChange; attempts: number }[] = [];

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
 import { mediaTypeOf } from '../core/feeds/media-type.ts';
+import { directoryRule } from '../core/site/directory-rule.ts';
 import { escapeHtml } from '../core/text/html-text.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { portError } from './local-s3.ts';
@@ -52,9 +53,17 @@ export async function serveSite(
         response.end(request.method === 'HEAD' ? undefined : answer.body);
         return;
       }
+      // The path as it arrived, before URL parsing resolves dot segments (%2e%2e included).
+      const raw = (request.url ?? '/').split(/[?#]/)[0] ?? '/';
       let path: string;
       try {
         path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+        if (/(^|\/)\.\.?(\/|$)/.test(decodeURIComponent(raw)))
+          return refuse({
+            status: 400,
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+            body: 'Bad request: the path has a "." or ".." segment\n',
+          });
       } catch {
         response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
         response.end('Bad request: the path is not valid percent-encoding\n');
@@ -62,6 +71,14 @@ export async function serveSite(
       }
       const refusal = refuseSiteRequest(request, path);
       if (refusal !== undefined) return refuse(refusal);
+      // The rule CloudFront applies, on the path as it arrived: still percent-encoded, and not
+      // parsed as a URL (which would read //host/x as a host).
+      const answer = directoryRule(raw);
+      if ('redirect' in answer) {
+        response.writeHead(301, { location: answer.redirect, 'content-type': 'text/plain; charset=utf-8' });
+        response.end(request.method === 'HEAD' ? undefined : `Moved to ${answer.redirect}\n`);
+        return;
+      }
       const key = `${path.slice(1)}${path.endsWith('/') ? 'index.html' : ''}`;
       const body = await site.get(key);
       if (body !== undefined) {

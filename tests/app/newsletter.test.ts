@@ -14,6 +14,7 @@ import { planDigest } from '../../functions/app/newsletter/plan-digest.ts';
 import { runDigestNow } from '../../functions/app/newsletter/run-digest.ts';
 import { sendDigestJob } from '../../functions/app/newsletter/send-digest.ts';
 import { suppressAddresses } from '../../functions/app/newsletter/suppress-addresses.ts';
+import { publishedCategories } from '../../functions/app/post-index/post-index.ts';
 import { parseEmailAddress } from '../../functions/core/newsletter/email-address.ts';
 import { startLocalS3 } from '../../functions/local/local-s3.ts';
 import { type Mailer, type OutgoingMail, SendError, type SendQuota } from '../../functions/ports/mailer.ts';
@@ -74,6 +75,28 @@ async function publishOnePost(world: World): Promise<void> {
     '2026-11-29T10:00:00Z',
     Object.fromEntries([numberedPost(1, '2026-11-29T10:00:00Z')]),
   );
+}
+
+/** A numbered post file in the given categories. */
+const post = (n: number, date: string, categories?: string[]): [string, string] =>
+  numberedPost(n, date, categories ? `categories: ${JSON.stringify(categories)}` : '');
+
+const switchedOn = new WeakSet<World>();
+
+/**
+ * Uploads posts and publishes them at the newest one's date, through the publish use-case; the
+ * newsletter is switched on (at SWITCHED_ON) before a world's first posts.
+ */
+async function publish(world: World, posts: [string, string][]): Promise<void> {
+  if (!switchedOn.has(world)) {
+    await publishAt(world, SWITCHED_ON);
+    switchedOn.add(world);
+  }
+  const at = posts
+    .map(([, body]) => /^date: (.+)$/m.exec(body)?.[1] ?? SWITCHED_ON)
+    .sort()
+    .at(-1);
+  await publishAt(world, at ?? SWITCHED_ON, Object.fromEntries(posts));
 }
 
 async function runDigest(world: World, until: string, mailer: Mailer = world.mailer) {
@@ -331,6 +354,117 @@ describe('subscribe API', () => {
   });
 });
 
+describe('preferences page', () => {
+  const categories = async () => [
+    { name: 'Cooking', slug: 'cooking' },
+    { name: 'Travel', slug: 'travel' },
+  ];
+  const callWith = (world: World, req: ApiRequest) =>
+    handleApiRequest(world, { site, apiUrl: API, categories }, req);
+
+  it('is linked from every digest; a reader narrows categories, pauses, unsubscribes, and digests follow', async () => {
+    const world = memoryNewsletter();
+    await subscribeAndConfirm(world, 'reader@example.org');
+    const id = world.signer.subscriberId(parse('reader@example.org'));
+    await publish(world, [
+      post(1, '2026-11-24T10:00:00Z', ['Travel']),
+      post(2, '2026-11-25T10:00:00Z', ['Cooking']),
+    ]);
+    await runDigest(world, '2026-11-30T09:00:00Z');
+    const digest = await parseMail(world.mailer.sent.at(-1)?.raw ?? new Uint8Array());
+    const link = linkIn(digest.text, `${API}preferences?`);
+    expect(digest.html).toContain(`href="${link.replaceAll('&', '&amp;')}"`);
+    const url = new URL(link);
+    const shown = await callWith(world, request('GET', `${url.pathname}${url.search}`));
+    expect(shown.status).toBe(200);
+    expect(shown.body).toContain('E-mail digests go to <strong>reader@example.org</strong>.');
+    expect(shown.body).toContain('<input type="checkbox" name="categories" value="travel"> Travel');
+    // A GET changes nothing (link scanners follow GETs).
+    expect((await world.newsletter.readSubscriber(id))?.categories).toEqual([]);
+
+    const saved = await callWith(
+      world,
+      request('POST', `${url.pathname}${url.search}`, 'categories=travel&action=save'),
+    );
+    expect(saved.body).toContain('Saved. The next digest follows your choice.');
+    expect(saved.body).toContain('value="travel" checked');
+    expect((await world.newsletter.readSubscriber(id))?.categories).toEqual(['travel']);
+    const sent = world.mailer.sent.length;
+    await publish(world, [
+      post(3, '2026-12-01T10:00:00Z', ['Cooking']),
+      post(4, '2026-12-02T10:00:00Z', ['Travel']),
+    ]);
+    await runDigest(world, '2026-12-07T09:00:00Z');
+    expect(world.mailer.sent.length).toBe(sent + 1);
+    expect((await parseMail(world.mailer.sent.at(-1)?.raw ?? new Uint8Array())).subject).toBe(
+      'Field Notes: Post 4',
+    );
+
+    await callWith(
+      world,
+      request('POST', `${url.pathname}${url.search}`, 'categories=travel&paused=yes&action=save'),
+    );
+    expect((await world.newsletter.readSubscriber(id))?.pausedAt).toBeDefined();
+    await publish(world, [post(5, '2026-12-08T10:00:00Z', ['Travel'])]);
+    await runDigest(world, '2026-12-14T09:00:00Z');
+    expect(world.mailer.sent.length).toBe(sent + 1);
+
+    const left = await callWith(world, request('POST', `${url.pathname}${url.search}`, 'action=unsubscribe'));
+    expect(left.body).toContain('Unsubscribed');
+    expect(await world.newsletter.readSubscriber(id)).toMatchObject({
+      status: 'unsubscribed',
+      unsubscribedVia: 'link',
+    });
+    // An old link cannot subscribe anyone again.
+    await callWith(world, request('POST', `${url.pathname}${url.search}`, 'categories=travel&action=save'));
+    expect((await world.newsletter.readSubscriber(id))?.status).toBe('unsubscribed');
+    expect((await callWith(world, request('GET', `${url.pathname}${url.search}`))).body).toContain(
+      'Not subscribed',
+    );
+  });
+
+  it("lists the site's published categories, named as the site names them", async () => {
+    const world = memoryNewsletter();
+    expect(await publishedCategories(world.state)).toEqual([]);
+    await publish(world, [post(1, '2026-11-24T10:00:00Z', ['How-to tech', 'Travel'])]);
+    expect(await publishedCategories(world.state)).toEqual([
+      { name: 'How-to tech', slug: 'how-to-tech' },
+      { name: 'Travel', slug: 'travel' },
+    ]);
+  });
+
+  it('refuses forged and confirmation tokens, and hostile form values change nothing else', async () => {
+    const world = memoryNewsletter();
+    await subscribeAndConfirm(world, 'reader@example.org');
+    const id = world.signer.subscriberId(parse('reader@example.org'));
+    expect(
+      (
+        await callWith(
+          world,
+          request('GET', '/preferences?token=uAAAAAAAAAAAAAAAAAAAAAA.0.AAAAAAAAAAAAAAAAAAAAAA'),
+        )
+      ).status,
+    ).toBe(400);
+    const confirmToken = world.signer.sign('confirm', id, new Date('2030-01-01T00:00:00Z'));
+    expect((await callWith(world, request('GET', `/preferences?token=${confirmToken}`))).status).toBe(400);
+    const token = world.signer.sign('unsubscribe', id);
+    const hostile = new URLSearchParams([
+      ['categories', '<script>alert(1)</script>'],
+      ...Array.from({ length: 80 }, (_, i): [string, string] => ['categories', `c${i}`]),
+      ['status', 'active'],
+      ['email', 'other@example.org'],
+    ]).toString();
+    const answer = await callWith(world, request('POST', `/preferences?token=${token}`, hostile));
+    expect(answer.status).toBe(200);
+    expect(answer.body).not.toContain('<script>');
+    const stored = await world.newsletter.readSubscriber(id);
+    expect(stored?.email).toBe('reader@example.org');
+    expect(stored?.categories.length).toBe(50);
+    // Slugs only: whatever was posted is reduced to a category slug.
+    expect(stored?.categories.every((c) => /^[a-z0-9-]+$/.test(c))).toBe(true);
+  });
+});
+
 describe('digests', () => {
   it('sends each active subscriber the posts since the last digest in their categories, once', async () => {
     const world = memoryNewsletter();
@@ -341,12 +475,12 @@ describe('digests', () => {
     await call(world, request('POST', '/subscribe', 'email=pending%40example.org'));
     const confirmations = world.mailer.sent.length;
     await publishAt(world, SWITCHED_ON);
-    // Post 1 is uploaded long after its date: more than maxAgeDays (7) before the digest, left out.
+    // Post 1 is uploaded two weeks after its date, more than maxAgeDays (7): an old post, left out.
     await publishAt(
       world,
       '2026-11-24T10:00:00Z',
       Object.fromEntries([
-        numberedPost(1, '2026-11-20T10:00:00Z'),
+        numberedPost(1, '2026-11-10T10:00:00Z'),
         numberedPost(2, '2026-11-24T10:00:00Z', 'categories: [Travel]'),
       ]),
     );

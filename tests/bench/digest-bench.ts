@@ -6,6 +6,7 @@ import { systemClock } from '../../functions/adapters/clocks.ts';
 import { MemoryMailer } from '../../functions/adapters/memory-mailer.ts';
 import { planDigest } from '../../functions/app/newsletter/plan-digest.ts';
 import { sendDigestJob } from '../../functions/app/newsletter/send-digest.ts';
+import { personalLinks } from '../../functions/app/newsletter/subscriptions.ts';
 import { personaliseDigest, renderDigest } from '../../functions/core/newsletter/digest-email.ts';
 import type { EmailAddress } from '../../functions/core/newsletter/email-address.ts';
 import { composeMessage } from '../../functions/core/newsletter/mime.ts';
@@ -77,8 +78,9 @@ export async function benchComposer(count: number): Promise<{ count: number; per
   const template = renderDigest(site, digest.posts, []);
   const start = performance.now();
   for (let i = 0; i < count; i++) {
-    const link = `${API}unsubscribe?token=${w.signer.sign('unsubscribe', `s${i}`)}`;
-    const { text, html } = personaliseDigest(template, link);
+    const links = personalLinks(API, w.signer, `s${i}`);
+    const link = links.unsubscribe;
+    const { text, html } = personaliseDigest(template, links);
     await composeMessage({
       from: { name: 'Field Notes', address: 'digest@example.org' },
       subject: template.subject,

@@ -203,3 +203,58 @@ describe('parsePost errors name the file, the field and the reason', () => {
     ).toBe('draft');
   });
 });
+
+describe('parsePost reports everything an author should fix', () => {
+  it('names every problem of a post at once, the first as field and reason', () => {
+    const error = postError({
+      key: 'posts/a.md',
+      bytes: bytes('---\ntitel: T\npostdate: Jnue 32, 2023\nlastmod: soon\ndraft: maybe\n---\nBody\n'),
+    });
+    expect(error.problems.map((p) => p.field)).toEqual(['title', 'postdate', 'lastmod', 'draft']);
+    expect(error.problems[0]).toEqual({
+      field: 'title',
+      reason: 'is missing (found "titel"; did you mean "title"?)',
+    });
+    expect(error.field).toBe('title');
+    expect(error.message).toBe(
+      'posts/a.md: title: is missing (found "titel"; did you mean "title"?); ' +
+        'also postdate: "Jnue 32, 2023" is not a date (try 2023-06-28 or June 28, 2023); ' +
+        'also lastmod: "soon" is not a date (try 2023-06-28 or June 28, 2023); ' +
+        'also draft: "maybe" is not true or false',
+    );
+  });
+
+  it('keeps a single problem as it was: one field, one reason', () => {
+    const error = postError({ key: 'posts/a.md', bytes: bytes('---\ntitle: T\n---\nBody\n') });
+    expect(error.problems).toEqual([{ field: 'date', reason: error.reason }]);
+    expect(error.reason).not.toContain('also');
+  });
+
+  it('tells of fields that look misspelt, and publishes the post without them', () => {
+    const typos: unknown[] = [];
+    const parsed = parsePost(
+      {
+        key: 'posts/a.md',
+        bytes: bytes(
+          '---\ntitle: T\ndate: 2024-01-01\ncategoires: [Go]\ntgas: [x]\ndescriptoin: S\nDraft: false\nweight: 3\nlayout: post\nfoo: bar\nTITEL: x\n---\nBody\n',
+        ),
+      },
+      site,
+      (typo) => typos.push(typo),
+    );
+    expect(typos).toEqual([
+      { field: 'categoires', meant: 'categories' },
+      { field: 'tgas', meant: 'tags' },
+      { field: 'descriptoin', meant: 'description' },
+      { field: 'TITEL', meant: 'title' },
+    ]);
+    expect(parsed.categories).toEqual([]);
+    expect(parsed.summary).toBe('Body');
+  });
+
+  it('finds no typos in a real Hugo post', () => {
+    const typos: unknown[] = [];
+    parsePost(fixturePost('hugo-quirks.md'), site, (typo) => typos.push(typo));
+    expect(typos).toEqual([]);
+  });
+});

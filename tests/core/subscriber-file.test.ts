@@ -149,7 +149,10 @@ describe("Herald's export", () => {
 
   it('reads back exactly what it wrote, for every status', () => {
     const text = writeSubscriberFile([
-      { email: 'zed@example.org' as EmailAddress, subscriber: subscriber('zed@example.org', 'active') },
+      {
+        email: 'zed@example.org' as EmailAddress,
+        subscriber: subscriber('zed@example.org', 'active', { pausedAt: at }),
+      },
       {
         email: 'amy@example.org' as EmailAddress,
         subscriber: subscriber('amy@example.org', 'unsubscribed', {
@@ -180,7 +183,7 @@ describe("Herald's export", () => {
       },
     ]);
     expect(text.split('\n')[0]).toBe(
-      'email,status,categories,source,requested_at,confirmed_at,ip,user_agent,note,unsubscribed_at,unsubscribed_via,suppressed_reason,suppressed_at,suppressed_detail',
+      'email,status,categories,source,requested_at,confirmed_at,ip,user_agent,note,unsubscribed_at,unsubscribed_via,suppressed_reason,suppressed_at,suppressed_detail,paused_at',
     );
     expect(
       text

@@ -113,8 +113,7 @@ export async function publishAt(
   files: Record<string, string | undefined> = {},
   siteYaml = newsletterSiteYaml(),
 ): Promise<PublishReport> {
-  if ((await world.content.get('site.yaml')) === undefined || siteYaml !== newsletterSiteYaml())
-    await world.content.put('site.yaml', siteYaml);
+  if (world.content.text('site.yaml') !== siteYaml) await world.content.put('site.yaml', siteYaml);
   for (const [key, body] of Object.entries(files))
     if (body === undefined) await world.content.delete(key);
     else await world.content.put(key, body);

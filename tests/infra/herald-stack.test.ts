@@ -9,6 +9,7 @@ import { ConfigError } from '../../functions/core/errors.ts';
 import { loadDeploymentConfig } from '../../infra/deployment-config.ts';
 import { repoPath } from '../../infra/handler-bundling.ts';
 import { HeraldStack } from '../../infra/herald-stack.ts';
+import { DIRECTORY_CASES } from '../helpers/directory-cases.ts';
 
 /** The stack as `cdk synth` makes it, without bundling the function (0.15 s instead of ~2 s). */
 function makeStack(context: Record<string, unknown> = {}): { app: App; stack: HeraldStack } {
@@ -217,16 +218,20 @@ describe('site delivery', () => {
     });
   });
 
-  it('serves index.html for directory paths of the pages', () => {
+  it('serves index.html for directory paths and redirects them to their trailing slash, as local mode does', () => {
     const [fn] = Object.values(template.findResources('AWS::CloudFront::Function'));
     const code = fn?.Properties.FunctionCode as string;
     const handler = new Function(`${code}; return handler;`)() as (e: { request: { uri: string } }) => {
-      uri: string;
+      uri?: string;
+      statusCode?: number;
+      headers?: { location?: { value: string } };
     };
-    expect(handler({ request: { uri: '/posts/hello/' } }).uri).toBe('/posts/hello/index.html');
-    expect(handler({ request: { uri: '/posts/hello' } }).uri).toBe('/posts/hello/index.html');
-    expect(handler({ request: { uri: '/rss.xml' } }).uri).toBe('/rss.xml');
-    expect(handler({ request: { uri: '/' } }).uri).toBe('/index.html');
+    for (const { path, uri, redirect } of DIRECTORY_CASES) {
+      const answer = handler({ request: { uri: path } });
+      if (redirect !== undefined)
+        expect([path, answer.statusCode, answer.headers?.location?.value]).toEqual([path, 301, redirect]);
+      else expect([path, answer.uri]).toEqual([path, uri]);
+    }
     const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
     expect(distribution?.Properties.DistributionConfig.DefaultCacheBehavior.FunctionAssociations).toEqual([
       {
@@ -381,7 +386,14 @@ describe('newsletter', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
       .map((r) => r.Properties.RouteKey)
       .sort();
-    expect(routes).toEqual(['GET /confirm', 'GET /unsubscribe', 'POST /subscribe', 'POST /unsubscribe']);
+    expect(routes).toEqual([
+      'GET /confirm',
+      'GET /preferences',
+      'GET /unsubscribe',
+      'POST /preferences',
+      'POST /subscribe',
+      'POST /unsubscribe',
+    ]);
   });
 
   it('sends digests from one function at a time, fed by SQS one job per invocation', () => {

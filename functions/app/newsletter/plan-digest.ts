@@ -37,8 +37,8 @@ export interface DigestPlan {
 
 /**
  * Plans the digest due at `until`: the posts that first appeared on the site since the last
- * digest's cut-off (and since the newsletter was switched on), owners of their URL only, not older
- * than `newsletter.maxAgeDays`; fixed in a digest record with its own id, and one sender job per
+ * digest's cut-off (and since the newsletter was switched on), owners of their URL only, at most
+ * `newsletter.maxAgeDays` old when they appeared; fixed in a digest record with its own id, and one sender job per
  * {@link JOB_SIZE} subscribers. Each post appears once, so it falls in exactly one digest.
  * Safe to run twice for one schedule time (EventBridge may deliver twice): the second run finds it
  * planned. If a run dies after queueing, the next run queues that digest's jobs again (the sender's
@@ -90,12 +90,7 @@ async function planOnce(
   const switchedOn = (await newsletterSince(deps.state)) ?? until;
   const since = new Date(Math.max(switchedOn.getTime(), state ? Date.parse(state.lastUntil) : 0));
   const appeared = since < until ? await appearedBetween(deps.state, since, until) : [];
-  const posts = digestPosts(
-    site,
-    appeared.map((a) => a.entry),
-    until,
-    newsletter.maxAgeDays,
-  );
+  const posts = digestPosts(site, appeared, newsletter.maxAgeDays);
   const digestId = await freshDigestId(deps.newsletter, until);
   const plan: DigestPlan = {
     ...base,

@@ -21,9 +21,11 @@
  *
  * How the state bucket is laid out is private to this folder.
  */
-import type { Post } from '../../core/posts/post.ts';
-import { buildHeads } from '../../core/site/feed-heads.ts';
+import type { AppearedPost } from '../../core/newsletter/digest-posts.ts';
+import type { Post, Term } from '../../core/posts/post.ts';
+import { buildHeads, categoryOf } from '../../core/site/feed-heads.ts';
 import { type Appearance, ownerOf, type PostEntry, visibleAt } from '../../core/site/post-entry.ts';
+import { toSlug } from '../../core/text/slug.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { hashOf } from '../hash-of.ts';
 import { mapLimit } from '../map-limit.ts';
@@ -32,13 +34,6 @@ import { type ErrorRecord, type IndexHead, IndexStore, ShardCache, type UrlRecor
 export type { ErrorRecord } from './index-store.ts';
 
 const IO_CONCURRENCY = 16;
-
-/** A post as the site showed it first: its entry and the instant it became visible. */
-export interface AppearedPost {
-  entry: PostEntry;
-  /** ISO 8601. */
-  visibleAt: string;
-}
 
 /** How a URL's owner changed when a post was set: the heads follow these. */
 export interface OwnerChange {
@@ -62,7 +57,8 @@ export class PostIndex {
   private readonly arrived = new Set<string>();
   /** Sources whose path changed in this run, with their old path: a new slug is not a new post. */
   private readonly moved = new Map<string, string>();
-  private owners?: Promise<PostEntry[]>;
+  private owners: Promise<PostEntry[]> | undefined;
+  private entries: Promise<PostEntry[]> | undefined;
 
   private constructor(
     private readonly store: IndexStore,
@@ -180,16 +176,17 @@ export class PostIndex {
    * after {@link flush}.
    */
   allOwners(): Promise<PostEntry[]> {
-    this.owners ??= readOwners(this.store);
+    this.owners ??= this.allEntries().then(ownersAmong);
     return this.owners;
   }
 
   /**
-   * Every post that owned its URL when this run started, read from storage and not cached: what a
-   * post's `ref` links may point at while the run is still changing entries.
+   * Every entry in the store, conflict losers and scheduled posts too (what a link to another post
+   * may name); read once a run.
    */
-  ownersAtStart(): Promise<PostEntry[]> {
-    return readOwners(this.store);
+  allEntries(): Promise<PostEntry[]> {
+    this.entries ??= readEntries(this.store);
+    return this.entries;
   }
 
   /** The rendered post last published from `source`. */
@@ -241,6 +238,9 @@ export class PostIndex {
     for (const path of this.touched) await this.settle(path);
     this.touched.clear();
     await this.shards.flush();
+    // Whole-index reads made before now miss this run's changes.
+    this.entries = undefined;
+    this.owners = undefined;
     const writes = this.writes;
     this.writes = [];
     await Promise.all(writes);
@@ -349,6 +349,36 @@ export async function newsletterSince(state: BlobStore): Promise<Date | undefine
   return since === undefined ? undefined : new Date(since);
 }
 
+/**
+ * The categories that have a published post now, named as the site names them (one small read of
+ * the index head): what a reader can choose on the preferences page.
+ */
+export async function publishedCategories(state: BlobStore): Promise<Term[]> {
+  return (await categoriesInUse(state, false)) ?? [];
+}
+
+/**
+ * The categories of published posts and, with `scheduled`, of posts waiting for their date; from
+ * the index head, named as the site names them.
+ * @returns undefined when nothing was ever published (no index yet)
+ */
+export async function categoriesInUse(state: BlobStore, scheduled: boolean): Promise<Term[] | undefined> {
+  const head = await new IndexStore(state).readHead();
+  if (head?.version !== 4) return undefined;
+  const { heads } = head as IndexHead;
+  const terms = new Map<string, Term>();
+  for (const [folder, list] of Object.entries(heads.lists))
+    if (folder.startsWith('categories/') && list.length > 0) {
+      const term = categoryOf(folder, list);
+      terms.set(term.slug, term);
+    }
+  if (scheduled)
+    for (const entry of heads.upcoming)
+      for (const name of entry.categories ?? [])
+        if (!terms.has(toSlug(name))) terms.set(toSlug(name), { name, slug: toSlug(name) });
+  return [...terms.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /** The entry of a rendered post. */
 export function entryOf(post: Post): PostEntry {
   const entry: PostEntry = {
@@ -378,9 +408,9 @@ export function ownersAmong(entries: Iterable<PostEntry>): PostEntry[] {
   });
 }
 
-async function readOwners(store: IndexStore): Promise<PostEntry[]> {
+async function readEntries(store: IndexStore): Promise<PostEntry[]> {
   const shards = await mapLimit(await store.shardNames('entries'), IO_CONCURRENCY, (shard) =>
     store.readShard('entries', shard),
   );
-  return ownersAmong(shards.flatMap((entries) => Object.values(entries)));
+  return shards.flatMap((entries) => Object.values(entries));
 }

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
 import { parseEmailAddress } from '../newsletter/email-address.ts';
 import type { DigestSchedule, Weekday } from '../newsletter/schedule.ts';
+import { closest } from '../text/did-you-mean.ts';
 import { stripXmlForbidden } from '../text/xml-safe.ts';
 
 /** A person credited for a post or a site. */
@@ -56,8 +57,8 @@ export interface NewsletterConfig {
   /** How long a confirmation link works. */
   confirmHours: number;
   /**
-   * Posts whose own date is older than this many days at the digest's cut-off are left out of it,
-   * so importing an archive or restoring state never mails old posts. Default 7.
+   * Posts whose own date was more than this many days old when they appeared on the site are left
+   * out of digests, so importing an archive or rebuilding state never mails old posts. Default 7.
    */
   maxAgeDays: number;
 }
@@ -181,6 +182,16 @@ function isKnownZone(zone: string): boolean {
   }
 }
 
+/** The tokens a permalink may use. */
+export const PERMALINK_TOKENS = ['slug', 'year', 'month', 'day', 'category'] as const;
+
+/** A site.yaml key Herald does not read, and the field it is probably a misspelling of. */
+export interface ConfigTypo {
+  /** The key as written, with its section: `autor`, `newsletter.shedule`. */
+  field: string;
+  meant?: string;
+}
+
 /** Fields a site owner may override from the command line or the environment. */
 export interface SiteOverrides {
   baseUrl?: string;
@@ -193,9 +204,16 @@ export interface SiteOverrides {
  * @param text - the file's contents
  * @param file - the file's name, for error messages
  * @param overrides - values that win over the file (e.g. `--base-url`)
+ * @param onTypo - told of each key Herald does not read (it is ignored), with the field it is
+ *   probably a misspelling of
  * @throws ConfigError naming the field and the reason
  */
-export function parseSiteConfig(text: string, file = 'site.yaml', overrides: SiteOverrides = {}): SiteConfig {
+export function parseSiteConfig(
+  text: string,
+  file = 'site.yaml',
+  overrides: SiteOverrides = {},
+  onTypo?: (typo: ConfigTypo) => void,
+): SiteConfig {
   let raw: unknown;
   try {
     raw = loadYaml(text.replace(/^\uFEFF/, ''), { schema: CORE_SCHEMA });
@@ -224,6 +242,19 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
   const { websubHub, subscribeUrl, newsletter, params, ...site } = result.data;
+  checkPermalinkTokens(site.permalink, file);
+  if (onTypo) {
+    for (const typo of unknownKeys(raw as Record<string, unknown>, Object.keys(siteSchema.shape), ''))
+      onTypo(typo);
+    const section = (raw as Record<string, unknown>).newsletter;
+    if (section !== null && typeof section === 'object' && !Array.isArray(section))
+      for (const typo of unknownKeys(
+        section as Record<string, unknown>,
+        Object.keys(newsletterSchema.shape),
+        'newsletter.',
+      ))
+        onTypo(typo);
+  }
   const author = typeof site.author === 'string' ? { name: site.author } : definedOnly(site.author);
   const baseUrl = site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`;
   return {
@@ -269,6 +300,28 @@ function newsletterOf(
     confirmHours: input.confirmHours,
     maxAgeDays: input.maxAgeDays,
   };
+}
+
+// A misspelt token would otherwise be written literally into every URL (`/:yaer/hello/`).
+function checkPermalinkTokens(permalink: string, file: string): void {
+  for (const [token = '', name = ''] of permalink.matchAll(/:([A-Za-z_]+)/g)) {
+    if ((PERMALINK_TOKENS as readonly string[]).includes(name)) continue;
+    const meant = closest(name, PERMALINK_TOKENS);
+    throw new ConfigError(
+      file,
+      'permalink',
+      `${token} is not a token${meant ? ` (did you mean :${meant}?)` : ''}; use ${PERMALINK_TOKENS.map((t) => `:${t}`).join(', ')}`,
+    );
+  }
+}
+
+function unknownKeys(section: Record<string, unknown>, known: string[], prefix: string): ConfigTypo[] {
+  return Object.keys(section)
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const meant = closest(key, known);
+      return { field: `${prefix}${key}`, ...(meant ? { meant: `${prefix}${meant}` } : {}) };
+    });
 }
 
 // The title, description and author go into every feed: they must be text XML can carry.

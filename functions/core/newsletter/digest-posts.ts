@@ -21,22 +21,28 @@ export interface DigestPost {
   categories: Term[];
 }
 
+/** A post the site showed for the first time, and when (ISO 8601). */
+export interface AppearedPost {
+  entry: PostEntry;
+  visibleAt: string;
+}
+
 /**
  * The posts a digest carries, newest first: of the posts that first appeared on the site since the
- * previous digest (the post index chooses those, URL owners only), the ones whose own date is at
- * most `maxAgeDays` before the cut-off, so an imported archive or restored state mails nothing old.
- * @param appeared - entries of posts that appeared in the digest's window
- * @param until - the digest's cut-off
+ * previous digest (the post index chooses those, URL owners only), the ones that were at most
+ * `maxAgeDays` old when they appeared. A post written on Saturday and uploaded on Monday is mailed;
+ * an imported archive, or posts a rebuild finds again, are not.
+ * @param appeared - posts that appeared in the digest's window
  * @param maxAgeDays - the newsletter's `maxAgeDays`
  */
 export function digestPosts(
   site: Pick<SiteConfig, 'baseUrl'>,
-  appeared: Iterable<PostEntry>,
-  until: Date,
+  appeared: Iterable<AppearedPost>,
   maxAgeDays: number,
 ): DigestPost[] {
-  const oldest = until.getTime() - maxAgeDays * DAY_MS;
-  const chosen = [...appeared].filter((entry) => Date.parse(entry.published) >= oldest);
+  const chosen = [...appeared]
+    .filter((a) => Date.parse(a.entry.published) >= Date.parse(a.visibleAt) - maxAgeDays * DAY_MS)
+    .map((a) => a.entry);
   return sortNewestFirst(chosen).map((entry) => ({
     title: entry.title,
     url: siteUrl(site, entry.path),

@@ -112,6 +112,7 @@ function newRecord(id: string, entry: ListEntry, at: string): Subscriber {
     confirmationsSent: [],
     ...(entry.unsubscribedAt ? { unsubscribedAt: entry.unsubscribedAt } : {}),
     ...(entry.unsubscribedVia ? { unsubscribedVia: entry.unsubscribedVia } : {}),
+    ...(entry.pausedAt ? { pausedAt: entry.pausedAt } : {}),
     updatedAt: at,
   };
 }

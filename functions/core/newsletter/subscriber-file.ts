@@ -41,6 +41,8 @@ export interface ListEntry {
   consent?: Omit<Consent, 'requestedAt'> & { requestedAt?: string };
   unsubscribedAt?: string;
   unsubscribedVia?: Subscriber['unsubscribedVia'];
+  /** Since when the reader paused digests (Herald's export only). */
+  pausedAt?: string;
   /** A suppression in the file; without `at`, the importer records the import time. */
   suppression?: { reason: Suppression['reason']; at?: string; detail?: string };
 }
@@ -89,6 +91,7 @@ export const EXPORT_COLUMNS = [
   'suppressed_reason',
   'suppressed_at',
   'suppressed_detail',
+  'paused_at',
 ] as const;
 
 /**
@@ -113,6 +116,7 @@ export function writeSubscriberFile(records: readonly ExportRecord[]): string {
       x?.reason ?? '',
       x?.at ?? '',
       x?.detail ?? '',
+      s?.pausedAt ?? '',
     ]);
   return stringify(rows, { header: true, columns: [...EXPORT_COLUMNS] });
 }
@@ -274,10 +278,12 @@ const heraldReader: Reader = {
         : undefined;
     const via = get('unsubscribedvia');
     const unsubscribedAt = date(get('unsubscribedat'), 'unsubscribed_at');
+    const pausedAt = date(get('pausedat'), 'paused_at');
     const entry: Fields = {
       status,
       categories: normaliseCategories(get('categories').split(/[;,]/)),
       ...(unsubscribedAt ? { unsubscribedAt } : {}),
+      ...(pausedAt ? { pausedAt } : {}),
       ...(via
         ? {
             unsubscribedVia: oneOf(via, 'unsubscribed_via', [
