@@ -176,7 +176,7 @@ export function digest(options: TargetOptions & { now?: Date; preview?: boolean 
       }
       return;
     }
-    const { plan, sent } = await runDigestNow(
+    const { plan, sent, resumed } = await runDigestNow(
       {
         newsletter: n.newsletter,
         state,
@@ -189,6 +189,14 @@ export function digest(options: TargetOptions & { now?: Date; preview?: boolean 
       site,
       { until, apiUrl: n.apiUrl },
     );
+    if (resumed !== undefined)
+      console.log(
+        `Resumed digest ${resumed.digestId}, which a stopped run had not finished: sent ${resumed.report.sent}, rejected ${resumed.report.rejected}` +
+          (resumed.inDoubt > 0
+            ? `; ${resumed.inDoubt} recipients were being mailed when it stopped and are not mailed again`
+            : '') +
+          '.',
+      );
     if (plan.skipped === 'already-planned')
       console.log(`Digest ${plan.digestId}: already sent (the last digest covered up to ${plan.since}).`);
     else if (plan.skipped === 'no-new-posts')
