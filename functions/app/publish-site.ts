@@ -12,6 +12,7 @@ import {
   underfilled,
 } from '../core/site/feed-heads.ts';
 import type { PostEntry } from '../core/site/post-entry.ts';
+import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import { readSite } from './build-site.ts';
 import { hashOf } from './hash-of.ts';
 import { loadSiteConfig } from './load-site-config.ts';
@@ -80,12 +81,14 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   const pages = await publishPages(run, false);
   await index.save();
   await pingHub(run, feeds.regenerated);
-  deps.log.info('published', {
-    keys: unique.length,
-    regenerated: feeds.regenerated,
-    pages: pages.length,
-    failed: failed.length,
-  });
+  // A tick with nothing due is most runs (one a minute locally, 288 a day in AWS): not worth a line.
+  if (unique.length > 0 || feeds.regenerated.length > 0 || pages.length > 0 || failed.length > 0)
+    deps.log.info('published', {
+      keys: unique.length,
+      regenerated: feeds.regenerated,
+      pages: pages.length,
+      failed: failed.length,
+    });
   return { rebuilt: false, processed: unique.length, failed, ...feeds, pages };
 }
 
@@ -173,7 +176,7 @@ async function reconcilePost(
   if (bytes !== undefined) {
     try {
       const parsed = parsePost({ key, bytes }, config, (typo) =>
-        deps.log.warn('field ignored', { key, field: typo.field, didYouMean: typo.meant }),
+        deps.log.warn('field ignored', { key, field: typo.field, reason: ignoredFieldReason(typo.meant) }),
       );
       const refs = linksToPosts(parsed.body) ? await refsFromIndex(index, config) : undefined;
       post = renderPost(parsed, {

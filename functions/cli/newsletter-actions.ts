@@ -176,7 +176,7 @@ export function digest(options: TargetOptions & { now?: Date; preview?: boolean 
       }
       return;
     }
-    const { plan, sent } = await runDigestNow(
+    const { plan, sent, resumed } = await runDigestNow(
       {
         newsletter: n.newsletter,
         state,
@@ -189,6 +189,14 @@ export function digest(options: TargetOptions & { now?: Date; preview?: boolean 
       site,
       { until, apiUrl: n.apiUrl },
     );
+    if (resumed !== undefined)
+      console.log(
+        `Resumed digest ${resumed.digestId}, which a stopped run had not finished: sent ${resumed.report.sent}, rejected ${resumed.report.rejected}` +
+          (resumed.inDoubt > 0
+            ? `; ${resumed.inDoubt} recipients were being mailed when it stopped and are not mailed again`
+            : '') +
+          '.',
+      );
     if (plan.skipped === 'already-planned')
       console.log(`Digest ${plan.digestId}: already sent (the last digest covered up to ${plan.since}).`);
     else if (plan.skipped === 'no-new-posts')
@@ -226,7 +234,11 @@ export function list(options: TargetOptions): Promise<void> {
     for (const { email, subscriber: s, suppression: x } of records.sort((a, b) =>
       compareEmails(a.email, b.email),
     )) {
-      const status = x ? `suppressed (${x.reason} ${x.at})` : (s?.status ?? '');
+      const status = x
+        ? `suppressed (${x.reason} ${x.at})`
+        : s?.pausedAt
+          ? `${s.status} (paused since ${s.pausedAt})`
+          : (s?.status ?? '');
       const consent = s ? `${s.consent.source} ${s.consent.confirmedAt ?? s.consent.requestedAt}` : '';
       console.log(`${email}\t${status}\t${s?.categories.join(',') || 'all posts'}\t${consent}`);
     }

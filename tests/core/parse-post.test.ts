@@ -270,3 +270,23 @@ describe('parsePost reports everything an author should fix', () => {
     expect(typos).toEqual([]);
   });
 });
+
+describe('parsePost for a local preview', () => {
+  const preview = { drafts: true, future: true, now: '2024-06-01T00:00:00Z' };
+  it('shows a draft as published and marked, and marks a scheduled post', () => {
+    const previewSite = { ...site, preview };
+    const read = (front: string) =>
+      parsePost({ key: 'posts/p.md', bytes: bytes(`---\n${front}\n---\nBody\n`) }, previewSite);
+    expect(read('title: Plan\ndate: 2024-01-01\ndraft: true')).toMatchObject({
+      title: '[Draft] Plan',
+      draft: false,
+    });
+    expect(read('title: Soon\ndate: 2024-07-01')).toMatchObject({ title: '[Scheduled] Soon', draft: false });
+    expect(read('title: Old\ndate: 2024-01-01')).toMatchObject({ title: 'Old', draft: false });
+    const draftsOnly = { ...site, preview: { ...preview, future: false } };
+    expect(
+      parsePost({ key: 'posts/p.md', bytes: bytes('---\ntitle: Soon\ndate: 2024-07-01\n---\n') }, draftsOnly)
+        .title,
+    ).toBe('Soon');
+  });
+});

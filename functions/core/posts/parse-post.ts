@@ -180,10 +180,11 @@ export function parsePost(
     readText(fields.find(['description', 'summary'])?.value) ?? summarise(body, url, site) ?? title;
   const authors = readPeople(fields.find(['author', 'authors'])?.value);
 
+  const shown = previewed(site, title, draft, published);
   const post: ParsedPost = {
     source: source.key,
     slug,
-    title,
+    title: shown.title,
     path,
     url,
     published: formatInstant(published),
@@ -193,12 +194,28 @@ export function parsePost(
     categories,
     tags,
     authors: authors.length > 0 ? authors : [site.author],
-    draft,
+    draft: shown.draft,
   };
   if (image.url !== undefined) post.image = image.url;
   const mathField = fields.find(['math']);
   if (mathField !== undefined && readFlag(mathField.value) === true) post.math = true;
   return post;
+}
+
+// A local preview shows drafts and scheduled posts as if published, with their state in the title
+// so that the author cannot mistake the preview for the site.
+function previewed(
+  site: SiteConfig,
+  title: string,
+  draft: boolean,
+  published: PostInstant,
+): { title: string; draft: boolean } {
+  const preview = site.preview;
+  if (preview === undefined) return { title, draft };
+  if (draft && preview.drafts) return { title: `[Draft] ${title}`, draft: false };
+  if (!draft && preview.future && published.ms > Date.parse(preview.now))
+    return { title: `[Scheduled] ${title}`, draft };
+  return { title, draft };
 }
 
 function decodeText(bytes: Uint8Array): string | undefined {
