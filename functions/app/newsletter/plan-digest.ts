@@ -4,9 +4,7 @@ import { type BlobStore, WriteConflict } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { DigestJob, DigestQueue } from '../../ports/digest-queue.ts';
 import type { Logger } from '../../ports/logger.ts';
-import { mapLimit } from '../map-limit.ts';
-import { IndexStore } from '../post-index/index-store.ts';
-import { appearedBetween, newsletterSince } from '../post-index/post-index.ts';
+import { appearedBetween, newsletterSince, publishedRecords } from '../post-index/post-index.ts';
 import { archiveDigest } from './digest-archive.ts';
 import type { DigestRecord, NewsletterStore } from './newsletter-store.ts';
 import { requireNewsletter } from './subscriptions.ts';
@@ -202,7 +200,9 @@ async function resume(
  * function wrote: read once, here, and kept in the digest record so every batch sends the same.
  */
 async function postBodies(state: BlobStore, appeared: readonly AppearedPost[]): Promise<Map<string, string>> {
-  const store = new IndexStore(state);
-  const records = await mapLimit(appeared, 8, (a) => store.readRecord(a.entry.source));
-  return new Map(records.flatMap((post) => (post ? [[post.source, post.contentHtml] as const] : [])));
+  const records = await publishedRecords(
+    state,
+    appeared.map((a) => a.entry.source),
+  );
+  return new Map([...records].map(([source, post]) => [source, post.contentHtml] as const));
 }

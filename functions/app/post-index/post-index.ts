@@ -30,7 +30,13 @@ import { mapLimit } from '../map-limit.ts';
 import { type ErrorRecord, type IndexHead, IndexStore, ShardCache, type UrlRecord } from './index-store.ts';
 
 export type { ErrorRecord } from './index-store.ts';
-export { appearedBetween, categoriesInUse, newsletterSince, publishedCategories } from './published.ts';
+export {
+  appearedBetween,
+  categoriesInUse,
+  newsletterSince,
+  publishedCategories,
+  publishedRecords,
+} from './published.ts';
 
 const IO_CONCURRENCY = 16;
 

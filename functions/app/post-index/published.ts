@@ -1,7 +1,7 @@
 // Read-only questions about what the site published, asked outside publish runs (planning a
 // digest, the preferences page). Part of the post index: they read its layout directly.
 import type { AppearedPost } from '../../core/newsletter/digest-posts.ts';
-import type { Term } from '../../core/posts/post.ts';
+import type { Post, Term } from '../../core/posts/post.ts';
 import { categoryOf } from '../../core/site/feed-heads.ts';
 import { ownerOf, visibleAt } from '../../core/site/post-entry.ts';
 import { toSlug } from '../../core/text/slug.ts';
@@ -76,4 +76,17 @@ export async function categoriesInUse(state: BlobStore, scheduled: boolean): Pro
       for (const name of entry.categories ?? [])
         if (!terms.has(toSlug(name))) terms.set(toSlug(name), { name, slug: toSlug(name) });
   return [...terms.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The rendered posts last published from `sources`, by source; a source without a record is left
+ * out.
+ */
+export async function publishedRecords(
+  state: BlobStore,
+  sources: readonly string[],
+): Promise<Map<string, Post>> {
+  const store = new IndexStore(state);
+  const records = await mapLimit(sources, 8, (source) => store.readRecord(source));
+  return new Map(records.flatMap((post) => (post ? [[post.source, post] as const] : [])));
 }
