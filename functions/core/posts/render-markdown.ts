@@ -116,8 +116,10 @@ const ALLOWED_TAGS = [
   'del',
   'ins',
   'input',
-  ...MATHML_TAGS,
 ];
+// sanitize-html prepares its allowlists on every call: MathML's are added only for posts with math.
+const ALLOWED_TAGS_WITH_MATH = [...ALLOWED_TAGS, ...MATHML_TAGS];
+const MATHML_ALLOWED_ATTRIBUTES = Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_ATTRIBUTES]));
 
 // Hosts whose embeds are common in posts; anything else in an iframe is dropped.
 const IFRAME_HOSTS = [
@@ -173,7 +175,7 @@ export function renderMarkdown(body: string, pageUrl: string, options: RenderOpt
     options.refs === undefined ? context : { ...context, refs: options.refs },
   );
   const html = expanded.restore(markdown.render(expanded.markdown, env));
-  return env.code.restore(sanitizeHtml(html, sanitizeOptions(pageUrl))).trim();
+  return env.code.restore(sanitizeHtml(html, sanitizeOptions(pageUrl, env.math !== undefined))).trim();
 }
 
 const NO_TEMPLATES: ReadonlyMap<string, string> = new Map();
@@ -194,7 +196,7 @@ function safeMath(math: MathRenderer, warn: ((message: string) => void) | undefi
   };
 }
 
-function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
+function sanitizeOptions(pageUrl: string, math: boolean): sanitizeHtml.IOptions {
   const absolutise: sanitizeHtml.Transformer = (tagName, attribs) => {
     const out: sanitizeHtml.Attributes = { ...attribs };
     for (const name of URL_ATTRIBUTES) {
@@ -210,7 +212,7 @@ function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
     return { tagName, attribs: out };
   };
   return {
-    allowedTags: ALLOWED_TAGS,
+    allowedTags: math ? ALLOWED_TAGS_WITH_MATH : ALLOWED_TAGS,
     allowedAttributes: {
       '*': ['id', 'title', 'lang', 'dir', 'class'],
       a: ['href', 'name', 'target', 'rel'],
@@ -229,7 +231,7 @@ function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
       input: ['type', 'checked', 'disabled'],
       time: ['datetime'],
       code: ['class'],
-      ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_ATTRIBUTES])),
+      ...(math ? MATHML_ALLOWED_ATTRIBUTES : {}),
     },
     allowedSchemes: ['http', 'https', 'mailto', 'tel'],
     allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'poster', 'srcset'],
