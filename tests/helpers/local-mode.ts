@@ -12,7 +12,11 @@ export interface RunningLocalMode {
 }
 
 /** Starts local mode on free ports and waits for its banner. */
-export function startLocalMode(contentDir: string, dataDir: string): Promise<RunningLocalMode> {
+export function startLocalMode(
+  contentDir: string,
+  dataDir: string,
+  startSeconds = 20,
+): Promise<RunningLocalMode> {
   const child = spawn(
     process.execPath,
     [HERALD, 'start', '--content', contentDir, '--data', dataDir, '--port', '0', '--s3-port', '0'],
@@ -22,7 +26,10 @@ export function startLocalMode(contentDir: string, dataDir: string): Promise<Run
   );
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`herald start did not come up:\n${output}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`herald start did not come up:\n${output}`)),
+      startSeconds * 1000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const site = /Site\s+(http:\/\/\S+)/.exec(output)?.[1];
