@@ -1,10 +1,11 @@
-import type { SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
+import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import type { PostError } from '../core/errors.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
 import { catalogue } from '../core/site/catalogue.ts';
 import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
+import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -20,6 +21,7 @@ import {
   staticUrl,
   writeFeeds,
 } from './site-output.ts';
+import { texToMathml } from './tex-to-mathml.ts';
 import { writePages } from './write-pages.ts';
 
 const IO_CONCURRENCY = 32;
@@ -74,11 +76,16 @@ export interface ReadSite {
  * A post that cannot be parsed is reported and left out; the others still publish.
  * @param deps - the stores, the clock and the logger
  * @param overrides - configuration that wins over `site.yaml` (e.g. `--base-url`)
+ * @param preview - for a local preview only: drafts and scheduled posts to show, marked
  * @throws ConfigError when `site.yaml` is missing or invalid; store errors as they come
  */
-export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = {}): Promise<BuildReport> {
+export async function buildSite(
+  deps: BuildSiteDeps,
+  overrides: SiteOverrides = {},
+  preview?: PreviewOptions,
+): Promise<BuildReport> {
   const { content, site: out } = deps;
-  const { site, posts, failed, typos } = await readSite(deps, overrides);
+  const { site, posts, failed, typos } = await readSite(deps, overrides, preview);
 
   const written: string[] = [];
   const imageSizes = new Map<string, number>();
@@ -101,7 +108,7 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
       warnings.push({ file: post.source, warning });
       log(warning);
     };
-    return renderFromStore(content, post, site, { refs, warn });
+    return renderFromStore(content, post, site, { refs, warn, math: texToMathml });
   };
   await mapLimit(postsInPlan(plan), IO_CONCURRENCY, async (post) => {
     rendered.set(post, await render(post));
@@ -151,14 +158,16 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
 export async function readSite(
   deps: Pick<BuildSiteDeps, 'content' | 'clock' | 'log'>,
   overrides: SiteOverrides = {},
+  preview?: PreviewOptions,
 ): Promise<ReadSite> {
   const { content, clock, log } = deps;
   const typos: FileTypo[] = [];
   const typo = (file: string, found: { field: string; meant?: string }): void => {
     typos.push({ file, ...found });
-    log.warn('field ignored', { key: file, field: found.field, didYouMean: found.meant ?? null });
+    log.warn('field ignored', { key: file, field: found.field, reason: ignoredFieldReason(found.meant) });
   };
-  const site = await loadSiteConfig(content, overrides, (found) => typo(SITE_CONFIG_KEY, found));
+  const loaded = await loadSiteConfig(content, overrides, (found) => typo(SITE_CONFIG_KEY, found));
+  const site = preview === undefined ? loaded : { ...loaded, preview };
   const postKeys: string[] = [];
   for await (const info of content.list('posts/')) if (isPostKey(info.key)) postKeys.push(info.key);
   const failed: PostError[] = [];

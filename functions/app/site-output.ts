@@ -15,9 +15,14 @@ export const STATIC_CACHE_CONTROL = 'public, max-age=86400';
 
 const STATIC_PREFIX = 'static/';
 
-/** Is this content key a post? */
+/** Is this content key a post? A Hugo section's `_index.md` describes a list page: it is not one. */
 export function isPostKey(key: string): boolean {
-  return key.startsWith('posts/') && /\.(md|markdown)$/i.test(key) && keyProblem(key) === undefined;
+  return (
+    key.startsWith('posts/') &&
+    /\.(md|markdown)$/i.test(key) &&
+    !/(^|\/)_index\.(md|markdown)$/i.test(key) &&
+    keyProblem(key) === undefined
+  );
 }
 
 /** Is this content key a file published as-is? */

@@ -19,6 +19,8 @@ export interface StartOptions {
   s3Port: number;
   baseUrl?: string;
   verbose?: boolean;
+  drafts?: boolean;
+  future?: boolean;
 }
 
 /** `herald start`: runs local mode until Ctrl-C. */
@@ -32,6 +34,10 @@ export async function start(options: StartOptions): Promise<void> {
     port: options.port,
     s3Port: options.s3Port,
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    verbose: options.verbose ?? false,
+    ...(options.drafts || options.future
+      ? { preview: { drafts: options.drafts ?? false, future: options.future ?? false } }
+      : {}),
     log,
   });
   writeFileSync(
@@ -47,7 +53,11 @@ Herald is running locally.
   Subscribe  ${local.apiUrl}subscribe  (the form on the home page posts here)
   Outbox     ${s}_outbox/  (mail goes to ${relativeToCwd(local.outboxDir)}/ as .eml files)
   Buckets    content ${LOCAL_BUCKETS.content}, site ${LOCAL_BUCKETS.site}, state ${LOCAL_BUCKETS.state}, newsletter ${LOCAL_BUCKETS.newsletter}
-  Watching   ${relativeToCwd(resolve(options.content))}/  (edit, add or delete files)
+  Watching   ${relativeToCwd(resolve(options.content))}/  (edit, add or delete files; open pages reload)${
+    options.drafts || options.future
+      ? `\n  Preview    ${[options.drafts ? 'drafts [Draft]' : '', options.future ? 'scheduled posts [Scheduled]' : ''].filter(Boolean).join(' and ')} shown at ${s}, built into ${relativeToCwd(join(dataDir, 'preview'))}/; the site bucket has only what is published`
+      : ''
+  }
   Data       ${relativeToCwd(dataDir)}/  (kept across restarts)
 
 Digests go out on the schedule in site.yaml; run one now with: npx herald digest

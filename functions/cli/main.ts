@@ -7,6 +7,7 @@ import { jsonLogger, silentLogger } from '../adapters/loggers.ts';
 import { buildSite } from '../app/build-site.ts';
 import { createPost } from '../app/new-post.ts';
 import { ConfigError } from '../core/errors.ts';
+import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import { CommanderError, commanderExitCode, EXIT, explain } from './cli-errors.ts';
 import { addLocalCommands } from './local-commands.ts';
 import { addNewsletterCommands } from './newsletter-commands.ts';
@@ -71,7 +72,7 @@ program
           );
         for (const typo of report.typos)
           console.error(
-            `  ${relativeToCwd(resolve(contentDir, typo.file))}: warning: ${typo.field}: not a field Herald reads, ignored${typo.meant ? ` (did you mean "${typo.meant}"?)` : ''}`,
+            `  ${relativeToCwd(resolve(contentDir, typo.file))}: warning: ${typo.field}: ${ignoredFieldReason(typo.meant)}`,
           );
         for (const { file, warning } of report.warnings)
           console.error(`  ${relativeToCwd(resolve(contentDir, file))}: warning: ${warning}`);

@@ -234,7 +234,11 @@ export function list(options: TargetOptions): Promise<void> {
     for (const { email, subscriber: s, suppression: x } of records.sort((a, b) =>
       compareEmails(a.email, b.email),
     )) {
-      const status = x ? `suppressed (${x.reason} ${x.at})` : (s?.status ?? '');
+      const status = x
+        ? `suppressed (${x.reason} ${x.at})`
+        : s?.pausedAt
+          ? `${s.status} (paused since ${s.pausedAt})`
+          : (s?.status ?? '');
       const consent = s ? `${s.consent.source} ${s.consent.confirmedAt ?? s.consent.requestedAt}` : '';
       console.log(`${email}\t${status}\t${s?.categories.join(',') || 'all posts'}\t${consent}`);
     }

@@ -5,6 +5,7 @@ import { mediaTypeOf } from '../core/feeds/media-type.ts';
 import { directoryRule } from '../core/site/directory-rule.ts';
 import { escapeHtml } from '../core/text/html-text.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import type { LiveReload } from './live-reload.ts';
 import { portError } from './local-s3.ts';
 import { type Refusal, refuseForeignHost, refuseSiteRequest } from './request-guard.ts';
 
@@ -29,13 +30,17 @@ export type Route = (request: IncomingMessage, path: string, query: string) => P
  * Serves the site bucket over HTTP on loopback, as CloudFront serves it in AWS: `/x/` is
  * `x/index.html`, a missing key is a 404. Until the site has a home page, `/` lists the feeds.
  * @param routes - by path prefix (e.g. `/api/`): what the prefix leads to, given the rest of the path
+ * @param liveReload - when given, HTML pages reload in the browser when they change
  * @returns the server and its base URL
  */
 export async function serveSite(
   site: BlobStore,
   port: number,
   routes: Record<string, Route> = {},
+  liveReload?: LiveReload,
 ): Promise<{ server: Server; url: string }> {
+  // Pages get the live reload script as they are served; the bucket's objects stay as published.
+  const html = (body: Buffer): Buffer => (liveReload ? liveReload.inject(body) : body);
   const server = createServer(async (request, response) => {
     const refuse = (refusal: Refusal): void => {
       response.writeHead(refusal.status, refusal.headers);
@@ -45,6 +50,7 @@ export async function serveSite(
       const foreign = refuseForeignHost(request, (server.address() as AddressInfo).port);
       if (foreign !== undefined) return refuse(foreign);
       const url = new URL(request.url ?? '/', 'http://localhost');
+      if (liveReload?.serve(url.pathname, response)) return;
       const prefix = Object.keys(routes).find((p) => url.pathname.startsWith(p));
       const route = prefix === undefined ? undefined : routes[prefix];
       if (prefix !== undefined && route !== undefined) {
@@ -82,18 +88,21 @@ export async function serveSite(
       const key = `${path.slice(1)}${path.endsWith('/') ? 'index.html' : ''}`;
       const body = await site.get(key);
       if (body !== undefined) {
-        response.writeHead(200, { 'content-type': siteContentType(key), 'content-length': body.byteLength });
-        response.end(request.method === 'HEAD' ? undefined : body);
+        const type = siteContentType(key);
+        const served = type.startsWith('text/html') ? html(Buffer.from(body)) : body;
+        response.writeHead(200, { 'content-type': type, 'content-length': served.byteLength });
+        response.end(request.method === 'HEAD' ? undefined : served);
       } else if (path === '/') {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        response.end(await feedIndex(site));
+        response.end(html(Buffer.from(await feedIndex(site))));
       } else {
-        // As CloudFront does: the site's own 404 page, with a 404 status.
+        // As CloudFront does: the site's own 404 page, with a 404 status. With live reload, it turns
+        // into the page once the page is published.
         const notFound = await site.get('404.html');
         response.writeHead(404, {
           'content-type': notFound ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
         });
-        response.end(notFound ?? `Not found: ${path}\n`);
+        response.end(notFound ? html(Buffer.from(notFound)) : `Not found: ${path}\n`);
       }
     } catch (error) {
       response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });

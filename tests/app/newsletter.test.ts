@@ -18,6 +18,7 @@ import { publishedCategories } from '../../functions/app/post-index/post-index.t
 import { parseEmailAddress } from '../../functions/core/newsletter/email-address.ts';
 import { startLocalS3 } from '../../functions/local/local-s3.ts';
 import { type Mailer, type OutgoingMail, SendError, type SendQuota } from '../../functions/ports/mailer.ts';
+import { postFile } from '../helpers/memory-content.ts';
 import {
   linkIn,
   memoryNewsletter,
@@ -354,6 +355,108 @@ describe('subscribe API', () => {
   });
 });
 
+describe('welcome mail and full posts (site.yaml options)', () => {
+  const options = (extra: Record<string, unknown>) =>
+    newsletterSite({
+      newsletter: { from: 'Field Notes <digest@example.org>', schedule: 'monday 09:00', ...extra },
+    });
+
+  it('welcomes a reader once, on the first confirmation, with their preferences link', async () => {
+    const world = memoryNewsletter();
+    const welcoming = options({ welcome: true });
+    const api = (req: ApiRequest) => handleApiRequest(world, { site: welcoming, apiUrl: API }, req);
+    await api(request('POST', '/subscribe', 'email=new%40example.org'));
+    const confirmation = await parseMail(world.mailer.sent[0]?.raw ?? new Uint8Array());
+    const link = new URL(linkIn(confirmation.text, `${API}confirm?`));
+    await api(request('GET', `/confirm${link.search}`));
+    await api(request('GET', `/confirm${link.search}`));
+    expect(world.mailer.sent).toHaveLength(2);
+    const welcome = await parseMail(world.mailer.sent[1]?.raw ?? new Uint8Array());
+    expect(welcome.subject).toBe('Welcome to Field Notes');
+    expect(welcome.text).toContain('come by e-mail every Monday at 09:00 (Europe/London)');
+    const id = world.signer.subscriberId(parse('new@example.org'));
+    expect(welcome.text).toContain(`${API}preferences?token=${world.signer.sign('unsubscribe', id)}`);
+    // Without the option, no welcome.
+    const quiet = memoryNewsletter();
+    await subscribeAndConfirm(quiet, 'new@example.org');
+    expect(quiet.mailer.sent).toHaveLength(1);
+  });
+
+  it('content: full puts each sanitised body, links absolute, in the digest; summary stays the default', async () => {
+    const world = memoryNewsletter();
+    await publishAt(world, SWITCHED_ON);
+    await subscribeAndConfirm(world, 'reader@example.org');
+    await publishAt(world, '2026-11-24T10:00:00Z', {
+      'posts/p1.md': postFile(
+        'Post 1',
+        '2026-11-24T10:00:00Z',
+        '',
+        'First [link](/posts/p0/).\n\nSecond paragraph.',
+      ),
+    });
+    const full = options({ content: 'full' });
+    await planDigest(world, full, { until: new Date('2026-11-30T09:00:00Z') });
+    for (let next = world.queue.take(); next; next = world.queue.take())
+      await sendDigestJob(world, full, next.job, { apiUrl: API });
+    const mail = await parseMail(world.mailer.sent.at(-1)?.raw ?? new Uint8Array());
+    expect(mail.html).toContain('First <a href="https://example.org/posts/p0/">link</a>.');
+    expect(mail.text).toContain('First link.\n\nSecond paragraph.');
+    expect(newsletterSite().newsletter?.content).toBe('summary');
+  });
+});
+
+describe('web archive of sent digests', () => {
+  it('the next publish run writes /newsletter/, a page per digest linking every post, and a feed', async () => {
+    const world = memoryNewsletter();
+    await publishOnePost(world);
+    await subscribeAndConfirm(world, 'reader@example.org');
+    await publishAt(
+      world,
+      '2026-11-29T11:00:00Z',
+      Object.fromEntries([numberedPost(2, '2026-11-29T11:00:00Z', 'categories: [Travel]')]),
+    );
+    const plan = await runDigest(world, '2026-11-30T09:00:00Z');
+    expect(await world.output.get('newsletter/index.html')).toBeDefined();
+    expect(await world.output.get(`newsletter/${plan.digestId}/index.html`)).toBeUndefined();
+    // The tick after the digest: its pages appear.
+    const report = await publishAt(world, '2026-11-30T09:05:00Z');
+    expect(report.pages).toEqual(
+      expect.arrayContaining([
+        `newsletter/${plan.digestId}/index.html`,
+        'newsletter/index.html',
+        'newsletter/atom.xml',
+      ]),
+    );
+    const text = async (key: string) => new TextDecoder().decode(await world.output.get(key));
+    const page = await text(`newsletter/${plan.digestId}/index.html`);
+    for (const n of [1, 2])
+      expect(page).toContain(`<a href="https://example.org/posts/p${n}/">Post ${n}</a>`);
+    expect(page).toContain('<h1>Field Notes: Post 2 and 1 more</h1>');
+    const list = await text('newsletter/index.html');
+    expect(list).toContain(
+      `<a href="https://example.org/newsletter/${plan.digestId}/">Field Notes: Post 2 and 1 more</a>`,
+    );
+    expect(list).toContain('2 posts');
+    const feed = await text('newsletter/atom.xml');
+    expect(feed).toContain(`<id>https://example.org/newsletter/${plan.digestId}/</id>`);
+    expect(feed).toContain('&lt;a href="https://example.org/posts/p1/"&gt;Post 1&lt;/a&gt;');
+    // Nothing changed: the next run rewrites none of them.
+    expect(
+      (await publishAt(world, '2026-11-30T09:10:00Z')).pages.filter((k) => k.startsWith('newsletter/')),
+    ).toEqual([]);
+    // A preview archives nothing.
+    await publishAt(
+      world,
+      '2026-12-01T10:00:00Z',
+      Object.fromEntries([numberedPost(3, '2026-12-01T10:00:00Z')]),
+    );
+    await planDigest(world, site, { until: new Date('2026-12-07T09:00:00Z'), preview: true });
+    expect(
+      (await publishAt(world, '2026-12-07T09:05:00Z')).pages.filter((k) => k.startsWith('newsletter/')),
+    ).toEqual([]);
+  });
+});
+
 describe('preferences page', () => {
   const categories = async () => [
     { name: 'Cooking', slug: 'cooking' },
@@ -364,12 +467,17 @@ describe('preferences page', () => {
 
   it('is linked from every digest; a reader narrows categories, pauses, unsubscribes, and digests follow', async () => {
     const world = memoryNewsletter();
+    await publishAt(world, SWITCHED_ON);
     await subscribeAndConfirm(world, 'reader@example.org');
     const id = world.signer.subscriberId(parse('reader@example.org'));
-    await publish(world, [
-      post(1, '2026-11-24T10:00:00Z', ['Travel']),
-      post(2, '2026-11-25T10:00:00Z', ['Cooking']),
-    ]);
+    await publishAt(
+      world,
+      '2026-11-25T10:00:00Z',
+      Object.fromEntries([
+        numberedPost(1, '2026-11-24T10:00:00Z', 'categories: [Travel]'),
+        numberedPost(2, '2026-11-25T10:00:00Z', 'categories: [Cooking]'),
+      ]),
+    );
     await runDigest(world, '2026-11-30T09:00:00Z');
     const digest = await parseMail(world.mailer.sent.at(-1)?.raw ?? new Uint8Array());
     const link = linkIn(digest.text, `${API}preferences?`);
@@ -390,10 +498,14 @@ describe('preferences page', () => {
     expect(saved.body).toContain('value="travel" checked');
     expect((await world.newsletter.readSubscriber(id))?.categories).toEqual(['travel']);
     const sent = world.mailer.sent.length;
-    await publish(world, [
-      post(3, '2026-12-01T10:00:00Z', ['Cooking']),
-      post(4, '2026-12-02T10:00:00Z', ['Travel']),
-    ]);
+    await publishAt(
+      world,
+      '2026-12-02T10:00:00Z',
+      Object.fromEntries([
+        numberedPost(3, '2026-12-01T10:00:00Z', 'categories: [Cooking]'),
+        numberedPost(4, '2026-12-02T10:00:00Z', 'categories: [Travel]'),
+      ]),
+    );
     await runDigest(world, '2026-12-07T09:00:00Z');
     expect(world.mailer.sent.length).toBe(sent + 1);
     expect((await parseMail(world.mailer.sent.at(-1)?.raw ?? new Uint8Array())).subject).toBe(
@@ -405,7 +517,11 @@ describe('preferences page', () => {
       request('POST', `${url.pathname}${url.search}`, 'categories=travel&paused=yes&action=save'),
     );
     expect((await world.newsletter.readSubscriber(id))?.pausedAt).toBeDefined();
-    await publish(world, [post(5, '2026-12-08T10:00:00Z', ['Travel'])]);
+    await publishAt(
+      world,
+      '2026-12-08T10:00:00Z',
+      Object.fromEntries([numberedPost(5, '2026-12-08T10:00:00Z', 'categories: [Travel]')]),
+    );
     await runDigest(world, '2026-12-14T09:00:00Z');
     expect(world.mailer.sent.length).toBe(sent + 1);
 

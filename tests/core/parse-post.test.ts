@@ -147,6 +147,18 @@ describe('parsePost with front matter as authors write it', () => {
     expect(long.summary.endsWith('…')).toBe(true);
   });
 
+  it('takes the text before <!--more--> as the summary when no description is given', () => {
+    const parsed = post(
+      'title: T\ndate: 2024-01-01',
+      'First *part*, {{< youtube abc >}}\n\nstill "summary".\n<!--more-->\nThe rest.',
+    );
+    expect(parsed.summary).toBe('First part, Watch on YouTube still “summary”.');
+    expect(
+      post('title: T\ndate: 2024-01-01\ndescription: Given.', 'Before.\n<!--more-->\nAfter.').summary,
+    ).toBe('Given.');
+    expect(post('title: T\ndate: 2024-01-01', '<!--more-->\nOnly after.').summary).toBe('Only after.');
+  });
+
   it.each([
     ['image: /images/a.png', 'https://example.org/images/a.png'],
     ['image: https://cdn.example/a.png', 'https://cdn.example/a.png'],
@@ -256,5 +268,25 @@ describe('parsePost reports everything an author should fix', () => {
     const typos: unknown[] = [];
     parsePost(fixturePost('hugo-quirks.md'), site, (typo) => typos.push(typo));
     expect(typos).toEqual([]);
+  });
+});
+
+describe('parsePost for a local preview', () => {
+  const preview = { drafts: true, future: true, now: '2024-06-01T00:00:00Z' };
+  it('shows a draft as published and marked, and marks a scheduled post', () => {
+    const previewSite = { ...site, preview };
+    const read = (front: string) =>
+      parsePost({ key: 'posts/p.md', bytes: bytes(`---\n${front}\n---\nBody\n`) }, previewSite);
+    expect(read('title: Plan\ndate: 2024-01-01\ndraft: true')).toMatchObject({
+      title: '[Draft] Plan',
+      draft: false,
+    });
+    expect(read('title: Soon\ndate: 2024-07-01')).toMatchObject({ title: '[Scheduled] Soon', draft: false });
+    expect(read('title: Old\ndate: 2024-01-01')).toMatchObject({ title: 'Old', draft: false });
+    const draftsOnly = { ...site, preview: { ...preview, future: false } };
+    expect(
+      parsePost({ key: 'posts/p.md', bytes: bytes('---\ntitle: Soon\ndate: 2024-07-01\n---\n') }, draftsOnly)
+        .title,
+    ).toBe('Soon');
   });
 });

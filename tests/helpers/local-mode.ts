@@ -11,15 +11,28 @@ export interface RunningLocalMode {
   output: () => string;
 }
 
-/** Starts local mode on free ports and waits for its banner. */
+/** Starts local mode on free ports (with any further options of herald start) and waits for its banner. */
 export function startLocalMode(
   contentDir: string,
   dataDir: string,
-  startSeconds = 20,
+  extraArgs: string[] = [],
+  startSeconds = 60,
 ): Promise<RunningLocalMode> {
   const child = spawn(
     process.execPath,
-    [HERALD, 'start', '--content', contentDir, '--data', dataDir, '--port', '0', '--s3-port', '0'],
+    [
+      HERALD,
+      'start',
+      '--content',
+      contentDir,
+      '--data',
+      dataDir,
+      '--port',
+      '0',
+      '--s3-port',
+      '0',
+      ...extraArgs,
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -416,6 +416,16 @@ describe('newsletter', () => {
     });
   });
 
+  it('lets the digest function write the archive of sent digests in the state bucket, and nothing else there', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const archive = statements.filter((s) => JSON.stringify(s.Resource).includes('/newsletter/archive/*'));
+    expect(archive.length).toBe(1);
+    expect([archive[0]?.Action].flat()).toEqual(expect.arrayContaining(['s3:PutObject']));
+    expect([archive[0]?.Action].flat()).not.toContain('s3:DeleteObject*');
+  });
+
   it('gives the publish function the API URL for the form on pages', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {

@@ -191,7 +191,7 @@ async function confirmRoute(
   context: ApiContext,
   request: ApiRequest,
 ): Promise<ApiResponse> {
-  const outcome = await confirm(deps, request.query.get('token') ?? '');
+  const outcome = await confirm(deps, request.query.get('token') ?? '', context);
   if (!outcome.ok) return tokenProblem(context, outcome.problem);
   return page(
     200,

@@ -1,10 +1,13 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
-import { digestPosts } from '../../core/newsletter/digest-posts.ts';
+import { type AppearedPost, digestPosts } from '../../core/newsletter/digest-posts.ts';
 import { type BlobStore, WriteConflict } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { DigestJob, DigestQueue } from '../../ports/digest-queue.ts';
 import type { Logger } from '../../ports/logger.ts';
+import { mapLimit } from '../map-limit.ts';
+import { IndexStore } from '../post-index/index-store.ts';
 import { appearedBetween, newsletterSince } from '../post-index/post-index.ts';
+import { archiveDigest } from './digest-archive.ts';
 import type { DigestRecord, NewsletterStore } from './newsletter-store.ts';
 import { requireNewsletter } from './subscriptions.ts';
 
@@ -90,7 +93,12 @@ async function planOnce(
   const switchedOn = (await newsletterSince(deps.state)) ?? until;
   const since = new Date(Math.max(switchedOn.getTime(), state ? Date.parse(state.lastUntil) : 0));
   const appeared = since < until ? await appearedBetween(deps.state, since, until) : [];
-  const posts = digestPosts(site, appeared, newsletter.maxAgeDays);
+  const posts = digestPosts(
+    site,
+    appeared,
+    newsletter.maxAgeDays,
+    newsletter.content === 'full' ? await postBodies(deps.state, appeared) : undefined,
+  );
   const digestId = await freshDigestId(deps.newsletter, until);
   const plan: DigestPlan = {
     ...base,
@@ -128,6 +136,8 @@ async function planOnce(
     },
     version,
   );
+  // Once marked, the digest will go out (a retry finishes it): the site's archive may show it.
+  await archiveDigest(deps.state, digest);
   await deps.queue.enqueue(jobs);
   await deps.newsletter.writeDigestState({ lastUntil: plan.until, lastDigestId: digestId });
   deps.log.info('digest planned', {
@@ -171,6 +181,7 @@ async function resume(
   digest: DigestRecord,
 ): Promise<DigestPlan & { digest: DigestRecord }> {
   const jobs = await jobsFor(deps.newsletter, digest.id);
+  await archiveDigest(deps.state, digest);
   await deps.queue.enqueue(jobs);
   await deps.newsletter.writeDigestState({ lastUntil: digest.until, lastDigestId: digest.id });
   deps.log.info('interrupted digest finished', { digestId: digest.id, jobs: jobs.length });
@@ -184,4 +195,14 @@ async function resume(
     resumed: true,
     digest,
   };
+}
+
+/**
+ * The sanitised bodies (links absolute) of the posts, by source, from the records the publish
+ * function wrote: read once, here, and kept in the digest record so every batch sends the same.
+ */
+async function postBodies(state: BlobStore, appeared: readonly AppearedPost[]): Promise<Map<string, string>> {
+  const store = new IndexStore(state);
+  const records = await mapLimit(appeared, 8, (a) => store.readRecord(a.entry.source));
+  return new Map(records.flatMap((post) => (post ? [[post.source, post.contentHtml] as const] : [])));
 }

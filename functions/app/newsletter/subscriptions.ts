@@ -1,6 +1,6 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { type PersonalLinks, renderConfirmation } from '../../core/newsletter/digest-email.ts';
+import { type PersonalLinks, renderConfirmation, renderWelcome } from '../../core/newsletter/digest-email.ts';
 import { composeMessage } from '../../core/newsletter/mime.ts';
 import {
   changePreferences,
@@ -67,27 +67,8 @@ export async function subscribe(
   if (!sendConfirmation) return 'nothing-to-do';
   const expiresAt = new Date(now.getTime() + newsletter.confirmHours * 3600_000);
   const link = `${apiUrl}confirm?token=${deps.signer.sign('confirm', id, expiresAt)}`;
-  const bodies = renderConfirmation(site, link, expiresAt);
-  const raw = await composeMessage({
-    from: newsletter.from,
-    to: record.email,
-    ...(newsletter.replyTo ? { replyTo: newsletter.replyTo } : {}),
-    ...bodies,
-    messageId: `confirm-${now.getTime().toString(36)}.${id}@${domainOf(newsletter.from.address)}`,
-    date: now,
-    boundary: `${id}${now.getTime().toString(36)}`,
-  });
-  try {
-    await deps.mailer.send({ from: newsletter.from.address, to: record.email, raw });
-  } catch (error) {
-    if (!(error instanceof SendError)) throw error;
-    deps.log.warn('confirmation mail not sent', {
-      subscriber: id,
-      failure: error.failure,
-      reason: error.message,
-    });
-    return 'mail-refused';
-  }
+  const sent = await sendMail(deps, site, record, renderConfirmation(site, link, expiresAt), 'confirm', now);
+  if (!sent) return 'mail-refused';
   deps.log.info('confirmation mail sent', { subscriber: id, source: request.consent.source });
   return 'confirmation-sent';
 }
@@ -97,8 +78,16 @@ export type LinkOutcome =
   | { ok: true; subscriber?: Subscriber }
   | { ok: false; problem: TokenProblem | 'unknown' };
 
-/** Activates the subscription a confirmation token names. Idempotent. */
-export async function confirm(deps: SubscriptionDeps, token: string): Promise<LinkOutcome> {
+/**
+ * Activates the subscription a confirmation token names. Idempotent.
+ * @param welcome - the site and API URL, to mail a welcome with the reader's preferences link when
+ *   site.yaml asks for one (`newsletter.welcome: true`); only on the first confirmation
+ */
+export async function confirm(
+  deps: SubscriptionDeps,
+  token: string,
+  welcome?: { site: SiteConfig; apiUrl: string },
+): Promise<LinkOutcome> {
   const now = deps.clock.now();
   const checked = deps.signer.verify(token, 'confirm', now);
   if (!checked.ok) return checked;
@@ -110,6 +99,11 @@ export async function confirm(deps: SubscriptionDeps, token: string): Promise<Li
   if (await deps.newsletter.readSuppression(id)) return { ok: false, problem: 'unknown' };
   const confirmed = confirmSubscription(subscriber, now);
   await deps.newsletter.writeSubscriber(confirmed);
+  if (subscriber.status === 'pending' && welcome?.site.newsletter?.welcome) {
+    const links = personalLinks(welcome.apiUrl, deps.signer, id);
+    // A welcome that cannot be sent is logged; the subscription stands.
+    await sendMail(deps, welcome.site, confirmed, renderWelcome(welcome.site, links), 'welcome', now);
+  }
   if (subscriber.status !== 'active' || subscriber.pendingCategories)
     deps.log.info('subscription confirmed', { subscriber: id });
   return { ok: true, subscriber: confirmed };
@@ -184,6 +178,42 @@ export function requireNewsletter(site: SiteConfig): NonNullable<SiteConfig['new
 /** The domain of an address, for Message-IDs. */
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
+}
+
+/**
+ * Composes and sends one transactional mail (a confirmation, a welcome) to a subscriber.
+ * @returns false when the mail service refused it (logged)
+ */
+async function sendMail(
+  deps: SubscriptionDeps,
+  site: SiteConfig,
+  to: Subscriber,
+  bodies: { subject: string; html: string; text: string },
+  kind: 'confirm' | 'welcome',
+  now: Date,
+): Promise<boolean> {
+  const newsletter = requireNewsletter(site);
+  const raw = await composeMessage({
+    from: newsletter.from,
+    to: to.email,
+    ...(newsletter.replyTo ? { replyTo: newsletter.replyTo } : {}),
+    ...bodies,
+    messageId: `${kind}-${now.getTime().toString(36)}.${to.id}@${domainOf(newsletter.from.address)}`,
+    date: now,
+    boundary: `${to.id}${now.getTime().toString(36)}`,
+  });
+  try {
+    await deps.mailer.send({ from: newsletter.from.address, to: to.email, raw });
+    return true;
+  } catch (error) {
+    if (!(error instanceof SendError)) throw error;
+    deps.log.warn(`${kind} mail not sent`, {
+      subscriber: to.id,
+      failure: error.failure,
+      reason: error.message,
+    });
+    return false;
+  }
 }
 
 /**

@@ -38,6 +38,10 @@ export interface SiteConfig {
   subscribeUrl?: string;
   /** E-mail digests; without this section there is no newsletter. */
   newsletter?: NewsletterConfig;
+  /** Render `$$…$$`, `\\[…\\]` and `\\(…\\)` formulas in every post (a post can also say `math: true`). */
+  math?: boolean;
+  /** Local preview only (`herald start --drafts/--future`); never set when publishing for real. */
+  preview?: PreviewOptions;
   /** Free-form values for the `param` shortcode, as Hugo's `params`. */
   params?: Record<string, unknown>;
   /** Site shortcode templates by name, read from `shortcodes/<name>.html` beside site.yaml. */
@@ -56,6 +60,10 @@ export interface NewsletterConfig {
   postalAddress?: string;
   /** How long a confirmation link works. */
   confirmHours: number;
+  /** What a digest shows of each post: its summary, or its whole body (sanitised, links absolute). */
+  content: 'summary' | 'full';
+  /** Mail a welcome (with the reader's preferences link) once a subscription is confirmed. */
+  welcome: boolean;
   /**
    * Posts whose own date was more than this many days old when they appeared on the site are left
    * out of digests, so importing an archive or rebuilding state never mails old posts. Default 7.
@@ -118,6 +126,8 @@ const newsletterSchema = z.object({
       .check(z.minimum(1, 'must be at least 1'), z.maximum(720, 'must be at most 720')),
     48,
   ),
+  content: z._default(z.enum(['summary', 'full'], 'must be summary or full'), 'summary'),
+  welcome: z._default(z.boolean('must be true or false'), false),
   maxAgeDays: z._default(
     z
       .int('must be a whole number of days')
@@ -164,6 +174,7 @@ const siteSchema = z.object({
   ),
   subscribeUrl: z.optional(httpUrl('must be the absolute URL of the subscribe API')),
   newsletter: z.optional(newsletterSchema),
+  math: z.optional(z.boolean('must be true or false')),
   params: z.optional(z.record(z.string(), z.unknown(), 'must be a mapping of names to values')),
   feedLimit: z._default(
     z
@@ -180,6 +191,16 @@ function isKnownZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** What a local preview shows besides what is published, each marked in its title. */
+export interface PreviewOptions {
+  /** Draft posts, as `[Draft] Title`. */
+  drafts: boolean;
+  /** Posts dated after `now`, as `[Scheduled] Title`. */
+  future: boolean;
+  /** The real instant (ISO 8601): later posts are the scheduled ones. */
+  now: string;
 }
 
 /** The tokens a permalink may use. */
@@ -241,7 +262,7 @@ export function parseSiteConfig(
     const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
-  const { websubHub, subscribeUrl, newsletter, params, ...site } = result.data;
+  const { websubHub, subscribeUrl, newsletter, params, math, ...site } = result.data;
   checkPermalinkTokens(site.permalink, file);
   if (onTypo) {
     for (const typo of unknownKeys(raw as Record<string, unknown>, Object.keys(siteSchema.shape), ''))
@@ -261,6 +282,7 @@ export function parseSiteConfig(
     ...site,
     ...(websubHub ? { websubHub } : {}),
     ...(params ? { params } : {}),
+    ...(math ? { math } : {}),
     ...(subscribeUrl ? { subscribeUrl } : {}),
     ...(newsletter ? { newsletter: newsletterOf(newsletter, baseUrl, file) } : {}),
     author: author as Person,
@@ -298,6 +320,8 @@ function newsletterOf(
     corsOrigins: (input.corsOrigins ?? [baseUrl]).map((url) => new URL(url).origin),
     ...(input.postalAddress ? { postalAddress: input.postalAddress } : {}),
     confirmHours: input.confirmHours,
+    content: input.content,
+    welcome: input.welcome,
     maxAgeDays: input.maxAgeDays,
   };
 }

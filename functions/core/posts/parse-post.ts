@@ -16,6 +16,7 @@ import {
   typoHint,
 } from './field-values.ts';
 import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
+import type { MathRenderer } from './math-syntax.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
 import type { ParsedPost, Post, Term } from './post.ts';
 import { calendarDate, formatInstant, type PostInstant, parsePostDate } from './post-date.ts';
@@ -179,10 +180,11 @@ export function parsePost(
     readText(fields.find(['description', 'summary'])?.value) ?? summarise(body, url, site) ?? title;
   const authors = readPeople(fields.find(['author', 'authors'])?.value);
 
+  const shown = previewed(site, title, draft, published);
   const post: ParsedPost = {
     source: source.key,
     slug,
-    title,
+    title: shown.title,
     path,
     url,
     published: formatInstant(published),
@@ -192,10 +194,28 @@ export function parsePost(
     categories,
     tags,
     authors: authors.length > 0 ? authors : [site.author],
-    draft,
+    draft: shown.draft,
   };
   if (image.url !== undefined) post.image = image.url;
+  const mathField = fields.find(['math']);
+  if (mathField !== undefined && readFlag(mathField.value) === true) post.math = true;
   return post;
+}
+
+// A local preview shows drafts and scheduled posts as if published, with their state in the title
+// so that the author cannot mistake the preview for the site.
+function previewed(
+  site: SiteConfig,
+  title: string,
+  draft: boolean,
+  published: PostInstant,
+): { title: string; draft: boolean } {
+  const preview = site.preview;
+  if (preview === undefined) return { title, draft };
+  if (draft && preview.drafts) return { title: `[Draft] ${title}`, draft: false };
+  if (!draft && preview.future && published.ms > Date.parse(preview.now))
+    return { title: `[Scheduled] ${title}`, draft };
+  return { title, draft };
 }
 
 function decodeText(bytes: Uint8Array): string | undefined {
@@ -235,6 +255,8 @@ export interface RenderHooks {
   refs?: RefResolver;
   /** Receives each warning about the post's body (an unknown shortcode removed, …) once. */
   warn?: (message: string) => void;
+  /** Turns formulas into MathML, for posts (or sites) that enable math. */
+  math?: MathRenderer;
 }
 
 /**
@@ -244,11 +266,13 @@ export interface RenderHooks {
  * @returns the post without its markdown, with `contentHtml`
  */
 export function renderPost(post: ParsedPost, hooks: RenderHooks = {}): Post {
-  const { body, ...meta } = post;
-  return {
-    ...meta,
-    contentHtml: renderMarkdown(normaliseText(body), post.url, renderOptions(post.source, hooks)),
-  };
+  const { body, math, ...meta } = post;
+  const options = renderOptions(post.source, hooks);
+  const withMath =
+    hooks.math !== undefined && (math === true || hooks.site?.math === true)
+      ? { ...options, math: hooks.math }
+      : options;
+  return { ...meta, contentHtml: renderMarkdown(normaliseText(body), post.url, withMath) };
 }
 
 function renderOptions(source: string, hooks: RenderHooks) {
@@ -275,6 +299,7 @@ function templatesOf(site: SiteConfig): ReadonlyMap<string, string> {
 // Summaries only need the first paragraph, so the opening blocks of the body are rendered first and
 // the whole body only when they hold no paragraph: every post needs a summary, few need their body.
 const SUMMARY_OPENING_CHARS = 600;
+const SUMMARY_DIVIDER = '<!--more-->';
 
 function summarise(written: string, url: string, site: SiteConfig): string | undefined {
   const body = normaliseText(written);
@@ -282,6 +307,12 @@ function summarise(written: string, url: string, site: SiteConfig): string | und
   // A summary is plain text, so where a link points does not show in it: the post's own URL will
   // do, and a broken link is reported when the body is rendered, not here.
   const options = { ...renderOptions(url, { site }), refs: { resolve: () => url } };
+  // Hugo's summary divider: what comes before <!--more--> is the summary, as long as it is.
+  const divider = body.indexOf(SUMMARY_DIVIDER);
+  if (divider >= 0) {
+    const manual = htmlToPlainText(renderMarkdown(body.slice(0, divider), url, options));
+    if (manual !== '') return manual;
+  }
   const firstParagraph = (markdown: string) =>
     /<p>([\s\S]*?)<\/p>/.exec(renderMarkdown(markdown, url, options))?.[1];
   const paragraph =

@@ -37,3 +37,11 @@ export function editDistance(a: string, b: string): number {
   }
   return at(a.length, b.length);
 }
+
+/**
+ * Why a key that Herald does not read is reported, in the words every report uses.
+ * @param meant - the field it is probably a misspelling of
+ */
+export function ignoredFieldReason(meant: string | undefined): string {
+  return `not a field Herald reads, ignored${meant ? ` (did you mean "${meant}"?)` : ''}`;
+}
