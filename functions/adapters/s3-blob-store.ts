@@ -77,7 +77,11 @@ export class S3BlobStore implements BlobStore {
       );
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined)
-          yield { key: object.Key, ...(object.Size !== undefined ? { size: object.Size } : {}) };
+          yield {
+            key: object.Key,
+            ...(object.Size !== undefined ? { size: object.Size } : {}),
+            ...(object.ETag !== undefined ? { etag: object.ETag.replace(/"/g, '') } : {}),
+          };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);

@@ -32,6 +32,7 @@ import { LiveReload } from './live-reload.ts';
 import { type LocalS3, type S3rverEvent, startLocalS3 } from './local-s3.ts';
 import { outboxPage } from './outbox-pages.ts';
 import { PreviewStore } from './preview.ts';
+import { PublishLedger } from './publish-ledger.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { type Route, serveSite } from './site-server.ts';
 import { type ObjectChange, sqsEventOf } from './sqs-envelope.ts';
@@ -48,6 +49,8 @@ export const LOCAL_BUCKETS = {
 const BATCH_WINDOW_MS = 100;
 const BATCH_SIZE = 100;
 const MAX_ATTEMPTS = 3;
+/** Changes missed while stopped above which start-up rebuilds instead of publishing each. */
+const MISSED_REBUILD_THRESHOLD = 20;
 
 export interface LocalModeOptions {
   /** Folder mirrored into the content bucket and watched. */
@@ -99,6 +102,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     Object.values(LOCAL_BUCKETS),
     options.s3Port,
   );
+  for (const line of s3.repaired) log.warn('local S3 data repaired after a crash', { repair: line });
   const client = createS3Client(s3.endpoint);
   const outboxDir = join(options.dataDir, 'outbox');
   mkdirSync(outboxDir, { recursive: true });
@@ -170,7 +174,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const digestHandler = createDigestHandler({ ...newsletterDeps, queue: localQueue });
 
   const queue = new SerialQueue();
-  const pending: { change: ObjectChange; attempts: number }[] = [];
+  const ledger = new PublishLedger(join(options.dataDir, 'published.json'));
+  const pending: { change: ObjectChange; etag?: string; attempts: number }[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   // The first sync's uploads are one batch, published once all are in: otherwise posts that arrive
   // before site.yaml on a fresh data folder are published without it, and fail.
@@ -198,15 +203,18 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         }
         event.Records.forEach((record, i) => {
           const item = batch[i];
+          if (item !== undefined && !failed.has(record.messageId))
+            ledger.record(item.change.key, item.change.removed ? undefined : item.etag);
           if (!failed.has(record.messageId) || item === undefined) return;
           if (item.attempts + 1 >= MAX_ATTEMPTS)
             log.error('gave up on a change after retries', { key: item.change.key });
-          else schedule({ change: item.change, attempts: item.attempts + 1 });
+          else schedule({ ...item, attempts: item.attempts + 1 });
         });
+        ledger.save();
       });
     }
   };
-  const schedule = (item: { change: ObjectChange; attempts: number }): void => {
+  const schedule = (item: { change: ObjectChange; etag?: string; attempts: number }): void => {
     pending.push(item);
     if (!initialSync) flushTimer ??= setTimeout(flush, BATCH_WINDOW_MS);
   };
@@ -218,8 +226,10 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       if (record.s3.bucket.name !== LOCAL_BUCKETS.content) continue;
       // s3rver sends keys as stored; sqsEventOf encodes them the way AWS does.
       const removed = record.eventName.startsWith('ObjectRemoved');
+      const etag = record.s3.object.eTag;
       schedule({
         change: { bucket: LOCAL_BUCKETS.content, key: record.s3.object.key, removed },
+        ...(etag ? { etag } : {}),
         attempts: 0,
       });
     }
@@ -310,6 +320,24 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     new S3BlobStore(client, LOCAL_BUCKETS.content),
     join(options.dataDir, 'sync.json'),
   );
+  // What changed while nothing was listening (a kill, uploads to the data folder) is published
+  // now, as AWS's queue would have kept it.
+  if (ledger.existed) {
+    const missed = await ledger.missed(new S3BlobStore(client, LOCAL_BUCKETS.content), LOCAL_BUCKETS.content);
+    if (missed.length > MISSED_REBUILD_THRESHOLD) {
+      // One full build costs about as much as a few dozen single-post publishes.
+      log.info('rebuilding: many changes were made while local mode was not running', {
+        changes: missed.length,
+      });
+      await queue.run(() => handler({ action: 'rebuild' }));
+      for (const change of missed) ledger.record(change.key, change.removed ? undefined : change.etag);
+      ledger.save();
+    } else {
+      for (const { etag, ...change } of missed) schedule({ change, ...(etag ? { etag } : {}), attempts: 0 });
+      if (missed.length > 0)
+        log.info('publishing changes made while local mode was not running', { changes: missed.length });
+    }
+  }
   const synced = await sync.syncAll();
   initialSync = false;
   flush();

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver, { type S3rverEvent } from 's3rver';
@@ -16,6 +16,8 @@ export type { S3rverEvent };
 export interface LocalS3 {
   endpoint: string;
   server: S3rver;
+  /** What start-up repaired after a crash: one line per file, naming the object's key. */
+  repaired: string[];
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startLocalS3(directory: string, buckets: string[], port = 
     directory,
     configureBuckets: buckets.map((name) => ({ name })),
   });
+  const repaired = await repairStore(directory);
   makeObjectWritesAtomic(server);
   // Each adds a first middleware: the key check ends up running before the conditions.
   honourConditionalWrites(server);
@@ -44,6 +47,7 @@ export async function startLocalS3(directory: string, buckets: string[], port = 
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     server,
+    repaired,
     close: () => server.close(),
   };
 }
@@ -139,6 +143,25 @@ function makeObjectWritesAtomic(server: S3rver): void {
       await store.putMetadata(object.bucket, object.key, object.metadata, digest);
       return { size, md5: digest };
     });
+  };
+  // s3rver writes the metadata and MD5 files in place: a crash mid-write left a 0-byte metadata
+  // file that made every later read of the object (and every start) fail with a 500. Each is now
+  // written to a temporary file and renamed into place.
+  store.putMetadata = async (bucket, key, metadata, md5Hex) => {
+    const objectPath = store.getResourcePath(bucket, key, 'object');
+    const metadataPath = store.getResourcePath(bucket, key, 'metadata.json');
+    const allowed = Object.fromEntries(
+      Object.entries((metadata ?? {}) as Record<string, unknown>).filter(
+        ([name]) => METADATA_HEADERS.has(name) || name.startsWith('x-amz-meta-'),
+      ),
+    );
+    const writes: [string, string][] = [[metadataPath, JSON.stringify(allowed, null, 2)]];
+    if (md5Hex) writes.unshift([`${objectPath}.md5`, md5Hex]);
+    for (const [path, text] of writes) {
+      const temporary = `${path}.${process.pid}.${++sequence}.tmp`;
+      await writeFile(temporary, text);
+      await rename(temporary, path);
+    }
   };
 }
 
@@ -249,4 +272,68 @@ function requestKeyProblem(ctx: KoaContext): string | undefined {
   if (typeof prefix === 'string' && prefix.split('/').some((s) => s === '.' || s === '..'))
     return `the prefix ${JSON.stringify(prefix)} has a "." or ".." path segment`;
   return undefined;
+}
+
+// The metadata s3rver keeps (S3Object.ALLOWED_METADATA), besides x-amz-meta-*.
+const METADATA_HEADERS = new Set([
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'content-type',
+  'expires',
+  'x-amz-storage-class',
+  'x-amz-website-redirect-location',
+]);
+
+const OBJECT_SUFFIX = '._S3rver_object';
+const METADATA_SUFFIX = '._S3rver_metadata.json';
+
+/**
+ * Makes a data folder that a killed process left behind readable again, before s3rver serves it:
+ * temporary files of interrupted writes are removed; a metadata file that does not parse is
+ * removed (the object stays, served without its stored headers); an MD5 file that is not an MD5
+ * is removed (s3rver computes it again); metadata of an object that is gone is removed.
+ * @param directory - s3rver's data folder
+ * @returns one line per repair, naming the bucket and key
+ */
+export async function repairStore(directory: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = (await readdir(directory, { recursive: true })).map(String);
+  } catch {
+    return [];
+  }
+  const files = new Set(names);
+  const repaired: string[] = [];
+  const keyOf = (name: string, suffix: string) => name.slice(0, -suffix.length);
+  for (const name of names) {
+    const path = join(directory, name);
+    if (/\.\d+\.\d+\.tmp$/.test(name) && name.includes('._S3rver_')) {
+      await rm(path, { force: true });
+      repaired.push(`${name}: removed the temporary file of an interrupted write`);
+    } else if (name.endsWith(METADATA_SUFFIX)) {
+      const key = keyOf(name, METADATA_SUFFIX);
+      if (!files.has(`${key}${OBJECT_SUFFIX}`)) {
+        await rm(path, { force: true });
+        repaired.push(`${key}: removed metadata of an object that is gone`);
+        continue;
+      }
+      try {
+        JSON.parse(await readFile(path, 'utf8'));
+      } catch {
+        await rm(path, { force: true });
+        repaired.push(`${key}: its metadata was cut short by a crash; removed (the object is kept)`);
+      }
+    } else if (name.endsWith(`${OBJECT_SUFFIX}.md5`)) {
+      const text = await readFile(path, 'utf8').catch(() => '');
+      if (!/^[0-9a-f]{32}$/.test(text)) {
+        await rm(path, { force: true });
+        repaired.push(
+          `${keyOf(name, `${OBJECT_SUFFIX}.md5`)}: its checksum was cut short by a crash; computed again`,
+        );
+      }
+    }
+  }
+  return repaired;
 }

@@ -16,6 +16,7 @@ export function startLocalMode(
   contentDir: string,
   dataDir: string,
   extraArgs: string[] = [],
+  startSeconds = 60,
 ): Promise<RunningLocalMode> {
   const child = spawn(
     process.execPath,
@@ -38,7 +39,10 @@ export function startLocalMode(
   );
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`herald start did not come up:\n${output}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`herald start did not come up:\n${output}`)),
+      startSeconds * 1000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const site = /Site\s+(http:\/\/\S+)/.exec(output)?.[1];
