@@ -7,9 +7,10 @@ import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { PostCompiler } from '../ports/post-compiler.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
-import { readPosts, renderFromStore } from './read-posts.ts';
+import { inThreadCompiler, readPosts, renderPosts } from './read-posts.ts';
 import {
   isPostKey,
   isStaticKey,
@@ -30,6 +31,8 @@ export interface BuildSiteDeps {
   site: BlobStore;
   clock: Clock;
   log: Logger;
+  /** Where posts are parsed and rendered: this thread unless given worker threads. */
+  compiler?: PostCompiler;
 }
 
 /** What a build did, for the CLI's summary and for tests. */
@@ -71,13 +74,21 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
     written.push(staticTarget(key));
   });
 
+  const compiler = deps.compiler ?? inThreadCompiler;
+  const render = async (sources: string[]): Promise<Map<string, Post>> => {
+    const loaded = new Map<string, Post>();
+    for (const result of await renderPosts(content, sources, site, compiler)) {
+      // A file that changed under the build and no longer parses: stop rather than publish a mix.
+      if ('error' in result) throw result.error;
+      loaded.set(result.post.source, result.post);
+    }
+    return loaded;
+  };
+
   const plan = planFeeds(site, posts.published);
-  const rendered = new Map<PostMeta, Post>();
-  await mapLimit(postsInPlan(plan), IO_CONCURRENCY, async (post) => {
-    rendered.set(post, await renderFromStore(content, post, site));
-  });
+  const rendered = await render(postsInPlan(plan).map((post) => post.source));
   for (const feed of plan) {
-    const items = feed.posts.map((post) => rendered.get(post) ?? renderedMissing(post));
+    const items = feed.posts.map((post) => rendered.get(post.source) ?? renderedMissing(post));
     written.push(...(await writeFeeds(out, site, { ...feed, posts: items }, imageSizes)));
   }
   for (const key of await staleCategoryFeeds(out, new Set(plan.map((f) => f.folder)))) await out.delete(key);
@@ -86,13 +97,13 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
     site,
     posts.published.map((post) => ({ ...post, hash: '' })),
   );
-  const bySource = new Map(posts.published.map((post) => [post.source, post]));
   const pagesWritten = await writePages(out, pages, '', undefined, async (sources) => {
-    const loaded = new Map<string, Post>();
-    await mapLimit(sources, IO_CONCURRENCY, async (source) => {
-      const meta = bySource.get(source);
-      if (meta) loaded.set(source, rendered.get(meta) ?? (await renderFromStore(content, meta, site)));
-    });
+    const missing = sources.filter((source) => !rendered.has(source));
+    const loaded = await render(missing);
+    for (const source of sources) {
+      const post = rendered.get(source);
+      if (post) loaded.set(source, post);
+    }
     return loaded;
   });
   written.push(...pagesWritten.written);
@@ -117,16 +128,16 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
  * Content errors are logged and returned, sorted by file.
  */
 export async function readSite(
-  deps: Pick<BuildSiteDeps, 'content' | 'clock' | 'log'>,
+  deps: Pick<BuildSiteDeps, 'content' | 'clock' | 'log' | 'compiler'>,
   overrides: SiteOverrides = {},
 ): Promise<ReadSite> {
-  const { content, clock, log } = deps;
+  const { content, clock, log, compiler } = deps;
   const site = await loadSiteConfig(content, overrides);
   const postKeys: string[] = [];
   for await (const info of content.list('posts/')) if (isPostKey(info.key)) postKeys.push(info.key);
   const failed: PostError[] = [];
   const parsed: PostMeta[] = [];
-  for (const result of await readPosts(content, postKeys, site)) {
+  for (const result of await readPosts(content, postKeys, site, compiler)) {
     if ('post' in result) parsed.push(result.post);
     else failed.push(result.error);
   }

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { fixedClock, systemClock } from '../adapters/clocks.ts';
 import { FsBlobStore } from '../adapters/fs-blob-store.ts';
 import { jsonLogger, silentLogger } from '../adapters/loggers.ts';
+import { WorkerPostCompiler } from '../adapters/worker-post-compiler.ts';
 import { buildSite } from '../app/build-site.ts';
 import { ConfigError } from '../core/errors.ts';
 import { addLocalCommands } from './local-commands.ts';
@@ -26,6 +27,7 @@ program
     async (options: { content: string; out: string; baseUrl?: string; now?: Date; verbose?: boolean }) => {
       const contentDir = resolve(options.content);
       const outDir = resolve(options.out);
+      const compiler = new WorkerPostCompiler();
       try {
         const report = await buildSite(
           {
@@ -33,6 +35,7 @@ program
             site: new FsBlobStore(outDir),
             clock: options.now ? fixedClock(options.now) : systemClock,
             log: options.verbose ? jsonLogger() : silentLogger,
+            compiler,
           },
           options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl },
         );
@@ -57,6 +60,8 @@ program
           return;
         }
         throw error;
+      } finally {
+        await compiler.close();
       }
     },
   );
