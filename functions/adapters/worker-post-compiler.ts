@@ -4,13 +4,12 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
-import type { Post, PostMeta } from '../core/posts/post.ts';
-import type { PostCompiler, PostFile, PostReadResult, PostRenderResult } from '../ports/post-compiler.ts';
+import type { Post } from '../core/posts/post.ts';
+import type { PostCompiler, PostFile, PostRenderResult } from '../ports/post-compiler.ts';
 
 /** What the main thread asks a worker. */
 export interface CompileRequest {
   id: number;
-  op: 'read' | 'render';
   site: SiteConfig;
   files: readonly PostFile[];
 }
@@ -24,11 +23,11 @@ interface ErrorFields {
 
 /** What a worker answers: one result per file, or why the whole request failed (a bug, not content). */
 export type CompileReply =
-  | { id: number; results: ({ post: PostMeta | Post } | { error: ErrorFields })[] }
+  | { id: number; results: ({ post: Post } | { error: ErrorFields })[] }
   | { id: number; failure: string };
 
 interface Pending {
-  resolve(results: ({ post: PostMeta | Post } | { error: PostError })[]): void;
+  resolve(results: PostRenderResult[]): void;
   reject(error: Error): void;
 }
 
@@ -52,26 +51,7 @@ export class WorkerPostCompiler implements PostCompiler {
     this.size = Math.max(1, threads);
   }
 
-  read(site: SiteConfig, files: readonly PostFile[]): Promise<PostReadResult[]> {
-    return this.send('read', site, files) as Promise<PostReadResult[]>;
-  }
-
   render(site: SiteConfig, files: readonly PostFile[]): Promise<PostRenderResult[]> {
-    return this.send('render', site, files) as Promise<PostRenderResult[]>;
-  }
-
-  /** Ends the worker threads; the compiler starts new ones if used again. */
-  async close(): Promise<void> {
-    const threads = this.threads;
-    this.threads = [];
-    await Promise.all(threads.map((thread) => thread.worker.terminate()));
-  }
-
-  private send(
-    op: CompileRequest['op'],
-    site: SiteConfig,
-    files: readonly PostFile[],
-  ): Promise<({ post: PostMeta | Post } | { error: PostError })[]> {
     if (files.length === 0) return Promise.resolve([]);
     if (this.threads.length === 0) this.threads = Array.from({ length: this.size }, () => this.start());
     // The least busy thread: chunks differ in size, so round robin would leave threads idle.
@@ -80,8 +60,15 @@ export class WorkerPostCompiler implements PostCompiler {
     return new Promise((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
       if (thread.pending.size === 1) thread.worker.ref();
-      thread.worker.postMessage({ id, op, site, files } satisfies CompileRequest);
+      thread.worker.postMessage({ id, site, files } satisfies CompileRequest);
     });
+  }
+
+  /** Ends the worker threads; the compiler starts new ones if used again. */
+  async close(): Promise<void> {
+    const threads = this.threads;
+    this.threads = [];
+    await Promise.all(threads.map((thread) => thread.worker.terminate()));
   }
 
   private start(): Thread {

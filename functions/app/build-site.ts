@@ -31,7 +31,7 @@ export interface BuildSiteDeps {
   site: BlobStore;
   clock: Clock;
   log: Logger;
-  /** Where posts are parsed and rendered: this thread unless given worker threads. */
+  /** Where post pages are rendered: this thread unless given worker threads. */
   compiler?: PostCompiler;
 }
 
@@ -74,7 +74,9 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
     written.push(staticTarget(key));
   });
 
-  const compiler = deps.compiler ?? inThreadCompiler;
+  // Threads pay off for rendering every post's page; parsing front matter, or rendering the
+  // ~170 posts that reach feeds, costs less than starting them and copying posts between them.
+  const compiler = site.pages ? (deps.compiler ?? inThreadCompiler) : inThreadCompiler;
   const render = async (sources: string[]): Promise<Map<string, Post>> => {
     const loaded = new Map<string, Post>();
     for (const result of await renderPosts(content, sources, site, compiler)) {
@@ -128,16 +130,16 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
  * Content errors are logged and returned, sorted by file.
  */
 export async function readSite(
-  deps: Pick<BuildSiteDeps, 'content' | 'clock' | 'log' | 'compiler'>,
+  deps: Pick<BuildSiteDeps, 'content' | 'clock' | 'log'>,
   overrides: SiteOverrides = {},
 ): Promise<ReadSite> {
-  const { content, clock, log, compiler } = deps;
+  const { content, clock, log } = deps;
   const site = await loadSiteConfig(content, overrides);
   const postKeys: string[] = [];
   for await (const info of content.list('posts/')) if (isPostKey(info.key)) postKeys.push(info.key);
   const failed: PostError[] = [];
   const parsed: PostMeta[] = [];
-  for (const result of await readPosts(content, postKeys, site, compiler)) {
+  for (const result of await readPosts(content, postKeys, site)) {
     if ('post' in result) parsed.push(result.post);
     else failed.push(result.error);
   }

@@ -3,20 +3,18 @@ import { PostError } from '../core/errors.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import type { ParsedPost, Post, PostMeta } from '../core/posts/post.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-import type { PostCompiler, PostFile, PostReadResult, PostRenderResult } from '../ports/post-compiler.ts';
+import type { PostCompiler, PostFile, PostRenderResult } from '../ports/post-compiler.ts';
 import { mapLimit } from './map-limit.ts';
 
-export type { PostReadResult } from '../ports/post-compiler.ts';
+/** One post file read: its metadata, or why it cannot be published. */
+export type PostReadResult = { post: PostMeta } | { error: PostError };
 
 const IO_CONCURRENCY = 32;
 /** Files handed to the compiler at once: big enough to amortise a thread hop, small enough to balance. */
 const CHUNK = 25;
 
-/** Parses and renders in the calling thread: what Lambda (one vCPU or less) and tests use. */
+/** Renders in the calling thread: what Lambda (one vCPU or less), feeds-only builds and tests use. */
 export const inThreadCompiler: PostCompiler = {
-  async read(site, files) {
-    return files.map((file) => parseOne(file.key, file.bytes, site));
-  },
   async render(site, files) {
     return files.map((file) => renderOne(file.key, file.bytes, site));
   },
@@ -25,17 +23,18 @@ export const inThreadCompiler: PostCompiler = {
 /**
  * Reads and parses post files through a {@link BlobStore}, keeping metadata only: the few bodies a
  * feed needs are read again, which costs less than holding thousands of them.
- * @param compiler - where the parsing runs (this thread unless given worker threads)
  * @returns results in the order of `keys`; a key whose object is gone is left out
  */
 export async function readPosts(
   content: BlobStore,
   keys: readonly string[],
   site: SiteConfig,
-  compiler: PostCompiler = inThreadCompiler,
 ): Promise<PostReadResult[]> {
-  const results = await compileInChunks(content, keys, (files) => compiler.read(site, files));
-  return results.flat();
+  const results = await mapLimit(keys, IO_CONCURRENCY, async (key) => {
+    const bytes = await content.get(key);
+    return bytes === undefined ? undefined : parseOne(key, bytes, site);
+  });
+  return results.filter((r): r is PostReadResult => r !== undefined);
 }
 
 /**
@@ -48,24 +47,19 @@ export async function renderPosts(
   site: SiteConfig,
   compiler: PostCompiler = inThreadCompiler,
 ): Promise<PostRenderResult[]> {
-  const results = await compileInChunks(content, keys, (files) => compiler.render(site, files));
-  return results.flat();
-}
-
-async function compileInChunks<R>(
-  content: BlobStore,
-  keys: readonly string[],
-  compile: (files: PostFile[]) => Promise<R[]>,
-): Promise<R[][]> {
   const chunks: string[][] = [];
   for (let i = 0; i < keys.length; i += CHUNK) chunks.push(keys.slice(i, i + CHUNK));
-  return mapLimit(chunks, Math.ceil(IO_CONCURRENCY / 4), async (chunk) => {
+  const results = await mapLimit(chunks, Math.ceil(IO_CONCURRENCY / 4), async (chunk) => {
     const files = await mapLimit(chunk, IO_CONCURRENCY, async (key) => {
       const bytes = await content.get(key);
       return bytes === undefined ? undefined : { key, bytes };
     });
-    return compile(files.filter((file): file is PostFile => file !== undefined));
+    return compiler.render(
+      site,
+      files.filter((file): file is PostFile => file !== undefined),
+    );
   });
+  return results.flat();
 }
 
 /** Parses one post file into a result instead of throwing for a content error; the body is dropped. */

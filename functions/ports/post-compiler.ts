@@ -1,6 +1,6 @@
 import type { SiteConfig } from '../core/config/site-config.ts';
 import type { PostError } from '../core/errors.ts';
-import type { Post, PostMeta } from '../core/posts/post.ts';
+import type { Post } from '../core/posts/post.ts';
 
 /** A post file as read from the content store. */
 export interface PostFile {
@@ -8,20 +8,16 @@ export interface PostFile {
   bytes: Uint8Array;
 }
 
-/** One post file read: its metadata, or why it cannot be published. */
-export type PostReadResult = { post: PostMeta } | { error: PostError };
-
 /** One post file rendered: the post with its HTML body, or why it cannot be published. */
 export type PostRenderResult = { post: Post } | { error: PostError };
 
 /**
- * Turns post files into posts: the CPU-bound part of a build (front matter, markdown, sanitising).
+ * Turns post files into rendered posts: the CPU-bound part of a build with pages (markdown,
+ * sanitising).
  * In one thread for Lambda and tests, or spread over worker threads where a machine has cores to
  * spare (the CLI's full build). Either way the same core functions run, so the output is the same.
  */
 export interface PostCompiler {
-  /** Metadata of each file (its body is not kept); results in the order of `files`. */
-  read(site: SiteConfig, files: readonly PostFile[]): Promise<PostReadResult[]>;
   /** Each file with its body rendered; results in the order of `files`. */
   render(site: SiteConfig, files: readonly PostFile[]): Promise<PostRenderResult[]>;
 }
