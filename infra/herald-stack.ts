@@ -23,6 +23,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { ENV } from '../functions/config/env-names.ts';
+import { OUTPUTS } from '../functions/config/stack-outputs.ts';
 import { FEED_FORMATS } from '../functions/core/feeds/feed-model.ts';
 import { acknowledgeBucketGrants, workQueue } from './common-constructs.ts';
 import type { DeploymentConfig } from './deployment-config.ts';
@@ -321,9 +322,13 @@ export class HeraldStack extends Stack {
       publish.addEnvironment(ENV.subscribeUrl, `${newsletter.api.apiEndpoint}/subscribe`);
     }
 
-    new CfnOutput(this, 'ContentBucketName', {
+    new CfnOutput(this, OUTPUTS.contentBucket, {
       value: content.bucketName,
       description: 'Upload posts to s3://<this>/posts/',
+    });
+    new CfnOutput(this, OUTPUTS.stateBucket, {
+      value: state.bucketName,
+      description: 'Publish state; read by herald digest --preview --stack',
     });
     new CfnOutput(this, 'SiteUrl', { value: siteUrl });
     new CfnOutput(this, 'RssFeedUrl', { value: `${siteUrl}${FEED_FORMATS.rss.file}` });

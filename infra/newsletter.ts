@@ -15,6 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/config/env-names.ts';
+import { OUTPUTS } from '../functions/config/stack-outputs.ts';
 import type { NewsletterConfig } from '../functions/core/config/site-config.ts';
 import { cronExpression } from '../functions/core/newsletter/schedule.ts';
 import { acknowledgeBucketGrants, workQueue } from './common-constructs.ts';
@@ -127,6 +128,7 @@ export class Newsletter extends Construct {
       ['/subscribe', [apigw.HttpMethod.POST]],
       ['/confirm', [apigw.HttpMethod.GET]],
       ['/unsubscribe', [apigw.HttpMethod.GET, apigw.HttpMethod.POST]],
+      ['/preferences', [apigw.HttpMethod.GET, apigw.HttpMethod.POST]],
     ] as const)
       this.api.addRoutes({ path, methods: [...methods], integration });
     const stage = this.api.defaultStage?.node.defaultChild as apigw.CfnStage;
@@ -150,6 +152,8 @@ export class Newsletter extends Construct {
       });
     bucket.grantReadWrite(apiFunction);
     content.grantRead(apiFunction);
+    // The preferences page lists the site's categories from the publish index.
+    state.grantRead(apiFunction);
     secret.grantRead(apiFunction);
     apiFunction.addToRolePolicy(sendPolicy);
 
@@ -254,6 +258,17 @@ export class Newsletter extends Construct {
       value: `${this.api.apiEndpoint}/subscribe`,
       description: 'POST the subscribe form here',
     });
+    // What `herald subscribers … --stack NAME` reads. The secret's ARN is no secret: reading its
+    // value takes secretsmanager:GetSecretValue, which only the stack's functions and its admins have.
+    new CfnOutput(stack, OUTPUTS.newsletterBucket, {
+      value: bucket.bucketName,
+      description: 'Subscribers, suppressions and digests (private)',
+    });
+    new CfnOutput(stack, OUTPUTS.newsletterSecret, {
+      value: secret.secretArn,
+      description: 'Signs links and derives subscriber ids',
+    });
+    new CfnOutput(stack, OUTPUTS.apiUrl, { value: `${this.api.apiEndpoint}/` });
     new CfnOutput(stack, 'SesConfigurationSet', { value: configurationSet.configurationSetName });
     for (const [i, record] of identity.dkimRecords.entries())
       new CfnOutput(stack, `DkimRecord${i + 1}`, {

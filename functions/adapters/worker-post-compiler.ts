@@ -2,17 +2,17 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import type { Post } from '../core/posts/post.ts';
-import type { PostCompiler, PostFile, PostRenderResult } from '../ports/post-compiler.ts';
+import type { PostCompiler, PostFile, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
 
-/** What the main thread asks a worker. */
-export interface CompileRequest {
-  id: number;
-  site: SiteConfig;
-  files: readonly PostFile[];
-}
+/**
+ * What the main thread sends a worker: a build's context once (it holds every post's link, so it is
+ * not repeated with each request), then files to render against the latest context.
+ */
+export type CompileRequest =
+  | { kind: 'context'; context: RenderContext }
+  | { kind: 'render'; id: number; files: readonly PostFile[] };
 
 /** A content error as it crosses between threads. */
 interface ErrorFields {
@@ -23,7 +23,7 @@ interface ErrorFields {
 
 /** What a worker answers: one result per file, or why the whole request failed (a bug, not content). */
 export type CompileReply =
-  | { id: number; results: ({ post: Post } | { error: ErrorFields })[] }
+  | { id: number; results: ({ post: Post; warnings: string[] } | { error: ErrorFields })[] }
   | { id: number; failure: string };
 
 interface Pending {
@@ -34,6 +34,7 @@ interface Pending {
 interface Thread {
   worker: Worker;
   pending: Map<number, Pending>;
+  context?: RenderContext;
 }
 
 /**
@@ -51,7 +52,7 @@ export class WorkerPostCompiler implements PostCompiler {
     this.size = Math.max(1, threads);
   }
 
-  render(site: SiteConfig, files: readonly PostFile[]): Promise<PostRenderResult[]> {
+  render(context: RenderContext, files: readonly PostFile[]): Promise<PostRenderResult[]> {
     if (files.length === 0) return Promise.resolve([]);
     if (this.threads.length === 0) this.threads = Array.from({ length: this.size }, () => this.start());
     // The least busy thread: chunks differ in size, so round robin would leave threads idle.
@@ -60,7 +61,11 @@ export class WorkerPostCompiler implements PostCompiler {
     return new Promise((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
       if (thread.pending.size === 1) thread.worker.ref();
-      thread.worker.postMessage({ id, site, files } satisfies CompileRequest);
+      if (thread.context !== context) {
+        thread.worker.postMessage({ kind: 'context', context } satisfies CompileRequest);
+        thread.context = context;
+      }
+      thread.worker.postMessage({ kind: 'render', id, files } satisfies CompileRequest);
     });
   }
 

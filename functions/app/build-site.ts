@@ -7,10 +7,10 @@ import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { PostCompiler } from '../ports/post-compiler.ts';
+import type { PostCompiler, RenderContext } from '../ports/post-compiler.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
-import { inThreadCompiler, readPosts, renderPosts } from './read-posts.ts';
+import { bodyWarnings, inThreadCompiler, readPosts, renderPosts } from './read-posts.ts';
 import {
   isPostKey,
   isStaticKey,
@@ -41,8 +41,16 @@ export interface BuildReport {
   drafts: number;
   scheduled: number;
   failed: PostError[];
+  /** What rendering changed in published posts (an unknown shortcode removed, …), by file. */
+  warnings: BodyWarning[];
   /** Keys written to the site store. */
   written: string[];
+}
+
+/** A post published with something in its body left out or guessed. */
+export interface BodyWarning {
+  file: string;
+  warning: string;
 }
 
 /** Posts of a full build, read, decided and rendered where a feed needs them. */
@@ -77,12 +85,23 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
   // Threads pay off for rendering every post's page; parsing front matter, or rendering the
   // ~170 posts that reach feeds, costs less than starting them and copying posts between them.
   const compiler = site.pages ? (deps.compiler ?? inThreadCompiler) : inThreadCompiler;
+  const context: RenderContext = {
+    site,
+    links: posts.published.map(({ source, url }) => ({ source, url })),
+  };
+  const warnings: BodyWarning[] = [];
   const render = async (sources: string[]): Promise<Map<string, Post>> => {
     const loaded = new Map<string, Post>();
-    for (const result of await renderPosts(content, sources, site, compiler)) {
+    for (const result of await renderPosts(content, sources, context, compiler)) {
       // A file that changed under the build and no longer parses: stop rather than publish a mix.
       if ('error' in result) throw result.error;
-      loaded.set(result.post.source, result.post);
+      const { source } = result.post;
+      const log = bodyWarnings(deps.log, source);
+      for (const warning of result.warnings) {
+        warnings.push({ file: source, warning });
+        log(warning);
+      }
+      loaded.set(source, result.post);
     }
     return loaded;
   };
@@ -121,6 +140,7 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
     drafts: posts.drafts.length,
     scheduled: posts.scheduled.length,
     failed,
+    warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     written,
   };
 }

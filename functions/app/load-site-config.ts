@@ -18,5 +18,25 @@ export async function loadSiteConfig(content: BlobStore, overrides: SiteOverride
       'not found: create it with at least title:, baseUrl: and author:',
     );
   }
-  return parseSiteConfig(new TextDecoder().decode(bytes), SITE_CONFIG_KEY, overrides);
+  const site = parseSiteConfig(new TextDecoder().decode(bytes), SITE_CONFIG_KEY, overrides);
+  const shortcodes = await loadShortcodeTemplates(content);
+  return Object.keys(shortcodes).length === 0 ? site : { ...site, shortcodes };
+}
+
+/** Folder of site shortcode templates in the content store: `shortcodes/<name>.html`. */
+export const SHORTCODES_PREFIX = 'shortcodes/';
+
+// Templates belong to the configuration: a changed template changes the configuration's hash, so
+// the next publish rebuilds every post with it.
+async function loadShortcodeTemplates(content: BlobStore): Promise<Record<string, string>> {
+  const templates: Record<string, string> = {};
+  const decoder = new TextDecoder();
+  for await (const info of content.list(SHORTCODES_PREFIX)) {
+    const name = info.key.slice(SHORTCODES_PREFIX.length).replace(/\.html$/i, '');
+    if (name === info.key.slice(SHORTCODES_PREFIX.length) || !/^[\w][\w.\-/]*$/.test(name)) continue;
+    const bytes = await content.get(info.key);
+    if (bytes !== undefined)
+      Object.defineProperty(templates, name, { value: decoder.decode(bytes), enumerable: true });
+  }
+  return templates;
 }

@@ -1,9 +1,11 @@
 import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
-import { parsePost, renderPost } from '../core/posts/parse-post.ts';
+import { parsePost, type RenderHooks, renderPost } from '../core/posts/parse-post.ts';
 import type { ParsedPost, Post, PostMeta } from '../core/posts/post.ts';
+import { RefIndex } from '../core/posts/ref-index.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-import type { PostCompiler, PostFile, PostRenderResult } from '../ports/post-compiler.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { PostCompiler, PostFile, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
 import { mapLimit } from './map-limit.ts';
 
 /** One post file read: its metadata, or why it cannot be published. */
@@ -13,10 +15,22 @@ const IO_CONCURRENCY = 32;
 /** Files handed to the compiler at once: big enough to amortise a thread hop, small enough to balance. */
 const CHUNK = 25;
 
+const refIndexes = new WeakMap<RenderContext, RefIndex>();
+
+/** The link index of a build's context, built once per context (it covers every post). */
+export function refIndexOf(context: RenderContext): RefIndex {
+  let refs = refIndexes.get(context);
+  if (refs === undefined) {
+    refs = new RefIndex(context.links);
+    refIndexes.set(context, refs);
+  }
+  return refs;
+}
+
 /** Renders in the calling thread: what Lambda (one vCPU or less), feeds-only builds and tests use. */
 export const inThreadCompiler: PostCompiler = {
-  async render(site, files) {
-    return files.map((file) => renderOne(file.key, file.bytes, site));
+  async render(context, files) {
+    return files.map((file) => renderOne(file.key, file.bytes, context));
   },
 };
 
@@ -44,7 +58,7 @@ export async function readPosts(
 export async function renderPosts(
   content: BlobStore,
   keys: readonly string[],
-  site: SiteConfig,
+  context: RenderContext,
   compiler: PostCompiler = inThreadCompiler,
 ): Promise<PostRenderResult[]> {
   const chunks: string[][] = [];
@@ -55,7 +69,7 @@ export async function renderPosts(
       return bytes === undefined ? undefined : { key, bytes };
     });
     return compiler.render(
-      site,
+      context,
       files.filter((file): file is PostFile => file !== undefined),
     );
   });
@@ -74,9 +88,13 @@ export function parseOne(key: string, bytes: Uint8Array, site: SiteConfig): Post
 }
 
 /** Parses one post file and renders its body, or says why it cannot be published. */
-export function renderOne(key: string, bytes: Uint8Array, site: SiteConfig): PostRenderResult {
+export function renderOne(key: string, bytes: Uint8Array, context: RenderContext): PostRenderResult {
+  const warnings: string[] = [];
+  const { site } = context;
   try {
-    return { post: renderPost(parsePost({ key, bytes }, site)) };
+    const refs = refIndexOf(context);
+    const post = renderPost(parsePost({ key, bytes }, site), { site, refs, warn: (w) => warnings.push(w) });
+    return { post, warnings };
   } catch (error) {
     if (error instanceof PostError) return { error };
     throw error;
@@ -86,13 +104,26 @@ export function renderOne(key: string, bytes: Uint8Array, site: SiteConfig): Pos
 /**
  * Gives a post its rendered body: directly when it still holds its markdown, otherwise by reading
  * the file again ({@link readPosts} keeps metadata only).
+ * @param hooks - where links to other posts are found and where warnings go
  * @throws PostError when the file changed under the build and no longer parses
  */
-export async function renderFromStore(content: BlobStore, post: PostMeta, site: SiteConfig): Promise<Post> {
-  if ('body' in post) return renderPost(post as ParsedPost);
+export async function renderFromStore(
+  content: BlobStore,
+  post: PostMeta,
+  site: SiteConfig,
+  hooks: Omit<RenderHooks, 'site'> = {},
+): Promise<Post> {
+  if ('body' in post) return renderPost(post as ParsedPost, { ...hooks, site });
   const bytes = await content.get(post.source);
   if (bytes === undefined) throw new PostError(post.source, 'file', 'was deleted during the build');
-  const result = renderOne(post.source, bytes, site);
-  if ('error' in result) throw result.error;
-  return result.post;
+  return renderPost(parsePost({ key: post.source, bytes }, site), { ...hooks, site });
+}
+
+/**
+ * Sends each warning about a post's body to the log, naming the post.
+ * @param log - the logger the user reads (the CLI prints warnings)
+ * @param key - the post's source key
+ */
+export function bodyWarnings(log: Logger, key: string): (warning: string) => void {
+  return (warning) => log.warn('post published with a change', { key, warning });
 }

@@ -1,8 +1,8 @@
 import type { PlannedPage } from '../core/pages/page-plan.ts';
 import type { Post } from '../core/posts/post.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import { hashOf } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
-import { hashOf } from './publish-state.ts';
 import { FRESH_CACHE_CONTROL } from './site-output.ts';
 
 const IO_CONCURRENCY = 16;

@@ -22,6 +22,8 @@ if (
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
+  // --verbose shows an error's trace: in the TypeScript sources' terms, not the minified bundle's.
+  if (process.argv.includes('--verbose')) process.setSourceMapsEnabled(true);
   const bundle = process.env.HERALD_NO_BUNDLE ? undefined : await ensureBundle();
   if (bundle !== undefined) {
     await import(bundle);

@@ -9,25 +9,27 @@ import { rebuildSite } from '../app/publish-site.ts';
 import { ConfigError } from '../core/errors.ts';
 import { LOCAL_BUCKETS, startLocalMode } from '../local/local-mode.ts';
 import { connectLocal } from './local-connection.ts';
-import { relativeToCwd } from './paths.ts';
+import { assertFolder, relativeToCwd } from './paths.ts';
 
 export interface StartOptions {
   content: string;
   data: string;
-  port: string;
-  s3Port: string;
+  port: number;
+  s3Port: number;
   baseUrl?: string;
+  verbose?: boolean;
 }
 
 /** `herald start`: runs local mode until Ctrl-C. */
 export async function start(options: StartOptions): Promise<void> {
   const log = textLogger();
   const dataDir = resolve(options.data);
+  assertFolder(resolve(options.content), '--content');
   const local = await startLocalMode({
     contentDir: resolve(options.content),
     dataDir,
-    port: Number(options.port),
-    s3Port: Number(options.s3Port),
+    port: options.port,
+    s3Port: options.s3Port,
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     log,
   });
@@ -62,7 +64,6 @@ Press Ctrl-C to stop.
 /** `herald rebuild`: rebuilds local mode's state and feeds. */
 export async function rebuild(options: { data: string; endpoint?: string; baseUrl?: string }): Promise<void> {
   const local = await connectLocal(options);
-  if (local === undefined) return;
   const baseUrl = options.baseUrl ?? local.settings.baseUrl;
   try {
     const report = await rebuildSite({

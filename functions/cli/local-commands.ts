@@ -1,36 +1,35 @@
 import type { Command } from 'commander';
-import { HeraldError } from '../core/errors.ts';
 import type { StartOptions } from './local-actions.ts';
+import { parseHttpUrl, parsePort } from './option-values.ts';
 
 /** Adds `herald start` and `herald rebuild` (local mode) to the CLI. */
 export function addLocalCommands(program: Command): void {
   program
     .command('start')
     .description(
-      'run Herald locally: an S3 endpoint, the publish handler on every change, the site over HTTP',
+      'preview and run Herald locally: sync and watch the content folder, publish every change (feeds and pages) with the same code as in AWS, serve the site with live reload, and offer an S3 endpoint, the subscribe API and an outbox for digests',
     )
     .option('--content <dir>', 'content folder to sync and watch', 'content')
     .option('--data <dir>', 'where buckets and state are kept across restarts', '.herald')
-    .option('--port <port>', 'port of the site (0: any free port)', '8080')
-    .option('--s3-port <port>', 'port of the S3 endpoint (0: any free port)', '4569')
-    .option('--base-url <url>', 'baseUrl of the feeds (default: the local site URL)')
-    .action(async (options: StartOptions) => {
-      try {
-        await (await import('./local-actions.ts')).start(options);
-      } catch (error) {
-        // A taken port or a bad folder is the user's to fix: say so, without a stack trace.
-        if (!(error instanceof HeraldError)) throw error;
-        console.error(`herald start: ${error.message}`);
-        process.exit(2);
-      }
-    });
+    .option('--port <port>', 'port of the site (0: any free port)', parsePort, 8080)
+    .option('--s3-port <port>', 'port of the S3 endpoint (0: any free port)', parsePort, 4569)
+    .option('--base-url <url>', 'baseUrl of the feeds (default: the local site URL)', parseHttpUrl)
+    .option('--verbose', 'log every tick and sync, and show where an error came from')
+    .action(async (options: StartOptions) => (await import('./local-actions.ts')).start(options));
 
   program
     .command('rebuild')
-    .description('rebuild state and every feed of local mode from its content bucket')
+    .description(
+      "rebuild local mode's state, every feed and every page from its content bucket (after a change the watcher missed, or as recovery)",
+    )
     .option('--data <dir>', 'local mode data folder', '.herald')
-    .option('--endpoint <url>', 'S3 endpoint of a running local mode (found in the data folder when omitted)')
-    .option('--base-url <url>', 'baseUrl of the feeds (default: what local mode last used)')
+    .option(
+      '--endpoint <url>',
+      'S3 endpoint of a running local mode (found in the data folder when omitted)',
+      parseHttpUrl,
+    )
+    .option('--base-url <url>', 'baseUrl of the feeds (default: what local mode last used)', parseHttpUrl)
+    .option('--verbose', 'show where an error came from')
     .action(async (options: { data: string; endpoint?: string; baseUrl?: string }) =>
       (await import('./local-actions.ts')).rebuild(options),
     );

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../adapters/s3-blob-store.ts';
+import { UsageError } from '../core/errors.ts';
 import { LOCAL_BUCKETS } from '../local/local-mode.ts';
 import { type LocalS3, startLocalS3 } from '../local/local-s3.ts';
 import { relativeToCwd } from './paths.ts';
@@ -18,23 +19,23 @@ export interface LocalConnection {
 /**
  * Connects to local mode's S3 endpoint: the running one (found in the data folder), the one
  * named, or a server of its own over the same folder when local mode is not running.
- * @returns undefined (after saying why) when the folder holds no local mode data
+ * @throws UsageError when `--endpoint` does not answer or the folder holds no local mode data
  */
-export async function connectLocal(options: {
-  data: string;
-  endpoint?: string;
-}): Promise<LocalConnection | undefined> {
+export async function connectLocal(options: { data: string; endpoint?: string }): Promise<LocalConnection> {
   const dataDir = resolve(options.data);
   const running = readJson(join(dataDir, 'local.json'))?.s3Endpoint;
   let server: LocalS3 | undefined;
+  if (options.endpoint !== undefined && !(await reachable(options.endpoint)))
+    throw new UsageError(
+      `--endpoint ${options.endpoint}: nothing answers there; start local mode (npm start) or leave --endpoint out to use ${relativeToCwd(dataDir)}/`,
+    );
   const endpoint =
     options.endpoint ?? (typeof running === 'string' && (await reachable(running)) ? running : undefined);
   if (endpoint === undefined) {
-    if (!existsSync(join(dataDir, 's3'))) {
-      console.error(`${relativeToCwd(dataDir)}: no local mode data here; run npm start first`);
-      process.exitCode = 2;
-      return undefined;
-    }
+    if (!existsSync(join(dataDir, 's3')))
+      throw new UsageError(
+        `--data ${relativeToCwd(dataDir)}: no local mode data here; run npm start first, or pass --data DIR`,
+      );
     server = await startLocalS3(join(dataDir, 's3'), Object.values(LOCAL_BUCKETS));
   }
   return {

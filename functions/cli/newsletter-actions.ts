@@ -1,10 +1,8 @@
 // The actions of `herald digest` and `herald subscribers`, loaded only when one runs. They work on
-// local mode's buckets, with the same use-cases the Lambda functions run.
-import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// local mode's buckets or a deployed stack's, with the same use-cases the Lambda functions run.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { parse } from 'csv-parse';
-import { stringify } from 'csv-stringify/sync';
 import { fixedClock, systemClock } from '../adapters/clocks.ts';
 import { FsBlobStore } from '../adapters/fs-blob-store.ts';
 import { textLogger } from '../adapters/loggers.ts';
@@ -13,98 +11,125 @@ import { OutboxMailer } from '../adapters/outbox-mailer.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { loadSiteConfig } from '../app/load-site-config.ts';
 import { DigestComposer } from '../app/newsletter/digest-composer.ts';
-import {
-  addSubscriber,
-  allSubscribers,
-  importSubscribers,
-  type ManageDeps,
-  type NewSubscriber,
-  removeSubscriber,
-} from '../app/newsletter/manage-subscribers.ts';
+import { addSubscriber, type ManageDeps, removeSubscriber } from '../app/newsletter/manage-subscribers.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
 import { planDigest } from '../app/newsletter/plan-digest.ts';
 import { runDigestNow } from '../app/newsletter/run-digest.ts';
+import { exportList, importList, type ListImportReport } from '../app/newsletter/subscriber-list.ts';
 import type { SiteConfig } from '../core/config/site-config.ts';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, UsageError } from '../core/errors.ts';
 import type { EmailAddress } from '../core/newsletter/email-address.ts';
 import { describeSchedule } from '../core/newsletter/schedule.ts';
 import type { Subscriber } from '../core/newsletter/subscriber.ts';
+import {
+  readSubscriberFile,
+  type SubscriberFile,
+  SubscriberFileError,
+  writeSubscriberFile,
+} from '../core/newsletter/subscriber-file.ts';
 import { TokenSigner } from '../core/newsletter/tokens.ts';
 import { LOCAL_BUCKETS } from '../local/local-mode.ts';
-import { connectLocal, type LocalConnection } from './local-connection.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import { connectLocal } from './local-connection.ts';
+import { type AwsOptions, openAws, wantsAws } from './newsletter-target.ts';
 import { relativeToCwd } from './paths.ts';
 
-export interface LocalOptions {
+/** Local mode's folder and endpoint, or a deployed stack's names (see {@link openAws}). */
+export interface TargetOptions extends AwsOptions {
   data: string;
-  endpoint?: string;
 }
 
 interface Newsletter {
-  local: LocalConnection;
   newsletter: NewsletterStore;
   signer: TokenSigner;
   site: () => Promise<SiteConfig>;
+  /** Publish state (which posts were published when); needed by the digest. */
+  state: BlobStore | undefined;
   apiUrl: string;
-  outboxDir: string;
+  /** Local mode's outbox; a deployed stack sends through its own function. */
+  outboxDir: string | undefined;
+  /** Where site.yaml lives, for messages. */
+  contentLabel: string;
+  close(): Promise<void>;
 }
 
-/** Opens local mode's newsletter: buckets, secret, outbox. Prints why and returns undefined if it cannot. */
-async function open(options: LocalOptions): Promise<Newsletter | undefined> {
+/**
+ * Opens local mode's newsletter: buckets, secret, outbox.
+ * @throws UsageError when local mode has not run in the data folder
+ */
+async function openLocal(options: TargetOptions): Promise<Newsletter> {
   const local = await connectLocal(options);
-  if (local === undefined) return undefined;
   const secretFile = join(local.dataDir, 'newsletter-secret');
   if (!existsSync(secretFile)) {
-    console.error(`${relativeToCwd(secretFile)}: missing; run npm start once to create it`);
-    process.exitCode = 2;
     await local.close();
-    return undefined;
+    throw new UsageError(`${relativeToCwd(secretFile)}: missing; run npm start once to create it`);
   }
   const baseUrl = typeof local.settings.baseUrl === 'string' ? local.settings.baseUrl : undefined;
   return {
-    local,
     newsletter: new NewsletterStore(new S3BlobStore(local.client, LOCAL_BUCKETS.newsletter)),
     signer: new TokenSigner(readFileSync(secretFile, 'utf8').trim()),
     site: () =>
       loadSiteConfig(new S3BlobStore(local.client, LOCAL_BUCKETS.content), baseUrl ? { baseUrl } : {}),
+    state: new S3BlobStore(local.client, LOCAL_BUCKETS.state),
     apiUrl:
       typeof local.settings.apiUrl === 'string'
         ? local.settings.apiUrl
         : `${baseUrl ?? 'http://127.0.0.1:8080/'}api/`,
     outboxDir: join(local.dataDir, 'outbox'),
+    contentLabel: LOCAL_BUCKETS.content,
+    close: () => local.close(),
+  };
+}
+
+/**
+ * Opens a deployed stack's newsletter.
+ * @throws UsageError naming the option at fault when the stack, bucket or secret cannot be found
+ */
+async function openDeployed(options: TargetOptions): Promise<Newsletter> {
+  const aws = await openAws(options);
+  return {
+    newsletter: aws.newsletter,
+    signer: aws.signer,
+    site: aws.site,
+    state: aws.state,
+    apiUrl: aws.apiUrl ?? 'https://api.invalid/',
+    outboxDir: undefined,
+    contentLabel: aws.contentLabel,
+    close: async () => {},
   };
 }
 
 async function withNewsletter(
-  options: LocalOptions,
+  options: TargetOptions,
   action: (n: Newsletter) => Promise<void>,
 ): Promise<void> {
-  const n = await open(options);
-  if (n === undefined) return;
+  const n = wantsAws(options) ? await openDeployed(options) : await openLocal(options);
   try {
     await action(n);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(`${LOCAL_BUCKETS.content}/${error.file}: ${error.field}: ${error.reason}`);
+    console.error(`${n.contentLabel}/${error.file}: ${error.field}: ${error.reason}`);
     process.exitCode = 2;
   } finally {
-    await n.local.close();
+    await n.close();
   }
 }
 
 /** `herald digest`: runs (or previews) the digest due now or at `--now`. */
-export function digest(options: LocalOptions & { now?: string; preview?: boolean }): Promise<void> {
+export function digest(options: TargetOptions & { now?: Date; preview?: boolean }): Promise<void> {
   return withNewsletter(options, async (n) => {
-    const until = options.now ? new Date(options.now) : new Date();
-    if (Number.isNaN(until.getTime())) {
-      console.error(
-        `--now: "${options.now}" is not a date and time (use ISO 8601, e.g. 2026-11-30T09:00:00Z)`,
+    const until = options.now ?? new Date();
+    if (n.state === undefined)
+      throw new UsageError(
+        '--state-bucket: name the publish state bucket (or use --stack): the digest reads it',
       );
-      process.exitCode = 2;
-      return;
-    }
+    if (!options.preview && n.outboxDir === undefined)
+      throw new UsageError(
+        'herald digest sends from local mode only; on AWS the schedule sends it, or invoke the DigestFunctionName output with {"action":"digest"}. Add --preview to see what it would send.',
+      );
     const site = await n.site();
     const log = textLogger();
-    const state = new S3BlobStore(n.local.client, LOCAL_BUCKETS.state);
+    const state = n.state;
     const clock = options.now ? fixedClock(until) : systemClock;
     if (options.preview) {
       const plan = await planDigest(
@@ -115,13 +140,15 @@ export function digest(options: LocalOptions & { now?: string; preview?: boolean
       console.log(
         `Digest ${plan.digestId} (${describeSchedule(site.newsletter?.schedule ?? { every: 'day', hour: 0, minute: 0 }, site.timezone)})`,
       );
-      console.log(`  posts published after ${plan.since} up to ${plan.until}: ${plan.posts.length}`);
+      console.log(
+        `  posts that appeared on the site after ${plan.since} up to ${plan.until}: ${plan.posts.length}`,
+      );
       for (const title of plan.posts) console.log(`    ${title}`);
       console.log(
         `  subscribers to check: ${plan.recipients} (only active ones with posts in their categories get it)`,
       );
       if (plan.digest && plan.posts.length > 0) {
-        const file = join(n.outboxDir, `preview-${plan.digestId}.eml`);
+        const file = join(n.outboxDir ?? '.', `preview-${plan.digestId}.eml`);
         const sample: Subscriber = {
           id: 'preview',
           email: 'preview@example.invalid' as EmailAddress,
@@ -148,7 +175,7 @@ export function digest(options: LocalOptions & { now?: string; preview?: boolean
       {
         newsletter: n.newsletter,
         state,
-        mailer: new OutboxMailer(new FsBlobStore(n.outboxDir), systemClock),
+        mailer: new OutboxMailer(new FsBlobStore(n.outboxDir ?? '.'), systemClock),
         signer: n.signer,
         clock,
         timer: systemClock,
@@ -160,7 +187,7 @@ export function digest(options: LocalOptions & { now?: string; preview?: boolean
     if (plan.skipped === 'already-planned')
       console.log(`Digest ${plan.digestId}: already sent (the last digest covered up to ${plan.since}).`);
     else if (plan.skipped === 'no-new-posts')
-      console.log(`Digest ${plan.digestId}: no posts published since ${plan.since}; nothing sent.`);
+      console.log(`Digest ${plan.digestId}: no new posts on the site since ${plan.since}; nothing sent.`);
     else {
       const total = sent.reduce(
         (sum, r) => ({
@@ -170,8 +197,12 @@ export function digest(options: LocalOptions & { now?: string; preview?: boolean
         }),
         { sent: 0, skipped: 0, rejected: 0 },
       );
+      if (plan.resumed)
+        console.log(
+          `Digest ${plan.digestId} had not finished; it is finished now. Run herald digest again for newer posts.`,
+        );
       console.log(
-        `Digest ${plan.digestId}: ${plan.posts.length} posts; sent ${total.sent}, skipped ${total.skipped}, rejected ${total.rejected}. Mail is in ${relativeToCwd(n.outboxDir)}/`,
+        `Digest ${plan.digestId}: ${plan.posts.length} posts; sent ${total.sent}, skipped ${total.skipped}, rejected ${total.rejected}. Mail is in ${relativeToCwd(n.outboxDir ?? '.')}/`,
       );
     }
   });
@@ -183,22 +214,23 @@ const manage = (n: Newsletter): ManageDeps => ({
   clock: systemClock,
 });
 
-/** `herald subscribers list`. */
-export function list(options: LocalOptions): Promise<void> {
+/** `herald subscribers list`: every address with its status, categories and consent. */
+export function list(options: TargetOptions): Promise<void> {
   return withNewsletter(options, async (n) => {
-    let count = 0;
-    for await (const s of allSubscribers(n.newsletter)) {
-      count++;
-      console.log(
-        `${s.email}\t${s.status}\t${s.categories.join(',') || 'all posts'}\t${s.consent.source} ${s.consent.confirmedAt ?? s.consent.requestedAt}`,
-      );
+    const records = await exportList(n.newsletter);
+    for (const { email, subscriber: s, suppression: x } of records.sort((a, b) =>
+      compareEmails(a.email, b.email),
+    )) {
+      const status = x ? `suppressed (${x.reason} ${x.at})` : (s?.status ?? '');
+      const consent = s ? `${s.consent.source} ${s.consent.confirmedAt ?? s.consent.requestedAt}` : '';
+      console.log(`${email}\t${status}\t${s?.categories.join(',') || 'all posts'}\t${consent}`);
     }
-    console.log(`${count} subscriber records`);
+    console.log(`${records.length} ${records.length === 1 ? 'address' : 'addresses'}`);
   });
 }
 
 /** `herald subscribers add`. */
-export function add(email: string, options: LocalOptions & { categories?: string }): Promise<void> {
+export function add(email: string, options: TargetOptions & { categories?: string }): Promise<void> {
   return withNewsletter(options, async (n) => {
     const outcome = await addSubscriber(
       manage(n),
@@ -214,7 +246,7 @@ export function add(email: string, options: LocalOptions & { categories?: string
 }
 
 /** `herald subscribers remove`. */
-export function remove(email: string, options: LocalOptions & { forget?: boolean }): Promise<void> {
+export function remove(email: string, options: TargetOptions & { forget?: boolean }): Promise<void> {
   return withNewsletter(options, async (n) => {
     if (await removeSubscriber(manage(n), email, options.forget ?? false))
       console.log(`${email}: ${options.forget ? 'erased' : 'unsubscribed'}`);
@@ -225,90 +257,88 @@ export function remove(email: string, options: LocalOptions & { forget?: boolean
   });
 }
 
-/** `herald subscribers import FILE.csv`: a header row with `email` (and optionally `categories`, `consented_at`). */
-export function importCsv(file: string, options: LocalOptions): Promise<void> {
+/**
+ * `herald subscribers import FILE…`: Herald's export, Mailchimp's, Substack's, Buttondown's,
+ * listmonk's, any CSV with an e-mail column or a plain list; each file in turn.
+ */
+export async function importFiles(files: string[], options: TargetOptions): Promise<void> {
+  // Before local mode's buckets are opened: a typo in a path is the likeliest mistake.
+  for (const file of files)
+    if (!existsSync(file) || !statSync(file).isFile())
+      throw new UsageError(
+        `${file}: no such file; give the path of a subscriber list (CSV or one address a line)`,
+      );
   return withNewsletter(options, async (n) => {
-    let rows: (NewSubscriber & { line: number })[];
-    try {
-      rows = await readRows(file);
-    } catch (error) {
-      console.error(`${file}: ${(error as Error).message}`);
-      process.exitCode = 2;
-      return;
+    for (const file of files) {
+      let parsed: SubscriberFile;
+      try {
+        parsed = readSubscriberFile(readFileSync(file, 'utf8'), basename(file));
+      } catch (error) {
+        if (error instanceof SubscriberFileError) console.error(`${file}: ${error.field}: ${error.reason}`);
+        else if ((error as NodeJS.ErrnoException).code === 'ENOENT') console.error(`${file}: no such file`);
+        else throw error;
+        process.exitCode = 2;
+        return;
+      }
+      const bar = process.stderr.isTTY
+        ? new SingleBar({
+            format: `${basename(file)} [{bar}] {value}/{total} addresses`,
+            stream: process.stderr,
+          })
+        : undefined;
+      bar?.start(parsed.entries.length, 0);
+      const report = await importList(manage(n), parsed.entries, (done) => {
+        if (done % 100 === 0 || done === parsed.entries.length) bar?.update(done);
+      });
+      bar?.stop();
+      const skipped = [...parsed.skipped, ...report.skipped].sort((a, b) => a.line - b.line);
+      for (const skip of skipped) console.log(`${file}:${skip.line}: ${skip.email}: skipped: ${skip.reason}`);
+      console.log(describeImport(file, parsed.format, report.added, report.updated, skipped.length));
     }
-    const bar = process.stderr.isTTY
-      ? new SingleBar({ format: 'Importing [{bar}] {value}/{total} rows', stream: process.stderr })
-      : undefined;
-    bar?.start(rows.length, 0);
-    const report = await importSubscribers(manage(n), rows, (done) => bar?.update(done));
-    bar?.stop();
-    for (const skip of report.skipped)
-      console.log(`${file}:${skip.line}: ${skip.email}: skipped: ${skip.reason}`);
-    console.log(`Imported ${report.added} of ${rows.length} rows; skipped ${report.skipped.length}.`);
   });
 }
 
-/** `herald subscribers export`: every record as CSV, to stdout or `--out`. */
-export function exportCsv(options: LocalOptions & { out?: string }): Promise<void> {
+function describeImport(
+  file: string,
+  format: string,
+  added: ListImportReport['added'],
+  updated: number,
+  skipped: number,
+): string {
+  const total = Object.values(added).reduce((a, b) => a + b, 0);
+  const counts = (['active', 'pending', 'unsubscribed', 'suppressed'] as const)
+    .filter((status) => added[status] > 0)
+    .map((status) => `${added[status]} ${status}`);
+  return (
+    `${file} (${FORMAT_NAMES[format] ?? format}): added ${total}${counts.length > 0 ? ` (${counts.join(', ')})` : ''}, ` +
+    `updated ${updated}, skipped ${skipped}.`
+  );
+}
+
+const FORMAT_NAMES: Record<string, string> = {
+  herald: 'Herald export',
+  mailchimp: 'Mailchimp export',
+  substack: 'Substack export',
+  buttondown: 'Buttondown export',
+  listmonk: 'listmonk export',
+  generic: 'CSV with an e-mail column',
+  plain: 'list of addresses',
+};
+
+/** `herald subscribers export`: every address, its status and consent evidence, as CSV. */
+export function exportCsv(options: TargetOptions & { out?: string }): Promise<void> {
   return withNewsletter(options, async (n) => {
-    const records: string[][] = [];
-    for await (const s of allSubscribers(n.newsletter))
-      records.push([
-        s.email,
-        s.status,
-        s.categories.join(';'),
-        s.consent.source,
-        s.consent.requestedAt,
-        s.consent.confirmedAt ?? '',
-        s.unsubscribedAt ?? '',
-        s.consent.ip ?? '',
-      ]);
-    const csv = stringify(records, {
-      header: true,
-      columns: [
-        'email',
-        'status',
-        'categories',
-        'source',
-        'requested_at',
-        'confirmed_at',
-        'unsubscribed_at',
-        'ip',
-      ],
-    });
+    const records = await exportList(n.newsletter);
+    const csv = writeSubscriberFile(records);
     if (options.out) {
       writeFileSync(options.out, csv);
-      console.error(`${records.length} subscribers written to ${options.out}`);
+      console.error(`${records.length} addresses written to ${options.out}`);
     } else process.stdout.write(csv);
   });
 }
 
-async function readRows(file: string): Promise<(NewSubscriber & { line: number })[]> {
-  const parser = createReadStream(file).pipe(
-    parse({
-      bom: true,
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
-      skip_empty_lines: true,
-      trim: true,
-      relax_column_count: true,
-      info: true,
-    }),
-  );
-  const rows: (NewSubscriber & { line: number })[] = [];
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>) {
-    if (!('email' in record)) throw new Error('the first row must name the columns, one of them "email"');
-    rows.push({
-      line: info.lines,
-      email: record.email ?? '',
-      categories: splitList(record.categories),
-      note: `${file} line ${info.lines}`,
-      ...(record.consented_at ? { consentedAt: record.consented_at } : {}),
-    });
-  }
-  return rows;
+function compareEmails(a: string, b: string): number {
+  return a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0;
 }
 
 function splitList(text: string | undefined): string[] {

@@ -31,3 +31,8 @@ export class PostError extends FieldError {
 export class ConfigError extends FieldError {
   override name = 'ConfigError';
 }
+
+/** A command called wrongly: a bad option value, a missing folder, an endpoint nothing answers at. */
+export class UsageError extends HeraldError {
+  override name = 'UsageError';
+}

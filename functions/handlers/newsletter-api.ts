@@ -3,7 +3,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { systemClock } from '../adapters/clocks.ts';
 import { handleApiRequest } from '../app/newsletter/http-api.ts';
-import { config, currentSite, log, mailer, newsletter, signer } from './newsletter-deps.ts';
+import { publishedCategories } from '../app/post-index/post-index.ts';
+import { config, currentSite, log, mailer, newsletter, signer, state } from './newsletter-deps.ts';
 
 const deps = { newsletter, mailer, signer, clock: systemClock, log };
 
@@ -26,7 +27,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     : '';
   const response = await handleApiRequest(
     deps,
-    { site, apiUrl: config.apiUrl ?? apiUrlOf(event) },
+    { site, apiUrl: config.apiUrl ?? apiUrlOf(event), categories: () => publishedCategories(state) },
     {
       method: event.requestContext.http.method,
       path: event.rawPath.slice(stagePrefix(event).length) || '/',

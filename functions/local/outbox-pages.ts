@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LinkifyIt } from 'linkify-it';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { escapeHtml } from '../core/text/html-text.ts';
 
@@ -52,7 +53,7 @@ async function listPage(folder: string): Promise<string> {
   );
   return shell(
     'Outbox',
-    `<h1>Outbox</h1><p>Mail Herald sent in local mode (${files.length} messages), newest first. Each is an .eml file in the outbox folder.</p>
+    `<h1>Outbox</h1><p>Mail Herald sent in local mode (${files.length} ${files.length === 1 ? 'message' : 'messages'}), newest first. Each is an .eml file in the outbox folder.</p>
 <table><thead><tr><th>Date</th><th>To</th><th>Subject</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
   );
 }
@@ -69,7 +70,7 @@ function mailPage(file: string, mail: ParsedMail): string {
         `<tr><th>${escapeHtml(h.line.slice(0, h.line.indexOf(':')))}</th><td>${escapeHtml(h.line.slice(h.line.indexOf(':') + 1).trim())}</td></tr>`,
     )
     .join('\n');
-  const links = [...new Set((mail.text ?? '').match(/https?:\/\/\S+/g) ?? [])]
+  const links = linksIn(mail.text ?? '')
     .map(
       (url) => `<li><a href="${escapeHtml(url)}" target="_blank" rel="noopener">${escapeHtml(url)}</a></li>`,
     )
@@ -107,4 +108,17 @@ function shell(title: string, body: string): string {
   return `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} – Herald (local)</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:1.5rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}iframe{width:100%;height:40rem;border:1px solid #ccc}pre{white-space:pre-wrap;background:#f6f6f6;padding:1rem}</style>
 <body>${body}</body></html>\n`;
+}
+
+// Web links only: an address in the text (the reply-to, the postal line) is not a link to follow.
+const linkify = new LinkifyIt({ fuzzyLink: false, fuzzyEmail: false });
+
+/**
+ * The distinct http(s) links of a plain-text mail, in order. A link finder, not a pattern: it
+ * leaves out the punctuation around a link, such as the parenthesis of `(http://x.example/)` or a
+ * sentence's full stop, and keeps what belongs to it, such as `?a=1&b=(2)`.
+ */
+export function linksIn(text: string): string[] {
+  const urls = (linkify.match(text) ?? []).map((m) => m.url).filter((url) => /^https?:\/\//i.test(url));
+  return [...new Set(urls)];
 }

@@ -28,6 +28,13 @@ async function content(): Promise<MemoryBlobStore> {
       `categories: [c${i % 3}]`,
       `Text with a [link](../p${i + 1}/) and <script>alert(${i})</script>.`,
     );
+  // A link to another post through the build's link index, and a shortcode Herald does not know.
+  files['posts/gen/refs.md'] = postFile(
+    'Refs',
+    '2024-02-01',
+    '',
+    'See [post one]({{< ref "p1" >}}). {{< no-such-shortcode >}}',
+  );
   return contentStore(files);
 }
 
@@ -54,17 +61,20 @@ describe('WorkerPostCompiler', () => {
     expect(many.report.failed.map((e) => e.message)).toEqual(one.report.failed.map((e) => e.message));
     expect(many.report.failed.length).toBeGreaterThan(0);
     for (const error of many.report.failed) expect(error).toBeInstanceOf(PostError);
+    expect(many.report.warnings).toEqual(one.report.warnings);
+    expect(many.report.warnings.map((w) => w.file)).toContain('posts/gen/refs.md');
+    expect(many.files['posts/refs/index.html']).toContain('href="https://example.org/posts/p1/"');
   });
 
   it('rejects, rather than hangs, when a thread fails on something that is not a content error', async () => {
     const bytes = new TextEncoder().encode(postFile('A', '2024-01-01'));
     const broken = { timezone: 42 } as unknown as SiteConfig;
-    await expect(compiler.render(broken, [{ key: 'posts/a.md', bytes }])).rejects.toThrow(
-      /post compiler thread failed/,
-    );
+    await expect(
+      compiler.render({ site: broken, links: [] }, [{ key: 'posts/a.md', bytes }]),
+    ).rejects.toThrow(/post compiler thread failed/);
     // The threads keep serving after a failed request.
     const site = parseSiteConfig('title: T\nbaseUrl: https://example.org/\nauthor: A\n');
-    const [result] = await compiler.render(site, [{ key: 'posts/a.md', bytes }]);
+    const [result] = await compiler.render({ site, links: [] }, [{ key: 'posts/a.md', bytes }]);
     expect(result && 'post' in result && result.post.contentHtml).toBe('<p>Body of A.</p>');
   });
 });

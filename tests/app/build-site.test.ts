@@ -145,4 +145,34 @@ describe('buildSite', () => {
       'site.yaml: baseUrl: is required',
     );
   });
+
+  it('expands site shortcodes and links between posts, and reports each removed shortcode once', async () => {
+    const logged: Record<string, unknown>[] = [];
+    const log: Logger = {
+      ...silentLogger,
+      warn: (message, fields = {}) => logged.push({ message, ...fields }),
+    };
+    const content = await contentStore({
+      'shortcodes/note.html': '<aside class="note">{{ .Get 0 }}: {{ .Inner | markdownify }}</aside>',
+      'posts/first.md': postFile('First', '2024-01-01'),
+      'posts/second.md': postFile(
+        'Second',
+        '2024-01-02',
+        '',
+        '{{< note "Tip" >}}read the [first]({{< ref "first.md" >}}){{< /note >}}\n\n{{< mystery >}} {{< mystery >}}',
+      ),
+    });
+    const { report, site } = await build(content, NOW, new MemoryBlobStore(), log);
+    const items = JSON.parse(site.text('feed.json') ?? '{}').items as {
+      title: string;
+      content_html: string;
+    }[];
+    expect(items.find((i) => i.title === 'Second')?.content_html).toBe(
+      '<aside class="note">Tip: read the <a href="https://example.org/posts/first/">first</a></aside>',
+    );
+    const warning =
+      'shortcode {{< mystery >}} is not built in and there is no shortcodes/mystery.html: removed';
+    expect(report.warnings).toEqual([{ file: 'posts/second.md', warning }]);
+    expect(logged).toEqual([{ message: 'post published with a change', key: 'posts/second.md', warning }]);
+  });
 });

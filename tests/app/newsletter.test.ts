@@ -3,11 +3,17 @@ import { type ApiRequest, handleApiRequest } from '../../functions/app/newslette
 import { planDigest } from '../../functions/app/newsletter/plan-digest.ts';
 import { sendDigestJob } from '../../functions/app/newsletter/send-digest.ts';
 import { suppressAddresses } from '../../functions/app/newsletter/suppress-addresses.ts';
-import { PublishState } from '../../functions/app/publish-state.ts';
+import { publishedCategories } from '../../functions/app/post-index/post-index.ts';
 import { parseEmailAddress } from '../../functions/core/newsletter/email-address.ts';
-import type { HeadEntry } from '../../functions/core/site/feed-heads.ts';
 import { type Mailer, type OutgoingMail, SendError, type SendQuota } from '../../functions/ports/mailer.ts';
-import { linkIn, memoryNewsletter, newsletterSite, parseMail } from '../helpers/newsletter.ts';
+import {
+  linkIn,
+  memoryNewsletter,
+  newsletterSite,
+  numberedPost,
+  parseMail,
+  publishAt,
+} from '../helpers/newsletter.ts';
 
 const API = 'https://api.example.org/';
 const site = newsletterSite();
@@ -46,24 +52,40 @@ async function subscribeAndConfirm(world: World, email: string, categories: stri
   expect((await call(world, request('GET', `/confirm${confirm.search}`))).status).toBe(200);
 }
 
-/** Puts published posts where the publish pipeline keeps them. */
-async function publish(world: World, entries: HeadEntry[]): Promise<void> {
-  const state = new PublishState(world.state);
-  const shard: Record<string, HeadEntry> = {};
-  for (const e of entries) shard[e.source] = e;
-  await state.writeShard('entries', '00', { ...(await state.readShard('entries', '00')), ...shard });
+/** The newsletter's first publish run: the site is built and digests start from this moment. */
+const SWITCHED_ON = '2026-11-23T09:00:00Z';
+
+/** Switches the newsletter on, then publishes one post, as the tests of sending need. */
+async function publishOnePost(world: World): Promise<void> {
+  await publishAt(world, SWITCHED_ON);
+  await publishAt(
+    world,
+    '2026-11-29T10:00:00Z',
+    Object.fromEntries([numberedPost(1, '2026-11-29T10:00:00Z')]),
+  );
 }
 
-const post = (n: number, published: string, cats?: string[]): HeadEntry => ({
-  source: `posts/p${n}.md`,
-  path: `/posts/p${n}/`,
-  title: `Post ${n}`,
-  summary: `About ${n}.`,
-  published,
-  updated: published,
-  hash: `h${n}`,
-  ...(cats ? { cats } : {}),
-});
+/** A numbered post file in the given categories. */
+const post = (n: number, date: string, categories?: string[]): [string, string] =>
+  numberedPost(n, date, categories ? `categories: ${JSON.stringify(categories)}` : '');
+
+const switchedOn = new WeakSet<World>();
+
+/**
+ * Uploads posts and publishes them at the newest one's date, through the publish use-case; the
+ * newsletter is switched on (at SWITCHED_ON) before a world's first posts.
+ */
+async function publish(world: World, posts: [string, string][]): Promise<void> {
+  if (!switchedOn.has(world)) {
+    await publishAt(world, SWITCHED_ON);
+    switchedOn.add(world);
+  }
+  const at = posts
+    .map(([, body]) => /^date: (.+)$/m.exec(body)?.[1] ?? SWITCHED_ON)
+    .sort()
+    .at(-1);
+  await publishAt(world, at ?? SWITCHED_ON, Object.fromEntries(posts));
+}
 
 async function runDigest(world: World, until: string, mailer: Mailer = world.mailer) {
   const plan = await planDigest(world, site, { until: new Date(until) });
@@ -253,6 +275,117 @@ describe('subscribe API', () => {
   });
 });
 
+describe('preferences page', () => {
+  const categories = async () => [
+    { name: 'Cooking', slug: 'cooking' },
+    { name: 'Travel', slug: 'travel' },
+  ];
+  const callWith = (world: World, req: ApiRequest) =>
+    handleApiRequest(world, { site, apiUrl: API, categories }, req);
+
+  it('is linked from every digest; a reader narrows categories, pauses, unsubscribes, and digests follow', async () => {
+    const world = memoryNewsletter();
+    await subscribeAndConfirm(world, 'reader@example.org');
+    const id = world.signer.subscriberId(parse('reader@example.org'));
+    await publish(world, [
+      post(1, '2026-11-24T10:00:00Z', ['Travel']),
+      post(2, '2026-11-25T10:00:00Z', ['Cooking']),
+    ]);
+    await runDigest(world, '2026-11-30T09:00:00Z');
+    const digest = await parseMail(world.mailer.sent.at(-1)?.raw ?? new Uint8Array());
+    const link = linkIn(digest.text, `${API}preferences?`);
+    expect(digest.html).toContain(`href="${link.replaceAll('&', '&amp;')}"`);
+    const url = new URL(link);
+    const shown = await callWith(world, request('GET', `${url.pathname}${url.search}`));
+    expect(shown.status).toBe(200);
+    expect(shown.body).toContain('E-mail digests go to <strong>reader@example.org</strong>.');
+    expect(shown.body).toContain('<input type="checkbox" name="categories" value="travel"> Travel');
+    // A GET changes nothing (link scanners follow GETs).
+    expect((await world.newsletter.readSubscriber(id))?.categories).toEqual([]);
+
+    const saved = await callWith(
+      world,
+      request('POST', `${url.pathname}${url.search}`, 'categories=travel&action=save'),
+    );
+    expect(saved.body).toContain('Saved. The next digest follows your choice.');
+    expect(saved.body).toContain('value="travel" checked');
+    expect((await world.newsletter.readSubscriber(id))?.categories).toEqual(['travel']);
+    const sent = world.mailer.sent.length;
+    await publish(world, [
+      post(3, '2026-12-01T10:00:00Z', ['Cooking']),
+      post(4, '2026-12-02T10:00:00Z', ['Travel']),
+    ]);
+    await runDigest(world, '2026-12-07T09:00:00Z');
+    expect(world.mailer.sent.length).toBe(sent + 1);
+    expect((await parseMail(world.mailer.sent.at(-1)?.raw ?? new Uint8Array())).subject).toBe(
+      'Field Notes: Post 4',
+    );
+
+    await callWith(
+      world,
+      request('POST', `${url.pathname}${url.search}`, 'categories=travel&paused=yes&action=save'),
+    );
+    expect((await world.newsletter.readSubscriber(id))?.pausedAt).toBeDefined();
+    await publish(world, [post(5, '2026-12-08T10:00:00Z', ['Travel'])]);
+    await runDigest(world, '2026-12-14T09:00:00Z');
+    expect(world.mailer.sent.length).toBe(sent + 1);
+
+    const left = await callWith(world, request('POST', `${url.pathname}${url.search}`, 'action=unsubscribe'));
+    expect(left.body).toContain('Unsubscribed');
+    expect(await world.newsletter.readSubscriber(id)).toMatchObject({
+      status: 'unsubscribed',
+      unsubscribedVia: 'link',
+    });
+    // An old link cannot subscribe anyone again.
+    await callWith(world, request('POST', `${url.pathname}${url.search}`, 'categories=travel&action=save'));
+    expect((await world.newsletter.readSubscriber(id))?.status).toBe('unsubscribed');
+    expect((await callWith(world, request('GET', `${url.pathname}${url.search}`))).body).toContain(
+      'Not subscribed',
+    );
+  });
+
+  it("lists the site's published categories, named as the site names them", async () => {
+    const world = memoryNewsletter();
+    expect(await publishedCategories(world.state)).toEqual([]);
+    await publish(world, [post(1, '2026-11-24T10:00:00Z', ['How-to tech', 'Travel'])]);
+    expect(await publishedCategories(world.state)).toEqual([
+      { name: 'How-to tech', slug: 'how-to-tech' },
+      { name: 'Travel', slug: 'travel' },
+    ]);
+  });
+
+  it('refuses forged and confirmation tokens, and hostile form values change nothing else', async () => {
+    const world = memoryNewsletter();
+    await subscribeAndConfirm(world, 'reader@example.org');
+    const id = world.signer.subscriberId(parse('reader@example.org'));
+    expect(
+      (
+        await callWith(
+          world,
+          request('GET', '/preferences?token=uAAAAAAAAAAAAAAAAAAAAAA.0.AAAAAAAAAAAAAAAAAAAAAA'),
+        )
+      ).status,
+    ).toBe(400);
+    const confirmToken = world.signer.sign('confirm', id, new Date('2030-01-01T00:00:00Z'));
+    expect((await callWith(world, request('GET', `/preferences?token=${confirmToken}`))).status).toBe(400);
+    const token = world.signer.sign('unsubscribe', id);
+    const hostile = new URLSearchParams([
+      ['categories', '<script>alert(1)</script>'],
+      ...Array.from({ length: 80 }, (_, i): [string, string] => ['categories', `c${i}`]),
+      ['status', 'active'],
+      ['email', 'other@example.org'],
+    ]).toString();
+    const answer = await callWith(world, request('POST', `/preferences?token=${token}`, hostile));
+    expect(answer.status).toBe(200);
+    expect(answer.body).not.toContain('<script>');
+    const stored = await world.newsletter.readSubscriber(id);
+    expect(stored?.email).toBe('reader@example.org');
+    expect(stored?.categories.length).toBe(50);
+    // Slugs only: whatever was posted is reduced to a category slug.
+    expect(stored?.categories.every((c) => /^[a-z0-9-]+$/.test(c))).toBe(true);
+  });
+});
+
 describe('digests', () => {
   it('sends each active subscriber the posts since the last digest in their categories, once', async () => {
     const world = memoryNewsletter();
@@ -262,11 +395,21 @@ describe('digests', () => {
     await subscribeAndConfirm(world, 'cooking@example.org', ['Cooking']);
     await call(world, request('POST', '/subscribe', 'email=pending%40example.org'));
     const confirmations = world.mailer.sent.length;
-    await publish(world, [
-      post(1, '2026-11-20T10:00:00Z'),
-      post(2, '2026-11-24T10:00:00Z', ['Travel']),
-      post(3, '2026-11-27T10:00:00Z'),
-    ]);
+    await publishAt(world, SWITCHED_ON);
+    // Post 1 is uploaded two weeks after its date, more than maxAgeDays (7): an old post, left out.
+    await publishAt(
+      world,
+      '2026-11-24T10:00:00Z',
+      Object.fromEntries([
+        numberedPost(1, '2026-11-10T10:00:00Z'),
+        numberedPost(2, '2026-11-24T10:00:00Z', 'categories: [Travel]'),
+      ]),
+    );
+    await publishAt(
+      world,
+      '2026-11-27T10:00:00Z',
+      Object.fromEntries([numberedPost(3, '2026-11-27T10:00:00Z')]),
+    );
 
     const plan = await runDigest(world, '2026-11-30T09:00:00Z');
     expect(plan).toMatchObject({
@@ -325,7 +468,7 @@ describe('digests', () => {
   it('never sends anyone the same digest twice when a job is retried after a crash', async () => {
     const world = memoryNewsletter();
     for (let i = 0; i < 30; i++) await subscribeAndConfirm(world, `r${i}@example.org`);
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
     const job = world.queue.take()?.job;
     if (!job) throw new Error('no job');
@@ -357,7 +500,7 @@ describe('digests', () => {
   it('paces sends to the SES rate and retries throttling with backoff (fake clock)', async () => {
     const world = memoryNewsletter();
     for (let i = 0; i < 50; i++) await subscribeAndConfirm(world, `p${i}@example.org`);
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
     const job = world.queue.take()?.job;
     if (!job) throw new Error('no job');
@@ -390,7 +533,7 @@ describe('digests', () => {
   it('hands the rest to a new job when the daily quota or the invocation time runs out', async () => {
     const world = memoryNewsletter();
     for (let i = 0; i < 10; i++) await subscribeAndConfirm(world, `q${i}@example.org`);
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     await planDigest(world, site, { until: new Date('2026-11-30T09:00:00Z') });
     const job = world.queue.take()?.job;
     if (!job) throw new Error('no job');
@@ -439,7 +582,7 @@ describe('bounces and complaints', () => {
       status: 'unsubscribed',
       unsubscribedVia: 'bounce',
     });
-    await publish(world, [post(1, '2026-11-29T10:00:00Z')]);
+    await publishOnePost(world);
     const before = world.mailer.sent.length;
     await runDigest(world, '2026-11-30T09:00:00Z');
     expect(world.mailer.sent.slice(before).map((m) => m.to)).toEqual(['stays@example.org']);

@@ -40,6 +40,28 @@ const five = {
 };
 
 describe('publishChanges', () => {
+  it('links a new post to others with ref and logs what it removed, once', async () => {
+    const logged: Record<string, unknown>[] = [];
+    const deps = await setup(five);
+    deps.log = { ...silentLogger, warn: (message, fields = {}) => logged.push({ message, ...fields }) };
+    await publishChanges(deps, []);
+    await deps.content.put(
+      'posts/f.md',
+      postFile('F', '2024-02-01', '', 'See [A]({{< ref "a.md" >}}) and {{< tabs >}}{{< tabs >}}.'),
+    );
+    const report = await publishChanges(deps, ['posts/f.md']);
+    expect(report.rebuilt).toBe(false);
+    const items = JSON.parse(deps.site.text('feed.json') ?? '{}').items as { content_html: string }[];
+    expect(items[0]?.content_html).toBe('<p>See <a href="https://example.org/posts/a/">A</a> and .</p>');
+    expect(logged).toEqual([
+      {
+        message: 'post published with a change',
+        key: 'posts/f.md',
+        warning: 'shortcode {{< tabs >}} is not built in and there is no shortcodes/tabs.html: removed',
+      },
+    ]);
+  });
+
   it('rebuilds on first run and writes the same feeds as herald build', async () => {
     const deps = await setup(five);
     const report = await publishChanges(deps, ['posts/a.md']);

@@ -47,7 +47,7 @@ describe('WebSub', () => {
     expect(xmlWellFormed(rss)).toBe(true);
     expect(rssRuleViolations(rss, 'https://example.org/rss.xml')).toEqual([]);
     expect(atomRuleViolations(atom, 'https://example.org/atom.xml')).toEqual([]);
-    expect(atomSchemaErrors(atom)).toEqual([]);
+    expect(await atomSchemaErrors(atom)).toEqual([]);
     expect(jsonFeedErrors(deps.site.text('feed.json') ?? '')).toEqual([]);
   });
 

@@ -6,13 +6,13 @@ import { systemClock } from '../../functions/adapters/clocks.ts';
 import { MemoryMailer } from '../../functions/adapters/memory-mailer.ts';
 import { planDigest } from '../../functions/app/newsletter/plan-digest.ts';
 import { sendDigestJob } from '../../functions/app/newsletter/send-digest.ts';
-import { PublishState } from '../../functions/app/publish-state.ts';
+import { personalLinks } from '../../functions/app/newsletter/subscriptions.ts';
 import { personaliseDigest, renderDigest } from '../../functions/core/newsletter/digest-email.ts';
 import type { EmailAddress } from '../../functions/core/newsletter/email-address.ts';
 import { composeMessage } from '../../functions/core/newsletter/mime.ts';
-import type { HeadEntry } from '../../functions/core/site/feed-heads.ts';
 import { type Mailer, SendError } from '../../functions/ports/mailer.ts';
-import { memoryNewsletter, newsletterSite } from '../helpers/newsletter.ts';
+import { postFile } from '../helpers/memory-content.ts';
+import { memoryNewsletter, newsletterSite, publishAt } from '../helpers/newsletter.ts';
 
 const site = newsletterSite();
 const API = 'https://api.example.org/';
@@ -20,25 +20,22 @@ const UNTIL = new Date('2026-11-30T09:00:00Z');
 
 async function world(subscribers: number) {
   const w = memoryNewsletter(UNTIL.getTime());
-  const entries: Record<string, HeadEntry> = {};
+  // The newsletter is switched on a week before, then five posts are published, one a day.
+  await publishAt(w, new Date(UNTIL.getTime() - 7 * 86_400_000).toISOString());
   for (let i = 0; i < 5; i++) {
     const at = new Date(UNTIL.getTime() - (i + 1) * 86_400_000).toISOString();
-    entries[`posts/p${i}.md`] = {
-      source: `posts/p${i}.md`,
-      path: `/posts/p${i}/`,
-      title: `A post about things, number ${i}`,
-      summary:
-        'A summary of about two hundred characters that says what the post is about, so that a reader can decide whether to open it. '.repeat(
-          2,
-        ),
-      published: at,
-      updated: at,
-      hash: `h${i}`,
-      cats: [i % 2 ? 'Travel' : 'How-to tech'],
-      img: `https://example.org/images/p${i}.webp`,
-    };
+    const summary =
+      'A summary of about two hundred characters that says what the post is about, so that a reader can decide whether to open it. '.repeat(
+        2,
+      );
+    await publishAt(w, at, {
+      [`posts/p${i}.md`]: postFile(
+        `A post about things, number ${i}`,
+        at,
+        `categories: [${i % 2 ? 'Travel' : 'How-to tech'}]\nimage: /images/p${i}.webp\nsummary: ${JSON.stringify(summary)}`,
+      ),
+    });
   }
-  await new PublishState(w.state).writeShard('entries', '00', entries);
   for (let i = 0; i < subscribers; i++) {
     const email = `reader${i}@example.org` as EmailAddress;
     const id = w.signer.subscriberId(email);
@@ -81,8 +78,9 @@ export async function benchComposer(count: number): Promise<{ count: number; per
   const template = renderDigest(site, digest.posts, []);
   const start = performance.now();
   for (let i = 0; i < count; i++) {
-    const link = `${API}unsubscribe?token=${w.signer.sign('unsubscribe', `s${i}`)}`;
-    const { text, html } = personaliseDigest(template, link);
+    const links = personalLinks(API, w.signer, `s${i}`);
+    const link = links.unsubscribe;
+    const { text, html } = personaliseDigest(template, links);
     await composeMessage({
       from: { name: 'Field Notes', address: 'digest@example.org' },
       subject: template.subject,

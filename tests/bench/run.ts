@@ -7,8 +7,12 @@
 //    Lambda runs), pages off and on, against a full build of the same site.
 // 4. Bundles the publish Lambda as the CDK app does: its size and import time.
 // 5. Newsletter: composes 10,000 digests (in-memory mailer), and paces against a simulated SES rate.
-// Ends with every goal and whether this run met it. Figures are medians, and comparisons with Hugo
-// are ratios from the same run, because the machines are shared and noisy.
+// 6. The worst post bodies within POST_LIMITS: parse and render time (see worst-post-bench.ts).
+// 7. Subscriber import of a 100,000-row Mailchimp export (--subscribers N): in memory, and with the CLI
+//    into local mode's storage.
+// Ends with every goal of the whole-site and publish figures and whether this run met it. Figures are
+// medians, and comparisons with Hugo are ratios from the same run, because the machines are shared
+// and noisy.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,15 +21,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchCompose, benchComposer, benchRate } from './digest-bench.ts';
 import { benchHandler } from './handler-bench.ts';
+import { benchImportCli, benchImportInMemory, writeSyntheticList } from './import-bench.ts';
 import { type Measure, measure, medianMeasure } from './measure.ts';
 import { benchPublish } from './publish-bench.ts';
 import { writeSyntheticPosts } from './synthetic-posts.ts';
+import { benchWorstPosts, printWorstPosts } from './worst-post-bench.ts';
 
 const { values } = parseArgs({
   options: {
     posts: { type: 'string', default: '10000' },
     runs: { type: 'string', default: '3' },
     large: { type: 'string' },
+    subscribers: { type: 'string', default: '100000' },
   },
 });
 const posts = Number(values.posts);
@@ -244,6 +251,23 @@ for (const rate of [14, 100]) {
     share >= 90 && share <= 100,
   );
 }
+
+printWorstPosts(benchWorstPosts());
+const subscribers = Number(values.subscribers);
+const importWork = mkdtempSync(join(tmpdir(), 'herald-bench-import-'));
+const listFile = join(importWork, 'subscribed_members_export.csv');
+writeSyntheticList(listFile, subscribers);
+const inMemory = await benchImportInMemory(listFile);
+console.log(`\nSubscriber import of a ${subscribers}-row Mailchimp export:`);
+console.log(
+  `  in memory: read ${inMemory.parseSeconds.toFixed(2)} s + import ${inMemory.importSeconds.toFixed(2)} s (${inMemory.added} added; goal: all of it < 60 s)`,
+);
+const cli = benchImportCli(herald, listFile, importWork);
+rmSync(importWork, { recursive: true, force: true });
+console.log(
+  `  herald subscribers import into local mode's storage (s3rver): ${cli.seconds.toFixed(1)} s = ${(subscribers / cli.seconds).toFixed(0)} rows/s (goal < 60 s)`,
+);
+console.log(`    ${cli.output}`);
 
 console.log('\nGoals, from this run:');
 const width = Math.max(...goals.map((g) => g.what.length));

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../functions/core/config/site-config.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
-import { personaliseDigest, renderDigest } from '../../functions/core/newsletter/digest-email.ts';
+import {
+  personaliseDigest,
+  renderConfirmation,
+  renderDigest,
+} from '../../functions/core/newsletter/digest-email.ts';
 import {
   type DigestPost,
   digestPosts,
@@ -17,7 +21,7 @@ import {
 import { parseSesNotice } from '../../functions/core/newsletter/ses-notice.ts';
 import { CONFIRMATION_LIMITS, requestSubscription } from '../../functions/core/newsletter/subscriber.ts';
 import { TokenSigner } from '../../functions/core/newsletter/tokens.ts';
-import type { HeadEntry } from '../../functions/core/site/feed-heads.ts';
+import type { PostEntry } from '../../functions/core/site/post-entry.ts';
 import { newsletterSite, parseMail, SECRET } from '../helpers/newsletter.ts';
 
 const address = (text: string) => {
@@ -146,7 +150,12 @@ describe('site.yaml newsletter section', () => {
       schedule: { every: 'week', day: 'friday', hour: 7, minute: 30 },
       corsOrigins: ['https://example.org'],
       confirmHours: 48,
+      maxAgeDays: 7,
     });
+    expect(
+      parseSiteConfig(yaml('  from: d@example.org\n  schedule: daily 06:00\n  maxAgeDays: 30\n')).newsletter
+        ?.maxAgeDays,
+    ).toBe(30);
     expect(
       parseSiteConfig(yaml('  from: d@example.org\n  schedule: daily 06:00\n')).newsletter?.schedule,
     ).toEqual({ every: 'day', hour: 6, minute: 0 });
@@ -156,6 +165,8 @@ describe('site.yaml newsletter section', () => {
     ['  from: not an address\n  schedule: monday 09:00\n', 'newsletter.from'],
     ['  schedule: monday 09:00\n', 'newsletter.from'],
     ['  from: d@example.org\n  schedule: monday 25:00\n', 'newsletter.schedule'],
+    ['  from: d@example.org\n  schedule: monday 09:00\n  maxAgeDays: 0\n', 'newsletter.maxAgeDays'],
+    ['  from: d@example.org\n  schedule: monday 09:00\n  maxAgeDays: a week\n', 'newsletter.maxAgeDays'],
   ])('names the field at fault', (section, field) => {
     try {
       parseSiteConfig(yaml(section));
@@ -190,7 +201,7 @@ describe('requestSubscription', () => {
   });
 });
 
-const entry = (n: number, published: string, cats?: string[], img?: string): HeadEntry => ({
+const entry = (n: number, published: string, categories?: string[], image?: string): PostEntry => ({
   source: `posts/p${n}.md`,
   path: `/posts/p${n}/`,
   title: `Post ${n} — “quoted” & <tagged>`,
@@ -198,8 +209,8 @@ const entry = (n: number, published: string, cats?: string[], img?: string): Hea
   published,
   updated: published,
   hash: `h${n}`,
-  ...(cats ? { cats } : {}),
-  ...(img ? { img } : {}),
+  ...(categories ? { categories } : {}),
+  ...(image ? { image } : {}),
 });
 
 describe('digest posts', () => {
@@ -211,19 +222,25 @@ describe('digest posts', () => {
     entry(4, '2026-11-30T09:00:00Z', ['Travel']),
     entry(5, '2026-11-30T09:00:01Z'),
   ];
-  it('takes the posts after the last cut-off up to this one, newest first', () => {
-    const posts = digestPosts(
-      site,
-      entries,
-      new Date('2026-11-23T09:00:00Z'),
-      new Date('2026-11-30T09:00:00Z'),
-    );
+  it('shows what appeared newest first, leaving out posts more than maxAgeDays old when they appeared', () => {
+    const appeared = (at: string) => entries.map((entry) => ({ entry, visibleAt: at }));
+    const posts = digestPosts(site, appeared('2026-12-02T09:00:00Z'), 7);
     expect(posts.map((p) => p.url)).toEqual([
+      'https://example.org/posts/p5/',
       'https://example.org/posts/p4/',
       'https://example.org/posts/p3/',
     ]);
-    expect(postsForSubscriber(posts, ['how-to-tech']).map((p) => p.title)).toEqual([posts[1]?.title]);
-    expect(postsForSubscriber(posts, [])).toHaveLength(2);
+    // Exactly seven days old is still in; a one-day limit keeps only what was a day old at most.
+    expect(digestPosts(site, appeared('2026-11-30T09:00:00Z'), 7).map((p) => p.url)).toContain(
+      'https://example.org/posts/p2/',
+    );
+    expect(digestPosts(site, appeared('2026-12-01T09:00:00Z'), 1)).toHaveLength(2);
+    // The age counts when the post appeared, not when the digest goes out.
+    expect(
+      digestPosts(site, [{ entry: entries[0] as PostEntry, visibleAt: '2026-11-25T08:59:00Z' }], 2),
+    ).toHaveLength(1);
+    expect(postsForSubscriber(posts, ['how-to-tech']).map((p) => p.title)).toEqual([posts[2]?.title]);
+    expect(postsForSubscriber(posts, [])).toHaveLength(3);
     expect(postsForSubscriber(posts, ['cooking'])).toEqual([]);
   });
 });
@@ -235,14 +252,17 @@ describe('digest e-mail', () => {
     [
       entry(1, '2026-11-24T10:00:00Z', ['How-to tech'], 'https://example.org/images/x.webp'),
       entry(2, '2026-11-25T10:00:00Z'),
-    ],
-    new Date('2026-11-23T09:00:00Z'),
-    new Date('2026-11-30T09:00:00Z'),
+    ].map((entry) => ({ entry, visibleAt: entry.published })),
+    7,
   );
   const unsubscribe = 'https://api.example.org/unsubscribe?token=uABC.0.xyz';
+  const links = (url: string) => ({
+    unsubscribe: url,
+    preferences: url.replace('/unsubscribe?', '/preferences?'),
+  });
 
   it('is multipart text and HTML with one-click unsubscribe headers, readable by a real parser', async () => {
-    const bodies = personaliseDigest(renderDigest(site, posts, []), unsubscribe);
+    const bodies = personaliseDigest(renderDigest(site, posts, []), links(unsubscribe));
     const raw = await composeMessage({
       from: { name: 'Field Notes', address: 'digest@example.org' },
       to: 'reader@example.org',
@@ -305,7 +325,7 @@ describe('digest e-mail', () => {
       [`${'l'.repeat(64)}@${'d'.repeat(60)}.example.org`, `${unsubscribe}&x=${'é'.repeat(3)}`],
     ] as const;
     for (const [to, link] of recipients) {
-      const { text, html } = personaliseDigest(base, link);
+      const { text, html } = personaliseDigest(base, links(link));
       const personal = {
         to,
         messageId: `2026-11-30.${to.length}@example.org`,
@@ -342,9 +362,29 @@ describe('digest e-mail', () => {
   });
 
   it('says which categories a subscriber chose', () => {
-    const bodies = personaliseDigest(renderDigest(site, posts.slice(1), ['How-to tech']), unsubscribe);
+    const bodies = personaliseDigest(renderDigest(site, posts.slice(1), ['How-to tech']), links(unsubscribe));
     expect(bodies.subject).toBe('Field Notes: Post 1 — “quoted” & <tagged>');
     expect(bodies.text).toContain('subscribed to Field Notes (https://example.org/) (How-to tech)');
+  });
+});
+
+describe('times in mails', () => {
+  it('name their time zone: the confirmation link says until when, and where', () => {
+    const expires = new Date('2026-11-30T09:05:00Z');
+    const london = renderConfirmation(
+      newsletterSite({ timezone: 'Europe/London' }),
+      'https://x.example/c',
+      expires,
+    );
+    expect(london.text).toContain('The link works until November 30, 2026 at 09:05 AM GMT (Europe/London).');
+    const paris = renderConfirmation(
+      newsletterSite({ timezone: 'Europe/Paris' }),
+      'https://x.example/c',
+      expires,
+    );
+    expect(paris.html).toContain('November 30, 2026 at 10:05 AM GMT+1 (Europe/Paris)');
+    const utc = renderConfirmation(newsletterSite({ timezone: 'UTC' }), 'https://x.example/c', expires);
+    expect(utc.text).toContain('until November 30, 2026 at 09:05 AM UTC.');
   });
 });
 

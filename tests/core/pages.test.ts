@@ -151,6 +151,16 @@ describe('pages', () => {
     expect(without).not.toContain('<form');
   });
 
+  it("subscribe a category page's readers to that category only", () => {
+    const form = (key: string) => /<form class="subscribe"[\s\S]*?<\/form>/.exec(page(key))?.[0] ?? '';
+    expect(form('categories/odd/index.html')).toContain(
+      '<input type="hidden" name="categories" value="Odd">',
+    );
+    expect(form('categories/odd/page/1/index.html')).toContain('name="categories" value="Odd"');
+    expect(form('categories/odd/index.html')).toContain('Get new posts in Odd by e-mail');
+    expect(form('index.html')).not.toContain('name="categories"');
+  });
+
   it('list every post in the sitemap', () => {
     const xml = page('sitemap.xml');
     for (const n of [1, 2, 3, 4, 5]) expect(xml).toContain(`<loc>https://example.org/posts/p${n}/</loc>`);

@@ -98,7 +98,7 @@ describe('parsePost with front matter as authors write it', () => {
     ['author: Ann', [{ name: 'Ann' }]],
     ['author: [Ann, Bob]', [{ name: 'Ann' }, { name: 'Bob' }]],
     ['author:\n  name: Ann\n  email: ann@example.org', [{ name: 'Ann', email: 'ann@example.org' }]],
-    ['authors:\n  - name: Ann\n    url: https://ann.example', [{ name: 'Ann', url: 'https://ann.example' }]],
+    ['authors:\n  - name: Ann\n    url: https://ann.example', [{ name: 'Ann', url: 'https://ann.example/' }]],
     ['weight: 3', [{ name: 'Editors', email: 'editors@example.org' }]],
   ])('reads %s as authors', (field, authors) => {
     expect(post(`title: T\ndate: 2024-01-01\n${field}`).authors).toEqual(authors);

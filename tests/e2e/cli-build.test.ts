@@ -79,7 +79,8 @@ describe('herald build', () => {
     );
     const bad = await herald(['build', '--content', content, '--now', 'yesterday']);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('expected an ISO 8601 instant');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('use an ISO 8601 date and time');
   });
 });
 

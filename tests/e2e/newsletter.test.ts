@@ -83,8 +83,9 @@ describe('newsletter in local mode', () => {
       'Confirm your subscription to Local News',
     );
 
+    await publishPost('fresh', 'Fresh From The Press', new Date(Date.now() - 60_000));
+    // A digest carries what appeared on the site before its cut-off.
     const now = Date.now();
-    await publishPost('fresh', 'Fresh From The Press', new Date(now - 60_000));
     // A preview shows what would go out and writes a sample, sending nothing.
     const preview = await herald('digest', '--now', new Date(now).toISOString(), '--preview');
     expect(preview).toContain('Fresh From The Press');
@@ -114,12 +115,36 @@ describe('newsletter in local mode', () => {
 
     // A post after the first digest's cut-off, then the next digest: nothing for this reader.
     while (Date.now() < now + 1500) await new Promise((resolve) => setTimeout(resolve, 100));
-    const later = new Date();
-    await publishPost('later', 'Later News', later);
-    expect(await herald('digest', '--now', new Date(later.getTime() + 1000).toISOString())).toContain(
+    await publishPost('later', 'Later News', new Date());
+    expect(await herald('digest', '--now', new Date(Date.now() + 1000).toISOString())).toContain(
       '1 posts; sent 0',
     );
     expect(readdirSync(outbox).filter((f) => f.endsWith('-reader@example.org.eml'))).toHaveLength(2);
+  }, 60_000);
+
+  it('mails a post uploaded late exactly once, and never a slug-conflict loser', async () => {
+    const api = `${running.siteUrl}api/`;
+    await fetch(`${api}subscribe`, {
+      method: 'POST',
+      body: new URLSearchParams({ email: 'second@example.org' }),
+    });
+    const [confirmation] = await mailTo('second@example.org', 1);
+    await fetch(/https?:\/\/\S+\/api\/confirm\?token=\S+/.exec(confirmation?.text ?? '')?.[0] ?? '');
+    await herald('digest');
+    // Dated two days ago (written then), uploaded now, after the digest; and a post that claims
+    // the URL of an existing one, which the site does not publish.
+    await publishPost('late', 'Late But Mailed', new Date(Date.now() - 2 * 86_400_000));
+    writeFileSync(
+      join(contentDir, 'posts', 'zz-copy.md'),
+      '---\ntitle: Never Mailed\ndate: 2026-01-01\nslug: fresh\n---\nA copy.\n',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await herald('digest')).toContain('1 posts; sent 1');
+    const mails = await mailTo('second@example.org', 2);
+    expect(mails[1]?.subject).toBe('Local News: Late But Mailed');
+    expect(mails[1]?.text).not.toContain('Never Mailed');
+    expect(await herald('digest')).toContain('no new posts');
+    expect(readdirSync(outbox).filter((f) => f.endsWith('-second@example.org.eml'))).toHaveLength(2);
   }, 60_000);
 
   it('imports a CSV, skipping invalid and suppressed addresses with reasons, and exports it', async () => {
@@ -132,10 +157,10 @@ describe('newsletter in local mode', () => {
     expect(out).toContain('list.csv:3: not-an-address: skipped: address');
     expect(out).toContain('list.csv:4: ANN@example.org: skipped: repeats line 2');
     expect(out).toContain('list.csv:5: reader@example.org: skipped: unsubscribed');
-    expect(out).toContain('Imported 2 of 5 rows; skipped 3.');
+    expect(out).toContain('(CSV with an e-mail column): added 2 (2 active), updated 0, skipped 3.');
     const exported = await herald('subscribers', 'export');
     expect(exported.split('\n')[0]).toBe(
-      'email,status,categories,source,requested_at,confirmed_at,unsubscribed_at,ip',
+      'email,status,categories,source,requested_at,confirmed_at,ip,user_agent,note,unsubscribed_at,unsubscribed_via,suppressed_reason,suppressed_at,suppressed_detail,paused_at',
     );
     expect(exported).toMatch(/bob@example\.org,active,news;travel,import,/);
   }, 30_000);

@@ -4,23 +4,29 @@ import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
 import { MemoryDigestQueue } from '../../functions/adapters/memory-digest-queue.ts';
 import { MemoryMailer } from '../../functions/adapters/memory-mailer.ts';
 import { NewsletterStore } from '../../functions/app/newsletter/newsletter-store.ts';
+import { type PublishDeps, type PublishReport, publishChanges } from '../../functions/app/publish-site.ts';
 import type { SiteConfig } from '../../functions/core/config/site-config.ts';
 import { TokenSigner } from '../../functions/core/newsletter/tokens.ts';
 import type { Timer } from '../../functions/ports/timer.ts';
-import { testSite } from './site.ts';
+import { postFile } from './memory-content.ts';
+import { testSite, testSiteYaml } from './site.ts';
 
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
+const NEWSLETTER = {
+  from: 'Field Notes <digest@example.org>',
+  schedule: 'monday 09:00',
+  postalAddress: '1 High Street, Oxford',
+};
+
 /** A site with a weekly newsletter, Mondays 09:00 London time. */
 export function newsletterSite(overrides: Record<string, unknown> = {}): SiteConfig {
-  return testSite({
-    newsletter: {
-      from: 'Field Notes <digest@example.org>',
-      schedule: 'monday 09:00',
-      postalAddress: '1 High Street, Oxford',
-    },
-    ...overrides,
-  });
+  return testSite({ newsletter: NEWSLETTER, ...overrides });
+}
+
+/** The site.yaml of {@link newsletterSite}. */
+export function newsletterSiteYaml(overrides: Record<string, unknown> = {}): string {
+  return testSiteYaml({ newsletter: NEWSLETTER, ...overrides });
 }
 
 /**
@@ -66,6 +72,10 @@ export function memoryNewsletter(now = Date.parse('2026-11-30T09:00:00Z')) {
   return {
     bucket,
     newsletter: new NewsletterStore(bucket),
+    /** The content bucket authors upload to; see {@link publishAt}. */
+    content: new MemoryBlobStore(),
+    /** The site bucket publishing writes. */
+    output: new MemoryBlobStore(),
     state: new MemoryBlobStore(),
     mailer: new MemoryMailer(),
     queue: new MemoryDigestQueue(),
@@ -86,4 +96,33 @@ export function linkIn(text: string | undefined, prefix: string): string {
   const found = (text ?? '').split(/\s+/).find((word) => word.startsWith(prefix));
   if (found === undefined) throw new Error(`no link starting ${prefix} in:\n${text}`);
   return found;
+}
+
+/** A post file of the digest tests: `posts/p<n>.md`, titled `Post <n>`. */
+export function numberedPost(n: number, date: string, extra = ''): [string, string] {
+  return [`posts/p${n}.md`, postFile(`Post ${n}`, date, extra, `About ${n}.`)];
+}
+
+/**
+ * Uploads files (undefined deletes) and runs the publish use-case at `at`, as the publish handler
+ * does on their events; the first call builds the site, switching the newsletter on at that moment.
+ */
+export async function publishAt(
+  world: ReturnType<typeof memoryNewsletter>,
+  at: string,
+  files: Record<string, string | undefined> = {},
+  siteYaml = newsletterSiteYaml(),
+): Promise<PublishReport> {
+  if (world.content.text('site.yaml') !== siteYaml) await world.content.put('site.yaml', siteYaml);
+  for (const [key, body] of Object.entries(files))
+    if (body === undefined) await world.content.delete(key);
+    else await world.content.put(key, body);
+  const deps: PublishDeps = {
+    content: world.content,
+    site: world.output,
+    state: world.state,
+    clock: { now: () => new Date(at) },
+    log: silentLogger,
+  };
+  return publishChanges(deps, Object.keys(files));
 }

@@ -2,6 +2,11 @@ import { parseSiteConfig, type SiteConfig } from '../../functions/core/config/si
 
 /** A site configuration for tests: Europe/London so that zone handling is exercised. */
 export function testSite(overrides: Record<string, unknown> = {}): SiteConfig {
+  return parseSiteConfig(testSiteYaml(overrides));
+}
+
+/** The site.yaml of {@link testSite} (JSON, which YAML reads), for tests that publish through a content bucket. */
+export function testSiteYaml(overrides: Record<string, unknown> = {}): string {
   const base = {
     title: 'Field Notes',
     baseUrl: 'https://example.org/',
@@ -11,7 +16,7 @@ export function testSite(overrides: Record<string, unknown> = {}): SiteConfig {
     author: { name: 'Editors', email: 'editors@example.org' },
     ...overrides,
   };
-  return parseSiteConfig(JSON.stringify(base));
+  return JSON.stringify(base);
 }
 
 /** Bytes of a post as an author would upload it. */

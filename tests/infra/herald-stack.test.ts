@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/config/env-names.ts';
+import { OUTPUTS } from '../../functions/config/stack-outputs.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
 import { loadDeploymentConfig } from '../../infra/deployment-config.ts';
 import { repoPath } from '../../infra/handler-bundling.ts';
@@ -358,6 +359,13 @@ describe('newsletter', () => {
     }
   });
 
+  it('outputs what herald subscribers --stack reads: buckets, the secret ARN and the API URL', () => {
+    for (const name of Object.values(OUTPUTS)) template.hasOutput(name, { Value: Match.anyValue() });
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs[OUTPUTS.newsletterSecret]?.Value)).toMatch(/"Ref":"NewsletterSecret/);
+    expect(JSON.stringify(outputs[OUTPUTS.newsletterBucket]?.Value)).toMatch(/"Ref":"Subscribers/);
+  });
+
   it('serves the subscribe API with throttling, access logs and CORS for the site origin', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'HTTP',
@@ -373,7 +381,14 @@ describe('newsletter', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
       .map((r) => r.Properties.RouteKey)
       .sort();
-    expect(routes).toEqual(['GET /confirm', 'GET /unsubscribe', 'POST /subscribe', 'POST /unsubscribe']);
+    expect(routes).toEqual([
+      'GET /confirm',
+      'GET /preferences',
+      'GET /unsubscribe',
+      'POST /preferences',
+      'POST /subscribe',
+      'POST /unsubscribe',
+    ]);
   });
 
   it('sends digests from one function at a time, fed by SQS one job per invocation', () => {

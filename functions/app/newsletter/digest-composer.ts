@@ -5,7 +5,7 @@ import { MailMerge } from '../../core/newsletter/mime.ts';
 import type { Subscriber } from '../../core/newsletter/subscriber.ts';
 import type { TokenSigner } from '../../core/newsletter/tokens.ts';
 import type { DigestRecord } from './newsletter-store.ts';
-import { domainOf, requireNewsletter } from './subscriptions.ts';
+import { domainOf, personalLinks, requireNewsletter } from './subscriptions.ts';
 
 /** A digest as everyone with the same categories gets it, or nothing if none of its posts are in them. */
 type Variant = { bodies: DigestTemplate; merge: MailMerge } | undefined;
@@ -43,8 +43,9 @@ export class DigestComposer {
     }
     const prepared = await variant;
     if (prepared === undefined) return undefined;
-    const unsubscribeUrl = `${this.options.apiUrl}unsubscribe?token=${this.options.signer.sign('unsubscribe', subscriber.id)}`;
-    const { text, html } = personaliseDigest(prepared.bodies, unsubscribeUrl);
+    const links = personalLinks(this.options.apiUrl, this.options.signer, subscriber.id);
+    const unsubscribeUrl = links.unsubscribe;
+    const { text, html } = personaliseDigest(prepared.bodies, links);
     return prepared.merge.fill({
       to: subscriber.email,
       messageId: `${this.digest.id}.${subscriber.id}@${this.domain}`,

@@ -1,8 +1,16 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
-import { messagePage, unsubscribePage } from '../../core/newsletter/api-pages.ts';
+import { messagePage, preferencesPage, unsubscribePage } from '../../core/newsletter/api-pages.ts';
 import { parseEmailAddress } from '../../core/newsletter/email-address.ts';
 import type { TokenProblem } from '../../core/newsletter/tokens.ts';
-import { confirm, type SubscriptionDeps, subscribe, unsubscribe } from './subscriptions.ts';
+import type { Term } from '../../core/posts/post.ts';
+import {
+  confirm,
+  readPreferences,
+  type SubscriptionDeps,
+  subscribe,
+  unsubscribe,
+  updatePreferences,
+} from './subscriptions.ts';
 
 /** An HTTP request, as API Gateway or local mode's server hands it over. */
 export interface ApiRequest {
@@ -27,6 +35,8 @@ export interface ApiContext {
   site: SiteConfig;
   /** The API's own absolute URL, ending in `/`: links in mail point back to it. */
   apiUrl: string;
+  /** The site's categories, for the preferences page (read only when that page is asked for). */
+  categories?: () => Promise<Term[]>;
 }
 
 /** Bodies larger than this are not a subscribe form. */
@@ -34,7 +44,7 @@ const MAX_BODY = 10_000;
 const PENDING_MESSAGE =
   'If this address can receive our e-mail, a message with a confirmation link is on its way. Open it to start your subscription.';
 
-const TOKEN_PAGES: Record<TokenProblem | 'unknown', [number, string, string]> = {
+const TOKEN_PAGES: Record<TokenProblem | 'unknown' | 'gone', [number, string, string]> = {
   malformed: [
     400,
     'This link is incomplete',
@@ -59,6 +69,11 @@ const TOKEN_PAGES: Record<TokenProblem | 'unknown', [number, string, string]> = 
     404,
     'Nothing to confirm',
     'This subscription no longer exists or was cancelled. Subscribe again to start a new one.',
+  ],
+  gone: [
+    404,
+    'No such subscription',
+    'This address is not on the list any more. Subscribe again on the site to start anew.',
   ],
 };
 
@@ -96,7 +111,9 @@ export async function handleApiRequest(
       );
     }
     if (route === '/unsubscribe' && method === 'POST') return await unsubscribeRoute(deps, context, request);
-    if (['/subscribe', '/confirm', '/unsubscribe'].includes(route))
+    if (route === '/preferences' && (method === 'GET' || method === 'HEAD' || method === 'POST'))
+      return await preferencesRoute(deps, context, request, method === 'POST');
+    if (['/subscribe', '/confirm', '/unsubscribe', '/preferences'].includes(route))
       return {
         ...page(405, messagePage(context.site, 'Method not allowed', `${route} does not accept ${method}.`)),
         headers: {
@@ -199,6 +216,61 @@ async function unsubscribeRoute(
   );
 }
 
+/**
+ * `GET /preferences?token=…` shows the reader's choice; `POST` saves categories and pause, or
+ * unsubscribes (`action=unsubscribe`). The token is the unsubscribe link's.
+ */
+async function preferencesRoute(
+  deps: SubscriptionDeps,
+  context: ApiContext,
+  request: ApiRequest,
+  post: boolean,
+): Promise<ApiResponse> {
+  const form = new URLSearchParams(
+    post && !isJson(request.headers['content-type']) ? request.body.slice(0, MAX_BODY) : '',
+  );
+  const token = request.query.get('token') ?? form.get('token') ?? '';
+  if (post && form.get('action') === 'unsubscribe')
+    return unsubscribeRoute(deps, context, { ...request, body: 'via=page' });
+  const outcome = post
+    ? await updatePreferences(deps, token, {
+        categories: form.getAll('categories').slice(0, 50),
+        paused: form.get('paused') === 'yes',
+      })
+    : await readPreferences(deps, token);
+  if (!outcome.ok) return tokenProblem(context, outcome.problem === 'unknown' ? 'gone' : outcome.problem);
+  const subscriber = outcome.subscriber;
+  if (subscriber === undefined || subscriber.status !== 'active')
+    return page(
+      200,
+      messagePage(
+        context.site,
+        subscriber?.status === 'pending' ? 'Not confirmed yet' : 'Not subscribed',
+        subscriber?.status === 'pending'
+          ? 'This subscription waits for its confirmation: open the link in the confirmation e-mail first.'
+          : `This address gets no e-mail from ${context.site.title}. Subscribe again on the site to start anew.`,
+      ),
+    );
+  return page(
+    200,
+    preferencesPage(context.site, {
+      email: subscriber.email,
+      categories: (await context.categories?.()) ?? [],
+      chosen: subscriber.categories,
+      paused: subscriber.pausedAt !== undefined,
+      action: `${context.apiUrl}preferences?token=${encodeURIComponent(token)}`,
+      ...(post
+        ? {
+            notice:
+              subscriber.pausedAt !== undefined
+                ? 'Saved. Digests are paused until you untick the box.'
+                : 'Saved. The next digest follows your choice.',
+          }
+        : {}),
+    }),
+  );
+}
+
 interface SubscribeFields {
   email: string;
   categories: string[];
@@ -247,7 +319,7 @@ function corsHeaders(context: ApiContext, request: ApiRequest): Record<string, s
   };
 }
 
-function tokenProblem(context: ApiContext, problem: TokenProblem | 'unknown'): ApiResponse {
+function tokenProblem(context: ApiContext, problem: TokenProblem | 'unknown' | 'gone'): ApiResponse {
   const [status, title, message] = TOKEN_PAGES[problem];
   return page(status, messagePage(context.site, title, message));
 }

@@ -2,7 +2,6 @@ import { parseEmailAddress } from '../../core/newsletter/email-address.ts';
 import { endSubscription, normaliseCategories, type Subscriber } from '../../core/newsletter/subscriber.ts';
 import type { TokenSigner } from '../../core/newsletter/tokens.ts';
 import type { Clock } from '../../ports/clock.ts';
-import { mapLimit } from '../map-limit.ts';
 import type { NewsletterStore } from './newsletter-store.ts';
 
 export interface ManageDeps {
@@ -11,27 +10,24 @@ export interface ManageDeps {
   clock: Clock;
 }
 
-/** One address to add, from the command line or a CSV row. */
+/** One address to add from the command line. */
 export interface NewSubscriber {
   email: string;
   categories: string[];
-  /** Where it came from, kept as consent evidence (e.g. `list.csv line 12`). */
+  /** Where it came from, kept as consent evidence. */
   note?: string;
-  /** When the person originally consented, if the source says (ISO 8601). */
-  consentedAt?: string;
 }
 
 export type AddOutcome = { added: true } | { added: false; reason: string };
 
 /**
- * Adds an active subscriber on the operator's word (the CLI, an import of a list that already
- * confirmed). Never overrides a person's own decision: suppressed and unsubscribed addresses are
+ * Adds an active subscriber on the operator's word (the CLI). Never overrides a person's own decision: suppressed and unsubscribed addresses are
  * refused, with the reason.
  */
 export async function addSubscriber(
   deps: ManageDeps,
   input: NewSubscriber,
-  source: 'cli' | 'import',
+  source: 'cli',
 ): Promise<AddOutcome> {
   const checked = parseEmailAddress(input.email);
   if (!checked.ok) return { added: false, reason: `address ${checked.reason}` };
@@ -52,10 +48,6 @@ export async function addSubscriber(
     };
   if (existing?.status === 'active') return { added: false, reason: 'already subscribed' };
   const at = deps.clock.now().toISOString();
-  const consentedAt =
-    input.consentedAt && !Number.isNaN(Date.parse(input.consentedAt))
-      ? new Date(input.consentedAt).toISOString()
-      : at;
   const subscriber: Subscriber = {
     id,
     email: checked.address,
@@ -63,8 +55,8 @@ export async function addSubscriber(
     categories: normaliseCategories(input.categories),
     consent: {
       source,
-      requestedAt: consentedAt,
-      confirmedAt: consentedAt,
+      requestedAt: at,
+      confirmedAt: at,
       ...(input.note ? { note: input.note } : {}),
     },
     confirmationsSent: [],
@@ -88,49 +80,4 @@ export async function removeSubscriber(deps: ManageDeps, email: string, forget: 
   if (forget) await deps.newsletter.deleteSubscriber(id);
   else await deps.newsletter.writeSubscriber(endSubscription(existing, 'cli', deps.clock.now()));
   return true;
-}
-
-export interface ImportReport {
-  added: number;
-  skipped: { line: number; email: string; reason: string }[];
-}
-
-/**
- * Imports rows (e.g. from a CSV file), several at a time; each row is added or skipped with its
- * reason (invalid, suppressed, unsubscribed, already subscribed, a repeat within the file).
- * @param onProgress - told how many rows are done, for a progress bar
- */
-export async function importSubscribers(
-  deps: ManageDeps,
-  rows: readonly (NewSubscriber & { line: number })[],
-  onProgress: (done: number) => void = () => {},
-): Promise<ImportReport> {
-  const report: ImportReport = { added: 0, skipped: [] };
-  const seen = new Map<string, number>();
-  let done = 0;
-  await mapLimit(rows, 16, async (row) => {
-    const checked = parseEmailAddress(row.email);
-    const key = checked.ok ? checked.address.toLowerCase() : undefined;
-    const first = key === undefined ? undefined : seen.get(key);
-    if (key !== undefined && first === undefined) seen.set(key, row.line);
-    const outcome: AddOutcome =
-      first !== undefined
-        ? { added: false, reason: `repeats line ${first}` }
-        : await addSubscriber(deps, row, 'import');
-    if (outcome.added) report.added++;
-    else report.skipped.push({ line: row.line, email: row.email, reason: outcome.reason });
-    onProgress(++done);
-  });
-  report.skipped.sort((a, b) => a.line - b.line);
-  return report;
-}
-
-/** Every subscriber record, in id order. */
-export async function* allSubscribers(newsletter: NewsletterStore): AsyncIterable<Subscriber> {
-  const ids: string[] = [];
-  for await (const id of newsletter.subscriberIds()) ids.push(id);
-  for (let i = 0; i < ids.length; i += 64) {
-    const records = await mapLimit(ids.slice(i, i + 64), 16, (id) => newsletter.readSubscriber(id));
-    for (const record of records) if (record) yield record;
-  }
 }

@@ -5,7 +5,7 @@ import type { BlobStore } from '../../ports/blob-store.ts';
 /** A planned digest: its posts are fixed when it is planned, so every batch sends the same thing. */
 export interface DigestRecord {
   id: string;
-  /** Posts published after `since` and at or before `until` (ISO 8601). */
+  /** Posts that first appeared on the site after `since` and at or before `until` (ISO 8601). */
   since: string;
   until: string;
   posts: DigestPost[];
@@ -25,6 +25,11 @@ export interface DigestState {
   /** The cut-off of the last planned digest (ISO 8601). */
   lastUntil: string;
   lastDigestId: string;
+  /**
+   * A digest whose jobs may have been queued but whose planning did not finish: the next plan
+   * completes it (queues its jobs again; the sender's markers skip whoever had it) before anything new.
+   */
+  pending?: string;
 }
 
 const SUBSCRIBERS = 'subscribers/';
@@ -56,6 +61,12 @@ export class NewsletterStore {
   async *subscriberIds(): AsyncIterable<string> {
     for await (const info of this.store.list(SUBSCRIBERS))
       yield info.key.slice(SUBSCRIBERS.length, -'.json'.length);
+  }
+
+  /** Every suppressed subscriber id, in key order, without reading the records. */
+  async *suppressedIds(): AsyncIterable<string> {
+    for await (const info of this.store.list(SUPPRESSED))
+      yield info.key.slice(SUPPRESSED.length, -'.json'.length);
   }
 
   readSuppression(id: string): Promise<Suppression | undefined> {

@@ -1,13 +1,10 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
 import { digestPosts } from '../../core/newsletter/digest-posts.ts';
-import { previousRun } from '../../core/newsletter/schedule.ts';
-import type { HeadEntry } from '../../core/site/feed-heads.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { DigestJob, DigestQueue } from '../../ports/digest-queue.ts';
 import type { Logger } from '../../ports/logger.ts';
-import { mapLimit } from '../map-limit.ts';
-import { PublishState } from '../publish-state.ts';
+import { appearedBetween, newsletterSince } from '../post-index/post-index.ts';
 import type { DigestRecord, NewsletterStore } from './newsletter-store.ts';
 import { requireNewsletter } from './subscriptions.ts';
 
@@ -16,7 +13,7 @@ export const JOB_SIZE = 500;
 
 export interface PlanDigestDeps {
   newsletter: NewsletterStore;
-  /** The publish state: its entries are the published posts. */
+  /** The publish state: its post index says what the site published, and when. */
   state: BlobStore;
   queue: DigestQueue;
   clock: Clock;
@@ -34,13 +31,18 @@ export interface DigestPlan {
   jobs: number;
   /** Why nothing was planned, when nothing was. */
   skipped?: 'already-planned' | 'no-new-posts';
+  /** True when this run finished a digest an earlier run planned but did not finish queueing. */
+  resumed?: boolean;
 }
 
 /**
- * Plans the digest due at `until`: the posts published since the last digest, fixed in a digest
- * record, and one sender job per {@link JOB_SIZE} subscribers. Safe to run twice for one schedule
- * time (EventBridge may deliver twice): the second run finds it planned. If a run dies after
- * queueing, the retry queues the same jobs again and the sender's markers stop any repeat mail.
+ * Plans the digest due at `until`: the posts that first appeared on the site since the last
+ * digest's cut-off (and since the newsletter was switched on), owners of their URL only, at most
+ * `newsletter.maxAgeDays` old when they appeared; fixed in a digest record with its own id, and one sender job per
+ * {@link JOB_SIZE} subscribers. Each post appears once, so it falls in exactly one digest.
+ * Safe to run twice for one schedule time (EventBridge may deliver twice): the second run finds it
+ * planned. If a run dies after queueing, the next run queues that digest's jobs again (the sender's
+ * markers stop any repeat mail) before planning anything new.
  * @param until - the schedule time the digest is for (defaults to now)
  * @param preview - plan and report, but write and queue nothing
  */
@@ -51,14 +53,29 @@ export async function planDigest(
 ): Promise<DigestPlan & { digest?: DigestRecord }> {
   const newsletter = requireNewsletter(site);
   const until = options.until ?? deps.clock.now();
-  const digestId = digestIdOf(until);
-  const state = await deps.newsletter.readDigestState();
-  const base = { digestId, until: until.toISOString(), posts: [], recipients: 0, jobs: 0 };
+  let state = await deps.newsletter.readDigestState();
+  if (state?.pending !== undefined && !options.preview) {
+    const pending = await deps.newsletter.readDigest(state.pending);
+    if (pending !== undefined) return resume(deps, pending);
+    // The mark is written after the record, so this is state edited by hand: drop the mark.
+    state = { lastUntil: state.lastUntil, lastDigestId: state.lastDigestId };
+    await deps.newsletter.writeDigestState(state);
+  }
+  const base = { until: until.toISOString(), posts: [], recipients: 0, jobs: 0 };
   if (state && Date.parse(state.lastUntil) >= until.getTime() && !options.preview)
-    return { ...base, since: state.lastUntil, skipped: 'already-planned' };
-  const since = state ? new Date(state.lastUntil) : previousRun(newsletter.schedule, until, site.timezone);
-  const posts = digestPosts(site, await publishedEntries(deps.state), since, until);
-  const plan: DigestPlan = { ...base, since: since.toISOString(), posts: posts.map((p) => p.title) };
+    return { ...base, digestId: state.lastDigestId, since: state.lastUntil, skipped: 'already-planned' };
+  // Nothing before the newsletter was switched on; before a publish run has seen it, nothing at all.
+  const switchedOn = (await newsletterSince(deps.state)) ?? until;
+  const since = new Date(Math.max(switchedOn.getTime(), state ? Date.parse(state.lastUntil) : 0));
+  const appeared = since < until ? await appearedBetween(deps.state, since, until) : [];
+  const posts = digestPosts(site, appeared, newsletter.maxAgeDays);
+  const digestId = await freshDigestId(deps.newsletter, until);
+  const plan: DigestPlan = {
+    ...base,
+    digestId,
+    since: since.toISOString(),
+    posts: posts.map((p) => p.title),
+  };
   if (posts.length === 0) {
     if (!options.preview)
       await deps.newsletter.writeDigestState({
@@ -75,23 +92,26 @@ export async function planDigest(
     posts,
     plannedAt: deps.clock.now().toISOString(),
   };
-  const ids: string[] = [];
-  for await (const id of deps.newsletter.subscriberIds()) ids.push(id);
-  const jobs: DigestJob[] = [];
-  for (let i = 0; i < ids.length; i += JOB_SIZE)
-    jobs.push({ digestId, subscriberIds: ids.slice(i, i + JOB_SIZE) });
-  if (options.preview) return { ...plan, recipients: ids.length, jobs: jobs.length, digest };
-  // Record first, then jobs, then the state: every crash point leaves something a retry completes.
+  const jobs = await jobsFor(deps.newsletter, digestId);
+  const recipients = jobs.reduce((n, job) => n + job.subscriberIds.length, 0);
+  if (options.preview) return { ...plan, recipients, jobs: jobs.length, digest };
+  // Record, then the pending mark, then jobs, then the state: a crash before the mark leaves a
+  // record nobody was sent (the retry plans afresh); after it, the next run finishes this digest.
   await deps.newsletter.writeDigest(digest);
+  await deps.newsletter.writeDigestState({
+    lastUntil: state?.lastUntil ?? since.toISOString(),
+    lastDigestId: state?.lastDigestId ?? '',
+    pending: digestId,
+  });
   await deps.queue.enqueue(jobs);
   await deps.newsletter.writeDigestState({ lastUntil: plan.until, lastDigestId: digestId });
   deps.log.info('digest planned', {
     digestId,
     posts: posts.length,
-    subscribers: ids.length,
+    subscribers: recipients,
     jobs: jobs.length,
   });
-  return { ...plan, recipients: ids.length, jobs: jobs.length, digest };
+  return { ...plan, recipients, jobs: jobs.length, digest };
 }
 
 /** A digest's id: its cut-off, readable and sortable (`2026-11-30T09-00Z`). */
@@ -99,11 +119,44 @@ export function digestIdOf(until: Date): string {
   return `${until.toISOString().slice(0, 16).replace(':', '-')}Z`;
 }
 
-/** Every post the publish state knows (drafts are never in it). */
-async function publishedEntries(state: BlobStore): Promise<HeadEntry[]> {
-  const publish = new PublishState(state);
-  const shards = await mapLimit(await publish.shardNames('entries'), 16, (name) =>
-    publish.readShard('entries', name),
-  );
-  return shards.flatMap((shard) => Object.values(shard));
+/**
+ * An id no digest has: the cut-off's minute, and a counter when digests were planned within one
+ * minute (a manual run after the scheduled one), so that no digest shares another's markers.
+ */
+async function freshDigestId(newsletter: NewsletterStore, until: Date): Promise<string> {
+  const base = digestIdOf(until);
+  let id = base;
+  for (let n = 2; (await newsletter.readDigest(id)) !== undefined; n++) id = `${base}-${n}`;
+  return id;
+}
+
+/** One sender job per {@link JOB_SIZE} subscribers. */
+async function jobsFor(newsletter: NewsletterStore, digestId: string): Promise<DigestJob[]> {
+  const ids: string[] = [];
+  for await (const id of newsletter.subscriberIds()) ids.push(id);
+  const jobs: DigestJob[] = [];
+  for (let i = 0; i < ids.length; i += JOB_SIZE)
+    jobs.push({ digestId, subscriberIds: ids.slice(i, i + JOB_SIZE) });
+  return jobs;
+}
+
+/** Finishes a digest whose planning was interrupted after it was marked pending. */
+async function resume(
+  deps: PlanDigestDeps,
+  digest: DigestRecord,
+): Promise<DigestPlan & { digest: DigestRecord }> {
+  const jobs = await jobsFor(deps.newsletter, digest.id);
+  await deps.queue.enqueue(jobs);
+  await deps.newsletter.writeDigestState({ lastUntil: digest.until, lastDigestId: digest.id });
+  deps.log.info('interrupted digest finished', { digestId: digest.id, jobs: jobs.length });
+  return {
+    digestId: digest.id,
+    since: digest.since,
+    until: digest.until,
+    posts: digest.posts.map((p) => p.title),
+    recipients: jobs.reduce((n, job) => n + job.subscriberIds.length, 0),
+    jobs: jobs.length,
+    resumed: true,
+    digest,
+  };
 }

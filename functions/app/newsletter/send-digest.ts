@@ -158,11 +158,11 @@ interface SendContext {
   pacer: Pacer;
 }
 
-// The status alone decides: suppressing an address ends its subscription, and a suppressed address
+// Active and not paused. The status alone decides the rest: suppressing an address ends its subscription, and a suppressed address
 // can neither confirm nor be added again, so a second read per recipient would tell nothing new.
 async function readRecipient(store: NewsletterStore, id: string): Promise<Subscriber | undefined> {
   const subscriber = await store.readSubscriber(id);
-  return subscriber?.status === 'active' ? subscriber : undefined;
+  return subscriber?.status === 'active' && subscriber.pausedAt === undefined ? subscriber : undefined;
 }
 
 async function deliver(

@@ -1,10 +1,12 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { renderConfirmation } from '../../core/newsletter/digest-email.ts';
+import { type PersonalLinks, renderConfirmation } from '../../core/newsletter/digest-email.ts';
 import { composeMessage } from '../../core/newsletter/mime.ts';
 import {
+  changePreferences,
   confirmSubscription,
   endSubscription,
+  type Preferences,
   requestSubscription,
   type SubscribeRequest,
   type Subscriber,
@@ -126,6 +128,40 @@ export async function unsubscribe(
 }
 
 /**
+ * Reads the subscription a preferences link names, for its page.
+ * @returns the subscriber; `unknown` when there is none any more
+ */
+export async function readPreferences(deps: SubscriptionDeps, token: string): Promise<LinkOutcome> {
+  const checked = deps.signer.verify(token, 'unsubscribe', deps.clock.now());
+  if (!checked.ok) return checked;
+  const subscriber = await deps.newsletter.readSubscriber(checked.token.subscriberId);
+  return subscriber === undefined ? { ok: false, problem: 'unknown' } : { ok: true, subscriber };
+}
+
+/**
+ * Applies what a reader chose on the preferences page. Only an active subscription changes: an
+ * unsubscribed reader subscribes again through the form (and confirms), never through an old link.
+ */
+export async function updatePreferences(
+  deps: SubscriptionDeps,
+  token: string,
+  preferences: Preferences,
+): Promise<LinkOutcome> {
+  const found = await readPreferences(deps, token);
+  if (!found.ok || found.subscriber === undefined || found.subscriber.status !== 'active') return found;
+  const changed = changePreferences(found.subscriber, preferences, deps.clock.now());
+  if (changed !== found.subscriber) {
+    await deps.newsletter.writeSubscriber(changed);
+    deps.log.info('preferences changed', {
+      subscriber: changed.id,
+      categories: changed.categories.length,
+      paused: changed.pausedAt !== undefined,
+    });
+  }
+  return { ok: true, subscriber: changed };
+}
+
+/**
  * The site's newsletter section.
  * @throws ConfigError when site.yaml has none
  */
@@ -138,4 +174,16 @@ export function requireNewsletter(site: SiteConfig): NonNullable<SiteConfig['new
 /** The domain of an address, for Message-IDs. */
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
+}
+
+/**
+ * A subscriber's unsubscribe and preferences links. Both carry the same never-expiring token: the
+ * preferences page can do no more than the unsubscribe link (end or narrow the subscription).
+ */
+export function personalLinks(apiUrl: string, signer: TokenSigner, subscriberId: string): PersonalLinks {
+  const token = signer.sign('unsubscribe', subscriberId);
+  return {
+    unsubscribe: `${apiUrl}unsubscribe?token=${token}`,
+    preferences: `${apiUrl}preferences?token=${token}`,
+  };
 }

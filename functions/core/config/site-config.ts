@@ -37,6 +37,10 @@ export interface SiteConfig {
   subscribeUrl?: string;
   /** E-mail digests; without this section there is no newsletter. */
   newsletter?: NewsletterConfig;
+  /** Free-form values for the `param` shortcode, as Hugo's `params`. */
+  params?: Record<string, unknown>;
+  /** Site shortcode templates by name, read from `shortcodes/<name>.html` beside site.yaml. */
+  shortcodes?: Record<string, string>;
 }
 
 /** The `newsletter:` section of site.yaml. */
@@ -51,16 +55,29 @@ export interface NewsletterConfig {
   postalAddress?: string;
   /** How long a confirmation link works. */
   confirmHours: number;
+  /**
+   * Posts whose own date was more than this many days old when they appeared on the site are left
+   * out of digests, so importing an archive or rebuilding state never mails old posts. Default 7.
+   */
+  maxAgeDays: number;
 }
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
+
+// Author and form URLs reach href attributes, feeds and e-mails: only http(s), and written as the
+// URL parser serialises them (quotes and angle brackets percent-encoded).
+const httpUrl = (message: string) =>
+  z.pipe(
+    z.url(message).check(z.refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://')),
+    z.transform((u) => new URL(u).href),
+  );
 
 const personSchema = z.union([
   nonEmpty,
   z.object({
     name: nonEmpty,
     email: z.optional(z.email('is not an e-mail address')),
-    url: z.optional(z.url('is not an absolute URL')),
+    url: z.optional(httpUrl('is not an absolute URL')),
   }),
 ]);
 
@@ -100,6 +117,12 @@ const newsletterSchema = z.object({
       .check(z.minimum(1, 'must be at least 1'), z.maximum(720, 'must be at most 720')),
     48,
   ),
+  maxAgeDays: z._default(
+    z
+      .int('must be a whole number of days')
+      .check(z.minimum(1, 'must be at least 1'), z.maximum(3650, 'must be at most 3650')),
+    7,
+  ),
 });
 
 const siteSchema = z.object({
@@ -138,8 +161,9 @@ const siteSchema = z.object({
       .check(z.minimum(1, 'must be at least 1'), z.maximum(100, 'must be at most 100')),
     10,
   ),
-  subscribeUrl: z.optional(z.url('must be the absolute URL of the subscribe API')),
+  subscribeUrl: z.optional(httpUrl('must be the absolute URL of the subscribe API')),
   newsletter: z.optional(newsletterSchema),
+  params: z.optional(z.record(z.string(), z.unknown(), 'must be a mapping of names to values')),
   feedLimit: z._default(
     z
       .int('must be a whole number')
@@ -199,12 +223,13 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
     const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
-  const { websubHub, subscribeUrl, newsletter, ...site } = result.data;
+  const { websubHub, subscribeUrl, newsletter, params, ...site } = result.data;
   const author = typeof site.author === 'string' ? { name: site.author } : definedOnly(site.author);
   const baseUrl = site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`;
   return {
     ...site,
     ...(websubHub ? { websubHub } : {}),
+    ...(params ? { params } : {}),
     ...(subscribeUrl ? { subscribeUrl } : {}),
     ...(newsletter ? { newsletter: newsletterOf(newsletter, baseUrl, file) } : {}),
     author: author as Person,
@@ -242,6 +267,7 @@ function newsletterOf(
     corsOrigins: (input.corsOrigins ?? [baseUrl]).map((url) => new URL(url).origin),
     ...(input.postalAddress ? { postalAddress: input.postalAddress } : {}),
     confirmHours: input.confirmHours,
+    maxAgeDays: input.maxAgeDays,
   };
 }
 

@@ -2,16 +2,23 @@ import type { SiteConfig } from '../config/site-config.ts';
 import { html } from '../pages/html.ts';
 import { escapeHtml } from '../text/html-text.ts';
 import type { DigestPost } from './digest-posts.ts';
-import { emailDocument, FONT, MUTED } from './email-layout.ts';
+import { emailDocument, FONT, MUTED, mailTime } from './email-layout.ts';
 
 /**
  * A digest rendered once for every subscriber who gets the same posts: the HTML and text bodies
- * are split where each subscriber's own unsubscribe link goes.
+ * are split where each subscriber's own links go (the slot markers are kept as parts).
  */
 export interface DigestTemplate {
   subject: string;
   html: string[];
   text: string[];
+}
+
+/** One subscriber's own links: signed, so that no login is needed. */
+export interface PersonalLinks {
+  unsubscribe: string;
+  /** The preferences page: categories, pause, unsubscribe. */
+  preferences: string;
 }
 
 /** The personal parts of one digest e-mail. */
@@ -23,6 +30,9 @@ export interface DigestBodies {
 
 // A character no post field can hold (they are stripped of what XML forbids), so it cannot clash.
 const SLOT = '\u0001unsubscribe\u0001';
+const PREFERENCES = '\u0001preferences\u0001';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the slot markers are control characters on purpose
+const SLOTS = /(\u0001(?:unsubscribe|preferences)\u0001)/;
 
 /**
  * Renders the digest of `posts` (newest first, at least one).
@@ -54,7 +64,7 @@ ${post.summary ? html`<p style="margin: 0 0 8px">${post.summary}</p>\n` : ''}<p 
 </div>
 `,
 )}<div class="rule" style="border-top: 1px solid #e2e2de; padding-top: 16px">
-<p class="muted" style="margin: 0 0 8px; ${MUTED}; font-size: 13px">You get this e-mail because you subscribed to <a href="${site.baseUrl}" style="color: inherit">${site.title}</a>${why}. <a href="${SLOT}" style="color: inherit; font-weight: 600">Unsubscribe</a> with one click, at any time.</p>
+<p class="muted" style="margin: 0 0 8px; ${MUTED}; font-size: 13px">You get this e-mail because you subscribed to <a href="${site.baseUrl}" style="color: inherit">${site.title}</a>${why}. <a href="${PREFERENCES}" style="color: inherit">Choose categories or pause</a>, or <a href="${SLOT}" style="color: inherit; font-weight: 600">unsubscribe</a> with one click, at any time.</p>
 ${postal ? html`<p class="muted" style="margin: 0; ${MUTED}; font-size: 13px">${postal}</p>\n` : ''}</div>`;
   const preheader = posts.map((p) => p.title).join(' · ');
   const htmlText = emailDocument(site, subject, preheader, body);
@@ -71,19 +81,26 @@ ${postal ? html`<p class="muted" style="margin: 0; ${MUTED}; font-size: 13px">${
     ]),
     '-- ',
     `You get this e-mail because you subscribed to ${site.title} (${site.baseUrl})${why}.`,
+    `Choose categories or pause: ${PREFERENCES}`,
     `Unsubscribe with one click: ${SLOT}`,
     ...(postal ? [postal] : []),
     '',
   ].join('\n');
-  return { subject, html: htmlText.split(SLOT), text: text.split(SLOT) };
+  return { subject, html: htmlText.split(SLOTS), text: text.split(SLOTS) };
 }
 
-/** Fills in one subscriber's unsubscribe link. */
-export function personaliseDigest(template: DigestTemplate, unsubscribeUrl: string): DigestBodies {
+/** Fills in one subscriber's own links. */
+export function personaliseDigest(template: DigestTemplate, links: PersonalLinks): DigestBodies {
+  const fill = (parts: string[], encode: (url: string) => string): string =>
+    parts
+      .map((part) =>
+        part === SLOT ? encode(links.unsubscribe) : part === PREFERENCES ? encode(links.preferences) : part,
+      )
+      .join('');
   return {
     subject: template.subject,
-    html: template.html.join(escapeHtml(unsubscribeUrl)),
-    text: template.text.join(unsubscribeUrl),
+    html: fill(template.html, escapeHtml),
+    text: fill(template.text, (url) => url),
   };
 }
 
@@ -94,11 +111,7 @@ export function personaliseDigest(template: DigestTemplate, unsubscribeUrl: stri
  */
 export function renderConfirmation(site: SiteConfig, confirmUrl: string, expiresAt: Date): DigestBodies {
   const subject = `Confirm your subscription to ${site.title}`;
-  const until = new Intl.DateTimeFormat(site.language, {
-    dateStyle: 'long',
-    timeStyle: 'short',
-    timeZone: site.timezone,
-  }).format(expiresAt);
+  const until = mailTime(site, expiresAt);
   const body = html`<h1 style="margin: 0 0 12px; font-size: 22px; line-height: 1.3">Confirm your subscription</h1>
 <p style="margin: 0 0 16px">Someone, hopefully you, asked to receive new posts from <a href="${site.baseUrl}">${site.title}</a> by e-mail at this address.</p>
 <p style="margin: 0 0 16px"><a href="${confirmUrl}" style="display: inline-block; background: #1a4fa0; color: #ffffff; padding: 10px 18px; border-radius: 6px; text-decoration: none; font-weight: 600">Yes, subscribe me</a></p>

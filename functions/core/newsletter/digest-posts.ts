@@ -1,16 +1,18 @@
 import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Term } from '../posts/post.ts';
-import { sortNewestFirst } from '../site/catalogue.ts';
-import type { HeadEntry } from '../site/feed-heads.ts';
+import { sortNewestFirst } from '../site/order.ts';
+import type { PostEntry } from '../site/post-entry.ts';
 import { toSlug } from '../text/slug.ts';
+
+const DAY_MS = 86_400_000;
 
 /** A post as a digest shows it. */
 export interface DigestPost {
   title: string;
   /** Absolute URL of the post's page. */
   url: string;
-  /** ISO 8601. */
+  /** ISO 8601: the post's own date. */
   published: string;
   /** Plain text. */
   summary: string;
@@ -19,31 +21,35 @@ export interface DigestPost {
   categories: Term[];
 }
 
+/** A post the site showed for the first time, and when (ISO 8601). */
+export interface AppearedPost {
+  entry: PostEntry;
+  visibleAt: string;
+}
+
 /**
- * The posts a digest carries: published after the previous digest's cut-off and at or before this
- * one's, newest first. A post is placed by its publication date, so importing an archive of old
- * posts does not mail them all, and a post scheduled for later joins the digest after its date.
- * @param since - exclusive
- * @param until - inclusive
+ * The posts a digest carries, newest first: of the posts that first appeared on the site since the
+ * previous digest (the post index chooses those, URL owners only), the ones that were at most
+ * `maxAgeDays` old when they appeared. A post written on Saturday and uploaded on Monday is mailed;
+ * an imported archive, or posts a rebuild finds again, are not.
+ * @param appeared - posts that appeared in the digest's window
+ * @param maxAgeDays - the newsletter's `maxAgeDays`
  */
 export function digestPosts(
   site: Pick<SiteConfig, 'baseUrl'>,
-  entries: Iterable<HeadEntry>,
-  since: Date,
-  until: Date,
+  appeared: Iterable<AppearedPost>,
+  maxAgeDays: number,
 ): DigestPost[] {
-  const chosen: HeadEntry[] = [];
-  for (const entry of entries) {
-    const ms = Date.parse(entry.published);
-    if (ms > since.getTime() && ms <= until.getTime()) chosen.push(entry);
-  }
+  const chosen = [...appeared]
+    .filter((a) => Date.parse(a.entry.published) >= Date.parse(a.visibleAt) - maxAgeDays * DAY_MS)
+    .map((a) => a.entry);
   return sortNewestFirst(chosen).map((entry) => ({
     title: entry.title,
     url: siteUrl(site, entry.path),
     published: entry.published,
     summary: entry.summary,
-    ...(entry.img ? { image: entry.img } : {}),
-    categories: (entry.cats ?? []).map((name) => ({ name, slug: toSlug(name) })),
+    ...(entry.image ? { image: entry.image } : {}),
+    categories: (entry.categories ?? []).map((name) => ({ name, slug: toSlug(name) })),
   }));
 }
 

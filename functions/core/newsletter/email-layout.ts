@@ -19,6 +19,23 @@ a { color: #1a4fa0; }
 }
 `;
 
+/**
+ * A date and time as a mail states it: in the site's time zone, with the zone named, since the
+ * reader may live anywhere ("30 November 2026 at 09:00 GMT (Europe/London)").
+ */
+export function mailTime(site: SiteConfig, instant: Date): string {
+  const local = new Intl.DateTimeFormat(site.language, {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+    timeZone: site.timezone,
+  }).format(instant);
+  return site.timezone === 'UTC' ? local : `${local} (${site.timezone})`;
+}
+
 export const FONT = "font-family: -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
 export const MUTED = 'color: #5c5c5c';
 

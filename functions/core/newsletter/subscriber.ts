@@ -31,7 +31,16 @@ export interface Subscriber {
   confirmationsSent: string[];
   unsubscribedAt?: string;
   unsubscribedVia?: 'link' | 'one-click' | 'cli' | 'bounce' | 'complaint';
+  /** Since when the reader paused digests from the preferences page (ISO 8601); absent: not paused. */
+  pausedAt?: string;
   updatedAt: string;
+}
+
+/** What a reader chooses on the preferences page. */
+export interface Preferences {
+  /** Category names or slugs; empty means every post. */
+  categories: readonly string[];
+  paused: boolean;
 }
 
 /** Why an address gets no mail at all: kept under `suppressed/<id>.json`. */
@@ -126,6 +135,24 @@ export function endSubscription(
     status: 'unsubscribed',
     unsubscribedAt: now.toISOString(),
     unsubscribedVia: via,
+    updatedAt: now.toISOString(),
+  };
+}
+
+/**
+ * Applies a reader's own choice of categories and pause. Their own word needs no confirmation:
+ * the signed link came to their inbox.
+ * @returns the same object when nothing changes
+ */
+export function changePreferences(subscriber: Subscriber, preferences: Preferences, now: Date): Subscriber {
+  const categories = normaliseCategories(preferences.categories);
+  const paused = subscriber.pausedAt !== undefined;
+  if (sameSet(categories, subscriber.categories) && paused === preferences.paused) return subscriber;
+  const { pausedAt: _p, pendingCategories: _c, ...rest } = subscriber;
+  return {
+    ...rest,
+    categories,
+    ...(preferences.paused ? { pausedAt: subscriber.pausedAt ?? now.toISOString() } : {}),
     updatedAt: now.toISOString(),
   };
 }

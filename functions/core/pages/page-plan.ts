@@ -82,6 +82,7 @@ export function planPages(site: SiteConfig, published: readonly PageEntry[]): Pl
         `Posts in ${category.name} from ${site.title}`,
         posts,
         feeds,
+        category,
       ),
     );
   }
@@ -120,6 +121,7 @@ function listPages(
   description: string,
   posts: readonly PageEntry[],
   feeds: FeedSet[],
+  category?: Term,
 ): PlannedPage[] {
   const size = site.pageSize;
   const count = posts.length;
@@ -143,6 +145,7 @@ function listPages(
         items: homeItems,
         ...(homeOlder ? { older: homeOlder } : {}),
         feeds,
+        ...(category ? { category } : {}),
       }),
   });
   for (let n = 1; n <= last; n++) {
@@ -167,6 +170,7 @@ function listPages(
           newer,
           ...(older ? { older } : {}),
           feeds,
+          ...(category ? { category } : {}),
         }),
     });
   }

@@ -140,6 +140,8 @@ export interface ListPageOptions {
   older?: Link;
   /** The feeds this list mirrors (the site's, or a category's too). */
   feeds: FeedSet[];
+  /** On a category's pages: its subscribe form asks for that category's posts only. */
+  category?: Term;
 }
 
 /** The home page, a category page or an archive page: posts with summaries, and pagination. */
@@ -147,7 +149,7 @@ export function listPage(site: SiteConfig, page: ListPageOptions): string {
   const feed = page.feeds[page.feeds.length - 1] ?? siteFeeds(site);
   const body = html`<h1>${page.heading}</h1>
 <p class="meta feeds">Subscribe: ${FEED_LINKS.map(({ format, label }) => html`<a href="${siteUrl(site, feed.folder + format.file)}">${label}</a> `)}</p>
-${site.subscribeUrl ? subscribeForm(site.subscribeUrl) : ''}<ol class="posts">
+${site.subscribeUrl ? subscribeForm(site.subscribeUrl, page.category) : ''}<ol class="posts">
 ${page.items.map(
   (item) => html`<li><article><h2><a href="${item.url}">${item.title}</a></h2>
 <p class="meta">${dateText(site, item.published)}${item.categories.length > 0 ? html` Â· ${categoryLinks(site, item.categories)}` : ''}</p>
@@ -168,9 +170,16 @@ ${page.older ? html`<a rel="next" href="${page.older.url}">${page.older.title} â
   });
 }
 
-function subscribeForm(action: string): Html {
+function subscribeForm(action: string, category: Term | undefined): Html {
+  // The API takes category names or slugs; the name reads better in the consent record.
   return html`<form class="subscribe" method="post" action="${action}">
-<label for="subscribe-email">Get new posts by e-mail</label>
+<label for="subscribe-email">${category ? `Get new posts in ${category.name} by e-mail` : 'Get new posts by e-mail'}</label>
+${
+  category
+    ? html`<input type="hidden" name="categories" value="${category.name}">
+`
+    : ''
+}
 <input id="subscribe-email" name="email" type="email" autocomplete="email" required placeholder="you@example.com">
 <button type="submit">Subscribe</button>
 </form>

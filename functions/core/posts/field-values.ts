@@ -56,7 +56,8 @@ export function readPeople(value: unknown): Person[] {
       if ('email' in v && typeof v.email === 'string' && /^[^\s@<>()]+@[^\s@<>()]+$/.test(v.email))
         person.email = v.email;
       const url = 'url' in v ? v.url : 'link' in v ? v.link : undefined;
-      if (typeof url === 'string' && /^https?:\/\//.test(url)) person.url = url;
+      const href = typeof url === 'string' ? httpUrl(url) : undefined;
+      if (href !== undefined) person.url = href;
       return [person];
     }
     return [];
@@ -134,4 +135,36 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] ?? 0;
+}
+
+/**
+ * An absolute http(s) URL as the URL parser serialises it, with the characters RFC 3986 does not
+ * allow after the host (`[`, `]`, `|`, `^`, a `%` that starts no escape…) percent-encoded too:
+ * feed validators and JSON Feed readers check URLs against RFC 3986, not the WHATWG parser.
+ * @param text - a URL as written in front matter
+ * @returns the URL, or undefined for anything else (`javascript:`, `data:`, not a URL)
+ */
+export function httpUrl(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  // The WHATWG parser accepts hosts such as "%60"; RFC 3986 and DNS do not.
+  if (!/^(?:\[[0-9a-f:.]+\]|[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?)$/i.test(url.hostname)) return undefined;
+  // The parser never leaves "?" in a path or "#" in a query, so one allowed set serves all three.
+  const path = `${url.protocol}//${url.host}${rfc3986(url.pathname)}`;
+  const query = url.search === '' ? '' : `?${rfc3986(url.search.slice(1))}`;
+  const fragment = url.hash === '' ? '' : `#${rfc3986(url.hash.slice(1))}`;
+  // User names and passwords in image or author URLs are dropped: they have no place in a feed.
+  return path + query + fragment;
+}
+
+// RFC 3986 pchar (unreserved, sub-delims, ":" and "@", and "%" when it starts an escape), "/" and "?".
+function rfc3986(part: string): string {
+  return part.replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@%/?]/gu, (c) =>
+    encodeURIComponent(c),
+  );
 }

@@ -2,6 +2,7 @@ import matter from 'gray-matter';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { parse as parseToml } from 'smol-toml';
 import { normaliseText } from '../text/normalise.ts';
+import { stripXmlForbidden } from '../text/xml-safe.ts';
 
 /** A post split into its front matter fields and its markdown body. */
 export interface SplitPost {
@@ -65,7 +66,20 @@ function toSplit(file: { data: unknown; content: string }): SplitPost {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new FrontMatterSyntaxError('must be a mapping of fields such as title: and date:');
   }
-  return { data: data as Record<string, unknown>, body: file.content };
+  return { data: withoutForbidden(data) as Record<string, unknown>, body: file.content };
+}
+
+// Escapes in quoted YAML, TOML and JSON strings ("\0", "\u0008") make characters XML forbids after
+// the text was cleaned, so every parsed string is cleaned again.
+function withoutForbidden(value: unknown): unknown {
+  if (typeof value === 'string') return stripXmlForbidden(value);
+  if (Array.isArray(value)) return value.map(withoutForbidden);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [stripXmlForbidden(k), withoutForbidden(v)]),
+    );
+  }
+  return value;
 }
 
 function splitJsonFrontMatter(text: string): SplitPost {

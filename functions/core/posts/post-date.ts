@@ -137,8 +137,10 @@ function wallClock(
   ms: number,
 ): number | undefined {
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
-  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  return new Date(wall).getUTCDate() === d ? wall : undefined;
+  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear takes the year as written.
+  const date = new Date(Date.UTC(2000, 0, 1, h, mi, s, ms));
+  date.setUTCFullYear(y, mo - 1, d);
+  return date.getUTCDate() === d ? date.getTime() : undefined;
 }
 
 function parseOffset(zone: string): number | undefined {

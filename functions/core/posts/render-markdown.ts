@@ -1,5 +1,8 @@
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
+import { expandShortcodes } from '../shortcodes/expand-shortcodes.ts';
+import type { RefResolver } from '../shortcodes/shortcode-context.ts';
+import { escapeHtml } from '../text/html-text.ts';
 
 // CommonMark with raw HTML allowed (authors embed figures and videos); sanitising happens after.
 const markdown = new MarkdownIt({ html: true, linkify: true, typographer: false });
@@ -32,14 +35,52 @@ const IFRAME_HOSTS = [
   'codepen.io',
 ];
 
+/** What rendering may use besides the body: shortcode inputs and where to report what it dropped. */
+export interface RenderOptions {
+  /** Source key of the post, for messages. */
+  source?: string;
+  /** site.yaml `params`, for the `param` shortcode. */
+  params?: Readonly<Record<string, unknown>>;
+  /** Site shortcode templates by name. */
+  templates?: ReadonlyMap<string, string>;
+  /** Finds other posts for `ref`, `relref`, `link` and `post_url`; without it they point to the post itself, with a warning. */
+  refs?: RefResolver;
+  /** Receives each warning (an unknown shortcode removed, …) once. */
+  warn?: (message: string) => void;
+}
+
 /**
- * Renders a markdown body to sanitised HTML in which every URL is absolute.
+ * Renders a markdown body to sanitised HTML in which every URL is absolute, Hugo shortcodes and
+ * Jekyll Liquid tags expanded first.
  * @param body - markdown (CommonMark; raw HTML allowed)
  * @param pageUrl - absolute URL of the post's page: relative URLs resolve against it
+ * @param options - shortcode inputs and the warning sink
  * @returns HTML safe to put in a feed, an email or a page
  */
-export function renderMarkdown(body: string, pageUrl: string): string {
-  return sanitizeHtml(markdown.render(body), sanitizeOptions(pageUrl)).trim();
+export function renderMarkdown(body: string, pageUrl: string, options: RenderOptions = {}): string {
+  const context = {
+    source: options.source ?? '',
+    pageUrl,
+    params: options.params ?? {},
+    templates: options.templates ?? NO_TEMPLATES,
+    markdownify: (text: string) => markdown.render(text),
+    markdownifyInline: (text: string) => markdown.renderInline(text),
+    highlight: highlightCode,
+    warn: options.warn ?? (() => {}),
+  };
+  const expanded = expandShortcodes(
+    body,
+    markdown,
+    options.refs === undefined ? context : { ...context, refs: options.refs },
+  );
+  return sanitizeHtml(expanded.restore(markdown.render(expanded.markdown)), sanitizeOptions(pageUrl)).trim();
+}
+
+const NO_TEMPLATES: ReadonlyMap<string, string> = new Map();
+
+function highlightCode(code: string, language: string): string {
+  const lang = language.replace(/[^\w+#.-]/g, '');
+  return `<pre><code${lang === '' ? '' : ` class="language-${lang}"`}>${escapeHtml(code)}\n</code></pre>`;
 }
 
 function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
@@ -69,6 +110,7 @@ function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
       track: ['src', 'kind', 'srclang', 'label', 'default'],
       iframe: ['src', 'width', 'height', 'allow', 'allowfullscreen', 'frameborder', 'loading'],
       blockquote: ['cite'],
+      details: ['open'],
       q: ['cite'],
       td: ['align', 'colspan', 'rowspan'],
       th: ['align', 'colspan', 'rowspan', 'scope'],

@@ -1,5 +1,7 @@
 import { PostError } from '../errors.ts';
 import type { PostMeta, Term } from '../posts/post.ts';
+import { compareText, sortNewestFirst } from './order.ts';
+import { ownerOf } from './post-entry.ts';
 
 /** What deciding publication needs of a post: the site index holds just this for every post. */
 export type CatalogueEntry = Pick<PostMeta, 'source' | 'path' | 'published' | 'draft' | 'categories'>;
@@ -18,50 +20,38 @@ export interface Catalogue<P extends CatalogueEntry> {
 
 /**
  * Decides which posts are published at `now`.
- * Two posts with one URL: the one whose file sorts first keeps it, the other is an error naming both
- * (deterministic, so a rebuild always agrees with incremental publishing).
+ * Two posts with one URL: {@link ownerOf} says which keeps it; the other is an error naming both.
  * @param posts - parsed posts in any order
  * @param now - the current instant (from a Clock, never read here)
  */
 export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Date): Catalogue<P> {
   const result: Catalogue<P> = { published: [], drafts: [], scheduled: [], conflicts: [], conflicted: [] };
-  const owners = new Map<string, P>();
-  for (const post of [...posts].sort((a, b) => compareText(a.source, b.source))) {
-    if (post.draft) {
-      result.drafts.push(post);
-      continue;
-    }
-    const owner = owners.get(post.path);
-    if (owner !== undefined) {
+  const claims = new Map<string, P[]>();
+  for (const post of posts) {
+    if (post.draft) result.drafts.push(post);
+    else claims.set(post.path, [...(claims.get(post.path) ?? []), post]);
+  }
+  for (const claimants of claims.values()) {
+    const owner = ownerOf(claimants.map((p) => p.source));
+    for (const post of claimants) {
+      if (post.source === owner) {
+        if (Date.parse(post.published) > now.getTime()) result.scheduled.push(post);
+        else result.published.push(post);
+        continue;
+      }
       result.conflicted.push(post);
       result.conflicts.push(
-        new PostError(post.source, 'slug', `${post.path} is already the URL of ${owner.source}`),
+        new PostError(post.source, 'slug', `${post.path} is already the URL of ${owner}`),
       );
-      continue;
     }
-    owners.set(post.path, post);
-    if (Date.parse(post.published) > now.getTime()) result.scheduled.push(post);
-    else result.published.push(post);
   }
+  const bySource = (a: P, b: P) => compareText(a.source, b.source);
+  result.drafts.sort(bySource);
+  result.scheduled.sort(bySource);
+  result.conflicted.sort(bySource);
+  result.conflicts.sort((a, b) => compareText(a.file, b.file));
   result.published = sortNewestFirst(result.published);
   return result;
-}
-
-/**
- * The one order of posts everywhere (feeds, pages, heads): newest first, ties by path, so output
- * never depends on the order posts arrive in.
- * @param a - one post's epoch milliseconds and path
- */
-export function newestFirst(a: { ms: number; path: string }, b: { ms: number; path: string }): number {
-  return b.ms - a.ms || compareText(a.path, b.path);
-}
-
-/** Sorts posts newest first, parsing each date once rather than in every comparison. */
-export function sortNewestFirst<P extends Pick<PostMeta, 'published' | 'path'>>(posts: readonly P[]): P[] {
-  return posts
-    .map((post) => ({ post, ms: Date.parse(post.published), path: post.path }))
-    .sort(newestFirst)
-    .map(({ post }) => post);
 }
 
 /**
@@ -80,8 +70,4 @@ export function byCategory<P extends Pick<PostMeta, 'categories'>>(
     }
   }
   return new Map([...groups].sort(([a], [b]) => compareText(a, b)));
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,27 +1,6 @@
 import type { Term } from '../posts/post.ts';
 import { toSlug } from '../text/slug.ts';
-import { newestFirst } from './catalogue.ts';
-
-/** What publishing keeps of each post: enough to order it, place it in feeds and spot changes. */
-export interface HeadEntry {
-  source: string;
-  path: string;
-  title: string;
-  /** Plain text. */
-  summary: string;
-  /** ISO 8601 UTC. */
-  published: string;
-  /** ISO 8601 UTC. */
-  updated: string;
-  /** Hash of the post's record: a feed carrying it changes when this does. */
-  hash: string;
-  /** Category names, as the post spells them. */
-  cats?: string[];
-  /** Absolute URL of the post's image. */
-  img?: string;
-  /** Size of the image when the site publishes it (static/): its RSS enclosure needs it. */
-  imgSize?: number;
-}
+import { compareEntries, type PostEntry } from './post-entry.ts';
 
 /**
  * The head of every feed: for each feed folder, the newest published posts of its scope, a few more
@@ -30,30 +9,22 @@ export interface HeadEntry {
  */
 export interface Heads {
   /** Per feed folder (`` or `categories/<slug>/`), newest first, at most `capacity` posts. */
-  lists: Record<string, HeadEntry[]>;
+  lists: Record<string, PostEntry[]>;
   /** Folders whose list holds every published post of the scope. */
   complete: Record<string, boolean>;
   /** Posts dated after the last run, oldest first: the tick moves them into the lists. */
-  upcoming: HeadEntry[];
-}
-
-/** Newest first; ties by path, as a full build orders them. */
-export function compareEntries(a: HeadEntry, b: HeadEntry): number {
-  return newestFirst(
-    { ms: Date.parse(a.published), path: a.path },
-    { ms: Date.parse(b.published), path: b.path },
-  );
+  upcoming: PostEntry[];
 }
 
 /** The feed folders a post belongs to: the site's, and one per category. */
-export function foldersOf(entry: HeadEntry): string[] {
-  return ['', ...new Set((entry.cats ?? []).map((name) => `categories/${toSlug(name)}/`))];
+export function foldersOf(entry: PostEntry): string[] {
+  return ['', ...new Set((entry.categories ?? []).map((name) => `categories/${toSlug(name)}/`))];
 }
 
 /** The category of a folder, named as its newest post spells it (as a full build names it). */
-export function categoryOf(folder: string, list: readonly HeadEntry[]): Term {
+export function categoryOf(folder: string, list: readonly PostEntry[]): Term {
   const slug = folder.slice('categories/'.length, -1);
-  const name = list.flatMap((e) => e.cats ?? []).find((n) => toSlug(n) === slug) ?? slug;
+  const name = list.flatMap((e) => e.categories ?? []).find((n) => toSlug(n) === slug) ?? slug;
   return { name, slug };
 }
 
@@ -62,7 +33,7 @@ export function categoryOf(folder: string, list: readonly HeadEntry[]): Term {
  * @param entries - the winners of their paths, drafts excluded, any order
  * @param capacity - posts kept per list (at least the feed limit)
  */
-export function buildHeads(entries: readonly HeadEntry[], now: Date, capacity: number): Heads {
+export function buildHeads(entries: readonly PostEntry[], now: Date, capacity: number): Heads {
   // The site-wide feed exists even before the first post.
   const heads: Heads = { lists: { '': [] }, complete: { '': true }, upcoming: [] };
   for (const entry of [...entries].sort(compareEntries)) {
@@ -88,7 +59,7 @@ export function buildHeads(entries: readonly HeadEntry[], now: Date, capacity: n
 export function refillFolder(
   heads: Heads,
   folder: string,
-  entries: readonly HeadEntry[],
+  entries: readonly PostEntry[],
   now: Date,
   capacity: number,
 ): void {
@@ -128,7 +99,7 @@ export function removeEntry(heads: Heads, source: string): Set<string> {
  * Adds a post that owns its URL: into its folders' lists when it is published, else among upcoming.
  * A list that grows past `capacity` drops its oldest post and is no longer complete.
  */
-export function addEntry(heads: Heads, entry: HeadEntry, now: Date, capacity: number): void {
+export function addEntry(heads: Heads, entry: PostEntry, now: Date, capacity: number): void {
   if (Date.parse(entry.published) > now.getTime()) {
     heads.upcoming.push(entry);
     heads.upcoming.sort((a, b) => compareEntries(b, a));
@@ -152,11 +123,15 @@ export function addEntry(heads: Heads, entry: HeadEntry, now: Date, capacity: nu
   }
 }
 
-/** Moves upcoming posts whose date has passed into the lists. */
-export function promoteDue(heads: Heads, now: Date, capacity: number): void {
+/**
+ * Moves upcoming posts whose date has passed into the lists.
+ * @returns the posts that went live
+ */
+export function promoteDue(heads: Heads, now: Date, capacity: number): PostEntry[] {
   const due = heads.upcoming.filter((e) => Date.parse(e.published) <= now.getTime());
   heads.upcoming = heads.upcoming.filter((e) => Date.parse(e.published) > now.getTime());
   for (const entry of due) addEntry(heads, entry, now, capacity);
+  return due;
 }
 
 /** Folders whose list is shorter than a feed but does not hold every post: they need a refill. */

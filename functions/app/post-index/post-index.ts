@@ -1,0 +1,398 @@
+/**
+ * The post index: the one place that answers which posts are published now, which source owns each
+ * URL, each post's entry, and when each post first became visible on the site.
+ *
+ * Glossary (the words the publish and newsletter code use):
+ * - **source**: a post's content key, `posts/2026/hello.md`.
+ * - **entry** ({@link PostEntry}): what the index keeps of every non-draft post (title, summary,
+ *   dates, categories, image, hash of its record). Enough for feeds, pages and digests.
+ * - **record**: the rendered post (its HTML), read only to write a feed item or a page.
+ * - **claim**: a post's wish for its path; several sources may claim one path.
+ * - **owner**: of the claimants of a path, the one {@link ownerOf} picks; only owners are published.
+ *   The others are conflict losers, reported as a `slug` error and never published or mailed.
+ * - **appearance** ({@link Appearance}): when a URL's owner first became visible: the publish time
+ *   of a post dated in the past, the date of a scheduled post. Kept across edits, re-uploads,
+ *   renames that keep the URL, and rebuilds; a new owner after a conflict gets a new one.
+ * - **head**: per feed folder, the newest published posts, a few more than a feed shows
+ *   (the **capacity**), so that one upload touches only these lists.
+ * - **shard**: entries, URL records and static sizes are split over 256 objects by a hash of their
+ *   key; a run reads and writes only the shards its keys fall in.
+ * - **signature**: a hash of everything a feed or page depends on; unchanged means not rewritten.
+ *
+ * How the state bucket is laid out is private to this folder.
+ */
+import type { AppearedPost } from '../../core/newsletter/digest-posts.ts';
+import type { Post, Term } from '../../core/posts/post.ts';
+import { buildHeads, categoryOf } from '../../core/site/feed-heads.ts';
+import { type Appearance, ownerOf, type PostEntry, visibleAt } from '../../core/site/post-entry.ts';
+import type { BlobStore } from '../../ports/blob-store.ts';
+import { hashOf } from '../hash-of.ts';
+import { mapLimit } from '../map-limit.ts';
+import { type ErrorRecord, type IndexHead, IndexStore, ShardCache, type UrlRecord } from './index-store.ts';
+
+export type { ErrorRecord } from './index-store.ts';
+
+const IO_CONCURRENCY = 16;
+
+/** How a URL's owner changed when a post was set: the heads follow these. */
+export interface OwnerChange {
+  path: string;
+  before: string | undefined;
+  after: string | undefined;
+}
+
+/**
+ * One run's view of the index: reads shards as keys need them, keeps changes in memory and writes
+ * them back in {@link PostIndex.save}. Not safe for two concurrent runs; the publish queue
+ * serialises runs.
+ */
+export class PostIndex {
+  private readonly shards: ShardCache;
+  /** Writes of records and error records, awaited together in {@link flush}. */
+  private writes: Promise<void>[] = [];
+  /** Paths whose claims changed or whose owner went live in this run: their appearance is settled. */
+  private readonly touched = new Set<string>();
+  /** Sources that had no entry when the run started: an owner among them may be a rename. */
+  private readonly arrived = new Set<string>();
+  /** Sources whose path changed in this run, with their old path: a new slug is not a new post. */
+  private readonly moved = new Map<string, string>();
+  private owners: Promise<PostEntry[]> | undefined;
+  private entries: Promise<PostEntry[]> | undefined;
+
+  private constructor(
+    private readonly store: IndexStore,
+    /** The hot part of the index; callers update its heads, errors and feed signatures. */
+    readonly head: IndexHead,
+    private readonly now: Date,
+    /** When no appearance is known for an owner: `now`, or its own date after a loss of state. */
+    private readonly firstSeen: (entry: PostEntry) => string,
+  ) {
+    this.shards = new ShardCache(store);
+  }
+
+  /**
+   * Opens the index for an incremental run.
+   * @returns undefined when there is none, or it was built by another version or configuration
+   */
+  static async open(state: BlobStore, now: Date, configHash: string): Promise<PostIndex | undefined> {
+    const store = new IndexStore(state);
+    const head = await store.readHead();
+    if (head?.version !== 4 || (head as IndexHead).configHash !== configHash) return undefined;
+    return new PostIndex(store, head as IndexHead, now, () => now.toISOString());
+  }
+
+  /**
+   * Starts a rebuild: an index with no posts, claims or static files, keeping only what the state
+   * bucket knew of when each URL first appeared. Posts are then added with {@link setEntry}, as in
+   * incremental runs. When the previous index is lost (or from an older version), an owner with no
+   * appearance is taken to have appeared at its own date: a rebuild never makes old posts new.
+   */
+  static async rebuild(state: BlobStore, now: Date, configHash: string): Promise<PostIndex> {
+    const store = new IndexStore(state);
+    const previous = await store.readHead();
+    const known = previous?.version === 4 ? (previous as IndexHead) : undefined;
+    const head: IndexHead = {
+      version: 4,
+      configHash,
+      heads: buildHeads([], now, 1),
+      errors: {},
+      feeds: {},
+      ...(known?.newsletterSince ? { newsletterSince: known.newsletterSince } : {}),
+    };
+    const at = now.toISOString();
+    const index = new PostIndex(store, head, now, known ? () => at : (entry) => entry.published);
+    await index.shards.reset('entries');
+    await index.shards.reset('statics');
+    await index.shards.reset('urls', (url) =>
+      url.appearance ? { claims: [], appearance: url.appearance } : undefined,
+    );
+    return index;
+  }
+
+  /**
+   * Notes whether the site has a newsletter: the first run that sees it switched on fixes the
+   * moment from which digests carry posts, so switching it on never mails the past.
+   */
+  setNewsletter(on: boolean): void {
+    if (!on) delete this.head.newsletterSince;
+    else this.head.newsletterSince ??= this.now.toISOString();
+  }
+
+  /** The entry of a post, or undefined for drafts, deleted and unknown posts. */
+  async entry(source: string): Promise<PostEntry | undefined> {
+    return (await this.shards.get('entries', source))[source];
+  }
+
+  /** The source that owns a path, or undefined when no post claims it. */
+  async ownerOf(path: string): Promise<string | undefined> {
+    return ownerOf((await this.shards.get('urls', path))[path]?.claims ?? []);
+  }
+
+  /**
+   * Sets or removes a post's entry, moving its claim when its path changes.
+   * @param entry - undefined for a deleted post or a draft
+   * @returns the owner of each path involved, before and after
+   */
+  async setEntry(source: string, entry: PostEntry | undefined): Promise<OwnerChange[]> {
+    const entries = await this.shards.get('entries', source);
+    const old = entries[source];
+    if (old === undefined && entry !== undefined) this.arrived.add(source);
+    if (old !== undefined && entry !== undefined && old.path !== entry.path && !this.moved.has(source))
+      this.moved.set(source, old.path);
+    const paths = [...new Set([old?.path, entry?.path].filter((p): p is string => p !== undefined))];
+    const before = new Map<string, string | undefined>();
+    for (const path of paths) before.set(path, await this.ownerOf(path));
+    if (old !== undefined) await this.claim(old.path, source, false);
+    if (entry !== undefined) await this.claim(entry.path, source, true);
+    if (entry === undefined) delete entries[source];
+    else entries[source] = entry;
+    this.shards.touch('entries', source);
+    const changes: OwnerChange[] = [];
+    for (const path of paths)
+      changes.push({ path, before: before.get(path), after: await this.ownerOf(path) });
+    return changes;
+  }
+
+  /** Notes that scheduled posts went live, so that their appearance is fixed in this run. */
+  wentLive(entries: readonly PostEntry[]): void {
+    for (const entry of entries) this.touched.add(entry.path);
+  }
+
+  /** The size of a static file the site publishes, by content key. */
+  async staticSize(key: string): Promise<number | undefined> {
+    return (await this.shards.get('statics', key))[key];
+  }
+
+  async setStaticSize(key: string, size: number | undefined): Promise<void> {
+    const statics = await this.shards.get('statics', key);
+    if (size === undefined) delete statics[key];
+    else statics[key] = size;
+    this.shards.touch('statics', key);
+  }
+
+  /**
+   * Every post that owns its URL (scheduled ones too), from all entry shards; read once a run,
+   * after {@link flush}.
+   */
+  allOwners(): Promise<PostEntry[]> {
+    this.owners ??= this.allEntries().then(ownersAmong);
+    return this.owners;
+  }
+
+  /**
+   * Every entry in the store, conflict losers and scheduled posts too (what a link to another post
+   * may name); read once a run.
+   */
+  allEntries(): Promise<PostEntry[]> {
+    this.entries ??= readEntries(this.store);
+    return this.entries;
+  }
+
+  /** The rendered post last published from `source`. */
+  readRecord(source: string): Promise<Post | undefined> {
+    return this.store.readRecord(source);
+  }
+
+  writeRecord(post: Post): void {
+    this.defer(this.store.writeRecord(post));
+  }
+
+  deleteRecord(source: string): void {
+    this.defer(this.store.deleteRecord(source));
+  }
+
+  /** Records why a post's latest version is not published (readable in the state bucket too). */
+  setError(error: ErrorRecord): void {
+    this.head.errors[error.key] = error;
+    this.defer(this.store.writeError(error));
+  }
+
+  clearError(key: string): void {
+    if (!(key in this.head.errors)) return;
+    delete this.head.errors[key];
+    this.defer(this.store.deleteError(key));
+  }
+
+  /** After a rebuild: removes records of posts no longer indexed and errors no longer current. */
+  async prune(sources: ReadonlySet<string>): Promise<void> {
+    for await (const key of this.store.keysOf('records')) if (!sources.has(key)) this.deleteRecord(key);
+    for await (const key of this.store.keysOf('errors'))
+      if (!(key in this.head.errors)) this.defer(this.store.deleteError(key));
+  }
+
+  /** The signature of every page last written, by key; empty when none were. */
+  async pageSignatures(): Promise<Record<string, string>> {
+    return (await this.store.readPageSignatures()) ?? {};
+  }
+
+  setPageSignatures(signatures: Record<string, string>): void {
+    this.defer(this.store.writePageSignatures(signatures));
+  }
+
+  /**
+   * Settles the appearance of every URL touched so far and writes changed shards and records, so
+   * that reads of the whole index ({@link allOwners}) see this run's changes.
+   */
+  async flush(): Promise<void> {
+    for (const path of this.touched) await this.settle(path);
+    this.touched.clear();
+    await this.shards.flush();
+    // Whole-index reads made before now miss this run's changes.
+    this.entries = undefined;
+    this.owners = undefined;
+    const writes = this.writes;
+    this.writes = [];
+    await Promise.all(writes);
+  }
+
+  /** Flushes, then writes the head: the run is complete. */
+  async save(): Promise<void> {
+    await this.flush();
+    await this.store.writeHead(this.head);
+  }
+
+  private async claim(path: string, source: string, add: boolean): Promise<void> {
+    const urls = await this.shards.get('urls', path);
+    const record: UrlRecord = urls[path] ?? { claims: [] };
+    const rest = record.claims.filter((s) => s !== source);
+    record.claims = add ? [...rest, source].sort() : rest;
+    if (record.claims.length === 0 && record.appearance === undefined) delete urls[path];
+    else urls[path] = record;
+    this.shards.touch('urls', path);
+    this.touched.add(path);
+  }
+
+  /**
+   * Decides a URL's appearance once its claims are final for the run. The same owner keeps it (an
+   * edit, a re-upload). An owner new in this run inherits it when the previous owner no longer
+   * claims the URL (a rename that keeps the URL); a post whose slug changed keeps the one of its old URL. Any other owner (a conflict loser that inherits
+   * the URL, a new post) appears now. Once visible, the instant is fixed.
+   */
+  private async settle(path: string): Promise<void> {
+    const urls = await this.shards.get('urls', path);
+    const record = urls[path];
+    const owner = ownerOf(record?.claims ?? []);
+    if (record === undefined || owner === undefined) return;
+    const entry = await this.entry(owner);
+    if (entry === undefined) return;
+    const previous = record.appearance;
+    let appearance: Appearance;
+    if (previous?.source === owner) appearance = previous;
+    else if (
+      previous !== undefined &&
+      this.arrived.has(owner) &&
+      (await this.entry(previous.source)) === undefined
+    )
+      appearance = { ...previous, source: owner };
+    else appearance = (await this.movedFrom(owner)) ?? { source: owner, seen: this.firstSeen(entry) };
+    if (appearance.visible === undefined) {
+      const at = visibleAt(appearance, entry.published);
+      if (at <= this.now.getTime()) appearance = { ...appearance, visible: new Date(at).toISOString() };
+    }
+    if (appearance !== previous) {
+      record.appearance = appearance;
+      this.shards.touch('urls', path);
+    }
+  }
+
+  /** The appearance a post had at its old path when an edit in this run changed its path. */
+  private async movedFrom(source: string): Promise<Appearance | undefined> {
+    const path = this.moved.get(source);
+    if (path === undefined) return undefined;
+    const appearance = (await this.shards.get('urls', path))[path]?.appearance;
+    return appearance?.source === source ? appearance : undefined;
+  }
+
+  private defer(write: Promise<void>): void {
+    // Marked handled now, so that a failure while other keys are still being applied is not an
+    // unhandled rejection; flush's Promise.all still sees it.
+    write.catch(() => {});
+    this.writes.push(write);
+  }
+}
+
+/**
+ * What the site showed for the first time after `since` and at or before `until`: owners of their
+ * URL only, newest appearance last. Reads the whole index (two small objects per shard), which is
+ * what a digest, planned once a day or week, can afford.
+ * @param since - exclusive
+ * @param until - inclusive
+ */
+export async function appearedBetween(state: BlobStore, since: Date, until: Date): Promise<AppearedPost[]> {
+  const store = new IndexStore(state);
+  const [urlShards, entryShards] = await Promise.all([
+    mapLimit(await store.shardNames('urls'), IO_CONCURRENCY, (shard) => store.readShard('urls', shard)),
+    mapLimit(await store.shardNames('entries'), IO_CONCURRENCY, (shard) => store.readShard('entries', shard)),
+  ]);
+  const entries = new Map(entryShards.flatMap((shard) => Object.entries(shard)));
+  const appeared: AppearedPost[] = [];
+  for (const record of urlShards.flatMap((shard) => Object.values(shard))) {
+    const owner = ownerOf(record.claims);
+    const entry = owner === undefined ? undefined : entries.get(owner);
+    const appearance = record.appearance;
+    if (entry === undefined || appearance === undefined || appearance.source !== owner) continue;
+    const at = visibleAt(appearance, entry.published);
+    if (at > since.getTime() && at <= until.getTime())
+      appeared.push({ entry, visibleAt: new Date(at).toISOString() });
+  }
+  return appeared.sort((a, b) => Date.parse(a.visibleAt) - Date.parse(b.visibleAt));
+}
+
+/**
+ * When publishing first saw the newsletter switched on (it is off, or nothing was published since it
+ * was switched on, when undefined).
+ */
+export async function newsletterSince(state: BlobStore): Promise<Date | undefined> {
+  const head = await new IndexStore(state).readHead();
+  const since = head?.version === 4 ? (head as IndexHead).newsletterSince : undefined;
+  return since === undefined ? undefined : new Date(since);
+}
+
+/**
+ * The categories that have a published post now, named as the site names them (one small read of
+ * the index head): what a reader can choose on the preferences page.
+ */
+export async function publishedCategories(state: BlobStore): Promise<Term[]> {
+  const head = await new IndexStore(state).readHead();
+  const lists = head?.version === 4 ? (head as IndexHead).heads.lists : {};
+  return Object.entries(lists)
+    .filter(([folder, list]) => folder.startsWith('categories/') && list.length > 0)
+    .map(([folder, list]) => categoryOf(folder, list))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The entry of a rendered post. */
+export function entryOf(post: Post): PostEntry {
+  const entry: PostEntry = {
+    source: post.source,
+    path: post.path,
+    title: post.title,
+    summary: post.summary,
+    published: new Date(post.published).toISOString(),
+    updated: new Date(post.updated).toISOString(),
+    hash: hashOf(post),
+  };
+  if (post.categories.length > 0) entry.categories = post.categories.map((c) => c.name);
+  if (post.image !== undefined) entry.image = post.image;
+  return entry;
+}
+
+/**
+ * The entries that own their URL, of a complete set of entries.
+ * @param entries - every entry of the index, any order
+ */
+export function ownersAmong(entries: Iterable<PostEntry>): PostEntry[] {
+  const claims = new Map<string, PostEntry[]>();
+  for (const entry of entries) claims.set(entry.path, [...(claims.get(entry.path) ?? []), entry]);
+  return [...claims.values()].flatMap((claimants) => {
+    const owner = ownerOf(claimants.map((e) => e.source));
+    return claimants.filter((e) => e.source === owner);
+  });
+}
+
+async function readEntries(store: IndexStore): Promise<PostEntry[]> {
+  const shards = await mapLimit(await store.shardNames('entries'), IO_CONCURRENCY, (shard) =>
+    store.readShard('entries', shard),
+  );
+  return shards.flatMap((entries) => Object.values(entries));
+}

@@ -1,0 +1,63 @@
+// Subscriber import speed: (1) reading a Mailchimp-shaped export of N rows and importing it into an
+// in-memory list (parsing, checking, signing ids, merging: everything but storage); (2) the CLI,
+// `herald subscribers import`, into a fresh local-mode data folder, as a user runs it (s3rver, one
+// object per subscriber).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { importList } from '../../functions/app/newsletter/subscriber-list.ts';
+import { readSubscriberFile } from '../../functions/core/newsletter/subscriber-file.ts';
+import { memoryNewsletter } from '../helpers/newsletter.ts';
+
+/** Writes a Mailchimp subscribed-members export of `rows` addresses. */
+export function writeSyntheticList(path: string, rows: number): void {
+  const lines = [
+    '"Email Address","First Name",MEMBER_RATING,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,CONFIRM_IP,LEID,TAGS',
+  ];
+  for (let i = 0; i < rows; i++)
+    lines.push(
+      `reader.${i}@example.org,Reader ${i},2,"2021-03-04 10:11:12",203.0.113.${i % 250},"2021-03-04 10:15:00",,${i},`,
+    );
+  writeFileSync(path, `${lines.join('\r\n')}\r\n`);
+}
+
+/** Parses and imports the file into memory; seconds for each half. */
+export async function benchImportInMemory(
+  file: string,
+): Promise<{ parseSeconds: number; importSeconds: number; added: number }> {
+  const w = memoryNewsletter();
+  const started = performance.now();
+  const parsed = readSubscriberFile(readFileSync(file, 'utf8'), 'bench.csv');
+  const parsedAt = performance.now();
+  const report = await importList(
+    { newsletter: w.newsletter, signer: w.signer, clock: w.clock },
+    parsed.entries,
+  );
+  return {
+    parseSeconds: (parsedAt - started) / 1000,
+    importSeconds: (performance.now() - parsedAt) / 1000,
+    added: report.added.active,
+  };
+}
+
+/** Runs `herald subscribers import` on the file into a fresh data folder under `work`; wall seconds. */
+export function benchImportCli(
+  herald: string,
+  file: string,
+  work: string,
+): { seconds: number; output: string } {
+  const data = join(work, 'import-data');
+  mkdirSync(join(data, 's3'), { recursive: true });
+  writeFileSync(join(data, 'newsletter-secret'), 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz');
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [herald, 'subscribers', 'import', file, '--data', data], {
+    encoding: 'utf8',
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  if (result.status !== 0)
+    throw new Error(`herald subscribers import failed:\n${result.stdout}\n${result.stderr}`);
+  return {
+    seconds: (performance.now() - started) / 1000,
+    output: result.stdout.trim().split('\n').pop() ?? '',
+  };
+}
