@@ -20,6 +20,9 @@ export const HANDLER_BUNDLING = {
   legalComments: 'linked',
   mainFields: ['module', 'main'],
   external: [] as string[],
+  // Installed beside the bundle instead of inside it: temml (170 KB) is required only when a post
+  // holds formulas, so cold starts do not load it (functions/app/tex-to-mathml.ts).
+  nodeModules: ['temml'] as string[],
   alias: {
     postcss: here('./stubs/postcss.cjs'),
     'dom-serializer': here('./stubs/dom-serializer.mjs'),
@@ -46,10 +49,10 @@ export const HANDLER_ENTRIES = {
  */
 export async function bundleHandler(entry: keyof typeof HANDLER_ENTRIES, outfile: string): Promise<void> {
   const { build } = await import('esbuild');
-  const { banner, external, mainFields, alias, ...options } = HANDLER_BUNDLING;
+  const { banner, external, nodeModules, mainFields, alias, ...options } = HANDLER_BUNDLING;
   await build({
     ...options,
-    external: [...external],
+    external: [...external, ...nodeModules],
     mainFields: [...mainFields],
     alias: { ...alias },
     banner: { js: banner },

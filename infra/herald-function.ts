@@ -30,6 +30,7 @@ export function heraldFunction(
       sourceMap: bundling.sourcemap,
       mainFields: [...bundling.mainFields],
       externalModules: [...bundling.external],
+      nodeModules: [...bundling.nodeModules],
       bundleAwsSDK: true,
       banner,
       esbuildArgs: {

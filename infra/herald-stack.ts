@@ -25,6 +25,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../functions/config/env-names.ts';
 import { OUTPUTS } from '../functions/config/stack-outputs.ts';
 import { FEED_FORMATS } from '../functions/core/feeds/feed-model.ts';
+import { CLOUDFRONT_DIRECTORY_FUNCTION } from '../functions/core/site/directory-rule.ts';
 import { acknowledgeBucketGrants, workQueue } from './common-constructs.ts';
 import type { DeploymentConfig } from './deployment-config.ts';
 import { HANDLER_ENTRIES } from './handler-bundling.ts';
@@ -154,11 +155,10 @@ export class HeraldStack extends Stack {
     });
     // S3 behind OAC has no directory index: /posts/hello/ must fetch posts/hello/index.html.
     const directoryIndex = new cloudfront.Function(this, 'DirectoryIndex', {
-      comment: 'Serves index.html for directory paths',
+      comment: 'Serves index.html for directory paths; redirects them to their trailing slash',
       runtime: cloudfront.FunctionRuntime.JS_2_0,
-      code: cloudfront.FunctionCode.fromInline(
-        "function handler(event){var r=event.request;var u=r.uri;if(u.endsWith('/')){r.uri=u+'index.html';}else if(u.split('/').pop().indexOf('.')<0){r.uri=u+'/index.html';}return r;}",
-      ),
+      // The same rule the local server applies (functions/core/site/directory-rule.ts).
+      code: cloudfront.FunctionCode.fromInline(CLOUDFRONT_DIRECTORY_FUNCTION),
     });
     const origin = origins.S3BucketOrigin.withOriginAccessControl(site);
     const feedBehavior: cloudfront.BehaviorOptions = {

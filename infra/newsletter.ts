@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
@@ -182,6 +183,12 @@ export class Newsletter extends Construct {
     bucket.grantDelete(digest);
     content.grantRead(digest);
     state.grantRead(digest);
+    // The archive of sent digests, which the publish function turns into the site's /newsletter/.
+    state.grantPut(digest, 'newsletter/archive/*');
+    Validations.of(digest).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(state.node.defaultChild as CfnBucket)}.Arn>/newsletter/archive/*]`,
+      reason: 'PutObject only, under the prefix of the archive of sent digests; one object per digest.',
+    });
     secret.grantRead(digest);
     digest.addToRolePolicy(sendPolicy);
     digest.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }));

@@ -1,7 +1,14 @@
 import { type Dirent, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { BlobInfo, BlobStore, PutOptions } from '../ports/blob-store.ts';
+import {
+  type BlobInfo,
+  type BlobStore,
+  type PutOptions,
+  type VersionedBlob,
+  WriteConflict,
+} from '../ports/blob-store.ts';
+import { etagOf } from './etag.ts';
 
 /**
  * A {@link BlobStore} over a folder: `content/` as the content bucket, `public/` as the site bucket.
@@ -33,7 +40,12 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async put(key: string, body: Uint8Array | string, _options?: PutOptions): Promise<void> {
+  async getVersioned(key: string): Promise<VersionedBlob | undefined> {
+    const body = await this.get(key);
+    return body === undefined ? undefined : { body, etag: etagOf(body) };
+  }
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
     const path = this.pathOf(key);
     const folder = dirname(path);
     const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
@@ -45,7 +57,23 @@ export class FsBlobStore implements BlobStore {
       await this.makeFolder(folder);
       await writeFile(temporary, body);
     }
-    await rename(temporary, path);
+    if (options.ifNoneMatch === undefined && options.ifMatch === undefined) {
+      await rename(temporary, path);
+      return;
+    }
+    try {
+      await withKeyLock(path, async () => {
+        const current = await this.get(key);
+        const holds =
+          options.ifNoneMatch === '*'
+            ? current === undefined
+            : current !== undefined && etagOf(current) === options.ifMatch;
+        if (!holds) throw new WriteConflict(key);
+        await rename(temporary, path);
+      });
+    } finally {
+      await rm(temporary, { force: true });
+    }
   }
 
   private async makeFolder(folder: string): Promise<void> {
@@ -84,6 +112,36 @@ export class FsBlobStore implements BlobStore {
       throw new Error(`invalid key "${key}": keys are relative paths without . or .. segments`);
     }
     return join(this.root, ...key.split('/'));
+  }
+}
+
+// A lock held longer than this was left by a process that died holding it.
+const STALE_LOCK_MS = 10_000;
+
+/**
+ * Runs `work` while holding a lock on one file, across processes: creating a folder is atomic, so
+ * exactly one writer makes `<path>.lock` and the others wait for it to go.
+ */
+async function withKeyLock<T>(path: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > STALE_LOCK_MS) await rmdir(lock).catch(() => undefined);
+      else await new Promise((resolve) => setTimeout(resolve, Math.min(2 ** attempt, 50)));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rmdir(lock).catch(() => undefined);
   }
 }
 

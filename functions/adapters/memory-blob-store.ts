@@ -1,4 +1,11 @@
-import type { BlobInfo, BlobStore, PutOptions } from '../ports/blob-store.ts';
+import {
+  type BlobInfo,
+  type BlobStore,
+  type PutOptions,
+  type VersionedBlob,
+  WriteConflict,
+} from '../ports/blob-store.ts';
+import { etagOf } from './etag.ts';
 
 /** A stored object with the options it was written with, for assertions in tests. */
 export interface MemoryBlob {
@@ -14,7 +21,17 @@ export class MemoryBlobStore implements BlobStore {
     return this.objects.get(key)?.body;
   }
 
+  async getVersioned(key: string): Promise<VersionedBlob | undefined> {
+    const body = this.objects.get(key)?.body;
+    return body === undefined ? undefined : { body, etag: etagOf(body) };
+  }
+
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
+    // Checked and written in one synchronous step: no other put can come between.
+    const current = this.objects.get(key)?.body;
+    if (options.ifNoneMatch === '*' && current !== undefined) throw new WriteConflict(key);
+    if (options.ifMatch !== undefined && (current === undefined || etagOf(current) !== options.ifMatch))
+      throw new WriteConflict(key);
     this.objects.set(key, {
       body: typeof body === 'string' ? new TextEncoder().encode(body) : body,
       options,

@@ -7,7 +7,13 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import type { BlobInfo, BlobStore, PutOptions } from '../ports/blob-store.ts';
+import {
+  type BlobInfo,
+  type BlobStore,
+  type PutOptions,
+  type VersionedBlob,
+  WriteConflict,
+} from '../ports/blob-store.ts';
 
 /**
  * A {@link BlobStore} over one S3 bucket (or any S3-compatible endpoint, such as local mode's).
@@ -20,9 +26,14 @@ export class S3BlobStore implements BlobStore {
   ) {}
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    return (await this.getVersioned(key))?.body;
+  }
+
+  async getVersioned(key: string): Promise<VersionedBlob | undefined> {
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
+      const body = response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
+      return { body, etag: (response.ETag ?? '').replace(/"/g, '') };
     } catch (error) {
       if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
       throw error;
@@ -30,15 +41,24 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ...(options.contentType ? { ContentType: options.contentType } : {}),
-        ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
-      }),
-    );
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ...(options.contentType ? { ContentType: options.contentType } : {}),
+          ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
+          ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}),
+          ...(options.ifMatch ? { IfMatch: `"${options.ifMatch}"` } : {}),
+        }),
+      );
+    } catch (error) {
+      // 412 when the condition fails; 409 when a concurrent conditional write to the key is under way.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) throw new WriteConflict(key, { cause: error });
+      throw error;
+    }
   }
 
   async delete(key: string): Promise<void> {

@@ -1,14 +1,15 @@
-import type { SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
+import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import type { PostError } from '../core/errors.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
 import { catalogue } from '../core/site/catalogue.ts';
 import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
+import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PostCompiler, RenderContext } from '../ports/post-compiler.ts';
-import { loadSiteConfig } from './load-site-config.ts';
+import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { bodyWarnings, inThreadCompiler, readPosts, renderPosts } from './read-posts.ts';
 import {
@@ -41,10 +42,20 @@ export interface BuildReport {
   drafts: number;
   scheduled: number;
   failed: PostError[];
+  /** Front matter keys that are probably misspelt fields, ignored: the posts published without them. */
+  typos: FileTypo[];
   /** What rendering changed in published posts (an unknown shortcode removed, …), by file. */
   warnings: BodyWarning[];
   /** Keys written to the site store. */
   written: string[];
+}
+
+/** A key Herald does not read, probably misspelt (`categoires`), and the file it is in. */
+export interface FileTypo {
+  file: string;
+  field: string;
+  /** The field it probably meant. */
+  meant?: string;
 }
 
 /** A post published with something in its body left out or guessed. */
@@ -58,6 +69,7 @@ export interface ReadSite {
   site: SiteConfig;
   posts: ReturnType<typeof catalogue<PostMeta>>;
   failed: PostError[];
+  typos: FileTypo[];
 }
 
 /**
@@ -65,11 +77,16 @@ export interface ReadSite {
  * A post that cannot be parsed is reported and left out; the others still publish.
  * @param deps - the stores, the clock and the logger
  * @param overrides - configuration that wins over `site.yaml` (e.g. `--base-url`)
+ * @param preview - for a local preview only: drafts and scheduled posts to show, marked
  * @throws ConfigError when `site.yaml` is missing or invalid; store errors as they come
  */
-export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = {}): Promise<BuildReport> {
+export async function buildSite(
+  deps: BuildSiteDeps,
+  overrides: SiteOverrides = {},
+  preview?: PreviewOptions,
+): Promise<BuildReport> {
   const { content, site: out } = deps;
-  const { site, posts, failed } = await readSite(deps, overrides);
+  const { site, posts, failed, typos } = await readSite(deps, overrides, preview);
 
   const written: string[] = [];
   const imageSizes = new Map<string, number>();
@@ -140,6 +157,7 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
     drafts: posts.drafts.length,
     scheduled: posts.scheduled.length,
     failed,
+    typos,
     warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     written,
   };
@@ -152,23 +170,32 @@ export async function buildSite(deps: BuildSiteDeps, overrides: SiteOverrides = 
 export async function readSite(
   deps: Pick<BuildSiteDeps, 'content' | 'clock' | 'log'>,
   overrides: SiteOverrides = {},
+  preview?: PreviewOptions,
 ): Promise<ReadSite> {
   const { content, clock, log } = deps;
-  const site = await loadSiteConfig(content, overrides);
+  const typos: FileTypo[] = [];
+  const typo = (file: string, found: { field: string; meant?: string }): void => {
+    typos.push({ file, ...found });
+    log.warn('field ignored', { key: file, field: found.field, reason: ignoredFieldReason(found.meant) });
+  };
+  const loaded = await loadSiteConfig(content, overrides, (found) => typo(SITE_CONFIG_KEY, found));
+  const site = preview === undefined ? loaded : { ...loaded, preview };
   const postKeys: string[] = [];
   for await (const info of content.list('posts/')) if (isPostKey(info.key)) postKeys.push(info.key);
   const failed: PostError[] = [];
   const parsed: PostMeta[] = [];
   for (const result of await readPosts(content, postKeys, site)) {
-    if ('post' in result) parsed.push(result.post);
-    else failed.push(result.error);
+    if ('post' in result) {
+      parsed.push(result.post);
+      for (const found of result.typos) typo(result.post.source, found);
+    } else failed.push(result.error);
   }
   const posts = catalogue(parsed, clock.now());
   failed.push(...posts.conflicts);
   failed.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const error of failed)
     log.warn('post not published', { key: error.file, field: error.field, reason: error.reason });
-  return { site, posts, failed };
+  return { site, posts, failed, typos };
 }
 
 function renderedMissing(post: PostMeta): never {

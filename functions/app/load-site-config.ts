@@ -1,4 +1,9 @@
-import { parseSiteConfig, type SiteConfig, type SiteOverrides } from '../core/config/site-config.ts';
+import {
+  type ConfigTypo,
+  parseSiteConfig,
+  type SiteConfig,
+  type SiteOverrides,
+} from '../core/config/site-config.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 
@@ -7,9 +12,14 @@ export const SITE_CONFIG_KEY = 'site.yaml';
 
 /**
  * Reads and validates the site configuration from the content store.
+ * @param onTypo - told of each key of the file that Herald does not read
  * @throws ConfigError when the file is missing or invalid
  */
-export async function loadSiteConfig(content: BlobStore, overrides: SiteOverrides = {}): Promise<SiteConfig> {
+export async function loadSiteConfig(
+  content: BlobStore,
+  overrides: SiteOverrides = {},
+  onTypo?: (typo: ConfigTypo) => void,
+): Promise<SiteConfig> {
   const bytes = await content.get(SITE_CONFIG_KEY);
   if (bytes === undefined) {
     throw new ConfigError(
@@ -18,7 +28,7 @@ export async function loadSiteConfig(content: BlobStore, overrides: SiteOverride
       'not found: create it with at least title:, baseUrl: and author:',
     );
   }
-  const site = parseSiteConfig(new TextDecoder().decode(bytes), SITE_CONFIG_KEY, overrides);
+  const site = parseSiteConfig(new TextDecoder().decode(bytes), SITE_CONFIG_KEY, overrides, onTypo);
   const shortcodes = await loadShortcodeTemplates(content);
   return Object.keys(shortcodes).length === 0 ? site : { ...site, shortcodes };
 }

@@ -10,9 +10,11 @@ import { compareEntries, type PostEntry } from '../core/site/post-entry.ts';
 import { toSlug } from '../core/text/slug.ts';
 import { hashOf } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
+import { readArchive } from './newsletter/digest-archive.ts';
 import type { PublishRun } from './publish-run.ts';
 import { bodyWarnings } from './read-posts.ts';
 import { deleteFeeds, staleCategoryFeeds, writeFeeds } from './site-output.ts';
+import { texToMathml } from './tex-to-mathml.ts';
 import { writePages } from './write-pages.ts';
 
 // The outputs of a publish run, from the index it has updated: feeds, pages and hub pings. Each
@@ -82,6 +84,8 @@ export async function publishPages(run: PublishRun, force: boolean): Promise<str
     terms.set(name, found);
     return found;
   };
+  // The newsletter's archive pages are written with the rest, from the digests planned so far.
+  const digests = config.pages && config.newsletter ? await readArchive(run.deps.state) : [];
   const plan = planPages(
     config,
     published.map((e) => ({
@@ -95,6 +99,7 @@ export async function publishPages(run: PublishRun, force: boolean): Promise<str
       categories: [...new Map((e.categories ?? []).map((name) => [toSlug(name), term(name)])).values()],
       hash: e.hash,
     })),
+    digests,
   );
   const result = await writePages(
     run.deps.site,
@@ -158,6 +163,7 @@ async function loadRecord(run: PublishRun, source: string): Promise<Post> {
   const post = renderPost(parsePost({ key: source, bytes }, run.config), {
     site: run.config,
     warn: bodyWarnings(run.deps.log, source),
+    math: texToMathml,
   });
   run.index.writeRecord(post);
   return post;

@@ -1,5 +1,6 @@
 import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
+import type { FieldTypo } from '../core/posts/field-values.ts';
 import { parsePost, type RenderHooks, renderPost } from '../core/posts/parse-post.ts';
 import type { ParsedPost, Post, PostMeta } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
@@ -7,9 +8,10 @@ import type { BlobStore } from '../ports/blob-store.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PostCompiler, PostFile, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
 import { mapLimit } from './map-limit.ts';
+import { texToMathml } from './tex-to-mathml.ts';
 
-/** One post file read: its metadata, or why it cannot be published. */
-export type PostReadResult = { post: PostMeta } | { error: PostError };
+/** One post file read: its metadata (and any likely misspelt fields), or why it cannot be published. */
+export type PostReadResult = { post: PostMeta; typos: FieldTypo[] } | { error: PostError };
 
 const IO_CONCURRENCY = 32;
 /** Files handed to the compiler at once: big enough to amortise a thread hop, small enough to balance. */
@@ -46,7 +48,11 @@ export async function readPosts(
 ): Promise<PostReadResult[]> {
   const results = await mapLimit(keys, IO_CONCURRENCY, async (key) => {
     const bytes = await content.get(key);
-    return bytes === undefined ? undefined : parseOne(key, bytes, site);
+    if (bytes === undefined) return undefined;
+    const result = parseOne(key, bytes, site);
+    if (!('post' in result)) return result;
+    const { body: _body, ...meta } = result.post as ParsedPost;
+    return { post: meta, typos: result.typos };
   });
   return results.filter((r): r is PostReadResult => r !== undefined);
 }
@@ -76,11 +82,11 @@ export async function renderPosts(
   return results.flat();
 }
 
-/** Parses one post file into a result instead of throwing for a content error; the body is dropped. */
+/** Parses one post file into a result instead of throwing for a content error. */
 export function parseOne(key: string, bytes: Uint8Array, site: SiteConfig): PostReadResult {
+  const typos: FieldTypo[] = [];
   try {
-    const { body: _body, ...meta } = parsePost({ key, bytes }, site);
-    return { post: meta };
+    return { post: parsePost({ key, bytes }, site, (typo) => typos.push(typo)), typos };
   } catch (error) {
     if (error instanceof PostError) return { error };
     throw error;
@@ -93,7 +99,12 @@ export function renderOne(key: string, bytes: Uint8Array, context: RenderContext
   const { site } = context;
   try {
     const refs = refIndexOf(context);
-    const post = renderPost(parsePost({ key, bytes }, site), { site, refs, warn: (w) => warnings.push(w) });
+    const post = renderPost(parsePost({ key, bytes }, site), {
+      site,
+      refs,
+      warn: (w) => warnings.push(w),
+      math: texToMathml,
+    });
     return { post, warnings };
   } catch (error) {
     if (error instanceof PostError) return { error };

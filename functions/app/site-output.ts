@@ -5,6 +5,7 @@ import { renderFeeds } from '../core/feeds/render-feeds.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post } from '../core/posts/post.ts';
 import type { PlannedFeed } from '../core/site/feed-plan.ts';
+import { keyProblem } from '../core/site/object-key.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 
 /** Feeds and pages change with every post; readers poll feeds, so caches must let go quickly. */
@@ -14,14 +15,24 @@ export const STATIC_CACHE_CONTROL = 'public, max-age=86400';
 
 const STATIC_PREFIX = 'static/';
 
-/** Is this content key a post? */
+/** Is this content key a post? A Hugo section's `_index.md` describes a list page: it is not one. */
 export function isPostKey(key: string): boolean {
-  return key.startsWith('posts/') && /\.(md|markdown)$/i.test(key);
+  return (
+    key.startsWith('posts/') &&
+    /\.(md|markdown)$/i.test(key) &&
+    !/(^|\/)_index\.(md|markdown)$/i.test(key) &&
+    keyProblem(key) === undefined
+  );
 }
 
 /** Is this content key a file published as-is? */
 export function isStaticKey(key: string): boolean {
-  return key.startsWith(STATIC_PREFIX) && key.length > STATIC_PREFIX.length && !key.endsWith('/');
+  return (
+    key.startsWith(STATIC_PREFIX) &&
+    key.length > STATIC_PREFIX.length &&
+    !key.endsWith('/') &&
+    keyProblem(key) === undefined
+  );
 }
 
 /** Where a static file is published: `static/images/a.webp` -> `images/a.webp`. */

@@ -6,6 +6,7 @@ import { systemClock } from '../adapters/clocks.ts';
 import { textLogger } from '../adapters/loggers.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { rebuildSite } from '../app/publish-site.ts';
+import type { SiteOverrides } from '../core/config/site-config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { LOCAL_BUCKETS, startLocalMode } from '../local/local-mode.ts';
 import { connectLocal } from './local-connection.ts';
@@ -18,6 +19,8 @@ export interface StartOptions {
   s3Port: number;
   baseUrl?: string;
   verbose?: boolean;
+  drafts?: boolean;
+  future?: boolean;
 }
 
 /** `herald start`: runs local mode until Ctrl-C. */
@@ -31,6 +34,10 @@ export async function start(options: StartOptions): Promise<void> {
     port: options.port,
     s3Port: options.s3Port,
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    verbose: options.verbose ?? false,
+    ...(options.drafts || options.future
+      ? { preview: { drafts: options.drafts ?? false, future: options.future ?? false } }
+      : {}),
     log,
   });
   writeFileSync(
@@ -46,7 +53,11 @@ Herald is running locally.
   Subscribe  ${local.apiUrl}subscribe  (the form on the home page posts here)
   Outbox     ${s}_outbox/  (mail goes to ${relativeToCwd(local.outboxDir)}/ as .eml files)
   Buckets    content ${LOCAL_BUCKETS.content}, site ${LOCAL_BUCKETS.site}, state ${LOCAL_BUCKETS.state}, newsletter ${LOCAL_BUCKETS.newsletter}
-  Watching   ${relativeToCwd(resolve(options.content))}/  (edit, add or delete files)
+  Watching   ${relativeToCwd(resolve(options.content))}/  (edit, add or delete files; open pages reload)${
+    options.drafts || options.future
+      ? `\n  Preview    ${[options.drafts ? 'drafts [Draft]' : '', options.future ? 'scheduled posts [Scheduled]' : ''].filter(Boolean).join(' and ')} shown at ${s}, built into ${relativeToCwd(join(dataDir, 'preview'))}/; the site bucket has only what is published`
+      : ''
+  }
   Data       ${relativeToCwd(dataDir)}/  (kept across restarts)
 
 Digests go out on the schedule in site.yaml; run one now with: npx herald digest
@@ -65,6 +76,13 @@ Press Ctrl-C to stop.
 export async function rebuild(options: { data: string; endpoint?: string; baseUrl?: string }): Promise<void> {
   const local = await connectLocal(options);
   const baseUrl = options.baseUrl ?? local.settings.baseUrl;
+  const apiUrl = local.settings.apiUrl;
+  // The same overrides `herald start` gives the publish function: without the subscribe URL the
+  // rebuilt home page would lose its form until the next upload.
+  const overrides: SiteOverrides = {
+    ...(typeof baseUrl === 'string' ? { baseUrl } : {}),
+    ...(typeof apiUrl === 'string' ? { subscribeUrl: `${apiUrl}subscribe` } : {}),
+  };
   try {
     const report = await rebuildSite({
       content: new S3BlobStore(local.client, LOCAL_BUCKETS.content),
@@ -72,7 +90,7 @@ export async function rebuild(options: { data: string; endpoint?: string; baseUr
       state: new S3BlobStore(local.client, LOCAL_BUCKETS.state),
       clock: systemClock,
       log: textLogger(),
-      ...(typeof baseUrl === 'string' ? { overrides: { baseUrl } } : {}),
+      overrides,
     });
     console.log(
       `Rebuilt ${report.published} published posts into ${report.regenerated.length} feed folders ` +

@@ -14,6 +14,8 @@ export function addLocalCommands(program: Command): void {
     .option('--port <port>', 'port of the site (0: any free port)', parsePort, 8080)
     .option('--s3-port <port>', 'port of the S3 endpoint (0: any free port)', parsePort, 4569)
     .option('--base-url <url>', 'baseUrl of the feeds (default: the local site URL)', parseHttpUrl)
+    .option('--drafts', 'preview draft posts too, marked [Draft] (never published to the site bucket)')
+    .option('--future', 'preview scheduled posts too, marked [Scheduled] (never published early)')
     .option('--verbose', 'log every tick and sync, and show where an error came from')
     .action(async (options: StartOptions) => (await import('./local-actions.ts')).start(options));
 

@@ -6,7 +6,9 @@ import { FsBlobStore } from '../adapters/fs-blob-store.ts';
 import { jsonLogger, silentLogger } from '../adapters/loggers.ts';
 import { WorkerPostCompiler } from '../adapters/worker-post-compiler.ts';
 import { buildSite } from '../app/build-site.ts';
+import { createPost } from '../app/new-post.ts';
 import { ConfigError } from '../core/errors.ts';
+import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import { CommanderError, commanderExitCode, EXIT, explain } from './cli-errors.ts';
 import { addLocalCommands } from './local-commands.ts';
 import { addNewsletterCommands } from './newsletter-commands.ts';
@@ -71,6 +73,10 @@ program
           console.error(
             `  ${relativeToCwd(resolve(contentDir, error.file))}: ${error.field}: ${error.reason}`,
           );
+        for (const typo of report.typos)
+          console.error(
+            `  ${relativeToCwd(resolve(contentDir, typo.file))}: warning: ${typo.field}: ${ignoredFieldReason(typo.meant)}`,
+          );
         for (const { file, warning } of report.warnings)
           console.error(`  ${relativeToCwd(resolve(contentDir, file))}: warning: ${warning}`);
         console.log(`Feeds: ${out}/rss.xml, ${out}/atom.xml, ${out}/feed.json`);
@@ -90,6 +96,30 @@ program
       }
     },
   );
+
+program
+  .command('new <title>')
+  .description(
+    "write a new draft post in the site's style (front matter format, date field, folders), dated now in the site's timezone; never replaces a file",
+  )
+  .option('--content <dir>', 'content folder with site.yaml and posts/', 'content')
+  .option('--slug <slug>', 'URL slug (default: made from the title)')
+  .option('--now <iso>', 'date the post at this instant instead of now (ISO 8601)', parseInstant)
+  .option('--verbose', 'show where an error came from')
+  .action(async (title: string, options: { content: string; slug?: string; now?: Date }) => {
+    const contentDir = resolve(options.content);
+    assertFolder(contentDir, '--content');
+    const key = await createPost(
+      {
+        content: new FsBlobStore(contentDir),
+        clock: options.now ? fixedClock(options.now) : systemClock,
+      },
+      { title, ...(options.slug === undefined ? {} : { slug: options.slug }) },
+    );
+    console.log(
+      `Wrote ${relativeToCwd(resolve(contentDir, key))} (draft: true; set it to false, or delete the line, to publish)`,
+    );
+  });
 
 // Errors name the command that met them, e.g. `herald subscribers import: …`.
 let commandName = 'herald';

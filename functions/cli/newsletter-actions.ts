@@ -11,7 +11,12 @@ import { OutboxMailer } from '../adapters/outbox-mailer.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { loadSiteConfig } from '../app/load-site-config.ts';
 import { DigestComposer } from '../app/newsletter/digest-composer.ts';
-import { addSubscriber, type ManageDeps, removeSubscriber } from '../app/newsletter/manage-subscribers.ts';
+import {
+  addSubscriber,
+  type ManageDeps,
+  removeSubscriber,
+  unusedCategories,
+} from '../app/newsletter/manage-subscribers.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
 import { planDigest } from '../app/newsletter/plan-digest.ts';
 import { runDigestNow } from '../app/newsletter/run-digest.ts';
@@ -171,7 +176,7 @@ export function digest(options: TargetOptions & { now?: Date; preview?: boolean 
       }
       return;
     }
-    const { plan, sent } = await runDigestNow(
+    const { plan, sent, resumed } = await runDigestNow(
       {
         newsletter: n.newsletter,
         state,
@@ -184,6 +189,14 @@ export function digest(options: TargetOptions & { now?: Date; preview?: boolean 
       site,
       { until, apiUrl: n.apiUrl },
     );
+    if (resumed !== undefined)
+      console.log(
+        `Resumed digest ${resumed.digestId}, which a stopped run had not finished: sent ${resumed.report.sent}, rejected ${resumed.report.rejected}` +
+          (resumed.inDoubt > 0
+            ? `; ${resumed.inDoubt} recipients were being mailed when it stopped and are not mailed again`
+            : '') +
+          '.',
+      );
     if (plan.skipped === 'already-planned')
       console.log(`Digest ${plan.digestId}: already sent (the last digest covered up to ${plan.since}).`);
     else if (plan.skipped === 'no-new-posts')
@@ -221,7 +234,11 @@ export function list(options: TargetOptions): Promise<void> {
     for (const { email, subscriber: s, suppression: x } of records.sort((a, b) =>
       compareEmails(a.email, b.email),
     )) {
-      const status = x ? `suppressed (${x.reason} ${x.at})` : (s?.status ?? '');
+      const status = x
+        ? `suppressed (${x.reason} ${x.at})`
+        : s?.pausedAt
+          ? `${s.status} (paused since ${s.pausedAt})`
+          : (s?.status ?? '');
       const consent = s ? `${s.consent.source} ${s.consent.confirmedAt ?? s.consent.requestedAt}` : '';
       console.log(`${email}\t${status}\t${s?.categories.join(',') || 'all posts'}\t${consent}`);
     }
@@ -237,8 +254,14 @@ export function add(email: string, options: TargetOptions & { categories?: strin
       { email, categories: splitList(options.categories), note: 'herald subscribers add' },
       'cli',
     );
-    if (outcome.added) console.log(`${email}: subscribed`);
-    else {
+    if (outcome.added) {
+      console.log(`${email}: subscribed`);
+      const unused = n.state ? await unusedCategories(n.state, splitList(options.categories)) : [];
+      for (const category of unused)
+        console.error(
+          `warning: --categories "${category.name}": no post is in this category yet, so no digest will have posts for it${category.meant ? ` (did you mean "${category.meant}"?)` : ''}`,
+        );
+    } else {
       console.error(`${email}: not added: ${outcome.reason}`);
       process.exitCode = 1;
     }

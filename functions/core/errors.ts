@@ -22,9 +22,28 @@ export abstract class FieldError extends HeraldError {
   }
 }
 
+/** One thing wrong with a file: the field and why. */
+export interface Problem {
+  field: string;
+  reason: string;
+}
+
 /** A post that cannot be published as written. */
 export class PostError extends FieldError {
   override name = 'PostError';
+
+  /**
+   * Every problem found in the file, so that an author fixes them in one go. `field` and `reason`
+   * are the first; `reason` also lists the others (`…; also date: is missing`), so that every place
+   * that shows a PostError shows all of them.
+   */
+  readonly problems: readonly Problem[];
+
+  constructor(file: string, field: string, reason: string, options?: ErrorOptions & { more?: Problem[] }) {
+    const more = options?.more ?? [];
+    super(file, field, [reason, ...more.map((p) => `also ${p.field}: ${p.reason}`)].join('; '), options);
+    this.problems = [{ field, reason }, ...more];
+  }
 }
 
 /** A site or deployment configuration that cannot be used. */

@@ -1,68 +1,11 @@
-// The digest function: EventBridge Scheduler invokes it at digest time ({ "action": "digest" });
-// SQS hands it sender jobs one at a time (reserved concurrency 1 keeps sends within SES's rate).
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { systemClock } from '../adapters/clocks.ts';
-import { type DigestPlan, planDigest } from '../app/newsletter/plan-digest.ts';
-import { sendDigestJob } from '../app/newsletter/send-digest.ts';
-import { ConfigError } from '../core/errors.ts';
-import type { DigestJob } from '../ports/digest-queue.ts';
-import { config, currentSite, log, mailer, newsletter, queue, signer, state } from './newsletter-deps.ts';
+// The digest Lambda's composition root; the logic is in digest-handler.ts.
+import { createDigestHandler } from './digest-handler.ts';
+import { digestQueueFromEnv, newsletterDepsFromEnv } from './newsletter-deps.ts';
 
-/** The scheduler's payload; `scheduledTime` is `<aws.scheduler.scheduled-time>`. */
-export interface DigestEvent {
-  action: 'digest';
-  scheduledTime?: string;
-}
+export { createDigestHandler, type DigestEvent } from './digest-handler.ts';
 
-/**
- * Plans a digest, or sends the jobs in an SQS batch. A failed job is reported as a partial batch
- * failure: SQS retries it, and the markers written before each send stop any repeat.
- */
-export async function handler(
-  event: DigestEvent | SQSEvent,
-  context?: Pick<Context, 'getRemainingTimeInMillis'>,
-): Promise<DigestPlan | SQSBatchResponse | undefined> {
-  const site = await currentSite('no digest');
-  if (site === undefined) return undefined;
-  if ('action' in event) {
-    const until = event.scheduledTime ? new Date(event.scheduledTime) : undefined;
-    return planDigest(
-      { newsletter, state, queue, clock: systemClock, log },
-      site,
-      until && !Number.isNaN(until.getTime()) ? { until } : {},
-    );
-  }
-  const apiUrl = config.apiUrl;
-  if (apiUrl === undefined)
-    throw new ConfigError(
-      'environment',
-      'HERALD_API_URL',
-      'is not set: digests need it for unsubscribe links',
-    );
-  const failures: string[] = [];
-  for (const record of event.Records) {
-    let job: DigestJob;
-    try {
-      job = JSON.parse(record.body) as DigestJob;
-      if (typeof job.digestId !== 'string' || !Array.isArray(job.subscriberIds))
-        throw new Error('not a digest job');
-    } catch (error) {
-      log.error('unreadable digest job dropped', { messageId: record.messageId, error: String(error) });
-      continue;
-    }
-    try {
-      // The use-case logs its own report.
-      await sendDigestJob({ newsletter, mailer, signer, queue, timer: systemClock, log }, site, job, {
-        apiUrl,
-        ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
-      });
-    } catch (error) {
-      log.error('digest job failed; SQS will retry it', {
-        messageId: record.messageId,
-        error: String(error),
-      });
-      failures.push(record.messageId);
-    }
-  }
-  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}
+/** The Lambda entry point. */
+export const handler = createDigestHandler({
+  ...(await newsletterDepsFromEnv(process.env)),
+  queue: digestQueueFromEnv(process.env),
+});

@@ -8,16 +8,30 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
+import { fixedClock, systemClock } from '../adapters/clocks.ts';
+import { FsBlobStore } from '../adapters/fs-blob-store.ts';
+import { httpHubNotifier } from '../adapters/http-hub-notifier.ts';
+import { silentLogger } from '../adapters/loggers.ts';
+import { MemoryDigestQueue } from '../adapters/memory-digest-queue.ts';
+import { OutboxMailer } from '../adapters/outbox-mailer.ts';
 import { createS3Client, S3BlobStore } from '../adapters/s3-blob-store.ts';
+import { buildSite } from '../app/build-site.ts';
 import { loadSiteConfig } from '../app/load-site-config.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
-import { ENV } from '../config/env-names.ts';
+import { HeraldError } from '../core/errors.ts';
 import { latestRunAtOrBefore } from '../core/newsletter/schedule.ts';
+import { TokenSigner } from '../core/newsletter/tokens.ts';
+import { createDigestHandler } from '../handlers/digest-handler.ts';
+import { createNewsletterApiHandler } from '../handlers/newsletter-api-handler.ts';
+import { type NewsletterHandlerDeps, siteReader } from '../handlers/newsletter-handler-deps.ts';
+import { createPublishHandler } from '../handlers/publish-handler.ts';
 import type { Logger } from '../ports/logger.ts';
 import { ContentSync } from './content-sync.ts';
 import { httpApiEventOf } from './http-api-event.ts';
+import { LiveReload } from './live-reload.ts';
 import { type LocalS3, type S3rverEvent, startLocalS3 } from './local-s3.ts';
 import { outboxPage } from './outbox-pages.ts';
+import { PreviewStore } from './preview.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { type Route, serveSite } from './site-server.ts';
 import { type ObjectChange, sqsEventOf } from './sqs-envelope.ts';
@@ -48,6 +62,13 @@ export interface LocalModeOptions {
   baseUrl?: string;
   /** How often the tick publishes scheduled posts. */
   tickSeconds?: number;
+  /** Also log what is usually noise: every tick, every file synced. */
+  verbose?: boolean;
+  /**
+   * Serve a preview with drafts and/or scheduled posts, marked in their titles, built into a folder
+   * of the data folder; the site bucket gets exactly what AWS would publish.
+   */
+  preview?: { drafts: boolean; future: boolean };
   log: Logger;
 }
 
@@ -81,7 +102,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const client = createS3Client(s3.endpoint);
   const outboxDir = join(options.dataDir, 'outbox');
   mkdirSync(outboxDir, { recursive: true });
-  // Handlers are imported once the environment is set (below); requests before that wait for it.
+  // The API handler is composed below, once the site server's URL is known; requests before that wait.
   let newsletterApi:
     | ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>)
     | undefined;
@@ -104,36 +125,61 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       return { status: page.status, headers: { 'content-type': page.type }, body: page.body };
     },
   };
-  const site = await serveSite(new S3BlobStore(client, LOCAL_BUCKETS.site), options.port, routes);
+  const liveReload = new LiveReload();
+  const previewing = options.preview !== undefined && (options.preview.drafts || options.preview.future);
+  const previewStore = previewing
+    ? new PreviewStore(new FsBlobStore(join(options.dataDir, 'preview')), (key) => liveReload.changed(key))
+    : undefined;
+  const site = await serveSite(
+    previewStore ?? new S3BlobStore(client, LOCAL_BUCKETS.site),
+    options.port,
+    routes,
+    liveReload,
+  );
   const apiUrl = `${site.url}api/`;
 
-  Object.assign(process.env, {
-    [ENV.contentBucket]: LOCAL_BUCKETS.content,
-    [ENV.siteBucket]: LOCAL_BUCKETS.site,
-    [ENV.stateBucket]: LOCAL_BUCKETS.state,
-    [ENV.s3Endpoint]: s3.endpoint,
-    [ENV.baseUrl]: options.baseUrl ?? site.url,
-    [ENV.logFormat]: 'text',
-    [ENV.newsletterBucket]: LOCAL_BUCKETS.newsletter,
-    [ENV.secret]: localSecret(options.dataDir),
-    [ENV.outboxDir]: outboxDir,
-    [ENV.apiUrl]: apiUrl,
-    [ENV.subscribeUrl]: `${apiUrl}subscribe`,
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-  });
-  // Imported only now: like a Lambda container, the handler reads its configuration at load.
-  const { handler } = await import('../handlers/publish.ts');
-  newsletterApi = (await import('../handlers/newsletter-api.ts')).handler;
-  const digestHandler = (await import('../handlers/digest.ts')).handler;
-  const { localQueue } = await import('../handlers/newsletter-deps.ts');
-  const newsletter = new NewsletterStore(new S3BlobStore(client, LOCAL_BUCKETS.newsletter));
+  // The same handlers as in AWS, composed here with local dependencies (the Lambda composition
+  // roots build theirs from the environment; nothing here touches process.env).
   const content = new S3BlobStore(client, LOCAL_BUCKETS.content);
+  const state = new S3BlobStore(client, LOCAL_BUCKETS.state);
+  const newsletter = new NewsletterStore(new S3BlobStore(client, LOCAL_BUCKETS.newsletter));
+  const baseUrl = options.baseUrl ?? site.url;
+  const handler = createPublishHandler({
+    contentBucket: LOCAL_BUCKETS.content,
+    content,
+    site: new S3BlobStore(client, LOCAL_BUCKETS.site),
+    state,
+    clock: systemClock,
+    log,
+    hub: httpHubNotifier(),
+    overrides: { baseUrl, subscribeUrl: `${apiUrl}subscribe` },
+  });
+  const newsletterDeps: NewsletterHandlerDeps = {
+    newsletter,
+    state,
+    mailer: new OutboxMailer(new FsBlobStore(outboxDir), systemClock),
+    signer: new TokenSigner(localSecret(options.dataDir)),
+    clock: systemClock,
+    log,
+    currentSite: siteReader(content, { baseUrl }, log, systemClock),
+    apiUrl,
+  };
+  newsletterApi = createNewsletterApiHandler(newsletterDeps);
+  // Local mode has no SQS: the digest's jobs go to a list that this process drains.
+  const localQueue = new MemoryDigestQueue();
+  const digestHandler = createDigestHandler({ ...newsletterDeps, queue: localQueue });
 
   const queue = new SerialQueue();
   const pending: { change: ObjectChange; attempts: number }[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
+  // The first sync's uploads are one batch, published once all are in: otherwise posts that arrive
+  // before site.yaml on a fresh data folder are published without it, and fail.
+  let initialSync = true;
   const flush = (): void => {
     flushTimer = undefined;
+    // site.yaml first: its batch rebuilds everything, and posts need it (more than 100 uploads at
+    // once are several batches).
+    pending.sort((a, b) => Number(b.change.key === 'site.yaml') - Number(a.change.key === 'site.yaml'));
     while (pending.length > 0) {
       const batch = pending.splice(0, BATCH_SIZE);
       void queue.run(async () => {
@@ -142,6 +188,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
           new Date(),
         );
         let failed: Set<string>;
+        if (previewing && started) schedulePreview();
         try {
           const response = (await handler(event)) as SQSBatchResponse;
           failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
@@ -161,10 +208,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   };
   const schedule = (item: { change: ObjectChange; attempts: number }): void => {
     pending.push(item);
-    flushTimer ??= setTimeout(flush, BATCH_WINDOW_MS);
+    if (!initialSync) flushTimer ??= setTimeout(flush, BATCH_WINDOW_MS);
   };
   s3.server.on('event', (event: S3rverEvent) => {
     for (const record of event.Records) {
+      // Open pages reload when what they show was rewritten or removed.
+      if (record.s3.bucket.name === LOCAL_BUCKETS.site && !previewing)
+        liveReload.changed(record.s3.object.key);
       if (record.s3.bucket.name !== LOCAL_BUCKETS.content) continue;
       // s3rver sends keys as stored; sqsEventOf encodes them the way AWS does.
       const removed = record.eventName.startsWith('ObjectRemoved');
@@ -210,9 +260,42 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       await newsletter.writeDigestState({ lastUntil: due.toISOString(), lastDigestId: '' });
     else if (Date.parse(state.lastUntil) < due.getTime()) await digest(due);
   };
+  // The preview is a full build of the content bucket, after the publish that the change caused
+  // (the queue runs one job at a time); changes that arrive meanwhile share the next one.
+  let previewQueued = false;
+  let started = false;
+  function schedulePreview(): void {
+    const preview = options.preview;
+    if (previewQueued || preview === undefined || previewStore === undefined) return;
+    previewQueued = true;
+    void queue.run(async () => {
+      previewQueued = false;
+      try {
+        await buildSite(
+          {
+            content,
+            site: previewStore,
+            // Scheduled posts are shown by building as if their dates had all passed.
+            clock: preview.future ? fixedClock(new Date('9999-12-31T00:00:00Z')) : systemClock,
+            log: silentLogger,
+          },
+          { baseUrl: options.baseUrl ?? site.url },
+          { ...preview, now: new Date().toISOString() },
+        );
+      } catch (error) {
+        // A bad site.yaml or post is reported by the publish handler; only the rest is news here.
+        if (!(error instanceof HeraldError)) log.error('preview failed', { error: String(error) });
+      }
+    });
+  }
   const tick = async (): Promise<unknown> => {
+    // Scheduled posts that come due leave the preview's [Scheduled] mark.
+    if (previewing && started) schedulePreview();
     const report = await queue.run(() => handler(scheduledEvent()));
     await digestIfDue().catch((error: unknown) => log.error('digest failed', { error: String(error) }));
+    // The publish use-case logs a tick only when it published something.
+    if (options.verbose)
+      log.info('tick', { processed: (report as { processed?: number } | undefined)?.processed ?? 0 });
     return report;
   };
   const idle = async (): Promise<void> => {
@@ -228,13 +311,18 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     join(options.dataDir, 'sync.json'),
   );
   const synced = await sync.syncAll();
+  initialSync = false;
+  flush();
   log.info('content synced', { uploaded: synced.uploaded.length, deleted: synced.deleted.length });
   // The sync's own events first (on a first run they build state), then what is due.
   await idle();
   await tick();
   const ticker = setInterval(() => void tick(), (options.tickSeconds ?? 60) * 1000);
 
-  const watcher = watchFolder(options.contentDir, sync, log);
+  const watcher = watchFolder(options.contentDir, sync, log, options.verbose ?? false);
+  // The first preview is built after start-up, which it would otherwise lengthen by a full build.
+  started = true;
+  if (previewing) schedulePreview();
   const runtimeFile = join(options.dataDir, 'local.json');
   writeFileSync(
     runtimeFile,
@@ -252,6 +340,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       clearInterval(ticker);
       watcher.close();
       await idle();
+      liveReload.close();
       await new Promise((resolve) => site.server.close(resolve));
       await s3.close();
       rmSync(runtimeFile, { force: true });
@@ -260,7 +349,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 }
 
 /** Watches the content folder; each change is synced after it settles. */
-function watchFolder(folder: string, sync: ContentSync, log: Logger): FSWatcher {
+function watchFolder(folder: string, sync: ContentSync, log: Logger, verbose: boolean): FSWatcher {
   const timers = new Map<string, NodeJS.Timeout>();
   const settle = (key: string): void => {
     clearTimeout(timers.get(key));
@@ -270,6 +359,7 @@ function watchFolder(folder: string, sync: ContentSync, log: Logger): FSWatcher 
         timers.delete(key);
         try {
           const result = await sync.syncKey(key);
+          if (verbose) log.info('synced', { key, result });
           // A deleted folder is one event: each file that was under it needs deleting.
           if (result === 'unchanged')
             for (const inner of sync.keysUnder(`${key}/`)) await sync.syncKey(inner);

@@ -7,6 +7,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver, { type S3rverEvent } from 's3rver';
 import { HeraldError } from '../core/errors.ts';
+import { keyProblem } from '../core/site/object-key.ts';
+import { escapeXmlText } from '../core/text/xml-writer.ts';
 
 export type { S3rverEvent };
 
@@ -33,6 +35,9 @@ export async function startLocalS3(directory: string, buckets: string[], port = 
     configureBuckets: buckets.map((name) => ({ name })),
   });
   makeObjectWritesAtomic(server);
+  // Each adds a first middleware: the key check ends up running before the conditions.
+  honourConditionalWrites(server);
+  refuseUnsafeKeys(server);
   // s3rver emits a taken port as an unhandled 'error' event; find out first.
   if (port !== 0) await assertPortFree(port, '--s3-port');
   const address: AddressInfo = await server.run();
@@ -61,30 +66,13 @@ export function portError(error: unknown, port: number, option: string): Error {
   return error as Error;
 }
 
-/** The part of s3rver's filesystem store that Herald patches. */
-interface FilesystemStore {
-  getResourcePath(bucket: string, key: string, resource: string): string;
-  getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
-  putObject(object: {
-    bucket: string;
-    key: string;
-    content: Buffer | Readable;
-    metadata: unknown;
-  }): Promise<{ size: number; md5: string }>;
-  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
-}
-
 /**
- * S3 replaces an object atomically; s3rver truncates the file and writes it in place, then writes
- * its metadata, so a concurrent GET can return half a feed, or new bytes cut to the old length.
- * Here the new bytes go to a temporary file that is renamed into place, and, per key, the rename
- * and the metadata write exclude a GET's metadata read and file open (an open file keeps its
- * contents across a rename).
+ * Runs work for one id after the work queued before it for that id has settled: a mutex per key,
+ * without holding anything for keys nobody is writing.
  */
-function makeObjectWritesAtomic(server: S3rver): void {
-  const store = (server as unknown as { store: FilesystemStore }).store;
+function keyedExclusive(): <T>(id: string, work: () => Promise<T>) => Promise<T> {
   const locks = new Map<string, Promise<unknown>>();
-  const exclusive = <T>(id: string, work: () => Promise<T>): Promise<T> => {
+  return <T>(id: string, work: () => Promise<T>): Promise<T> => {
     const result = (locks.get(id) ?? Promise.resolve()).then(work, work);
     const settled = result.then(
       () => undefined,
@@ -96,6 +84,33 @@ function makeObjectWritesAtomic(server: S3rver): void {
     });
     return result;
   };
+}
+
+/** The part of s3rver's filesystem store that Herald patches. */
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
+  putObject(object: {
+    bucket: string;
+    key: string;
+    content: Buffer | Readable;
+    metadata: unknown;
+  }): Promise<{ size: number; md5: string }>;
+  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+  existsObject(bucket: string, key: string): Promise<boolean>;
+  getMetadata(bucket: string, key: string): Promise<{ etag?: string }>;
+}
+
+/**
+ * S3 replaces an object atomically; s3rver truncates the file and writes it in place, then writes
+ * its metadata, so a concurrent GET can return half a feed, or new bytes cut to the old length.
+ * Here the new bytes go to a temporary file that is renamed into place, and, per key, the rename
+ * and the metadata write exclude a GET's metadata read and file open (an open file keeps its
+ * contents across a rename).
+ */
+function makeObjectWritesAtomic(server: S3rver): void {
+  const store = (server as unknown as { store: FilesystemStore }).store;
+  const exclusive = keyedExclusive();
   const getObject = store.getObject.bind(store);
   store.getObject = (bucket, key, options) =>
     exclusive(`${bucket}/${key}`, () => getObject(bucket, key, options));
@@ -125,4 +140,113 @@ function makeObjectWritesAtomic(server: S3rver): void {
       return { size, md5: digest };
     });
   };
+}
+
+// s3rver keeps an object as <folder>/<key>._S3rver_object plus ._S3rver_metadata.json and
+// ._S3rver_object.md5 files, and Herald's writes add a .<pid>.<n>.tmp suffix: a path segment must
+// leave room for the longest within a file name's 255 bytes.
+const MAX_SEGMENT_BYTES = 200;
+const RESERVED = '._S3rver_';
+
+/** Why the local endpoint refuses a key, or undefined when it accepts it. */
+export function localKeyProblem(key: string): string | undefined {
+  const problem = keyProblem(key);
+  if (problem !== undefined) return problem;
+  if (key.includes(RESERVED)) return `contains "${RESERVED}", which the local store uses for its own files`;
+  const encoder = new TextEncoder();
+  if (key.split('/').some((segment) => encoder.encode(segment).byteLength > MAX_SEGMENT_BYTES))
+    return `has a path segment longer than ${MAX_SEGMENT_BYTES} bytes`;
+  return undefined;
+}
+
+interface KoaContext {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  get(header: string): string;
+  status: number;
+  type: string;
+  body: unknown;
+}
+
+/**
+ * s3rver maps a key straight onto a file path, so `posts/../../herald-site/x.html` wrote into the
+ * site bucket and `posts/../../../../x` outside the data folder. A first middleware answers 400, as
+ * S3 answers an invalid argument, for any request whose bucket and key, copy source or listing
+ * prefix is not one canonical key.
+ */
+function refuseUnsafeKeys(server: S3rver): void {
+  firstMiddleware(server, async (ctx, next) => {
+    const problem = requestKeyProblem(ctx);
+    if (problem === undefined) return next();
+    s3ErrorAnswer(ctx, 400, 'InvalidArgument', problem);
+  });
+}
+
+/**
+ * s3rver ignores `If-None-Match` and `If-Match` on PUT, which AWS S3 honours and which Herald's
+ * subscribe API relies on to let exactly one of several concurrent writers win. Conditional PUTs
+ * to one key are serialised here, the condition is checked against the stored ETag, and the loser
+ * gets S3's 412 PreconditionFailed.
+ */
+function honourConditionalWrites(server: S3rver): void {
+  const store = (server as unknown as { store: FilesystemStore }).store;
+  const exclusive = keyedExclusive();
+  firstMiddleware(server, async (ctx, next) => {
+    const ifNoneMatch = ctx.get('if-none-match');
+    const ifMatch = ctx.get('if-match').replace(/"/g, '');
+    if (ctx.method !== 'PUT' || (ifNoneMatch === '' && ifMatch === '')) return next();
+    const [bucket = '', ...rest] = ctx.path.slice(1).split('/').map(decodeURIComponent);
+    const key = rest.join('/');
+    await exclusive(`${bucket}/${key}`, async () => {
+      const exists = await store.existsObject(bucket, key);
+      const etag = exists ? (await store.getMetadata(bucket, key)).etag?.replace(/"/g, '') : undefined;
+      const holds = ifNoneMatch === '*' ? !exists : ifMatch !== '' && etag === ifMatch;
+      if (holds) return next();
+      s3ErrorAnswer(
+        ctx,
+        412,
+        'PreconditionFailed',
+        'At least one of the preconditions you specified did not hold',
+      );
+    });
+  });
+}
+
+type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<unknown>;
+
+/** Puts a middleware before all of s3rver's own (Koa composes the list when the server starts). */
+function firstMiddleware(server: S3rver, middleware: Middleware): void {
+  (server as unknown as { middleware: Middleware[] }).middleware.unshift(middleware);
+}
+
+function s3ErrorAnswer(ctx: KoaContext, status: number, code: string, message: string): void {
+  ctx.status = status;
+  ctx.type = 'application/xml';
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXmlText(message)}</Message></Error>\n`;
+}
+
+function requestKeyProblem(ctx: KoaContext): string | undefined {
+  const named: [string, string][] = [['path', ctx.path]];
+  const copySource = ctx.get('x-amz-copy-source');
+  if (copySource !== '')
+    named.push(['x-amz-copy-source', copySource.replace(/^\/?/, '/').replace(/\?.*$/, '')]);
+  for (const [what, path] of named) {
+    let decoded: string;
+    try {
+      decoded = path.split('/').map(decodeURIComponent).join('/');
+    } catch {
+      return `the ${what} is not valid percent-encoding`;
+    }
+    // "/" lists buckets and "/bucket" or "/bucket/" is a bucket; anything longer holds a key.
+    const withoutSlash = decoded.slice(1);
+    if (withoutSlash === '' || /^[^/]+\/?$/.test(withoutSlash)) continue;
+    const problem = localKeyProblem(withoutSlash);
+    if (problem !== undefined)
+      return `the key ${JSON.stringify(withoutSlash.replace(/^[^/]*\//, ''))} ${problem}`;
+  }
+  const prefix = ctx.query.prefix;
+  if (typeof prefix === 'string' && prefix.split('/').some((s) => s === '.' || s === '..'))
+    return `the prefix ${JSON.stringify(prefix)} has a "." or ".." path segment`;
+  return undefined;
 }

@@ -2,9 +2,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
 import { mediaTypeOf } from '../core/feeds/media-type.ts';
+import { directoryRule } from '../core/site/directory-rule.ts';
 import { escapeHtml } from '../core/text/html-text.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import type { LiveReload } from './live-reload.ts';
 import { portError } from './local-s3.ts';
+import { type Refusal, refuseForeignHost, refuseSiteRequest } from './request-guard.ts';
 
 const FEED_TYPES = new Map<string, string>(Object.values(FEED_FORMATS).map((f) => [f.file, f.contentType]));
 
@@ -27,16 +30,27 @@ export type Route = (request: IncomingMessage, path: string, query: string) => P
  * Serves the site bucket over HTTP on loopback, as CloudFront serves it in AWS: `/x/` is
  * `x/index.html`, a missing key is a 404. Until the site has a home page, `/` lists the feeds.
  * @param routes - by path prefix (e.g. `/api/`): what the prefix leads to, given the rest of the path
+ * @param liveReload - when given, HTML pages reload in the browser when they change
  * @returns the server and its base URL
  */
 export async function serveSite(
   site: BlobStore,
   port: number,
   routes: Record<string, Route> = {},
+  liveReload?: LiveReload,
 ): Promise<{ server: Server; url: string }> {
+  // Pages get the live reload script as they are served; the bucket's objects stay as published.
+  const html = (body: Buffer): Buffer => (liveReload ? liveReload.inject(body) : body);
   const server = createServer(async (request, response) => {
+    const refuse = (refusal: Refusal): void => {
+      response.writeHead(refusal.status, refusal.headers);
+      response.end(request.method === 'HEAD' ? undefined : refusal.body);
+    };
     try {
+      const foreign = refuseForeignHost(request, (server.address() as AddressInfo).port);
+      if (foreign !== undefined) return refuse(foreign);
       const url = new URL(request.url ?? '/', 'http://localhost');
+      if (liveReload?.serve(url.pathname, response)) return;
       const prefix = Object.keys(routes).find((p) => url.pathname.startsWith(p));
       const route = prefix === undefined ? undefined : routes[prefix];
       if (prefix !== undefined && route !== undefined) {
@@ -45,29 +59,50 @@ export async function serveSite(
         response.end(request.method === 'HEAD' ? undefined : answer.body);
         return;
       }
+      // The path as it arrived, before URL parsing resolves dot segments (%2e%2e included).
+      const raw = (request.url ?? '/').split(/[?#]/)[0] ?? '/';
       let path: string;
       try {
         path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+        if (/(^|\/)\.\.?(\/|$)/.test(decodeURIComponent(raw)))
+          return refuse({
+            status: 400,
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+            body: 'Bad request: the path has a "." or ".." segment\n',
+          });
       } catch {
         response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
         response.end('Bad request: the path is not valid percent-encoding\n');
         return;
       }
+      const refusal = refuseSiteRequest(request, path);
+      if (refusal !== undefined) return refuse(refusal);
+      // The rule CloudFront applies, on the path as it arrived: still percent-encoded, and not
+      // parsed as a URL (which would read //host/x as a host).
+      const answer = directoryRule(raw);
+      if ('redirect' in answer) {
+        response.writeHead(301, { location: answer.redirect, 'content-type': 'text/plain; charset=utf-8' });
+        response.end(request.method === 'HEAD' ? undefined : `Moved to ${answer.redirect}\n`);
+        return;
+      }
       const key = `${path.slice(1)}${path.endsWith('/') ? 'index.html' : ''}`;
-      const body = key.includes('..') ? undefined : await site.get(key);
+      const body = await site.get(key);
       if (body !== undefined) {
-        response.writeHead(200, { 'content-type': siteContentType(key), 'content-length': body.byteLength });
-        response.end(request.method === 'HEAD' ? undefined : body);
+        const type = siteContentType(key);
+        const served = type.startsWith('text/html') ? html(Buffer.from(body)) : body;
+        response.writeHead(200, { 'content-type': type, 'content-length': served.byteLength });
+        response.end(request.method === 'HEAD' ? undefined : served);
       } else if (path === '/') {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        response.end(await feedIndex(site));
+        response.end(html(Buffer.from(await feedIndex(site))));
       } else {
-        // As CloudFront does: the site's own 404 page, with a 404 status.
+        // As CloudFront does: the site's own 404 page, with a 404 status. With live reload, it turns
+        // into the page once the page is published.
         const notFound = await site.get('404.html');
         response.writeHead(404, {
           'content-type': notFound ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
         });
-        response.end(notFound ?? `Not found: ${path}\n`);
+        response.end(notFound ? html(Buffer.from(notFound)) : `Not found: ${path}\n`);
       }
     } catch (error) {
       response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });

@@ -11,6 +11,31 @@ export interface BlobInfo {
 export interface PutOptions {
   contentType?: string;
   cacheControl?: string;
+  /** Write only if no object has the key (S3 `If-None-Match: *`); else {@link WriteConflict}. */
+  ifNoneMatch?: '*';
+  /** Write only if the object still has this entity tag (S3 `If-Match`); else {@link WriteConflict}. */
+  ifMatch?: string;
+}
+
+/** An object read with the entity tag that a conditional write can name. */
+export interface VersionedBlob {
+  body: Uint8Array;
+  etag: string;
+}
+
+/**
+ * A conditional write lost: another writer created or changed the object first. The caller reads
+ * again and decides anew (or leaves the work to the winner).
+ */
+export class WriteConflict extends Error {
+  override name = 'WriteConflict';
+
+  constructor(
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${key}: changed by another writer`, options);
+  }
 }
 
 /**
@@ -20,6 +45,9 @@ export interface PutOptions {
 export interface BlobStore {
   /** The object's bytes, or `undefined` when there is no such key. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /** The object's bytes and entity tag, for a conditional write that follows; `undefined` if none. */
+  getVersioned(key: string): Promise<VersionedBlob | undefined>;
+  /** @throws WriteConflict when `ifNoneMatch` or `ifMatch` does not hold */
   put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;

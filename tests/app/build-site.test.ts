@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../functions/adapters/clocks.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
@@ -174,5 +175,31 @@ describe('buildSite', () => {
       'shortcode {{< mystery >}} is not built in and there is no shortcodes/mystery.html: removed';
     expect(report.warnings).toEqual([{ file: 'posts/second.md', warning }]);
     expect(logged).toEqual([{ message: 'post published with a change', key: 'posts/second.md', warning }]);
+  });
+});
+
+describe('buildSite with real Hugo content (gohugoio/hugoBasicExample)', () => {
+  it('builds with no failed post, _index.md left out, and no shortcode delimiter outside code', async () => {
+    const folder = new URL('../fixtures/hugo-basic-example/', import.meta.url);
+    const files: Record<string, Uint8Array> = {};
+    for (const name of ['_index.md', 'rich-content.md', 'markdown-syntax.md', 'math-typesetting.md'])
+      files[`posts/${name}`] = readFileSync(new URL(name, folder));
+    const content = await contentStore(files, `${SITE_YAML}math: true\n`);
+    const { report, site } = await build(content);
+    expect(report.failed).toEqual([]);
+    expect(report.published).toBe(3);
+    expect(report.warnings.map((w) => w.warning)).toEqual([
+      'inline shortcode {{< math.inline >}} is template code Herald does not run: removed',
+    ]);
+    for (const [key, blob] of site.objects) {
+      if (!/\.(xml|json|html)$/.test(key)) continue;
+      const text = new TextDecoder()
+        .decode(blob.body)
+        .replace(/<pre[\s\S]*?<\/pre>|<code[\s\S]*?<\/code>/g, '')
+        .replace(/&lt;pre[\s\S]*?&lt;\/pre&gt;|&lt;code[\s\S]*?&lt;\/code&gt;/g, '');
+      expect([key, /\{\{[<%]|[>%]\}\}|\{\{&lt;|&gt;\}\}/.test(text)]).toEqual([key, false]);
+    }
+    expect(site.text('posts/rich-content/index.html')).toContain('youtube-nocookie.com/embed/ZJthWmvUzzc');
+    expect(site.text('posts/math-typesetting/index.html')).toContain('<math display="block"');
   });
 });

@@ -16,6 +16,14 @@ function random(seed: number): () => number {
 }
 
 const CATEGORIES = ['News', 'Tech', 'Life'];
+const UNSAFE_KEYS = [
+  'posts/../x.md',
+  'posts/./p1.md',
+  'posts//p2.md',
+  'posts/a\\..\\b.md',
+  'static/../i.png',
+  'static//images/i9.png',
+];
 
 /** The site's feed files as text, by key. */
 function feedFiles(store: MemoryBlobStore): Record<string, string> {
@@ -69,6 +77,10 @@ describe('incremental publishing', () => {
           await lastGood.delete(key);
         } else if (roll < 0.27) {
           await deps.content.put(key, '---\ntitle: Broken\ndate: never\n---\nx\n');
+        } else if (roll < 0.31) {
+          // Keys that are not one canonical path are never posts or files, in either kind of run.
+          key = UNSAFE_KEYS[Math.floor(next() * UNSAFE_KEYS.length)] ?? 'posts/../x.md';
+          await deps.content.put(key, postFile(`Unsafe ${step}`, '2024-05-02', 'image: /images/i0.png'));
         } else {
           const day = 1 + Math.floor(next() * 40);
           const date = new Date(Date.UTC(2024, 4, day, Math.floor(next() * 24))).toISOString();

@@ -219,3 +219,23 @@ describe('publishChanges', () => {
     expect(deps.site.objects.has('categories/gone/rss.xml')).toBe(false);
   });
 });
+
+describe('what publishing logs', () => {
+  it('says nothing on a tick with nothing due, and one line when a scheduled post goes out', async () => {
+    const deps = await setup({
+      ...five,
+      'posts/later.md': postFile('Later', '2024-06-01T00:30:00Z'),
+    });
+    await rebuildSite(deps);
+    const lines: string[] = [];
+    const log: Logger = {
+      info: (message) => lines.push(message),
+      warn: (message) => lines.push(message),
+      error: (message) => lines.push(message),
+    };
+    await publishDue({ ...deps, log });
+    expect(lines).toEqual([]);
+    await publishDue({ ...deps, log, clock: fixedClock(new Date('2024-06-01T01:00:00Z')) });
+    expect(lines).toEqual(['published']);
+  });
+});

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { extractFromJson, extractFromXml } from '@extractus/feed-extractor';
 import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
+import { texToMathml } from '../../functions/app/tex-to-mathml.ts';
 import { type OutputFile, renderFeeds } from '../../functions/core/feeds/render-feeds.ts';
 import { parsePost, renderPost } from '../../functions/core/posts/parse-post.ts';
 import type { Post } from '../../functions/core/posts/post.ts';
@@ -87,6 +89,26 @@ describe('feeds of the golden site', () => {
   it('passes the JSON Feed 1.1 schema', () => {
     for (const [key, file] of files)
       if (key.endsWith('.json')) expect([key, jsonFeedErrors(file.body)]).toEqual([key, []]);
+  });
+
+  it('gives Atom plain-text titles and summaries that parsers read back exactly as typed', async () => {
+    const feed = await new Parser().parseString(body('atom.xml'));
+    expect(feed.items.map((i) => i.title)).toEqual([
+      'Fourth Post',
+      'Third, in TOML',
+      'Tags <b> & Ampersands',
+    ]);
+    expect(feed.items[0]?.summary).toBe('The newest post.');
+    const extracted = extractFromXml(body('atom.xml'));
+    expect(extracted.entries?.map((e) => e.title)).toEqual([
+      'Fourth Post',
+      'Third, in TOML',
+      'Tags <b> & Ampersands',
+    ]);
+    expect(body('atom.xml')).toContain('<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en-GB">');
+    expect(body('atom.xml')).toContain(
+      '<category term="How-to-tech" scheme="https://golden.example/blog/categories/"/>',
+    );
   });
 
   it('reads back exactly with rss-parser: titles as typed, newest first, limited', async () => {
@@ -183,5 +205,40 @@ describe('feed output', () => {
     expect(await atomSchemaErrors(empty[1]?.body ?? '')).toEqual([]);
     expect(jsonFeedErrors(empty[2]?.body ?? '')).toEqual([]);
     expect(xmlWellFormed(empty[0]?.body ?? '')).toBe(true);
+  });
+
+  it('stays valid with real Hugo content: embeds, highlighted code, MathML, footnotes, definition and task lists', async () => {
+    const hugo = testSite({ baseUrl: 'https://hugo.example/' });
+    const fixture = (name: string) =>
+      readFileSync(new URL(`../fixtures/hugo-basic-example/${name}`, import.meta.url));
+    const rich = ['rich-content.md', 'markdown-syntax.md', 'math-typesetting.md'].map((name) =>
+      renderPost(parsePost({ key: `posts/${name}`, bytes: fixture(name) }, hugo), {
+        site: hugo,
+        math: texToMathml,
+      }),
+    );
+    const extras = renderPost(
+      parsePost(
+        {
+          key: 'posts/extras.md',
+          bytes: bytes(
+            '---\ntitle: Extras\ndate: 2024-01-01\n---\nA note.[^1] ~~Old~~ -- "quoted"\n\nTerm\n: Meaning\n\n- [x] done\n- [ ] open\n\n{{< x user="a" id="1" >}}\n\n[^1]: The note.\n',
+          ),
+        },
+        hugo,
+      ),
+      { site: hugo },
+    );
+    expect(extras.contentHtml).toContain('<dl>');
+    const feeds = renderFeeds(hugo, { kind: 'site' }, [...rich, extras]);
+    const [rss, atom, json] = feeds.map((f) => f.body);
+    expect(rssRuleViolations(rss ?? '', 'https://hugo.example/rss.xml')).toEqual([]);
+    expect(atomRuleViolations(atom ?? '', 'https://hugo.example/atom.xml')).toEqual([]);
+    expect(await atomSchemaErrors(atom ?? '')).toEqual([]);
+    expect(jsonFeedErrors(json ?? '')).toEqual([]);
+    expect(atom).toContain('youtube-nocookie.com/embed/ZJthWmvUzzc');
+    expect(atom).toContain('fnref:1');
+    expect(atom).toContain('<math display="block"');
+    expect(atom).toContain('class="hl-kwd"');
   });
 });

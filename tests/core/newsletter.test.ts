@@ -150,6 +150,8 @@ describe('site.yaml newsletter section', () => {
       schedule: { every: 'week', day: 'friday', hour: 7, minute: 30 },
       corsOrigins: ['https://example.org'],
       confirmHours: 48,
+      content: 'summary',
+      welcome: false,
       maxAgeDays: 7,
     });
     expect(
@@ -365,6 +367,19 @@ describe('digest e-mail', () => {
     const bodies = personaliseDigest(renderDigest(site, posts.slice(1), ['How-to tech']), links(unsubscribe));
     expect(bodies.subject).toBe('Field Notes: Post 1 — “quoted” & <tagged>');
     expect(bodies.text).toContain('subscribed to Field Notes (https://example.org/) (How-to tech)');
+  });
+});
+
+describe('newsletter content and welcome options', () => {
+  it('name the field and the allowed values when wrong', () => {
+    expect(() =>
+      newsletterSite({
+        newsletter: { from: 'a@example.org', schedule: 'daily 07:00', content: 'everything' },
+      }),
+    ).toThrow(/newsletter\.content: must be summary or full/);
+    expect(() =>
+      newsletterSite({ newsletter: { from: 'a@example.org', schedule: 'daily 07:00', welcome: 'yes' } }),
+    ).toThrow(/newsletter\.welcome: must be true or false/);
   });
 });
 

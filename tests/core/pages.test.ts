@@ -1,6 +1,9 @@
 import { parse } from 'parse5';
 import { describe, expect, it } from 'vitest';
+import { withHeadingAnchors } from '../../functions/core/pages/heading-anchors.ts';
 import { type PageEntry, pageKey, planPages } from '../../functions/core/pages/page-plan.ts';
+import { opensWithImage } from '../../functions/core/pages/post-extras.ts';
+import { postPage } from '../../functions/core/pages/templates.ts';
 import { parsePost, renderPost } from '../../functions/core/posts/parse-post.ts';
 import type { Post } from '../../functions/core/posts/post.ts';
 import { bytes, testSite } from '../helpers/site.ts';
@@ -164,5 +167,61 @@ describe('pages', () => {
   it('list every post in the sitemap', () => {
     const xml = page('sitemap.xml');
     for (const n of [1, 2, 3, 4, 5]) expect(xml).toContain(`<loc>https://example.org/posts/p${n}/</loc>`);
+  });
+});
+
+describe('heading anchors on post pages', () => {
+  it('adds a # link to headings with ids, and nothing to the body feeds carry', () => {
+    expect(
+      withHeadingAnchors('<h2 id="a-b">A <em>b</em></h2><p>x</p><h3 class="k" id="c">C</h3><h4>no id</h4>'),
+    ).toBe(
+      '<h2 id="a-b">A <em>b</em> <a class="anchor" href="#a-b" aria-label="Link to this section">#</a></h2><p>x</p>' +
+        '<h3 class="k" id="c">C <a class="anchor" href="#c" aria-label="Link to this section">#</a></h3><h4>no id</h4>',
+    );
+  });
+});
+
+describe('post page extras', () => {
+  const site = testSite();
+  const page = (frontMatter: string, body: string) =>
+    postPage(
+      site,
+      renderPost(
+        parsePost(
+          {
+            key: 'posts/p.md',
+            bytes: bytes(`---\ntitle: P\ndate: 2024-01-01\n${frontMatter}\n---\n${body}\n`),
+          },
+          site,
+        ),
+      ),
+      undefined,
+      undefined,
+    );
+
+  it('shows the reading time (213 words a minute, as Hugo) and the tags', () => {
+    const html = page('tags: [Go, "a<b"]', 'word '.repeat(214));
+    expect(html).toContain(' · 2 min read');
+    expect(html).toContain(
+      '<p class="tags">Tags: <span class="tag">Go</span>, <span class="tag">a&lt;b</span></p>',
+    );
+    expect(page('', 'Short.')).toContain(' · 1 min read');
+  });
+
+  it('shows the cover image once when the body opens with it', () => {
+    expect(
+      page('image: /images/c.png', '![Cover](/images/c.png)\n\nText.').match(/images\/c\.png/g),
+    ).toHaveLength(2);
+    expect(
+      page('image: /images/c.png', 'Text first.\n\n![Cover](/images/c.png)').match(
+        /<img src="https:\/\/example\.org\/images\/c\.png"/g,
+      ),
+    ).toHaveLength(2);
+    expect(
+      opensWithImage(
+        '<p><img src="https://x.example/a.png?w=1&amp;h=2" alt="" /></p>',
+        'https://x.example/a.png?w=1&h=2',
+      ),
+    ).toBe(true);
   });
 });

@@ -147,6 +147,18 @@ describe('parsePost with front matter as authors write it', () => {
     expect(long.summary.endsWith('…')).toBe(true);
   });
 
+  it('takes the text before <!--more--> as the summary when no description is given', () => {
+    const parsed = post(
+      'title: T\ndate: 2024-01-01',
+      'First *part*, {{< youtube abc >}}\n\nstill "summary".\n<!--more-->\nThe rest.',
+    );
+    expect(parsed.summary).toBe('First part, Watch on YouTube still “summary”.');
+    expect(
+      post('title: T\ndate: 2024-01-01\ndescription: Given.', 'Before.\n<!--more-->\nAfter.').summary,
+    ).toBe('Given.');
+    expect(post('title: T\ndate: 2024-01-01', '<!--more-->\nOnly after.').summary).toBe('Only after.');
+  });
+
   it.each([
     ['image: /images/a.png', 'https://example.org/images/a.png'],
     ['image: https://cdn.example/a.png', 'https://cdn.example/a.png'],
@@ -201,5 +213,80 @@ describe('parsePost errors name the file, the field and the reason', () => {
       postError({ key: 'posts/a.md', bytes: bytes('---\ntitle: T\ndate: 2024-01-01\ndraft: maybe\n---\n') })
         .field,
     ).toBe('draft');
+  });
+});
+
+describe('parsePost reports everything an author should fix', () => {
+  it('names every problem of a post at once, the first as field and reason', () => {
+    const error = postError({
+      key: 'posts/a.md',
+      bytes: bytes('---\ntitel: T\npostdate: Jnue 32, 2023\nlastmod: soon\ndraft: maybe\n---\nBody\n'),
+    });
+    expect(error.problems.map((p) => p.field)).toEqual(['title', 'postdate', 'lastmod', 'draft']);
+    expect(error.problems[0]).toEqual({
+      field: 'title',
+      reason: 'is missing (found "titel"; did you mean "title"?)',
+    });
+    expect(error.field).toBe('title');
+    expect(error.message).toBe(
+      'posts/a.md: title: is missing (found "titel"; did you mean "title"?); ' +
+        'also postdate: "Jnue 32, 2023" is not a date (try 2023-06-28 or June 28, 2023); ' +
+        'also lastmod: "soon" is not a date (try 2023-06-28 or June 28, 2023); ' +
+        'also draft: "maybe" is not true or false',
+    );
+  });
+
+  it('keeps a single problem as it was: one field, one reason', () => {
+    const error = postError({ key: 'posts/a.md', bytes: bytes('---\ntitle: T\n---\nBody\n') });
+    expect(error.problems).toEqual([{ field: 'date', reason: error.reason }]);
+    expect(error.reason).not.toContain('also');
+  });
+
+  it('tells of fields that look misspelt, and publishes the post without them', () => {
+    const typos: unknown[] = [];
+    const parsed = parsePost(
+      {
+        key: 'posts/a.md',
+        bytes: bytes(
+          '---\ntitle: T\ndate: 2024-01-01\ncategoires: [Go]\ntgas: [x]\ndescriptoin: S\nDraft: false\nweight: 3\nlayout: post\nfoo: bar\nTITEL: x\n---\nBody\n',
+        ),
+      },
+      site,
+      (typo) => typos.push(typo),
+    );
+    expect(typos).toEqual([
+      { field: 'categoires', meant: 'categories' },
+      { field: 'tgas', meant: 'tags' },
+      { field: 'descriptoin', meant: 'description' },
+      { field: 'TITEL', meant: 'title' },
+    ]);
+    expect(parsed.categories).toEqual([]);
+    expect(parsed.summary).toBe('Body');
+  });
+
+  it('finds no typos in a real Hugo post', () => {
+    const typos: unknown[] = [];
+    parsePost(fixturePost('hugo-quirks.md'), site, (typo) => typos.push(typo));
+    expect(typos).toEqual([]);
+  });
+});
+
+describe('parsePost for a local preview', () => {
+  const preview = { drafts: true, future: true, now: '2024-06-01T00:00:00Z' };
+  it('shows a draft as published and marked, and marks a scheduled post', () => {
+    const previewSite = { ...site, preview };
+    const read = (front: string) =>
+      parsePost({ key: 'posts/p.md', bytes: bytes(`---\n${front}\n---\nBody\n`) }, previewSite);
+    expect(read('title: Plan\ndate: 2024-01-01\ndraft: true')).toMatchObject({
+      title: '[Draft] Plan',
+      draft: false,
+    });
+    expect(read('title: Soon\ndate: 2024-07-01')).toMatchObject({ title: '[Scheduled] Soon', draft: false });
+    expect(read('title: Old\ndate: 2024-01-01')).toMatchObject({ title: 'Old', draft: false });
+    const draftsOnly = { ...site, preview: { ...preview, future: false } };
+    expect(
+      parsePost({ key: 'posts/p.md', bytes: bytes('---\ntitle: Soon\ndate: 2024-07-01\n---\n') }, draftsOnly)
+        .title,
+    ).toBe('Soon');
   });
 });

@@ -63,3 +63,37 @@ describe('parseSiteConfig', () => {
     expect(error.message).toMatch(/^site\.yaml: /);
   });
 });
+
+describe('parseSiteConfig and likely mistakes', () => {
+  it('rejects a permalink with a token it does not know, suggesting the one meant', () => {
+    const error = errorOf(`${minimal}permalink: /:yaer/:slug/\n`);
+    expect([error.field, error.reason]).toEqual([
+      'permalink',
+      ':yaer is not a token (did you mean :year?); use :slug, :year, :month, :day, :category',
+    ]);
+    expect(errorOf(`${minimal}permalink: /:slug/:lang/\n`).reason).toBe(
+      ':lang is not a token; use :slug, :year, :month, :day, :category',
+    );
+    expect(parseSiteConfig(`${minimal}permalink: /:year/:month/:day/:category/:slug/\n`).permalink).toBe(
+      '/:year/:month/:day/:category/:slug/',
+    );
+  });
+
+  it('tells of keys it does not read, with the field meant when one is close', () => {
+    const typos: unknown[] = [];
+    const site = parseSiteConfig(
+      `${minimal}autor: Bob\npagesize: 3\nfeedlimit: 5\ntheme: dark\nnewsletter:\n  from: news@example.org\n  schedule: monday 09:00\n  shedule: daily 07:00\n`,
+      'site.yaml',
+      {},
+      (typo) => typos.push(typo),
+    );
+    expect(typos).toEqual([
+      { field: 'autor', meant: 'author' },
+      { field: 'pagesize', meant: 'pageSize' },
+      { field: 'feedlimit', meant: 'feedLimit' },
+      { field: 'theme' },
+      { field: 'newsletter.shedule', meant: 'newsletter.schedule' },
+    ]);
+    expect(site.pageSize).toBe(10);
+  });
+});

@@ -1,10 +1,11 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import serverlessChromium from '@sparticuz/chromium';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3Client, S3BlobStore } from '../../functions/adapters/s3-blob-store.ts';
 import { type RunningLocalMode, startLocalMode, stopLocalMode } from '../helpers/local-mode.ts';
 
 const SHOTS = fileURLToPath(new URL('../../test-output/screenshots', import.meta.url));
@@ -83,6 +84,45 @@ describe('the site in a browser (local mode, headless Chromium)', () => {
     await page.screenshot({ path: join(SHOTS, 'post-desktop-dark.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(SHOTS, 'post-mobile-dark.png') });
+    await page.close();
+  });
+
+  it('reloads an open page within 2 s of its post file being edited, with no script in the bucket', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${running.siteUrl}posts/terminal-habits/`);
+    expect(await page.locator('h1').textContent()).toBe('Sharpening Your Terminal: 10 Small Habits');
+    // The stream is open once the injected script ran; an edit before then would go unseen.
+    await page.waitForFunction(() =>
+      performance.getEntriesByType('resource').some((r) => r.name.includes('/_herald/live')),
+    );
+    const file = join(work, 'content', 'posts', '2023', 'terminal-habits.md');
+    const edited = readFileSync(file, 'utf8').replace('10 Small Habits', 'Eleven Small Habits');
+    const started = Date.now();
+    writeFileSync(file, edited);
+    // No reload by the test: the page must change by itself.
+    await expect
+      .poll(() => page.locator('h1').textContent(), { timeout: 2_000, interval: 50 })
+      .toBe('Sharpening Your Terminal: Eleven Small Habits');
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(2_000);
+    if (process.env.HERALD_SHOW_TIMINGS) console.log(`live reload: ${elapsed} ms from edit to new title`);
+    // The script exists only as served by local mode: not in the stored page, not in feeds.
+    const s3 = createS3Client(running.s3Endpoint);
+    const stored = await new S3BlobStore(s3, 'herald-site').get('posts/terminal-habits/index.html');
+    expect(new TextDecoder().decode(stored)).toContain('Eleven Small Habits');
+    expect(new TextDecoder().decode(stored)).not.toContain('_herald');
+    expect(await (await fetch(`${running.siteUrl}rss.xml`)).text()).not.toContain('_herald');
+    expect(await (await fetch(`${running.siteUrl}posts/terminal-habits/`)).text()).toContain(
+      '<script src="/_herald/live-reload.js"></script></body>',
+    );
+    await page.close();
+  });
+
+  it('redirects a directory path without its trailing slash, as CloudFront does', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`${running.siteUrl}posts/relative-links`);
+    expect(response?.url()).toBe(`${running.siteUrl}posts/relative-links/`);
+    expect(await page.locator('h1').textContent()).toBe('A Post Full of Relative Links');
     await page.close();
   });
 

@@ -84,6 +84,69 @@ describe('herald build', () => {
   });
 });
 
+describe('herald build and likely mistakes', () => {
+  it('warns of misspelt fields in posts and site.yaml, and still publishes', async () => {
+    const { content, out } = workspace();
+    writeFileSync(
+      join(content, 'site.yaml'),
+      `${readFileSync(join(content, 'site.yaml'), 'utf8')}autor: Bob\n`,
+    );
+    writeFileSync(
+      join(content, 'posts', 'typo.md'),
+      '---\ntitle: Typo\ndate: 2024-01-01\ncategoires: [Go]\ntgas: [x]\n---\nBody\n',
+    );
+    const result = await herald(['build', '--content', content, '--out', out, '--now', NOW]);
+    expect(result.code).toBe(0);
+    // Paths outside the working folder are shown absolute.
+    const rel = (file: string) => join(content, file);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      `  ${rel('site.yaml')}: warning: autor: not a field Herald reads, ignored (did you mean "author"?)`,
+      `  ${rel('posts/typo.md')}: warning: categoires: not a field Herald reads, ignored (did you mean "categories"?)`,
+      `  ${rel('posts/typo.md')}: warning: tgas: not a field Herald reads, ignored (did you mean "tags"?)`,
+    ]);
+  });
+
+  it('refuses a permalink with an unknown token: exit 2, nothing written', async () => {
+    const { content, out } = workspace();
+    writeFileSync(
+      join(content, 'site.yaml'),
+      readFileSync(join(content, 'site.yaml'), 'utf8').replace(/^permalink:.*$/m, '') +
+        'permalink: /:yaer/:slug/\n',
+    );
+    const result = await herald(['build', '--content', content, '--out', out, '--now', NOW]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/site\.yaml: permalink: :yaer is not a token \(did you mean :year\?\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('herald new', () => {
+  it('writes a draft in the style of the site, which build then holds back, and never overwrites', async () => {
+    const { content, out } = workspace();
+    const args = ['new', 'A "New" Post: Notes', '--content', content, '--now', '2024-07-01T23:30:00Z'];
+    const first = await herald(args);
+    expect(first.code).toBe(0);
+    // The golden site keeps flat YAML posts dated with date: in Europe/London (BST, +01:00), most
+    // of them with categories.
+    const file = join(content, 'posts', 'a-new-post-notes.md');
+    expect(first.stdout).toBe(
+      `Wrote ${file} (draft: true; set it to false, or delete the line, to publish)\n`,
+    );
+    const written = readFileSync(file, 'utf8');
+    expect(written).toBe(
+      '---\ntitle: "A \\"New\\" Post: Notes"\ndate: 2024-07-02T00:30:00+01:00\nslug: a-new-post-notes\ncategories: []\ndraft: true\n---\n\n',
+    );
+    const again = await herald(args);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      'herald new: posts/a-new-post-notes.md: already exists; choose another title, or pass --slug\n',
+    );
+    expect(readFileSync(file, 'utf8')).toBe(written);
+    const build = await herald(['build', '--content', content, '--out', out, '--now', NOW]);
+    expect(build.stdout).toContain('(2 draft, 0 scheduled, 0 failed)');
+  });
+});
+
 describe('herald start', () => {
   it('names a port that is taken and the option to change it, without a stack trace', async () => {
     const { createServer } = await import('node:net');

@@ -150,5 +150,8 @@ describe('local mode (npm start)', () => {
     // posts/first.md is still broken, so the rebuild reports it and exits 1; the rest is rebuilt.
     expect([code, out]).toEqual([1, expect.stringMatching(/Rebuilt 5\d published posts/)]);
     expect(await feedTitles(running)).toContain('Uploaded');
+    // The rebuilt home page keeps the subscribe form that local mode's own publishes give it.
+    const home = await (await fetch(running.siteUrl)).text();
+    expect(home).toContain(`<form class="subscribe" method="post" action="${running.siteUrl}api/subscribe">`);
   }, 60_000);
 });

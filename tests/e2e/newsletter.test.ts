@@ -164,4 +164,22 @@ describe('newsletter in local mode', () => {
     );
     expect(exported).toMatch(/bob@example\.org,active,news;travel,import,/);
   }, 30_000);
+
+  it('adds a subscriber to categories no post uses, with a warning naming them', async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+      HERALD,
+      'subscribers',
+      'add',
+      'cat@example.org',
+      '--categories',
+      'Nwes, Nonexistent Cat, News',
+      '--data',
+      dataDir,
+    ]);
+    expect(stdout).toBe('cat@example.org: subscribed\n');
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      'warning: --categories "Nwes": no post is in this category yet, so no digest will have posts for it (did you mean "News"?)',
+      'warning: --categories "Nonexistent Cat": no post is in this category yet, so no digest will have posts for it',
+    ]);
+  }, 30_000);
 });

@@ -1,14 +1,16 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../functions/adapters/clocks.ts';
+import { silentLogger } from '../../functions/adapters/loggers.ts';
 import type { S3BlobStore } from '../../functions/adapters/s3-blob-store.ts';
 import type { PublishReport } from '../../functions/app/publish-site.ts';
-import type { handler as Handler } from '../../functions/handlers/publish.ts';
+import { createPublishHandler, type PublishHandler } from '../../functions/handlers/publish-handler.ts';
 import { recordedEvent, s3Notifications } from '../helpers/events.ts';
 import { BUCKETS, localBuckets } from '../helpers/local-buckets.ts';
 import { postFile, SITE_YAML } from '../helpers/memory-content.ts';
 
 let buckets: Awaited<ReturnType<typeof localBuckets>>;
-let handler: typeof Handler;
+let handler: PublishHandler;
 
 async function titles(site: S3BlobStore): Promise<string[]> {
   const bytes = await site.get('feed.json');
@@ -19,8 +21,16 @@ async function titles(site: S3BlobStore): Promise<string[]> {
 
 beforeAll(async () => {
   buckets = await localBuckets();
-  Object.assign(process.env, buckets.env);
-  ({ handler } = await import('../../functions/handlers/publish.ts'));
+  // The handler over real S3 stores, composed as local mode composes it (the Lambda's composition
+  // root, which reads the environment, is exercised by the bundle test).
+  handler = createPublishHandler({
+    contentBucket: BUCKETS.content,
+    content: buckets.content,
+    site: buckets.site,
+    state: buckets.state,
+    clock: systemClock,
+    log: silentLogger,
+  });
   await buckets.content.put('site.yaml', SITE_YAML);
 });
 afterAll(async () => {

@@ -11,18 +11,34 @@ export interface RunningLocalMode {
   output: () => string;
 }
 
-/** Starts local mode on free ports and waits for its banner. */
-export function startLocalMode(contentDir: string, dataDir: string): Promise<RunningLocalMode> {
+/** Starts local mode on free ports (with any further options of herald start) and waits for its banner. */
+export function startLocalMode(
+  contentDir: string,
+  dataDir: string,
+  extraArgs: string[] = [],
+): Promise<RunningLocalMode> {
   const child = spawn(
     process.execPath,
-    [HERALD, 'start', '--content', contentDir, '--data', dataDir, '--port', '0', '--s3-port', '0'],
+    [
+      HERALD,
+      'start',
+      '--content',
+      contentDir,
+      '--data',
+      dataDir,
+      '--port',
+      '0',
+      '--s3-port',
+      '0',
+      ...extraArgs,
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`herald start did not come up:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`herald start did not come up:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const site = /Site\s+(http:\/\/\S+)/.exec(output)?.[1];

@@ -9,6 +9,7 @@ import { ConfigError } from '../../functions/core/errors.ts';
 import { loadDeploymentConfig } from '../../infra/deployment-config.ts';
 import { repoPath } from '../../infra/handler-bundling.ts';
 import { HeraldStack } from '../../infra/herald-stack.ts';
+import { DIRECTORY_CASES } from '../helpers/directory-cases.ts';
 
 /** The stack as `cdk synth` makes it, without bundling the function (0.15 s instead of ~2 s). */
 function makeStack(context: Record<string, unknown> = {}): { app: App; stack: HeraldStack } {
@@ -217,16 +218,20 @@ describe('site delivery', () => {
     });
   });
 
-  it('serves index.html for directory paths of the pages', () => {
+  it('serves index.html for directory paths and redirects them to their trailing slash, as local mode does', () => {
     const [fn] = Object.values(template.findResources('AWS::CloudFront::Function'));
     const code = fn?.Properties.FunctionCode as string;
     const handler = new Function(`${code}; return handler;`)() as (e: { request: { uri: string } }) => {
-      uri: string;
+      uri?: string;
+      statusCode?: number;
+      headers?: { location?: { value: string } };
     };
-    expect(handler({ request: { uri: '/posts/hello/' } }).uri).toBe('/posts/hello/index.html');
-    expect(handler({ request: { uri: '/posts/hello' } }).uri).toBe('/posts/hello/index.html');
-    expect(handler({ request: { uri: '/rss.xml' } }).uri).toBe('/rss.xml');
-    expect(handler({ request: { uri: '/' } }).uri).toBe('/index.html');
+    for (const { path, uri, redirect } of DIRECTORY_CASES) {
+      const answer = handler({ request: { uri: path } });
+      if (redirect !== undefined)
+        expect([path, answer.statusCode, answer.headers?.location?.value]).toEqual([path, 301, redirect]);
+      else expect([path, answer.uri]).toEqual([path, uri]);
+    }
     const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
     expect(distribution?.Properties.DistributionConfig.DefaultCacheBehavior.FunctionAssociations).toEqual([
       {
@@ -409,6 +414,16 @@ describe('newsletter', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'ses:SendRawEmail' })]) },
     });
+  });
+
+  it('lets the digest function write the archive of sent digests in the state bucket, and nothing else there', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const archive = statements.filter((s) => JSON.stringify(s.Resource).includes('/newsletter/archive/*'));
+    expect(archive.length).toBe(1);
+    expect([archive[0]?.Action].flat()).toEqual(expect.arrayContaining(['s3:PutObject']));
+    expect([archive[0]?.Action].flat()).not.toContain('s3:DeleteObject*');
   });
 
   it('gives the publish function the API URL for the form on pages', () => {

@@ -39,6 +39,13 @@ export interface ApiContext {
   categories?: () => Promise<Term[]>;
 }
 
+/**
+ * How long every accepted subscribe request takes to answer, whatever happened: longer than the
+ * slowest outcome (two reads, a conditional write and an SES send), so that timing cannot tell a
+ * known address from a new one. A person submitting a form does not notice a second.
+ */
+export const SUBSCRIBE_ANSWER_MS = 1_000;
+
 /** Bodies larger than this are not a subscribe form. */
 const MAX_BODY = 10_000;
 const PENDING_MESSAGE =
@@ -158,20 +165,24 @@ async function subscribeRoute(
       'Unsupported form',
       'Send the form as application/x-www-form-urlencoded or JSON with an "email" field.',
     );
-  // A field people never see: bots fill it in. They are told what everyone is told.
-  if (fields.website) return answer(202, 'Check your inbox', PENDING_MESSAGE);
   const checked = parseEmailAddress(fields.email);
   if (!checked.ok) return answer(400, 'Check the address', `The e-mail address ${checked.reason}.`);
-  // Every outcome gets the same answer: the response must not tell whether the address is known.
-  await subscribe(deps, context.site, context.apiUrl, {
-    email: checked.address,
-    categories: fields.categories,
-    consent: {
-      source: wantsJson ? 'api' : 'form',
-      ...(request.sourceIp ? { ip: request.sourceIp } : {}),
-      ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'].slice(0, 300) } : {}),
-    },
-  });
+  // Every outcome gets the same answer at the same moment: neither the response nor its timing may
+  // tell whether the address is known (mailing a new address took 16 ms here, a known one 9 ms).
+  const started = deps.clock.now().getTime();
+  // A field people never see: bots fill it in. They are told what everyone is told.
+  if (!fields.website)
+    await subscribe(deps, context.site, context.apiUrl, {
+      email: checked.address,
+      categories: fields.categories,
+      consent: {
+        source: wantsJson ? 'api' : 'form',
+        ...(request.sourceIp ? { ip: request.sourceIp } : {}),
+        ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'].slice(0, 300) } : {}),
+      },
+    });
+  const elapsed = deps.clock.now().getTime() - started;
+  if (elapsed < SUBSCRIBE_ANSWER_MS) await deps.clock.sleep(SUBSCRIBE_ANSWER_MS - elapsed);
   return answer(202, 'Check your inbox', PENDING_MESSAGE);
 }
 
@@ -180,7 +191,7 @@ async function confirmRoute(
   context: ApiContext,
   request: ApiRequest,
 ): Promise<ApiResponse> {
-  const outcome = await confirm(deps, request.query.get('token') ?? '');
+  const outcome = await confirm(deps, request.query.get('token') ?? '', context);
   if (!outcome.ok) return tokenProblem(context, outcome.problem);
   return page(
     200,

@@ -1,7 +1,11 @@
 import { parseEmailAddress } from '../../core/newsletter/email-address.ts';
 import { endSubscription, normaliseCategories, type Subscriber } from '../../core/newsletter/subscriber.ts';
 import type { TokenSigner } from '../../core/newsletter/tokens.ts';
+import { closest } from '../../core/text/did-you-mean.ts';
+import { toSlug } from '../../core/text/slug.ts';
+import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
+import { categoriesInUse } from '../post-index/post-index.ts';
 import type { NewsletterStore } from './newsletter-store.ts';
 
 export interface ManageDeps {
@@ -80,4 +84,31 @@ export async function removeSubscriber(deps: ManageDeps, email: string, forget: 
   if (forget) await deps.newsletter.deleteSubscriber(id);
   else await deps.newsletter.writeSubscriber(endSubscription(existing, 'cli', deps.clock.now()));
   return true;
+}
+
+/** A category asked for that no post uses, and the one in use it probably means. */
+export interface UnusedCategory {
+  name: string;
+  meant?: string;
+}
+
+/**
+ * The categories among `requested` that no published or scheduled post uses: a subscriber to them
+ * alone would never get a digest, which is most often a typo or a category not created yet.
+ * @param state - the publish state store
+ * @returns empty when every category is in use, or when nothing was ever published (no way to know)
+ */
+export async function unusedCategories(
+  state: BlobStore,
+  requested: readonly string[],
+): Promise<UnusedCategory[]> {
+  const terms = await categoriesInUse(state, true);
+  if (terms === undefined) return [];
+  const inUse = new Map(terms.map((term) => [term.slug, term.name]));
+  return requested
+    .filter((name) => !inUse.has(toSlug(name)))
+    .map((name) => {
+      const meant = closest(name, inUse.values());
+      return meant === undefined ? { name } : { name, meant };
+    });
 }

@@ -1,6 +1,6 @@
 import type { DigestPost } from '../../core/newsletter/digest-posts.ts';
 import type { Subscriber, Suppression } from '../../core/newsletter/subscriber.ts';
-import type { BlobStore } from '../../ports/blob-store.ts';
+import { type BlobStore, WriteConflict } from '../../ports/blob-store.ts';
 
 /** A planned digest: its posts are fixed when it is planned, so every batch sends the same thing. */
 export interface DigestRecord {
@@ -53,6 +53,30 @@ export class NewsletterStore {
     return this.writeJson(`${SUBSCRIBERS}${subscriber.id}.json`, subscriber);
   }
 
+  /**
+   * A subscriber with the version a {@link replaceSubscriber} can name, so that of two concurrent
+   * requests for one address exactly one changes the record (and sends the one confirmation).
+   */
+  async readSubscriberVersioned(
+    id: string,
+  ): Promise<{ subscriber: Subscriber; version: string } | undefined> {
+    const found = await this.store.getVersioned(`${SUBSCRIBERS}${id}.json`);
+    return found === undefined
+      ? undefined
+      : { subscriber: JSON.parse(new TextDecoder().decode(found.body)) as Subscriber, version: found.etag };
+  }
+
+  /**
+   * Writes a subscriber only if the record is still the version read (or, without one, still absent).
+   * @throws WriteConflict when another request changed the record first
+   */
+  replaceSubscriber(subscriber: Subscriber, version: string | undefined): Promise<void> {
+    return this.store.put(`${SUBSCRIBERS}${subscriber.id}.json`, JSON.stringify(subscriber), {
+      contentType: 'application/json',
+      ...(version === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: version }),
+    });
+  }
+
   deleteSubscriber(id: string): Promise<void> {
     return this.store.delete(`${SUBSCRIBERS}${id}.json`);
   }
@@ -85,12 +109,53 @@ export class NewsletterStore {
     return this.writeJson(STATE, state);
   }
 
+  /** The schedule state with the version a {@link replaceDigestState} can name. */
+  async readDigestStateVersioned(): Promise<{ state: DigestState | undefined; version: string | undefined }> {
+    const found = await this.store.getVersioned(STATE);
+    return found === undefined
+      ? { state: undefined, version: undefined }
+      : { state: JSON.parse(new TextDecoder().decode(found.body)) as DigestState, version: found.etag };
+  }
+
+  /**
+   * Writes the schedule state only if it is still the version read (absent, without one): of
+   * concurrent planners exactly one plans the next digest.
+   * @throws WriteConflict when another planner wrote it first
+   */
+  replaceDigestState(state: DigestState, version: string | undefined): Promise<void> {
+    return this.store.put(STATE, JSON.stringify(state), {
+      contentType: 'application/json',
+      ...(version === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: version }),
+    });
+  }
+
   readDigest(id: string): Promise<DigestRecord | undefined> {
     return this.readJson<DigestRecord>(`${DIGESTS}${id}/digest.json`);
   }
 
   writeDigest(digest: DigestRecord): Promise<void> {
     return this.writeJson(`${DIGESTS}${digest.id}/digest.json`, digest);
+  }
+
+  /**
+   * Writes a new digest record, only if no digest has its id.
+   * @throws WriteConflict when a concurrent planner took the id
+   */
+  createDigest(digest: DigestRecord): Promise<void> {
+    return this.store.put(`${DIGESTS}${digest.id}/digest.json`, JSON.stringify(digest), {
+      contentType: 'application/json',
+      ifNoneMatch: '*',
+    });
+  }
+
+  /** The recipients' markers of a digest by subscriber id, for a resumed run's report. */
+  async markers(digestId: string): Promise<Map<string, SentMarker>> {
+    const found = new Map<string, SentMarker>();
+    for (const id of await this.markedRecipients(digestId)) {
+      const marker = await this.readJson<SentMarker>(`${DIGESTS}${digestId}/sent/${id}.json`);
+      if (marker !== undefined) found.set(id, marker);
+    }
+    return found;
   }
 
   /** Ids of the recipients of a digest that have a marker: those a retry must skip. */
@@ -103,6 +168,25 @@ export class NewsletterStore {
 
   writeMarker(digestId: string, subscriberId: string, marker: SentMarker): Promise<void> {
     return this.writeJson(`${DIGESTS}${digestId}/sent/${subscriberId}.json`, marker);
+  }
+
+  /**
+   * Claims a recipient of a digest for this sender: writes the first marker only if there is none.
+   * @returns false when another sender (a concurrent run or job) claimed them first
+   */
+  claimRecipient(digestId: string, subscriberId: string, marker: SentMarker): Promise<boolean> {
+    return this.store
+      .put(`${DIGESTS}${digestId}/sent/${subscriberId}.json`, JSON.stringify(marker), {
+        contentType: 'application/json',
+        ifNoneMatch: '*',
+      })
+      .then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof WriteConflict) return false;
+          throw error;
+        },
+      );
   }
 
   deleteMarker(digestId: string, subscriberId: string): Promise<void> {

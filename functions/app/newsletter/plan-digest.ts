@@ -1,10 +1,13 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
-import { digestPosts } from '../../core/newsletter/digest-posts.ts';
-import type { BlobStore } from '../../ports/blob-store.ts';
+import { type AppearedPost, digestPosts } from '../../core/newsletter/digest-posts.ts';
+import { type BlobStore, WriteConflict } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { DigestJob, DigestQueue } from '../../ports/digest-queue.ts';
 import type { Logger } from '../../ports/logger.ts';
+import { mapLimit } from '../map-limit.ts';
+import { IndexStore } from '../post-index/index-store.ts';
 import { appearedBetween, newsletterSince } from '../post-index/post-index.ts';
+import { archiveDigest } from './digest-archive.ts';
 import type { DigestRecord, NewsletterStore } from './newsletter-store.ts';
 import { requireNewsletter } from './subscriptions.ts';
 
@@ -51,15 +54,37 @@ export async function planDigest(
   site: SiteConfig,
   options: { until?: Date; preview?: boolean } = {},
 ): Promise<DigestPlan & { digest?: DigestRecord }> {
+  // Concurrent planners (two `herald digest` runs, a manual run beside the schedule) each read the
+  // state, and the state and digest records are written conditionally: a planner that loses reads
+  // the winner's state and plans again from there, so no window of posts is planned twice.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await planOnce(deps, site, options);
+    } catch (error) {
+      if (!(error instanceof WriteConflict) || attempt >= MAX_PLAN_ATTEMPTS) throw error;
+      deps.log.info('another run planned first; planning again from its state', { attempt });
+    }
+  }
+}
+
+const MAX_PLAN_ATTEMPTS = 8;
+
+async function planOnce(
+  deps: PlanDigestDeps,
+  site: SiteConfig,
+  options: { until?: Date; preview?: boolean },
+): Promise<DigestPlan & { digest?: DigestRecord }> {
   const newsletter = requireNewsletter(site);
   const until = options.until ?? deps.clock.now();
-  let state = await deps.newsletter.readDigestState();
+  const read = await deps.newsletter.readDigestStateVersioned();
+  let { state, version } = read;
   if (state?.pending !== undefined && !options.preview) {
     const pending = await deps.newsletter.readDigest(state.pending);
     if (pending !== undefined) return resume(deps, pending);
     // The mark is written after the record, so this is state edited by hand: drop the mark.
     state = { lastUntil: state.lastUntil, lastDigestId: state.lastDigestId };
-    await deps.newsletter.writeDigestState(state);
+    await deps.newsletter.replaceDigestState(state, version);
+    version = (await deps.newsletter.readDigestStateVersioned()).version;
   }
   const base = { until: until.toISOString(), posts: [], recipients: 0, jobs: 0 };
   if (state && Date.parse(state.lastUntil) >= until.getTime() && !options.preview)
@@ -68,7 +93,12 @@ export async function planDigest(
   const switchedOn = (await newsletterSince(deps.state)) ?? until;
   const since = new Date(Math.max(switchedOn.getTime(), state ? Date.parse(state.lastUntil) : 0));
   const appeared = since < until ? await appearedBetween(deps.state, since, until) : [];
-  const posts = digestPosts(site, appeared, newsletter.maxAgeDays);
+  const posts = digestPosts(
+    site,
+    appeared,
+    newsletter.maxAgeDays,
+    newsletter.content === 'full' ? await postBodies(deps.state, appeared) : undefined,
+  );
   const digestId = await freshDigestId(deps.newsletter, until);
   const plan: DigestPlan = {
     ...base,
@@ -78,10 +108,10 @@ export async function planDigest(
   };
   if (posts.length === 0) {
     if (!options.preview)
-      await deps.newsletter.writeDigestState({
-        lastUntil: until.toISOString(),
-        lastDigestId: state?.lastDigestId ?? '',
-      });
+      await deps.newsletter.replaceDigestState(
+        { lastUntil: until.toISOString(), lastDigestId: state?.lastDigestId ?? '' },
+        version,
+      );
     deps.log.info('no new posts; no digest', { since: plan.since, until: plan.until });
     return { ...plan, skipped: 'no-new-posts' };
   }
@@ -97,12 +127,17 @@ export async function planDigest(
   if (options.preview) return { ...plan, recipients, jobs: jobs.length, digest };
   // Record, then the pending mark, then jobs, then the state: a crash before the mark leaves a
   // record nobody was sent (the retry plans afresh); after it, the next run finishes this digest.
-  await deps.newsletter.writeDigest(digest);
-  await deps.newsletter.writeDigestState({
-    lastUntil: state?.lastUntil ?? since.toISOString(),
-    lastDigestId: state?.lastDigestId ?? '',
-    pending: digestId,
-  });
+  await deps.newsletter.createDigest(digest);
+  await deps.newsletter.replaceDigestState(
+    {
+      lastUntil: state?.lastUntil ?? since.toISOString(),
+      lastDigestId: state?.lastDigestId ?? '',
+      pending: digestId,
+    },
+    version,
+  );
+  // Once marked, the digest will go out (a retry finishes it): the site's archive may show it.
+  await archiveDigest(deps.state, digest);
   await deps.queue.enqueue(jobs);
   await deps.newsletter.writeDigestState({ lastUntil: plan.until, lastDigestId: digestId });
   deps.log.info('digest planned', {
@@ -146,6 +181,7 @@ async function resume(
   digest: DigestRecord,
 ): Promise<DigestPlan & { digest: DigestRecord }> {
   const jobs = await jobsFor(deps.newsletter, digest.id);
+  await archiveDigest(deps.state, digest);
   await deps.queue.enqueue(jobs);
   await deps.newsletter.writeDigestState({ lastUntil: digest.until, lastDigestId: digest.id });
   deps.log.info('interrupted digest finished', { digestId: digest.id, jobs: jobs.length });
@@ -159,4 +195,14 @@ async function resume(
     resumed: true,
     digest,
   };
+}
+
+/**
+ * The sanitised bodies (links absolute) of the posts, by source, from the records the publish
+ * function wrote: read once, here, and kept in the digest record so every batch sends the same.
+ */
+async function postBodies(state: BlobStore, appeared: readonly AppearedPost[]): Promise<Map<string, string>> {
+  const store = new IndexStore(state);
+  const records = await mapLimit(appeared, 8, (a) => store.readRecord(a.entry.source));
+  return new Map(records.flatMap((post) => (post ? [[post.source, post.contentHtml] as const] : [])));
 }

@@ -33,7 +33,10 @@ export interface SendOptions {
 export interface SendReport {
   digestId: string;
   sent: number;
-  /** Already sent by an earlier attempt, unsubscribed, suppressed, pending, or nothing in their categories. */
+  /**
+   * Already sent by an earlier attempt or claimed by a concurrent one, unsubscribed, suppressed,
+   * pending, or nothing in their categories.
+   */
   skipped: number;
   /** Refused by the mail service for this address; not retried. */
   rejected: number;
@@ -49,9 +52,10 @@ const READ_AHEAD = 32;
 
 /**
  * Sends one job of a digest: to each listed subscriber who is active, not suppressed and has posts
- * in their categories, one personal e-mail, paced to the account's send rate. A marker is written
- * before each send, so a retried or crashed job never mails anyone twice (a crash between marker
- * and send means that one person misses this digest: the safe side for bulk mail). Throttling is
+ * in their categories, one personal e-mail, paced to the account's send rate. A marker is claimed
+ * with a conditional write before each send, so a retried or crashed job, or a concurrent run, never
+ * mails anyone twice (a crash between marker and send means that one person misses this digest: the
+ * safe side for bulk mail). Throttling is
  * retried with exponential backoff. When time or the day's quota runs out, the rest becomes a new job.
  */
 export async function sendDigestJob(
@@ -119,7 +123,10 @@ export async function sendDigestJob(
         .then((outcome) => {
           if (outcome === 'sent') report.sent++;
           else if (outcome === 'rejected') report.rejected++;
-          else {
+          else if (outcome === 'claimed') {
+            report.skipped++;
+            allowance++;
+          } else {
             stopped = 'quota';
             leftover.push(id);
           }
@@ -169,10 +176,12 @@ async function deliver(
   context: SendContext,
   subscriber: Subscriber,
   raw: Buffer,
-): Promise<'sent' | 'rejected' | 'quota'> {
+): Promise<'sent' | 'rejected' | 'quota' | 'claimed'> {
   const { deps, digest, newsletter, pacer } = context;
   const at = deps.timer.now().toISOString();
-  await deps.newsletter.writeMarker(digest.id, subscriber.id, { at, status: 'sending' });
+  // Conditional: of two runs or jobs reaching one recipient at once, only one sends.
+  if (!(await deps.newsletter.claimRecipient(digest.id, subscriber.id, { at, status: 'sending' })))
+    return 'claimed';
   for (let attempt = 0; ; attempt++) {
     try {
       const { messageId } = await deps.mailer.send({

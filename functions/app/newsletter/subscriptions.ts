@@ -1,6 +1,6 @@
 import type { SiteConfig } from '../../core/config/site-config.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { type PersonalLinks, renderConfirmation } from '../../core/newsletter/digest-email.ts';
+import { type PersonalLinks, renderConfirmation, renderWelcome } from '../../core/newsletter/digest-email.ts';
 import { composeMessage } from '../../core/newsletter/mime.ts';
 import {
   changePreferences,
@@ -12,9 +12,10 @@ import {
   type Subscriber,
 } from '../../core/newsletter/subscriber.ts';
 import type { TokenProblem, TokenSigner } from '../../core/newsletter/tokens.ts';
-import type { Clock } from '../../ports/clock.ts';
+import { WriteConflict } from '../../ports/blob-store.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { type Mailer, SendError } from '../../ports/mailer.ts';
+import type { Timer } from '../../ports/timer.ts';
 import type { NewsletterStore } from './newsletter-store.ts';
 
 /** What the subscription use-cases need. */
@@ -22,7 +23,8 @@ export interface SubscriptionDeps {
   newsletter: NewsletterStore;
   mailer: Mailer;
   signer: TokenSigner;
-  clock: Clock;
+  /** A timer, not only a clock: the subscribe answer waits out a fixed time (see http-api.ts). */
+  clock: Timer;
   log: Logger;
 }
 
@@ -50,34 +52,23 @@ export async function subscribe(
   const id = deps.signer.subscriberId(request.email);
   if (await deps.newsletter.readSuppression(id)) return 'suppressed';
   const now = deps.clock.now();
-  const existing = await deps.newsletter.readSubscriber(id);
+  const found = await deps.newsletter.readSubscriberVersioned(id);
+  const existing = found?.subscriber;
   const { record, sendConfirmation } = requestSubscription(id, existing, request, now);
   if (record === undefined) return existing?.status === 'active' ? 'nothing-to-do' : 'rate-limited';
-  await deps.newsletter.writeSubscriber(record);
+  try {
+    // Of concurrent requests for one address only the first write stands; the others saw a record
+    // that no longer is, and their confirmation would break the rate limit.
+    await deps.newsletter.replaceSubscriber(record, found?.version);
+  } catch (error) {
+    if (error instanceof WriteConflict) return 'rate-limited';
+    throw error;
+  }
   if (!sendConfirmation) return 'nothing-to-do';
   const expiresAt = new Date(now.getTime() + newsletter.confirmHours * 3600_000);
   const link = `${apiUrl}confirm?token=${deps.signer.sign('confirm', id, expiresAt)}`;
-  const bodies = renderConfirmation(site, link, expiresAt);
-  const raw = await composeMessage({
-    from: newsletter.from,
-    to: record.email,
-    ...(newsletter.replyTo ? { replyTo: newsletter.replyTo } : {}),
-    ...bodies,
-    messageId: `confirm-${now.getTime().toString(36)}.${id}@${domainOf(newsletter.from.address)}`,
-    date: now,
-    boundary: `${id}${now.getTime().toString(36)}`,
-  });
-  try {
-    await deps.mailer.send({ from: newsletter.from.address, to: record.email, raw });
-  } catch (error) {
-    if (!(error instanceof SendError)) throw error;
-    deps.log.warn('confirmation mail not sent', {
-      subscriber: id,
-      failure: error.failure,
-      reason: error.message,
-    });
-    return 'mail-refused';
-  }
+  const sent = await sendMail(deps, site, record, renderConfirmation(site, link, expiresAt), 'confirm', now);
+  if (!sent) return 'mail-refused';
   deps.log.info('confirmation mail sent', { subscriber: id, source: request.consent.source });
   return 'confirmation-sent';
 }
@@ -87,8 +78,16 @@ export type LinkOutcome =
   | { ok: true; subscriber?: Subscriber }
   | { ok: false; problem: TokenProblem | 'unknown' };
 
-/** Activates the subscription a confirmation token names. Idempotent. */
-export async function confirm(deps: SubscriptionDeps, token: string): Promise<LinkOutcome> {
+/**
+ * Activates the subscription a confirmation token names. Idempotent.
+ * @param welcome - the site and API URL, to mail a welcome with the reader's preferences link when
+ *   site.yaml asks for one (`newsletter.welcome: true`); only on the first confirmation
+ */
+export async function confirm(
+  deps: SubscriptionDeps,
+  token: string,
+  welcome?: { site: SiteConfig; apiUrl: string },
+): Promise<LinkOutcome> {
   const now = deps.clock.now();
   const checked = deps.signer.verify(token, 'confirm', now);
   if (!checked.ok) return checked;
@@ -100,6 +99,11 @@ export async function confirm(deps: SubscriptionDeps, token: string): Promise<Li
   if (await deps.newsletter.readSuppression(id)) return { ok: false, problem: 'unknown' };
   const confirmed = confirmSubscription(subscriber, now);
   await deps.newsletter.writeSubscriber(confirmed);
+  if (subscriber.status === 'pending' && welcome?.site.newsletter?.welcome) {
+    const links = personalLinks(welcome.apiUrl, deps.signer, id);
+    // A welcome that cannot be sent is logged; the subscription stands.
+    await sendMail(deps, welcome.site, confirmed, renderWelcome(welcome.site, links), 'welcome', now);
+  }
   if (subscriber.status !== 'active' || subscriber.pendingCategories)
     deps.log.info('subscription confirmed', { subscriber: id });
   return { ok: true, subscriber: confirmed };
@@ -174,6 +178,42 @@ export function requireNewsletter(site: SiteConfig): NonNullable<SiteConfig['new
 /** The domain of an address, for Message-IDs. */
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
+}
+
+/**
+ * Composes and sends one transactional mail (a confirmation, a welcome) to a subscriber.
+ * @returns false when the mail service refused it (logged)
+ */
+async function sendMail(
+  deps: SubscriptionDeps,
+  site: SiteConfig,
+  to: Subscriber,
+  bodies: { subject: string; html: string; text: string },
+  kind: 'confirm' | 'welcome',
+  now: Date,
+): Promise<boolean> {
+  const newsletter = requireNewsletter(site);
+  const raw = await composeMessage({
+    from: newsletter.from,
+    to: to.email,
+    ...(newsletter.replyTo ? { replyTo: newsletter.replyTo } : {}),
+    ...bodies,
+    messageId: `${kind}-${now.getTime().toString(36)}.${to.id}@${domainOf(newsletter.from.address)}`,
+    date: now,
+    boundary: `${to.id}${now.getTime().toString(36)}`,
+  });
+  try {
+    await deps.mailer.send({ from: newsletter.from.address, to: to.email, raw });
+    return true;
+  } catch (error) {
+    if (!(error instanceof SendError)) throw error;
+    deps.log.warn(`${kind} mail not sent`, {
+      subscriber: to.id,
+      failure: error.failure,
+      reason: error.message,
+    });
+    return false;
+  }
 }
 
 /**

@@ -21,9 +21,8 @@
  *
  * How the state bucket is laid out is private to this folder.
  */
-import type { AppearedPost } from '../../core/newsletter/digest-posts.ts';
-import type { Post, Term } from '../../core/posts/post.ts';
-import { buildHeads, categoryOf } from '../../core/site/feed-heads.ts';
+import type { Post } from '../../core/posts/post.ts';
+import { buildHeads } from '../../core/site/feed-heads.ts';
 import { type Appearance, ownerOf, type PostEntry, visibleAt } from '../../core/site/post-entry.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { hashOf } from '../hash-of.ts';
@@ -31,6 +30,7 @@ import { mapLimit } from '../map-limit.ts';
 import { type ErrorRecord, type IndexHead, IndexStore, ShardCache, type UrlRecord } from './index-store.ts';
 
 export type { ErrorRecord } from './index-store.ts';
+export { appearedBetween, categoriesInUse, newsletterSince, publishedCategories } from './published.ts';
 
 const IO_CONCURRENCY = 16;
 
@@ -309,56 +309,6 @@ export class PostIndex {
     write.catch(() => {});
     this.writes.push(write);
   }
-}
-
-/**
- * What the site showed for the first time after `since` and at or before `until`: owners of their
- * URL only, newest appearance last. Reads the whole index (two small objects per shard), which is
- * what a digest, planned once a day or week, can afford.
- * @param since - exclusive
- * @param until - inclusive
- */
-export async function appearedBetween(state: BlobStore, since: Date, until: Date): Promise<AppearedPost[]> {
-  const store = new IndexStore(state);
-  const [urlShards, entryShards] = await Promise.all([
-    mapLimit(await store.shardNames('urls'), IO_CONCURRENCY, (shard) => store.readShard('urls', shard)),
-    mapLimit(await store.shardNames('entries'), IO_CONCURRENCY, (shard) => store.readShard('entries', shard)),
-  ]);
-  const entries = new Map(entryShards.flatMap((shard) => Object.entries(shard)));
-  const appeared: AppearedPost[] = [];
-  for (const record of urlShards.flatMap((shard) => Object.values(shard))) {
-    const owner = ownerOf(record.claims);
-    const entry = owner === undefined ? undefined : entries.get(owner);
-    const appearance = record.appearance;
-    if (entry === undefined || appearance === undefined || appearance.source !== owner) continue;
-    const at = visibleAt(appearance, entry.published);
-    if (at > since.getTime() && at <= until.getTime())
-      appeared.push({ entry, visibleAt: new Date(at).toISOString() });
-  }
-  return appeared.sort((a, b) => Date.parse(a.visibleAt) - Date.parse(b.visibleAt));
-}
-
-/**
- * When publishing first saw the newsletter switched on (it is off, or nothing was published since it
- * was switched on, when undefined).
- */
-export async function newsletterSince(state: BlobStore): Promise<Date | undefined> {
-  const head = await new IndexStore(state).readHead();
-  const since = head?.version === 4 ? (head as IndexHead).newsletterSince : undefined;
-  return since === undefined ? undefined : new Date(since);
-}
-
-/**
- * The categories that have a published post now, named as the site names them (one small read of
- * the index head): what a reader can choose on the preferences page.
- */
-export async function publishedCategories(state: BlobStore): Promise<Term[]> {
-  const head = await new IndexStore(state).readHead();
-  const lists = head?.version === 4 ? (head as IndexHead).heads.lists : {};
-  return Object.entries(lists)
-    .filter(([folder, list]) => folder.startsWith('categories/') && list.length > 0)
-    .map(([folder, list]) => categoryOf(folder, list))
-    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The entry of a rendered post. */

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
 import { parseEmailAddress } from '../newsletter/email-address.ts';
 import type { DigestSchedule, Weekday } from '../newsletter/schedule.ts';
+import { closest } from '../text/did-you-mean.ts';
 import { stripXmlForbidden } from '../text/xml-safe.ts';
 
 /** A person credited for a post or a site. */
@@ -37,6 +38,10 @@ export interface SiteConfig {
   subscribeUrl?: string;
   /** E-mail digests; without this section there is no newsletter. */
   newsletter?: NewsletterConfig;
+  /** Render `$$…$$`, `\\[…\\]` and `\\(…\\)` formulas in every post (a post can also say `math: true`). */
+  math?: boolean;
+  /** Local preview only (`herald start --drafts/--future`); never set when publishing for real. */
+  preview?: PreviewOptions;
   /** Free-form values for the `param` shortcode, as Hugo's `params`. */
   params?: Record<string, unknown>;
   /** Site shortcode templates by name, read from `shortcodes/<name>.html` beside site.yaml. */
@@ -55,6 +60,10 @@ export interface NewsletterConfig {
   postalAddress?: string;
   /** How long a confirmation link works. */
   confirmHours: number;
+  /** What a digest shows of each post: its summary, or its whole body (sanitised, links absolute). */
+  content: 'summary' | 'full';
+  /** Mail a welcome (with the reader's preferences link) once a subscription is confirmed. */
+  welcome: boolean;
   /**
    * Posts whose own date was more than this many days old when they appeared on the site are left
    * out of digests, so importing an archive or rebuilding state never mails old posts. Default 7.
@@ -117,6 +126,8 @@ const newsletterSchema = z.object({
       .check(z.minimum(1, 'must be at least 1'), z.maximum(720, 'must be at most 720')),
     48,
   ),
+  content: z._default(z.enum(['summary', 'full'], 'must be summary or full'), 'summary'),
+  welcome: z._default(z.boolean('must be true or false'), false),
   maxAgeDays: z._default(
     z
       .int('must be a whole number of days')
@@ -163,6 +174,7 @@ const siteSchema = z.object({
   ),
   subscribeUrl: z.optional(httpUrl('must be the absolute URL of the subscribe API')),
   newsletter: z.optional(newsletterSchema),
+  math: z.optional(z.boolean('must be true or false')),
   params: z.optional(z.record(z.string(), z.unknown(), 'must be a mapping of names to values')),
   feedLimit: z._default(
     z
@@ -181,6 +193,26 @@ function isKnownZone(zone: string): boolean {
   }
 }
 
+/** What a local preview shows besides what is published, each marked in its title. */
+export interface PreviewOptions {
+  /** Draft posts, as `[Draft] Title`. */
+  drafts: boolean;
+  /** Posts dated after `now`, as `[Scheduled] Title`. */
+  future: boolean;
+  /** The real instant (ISO 8601): later posts are the scheduled ones. */
+  now: string;
+}
+
+/** The tokens a permalink may use. */
+export const PERMALINK_TOKENS = ['slug', 'year', 'month', 'day', 'category'] as const;
+
+/** A site.yaml key Herald does not read, and the field it is probably a misspelling of. */
+export interface ConfigTypo {
+  /** The key as written, with its section: `autor`, `newsletter.shedule`. */
+  field: string;
+  meant?: string;
+}
+
 /** Fields a site owner may override from the command line or the environment. */
 export interface SiteOverrides {
   baseUrl?: string;
@@ -193,9 +225,16 @@ export interface SiteOverrides {
  * @param text - the file's contents
  * @param file - the file's name, for error messages
  * @param overrides - values that win over the file (e.g. `--base-url`)
+ * @param onTypo - told of each key Herald does not read (it is ignored), with the field it is
+ *   probably a misspelling of
  * @throws ConfigError naming the field and the reason
  */
-export function parseSiteConfig(text: string, file = 'site.yaml', overrides: SiteOverrides = {}): SiteConfig {
+export function parseSiteConfig(
+  text: string,
+  file = 'site.yaml',
+  overrides: SiteOverrides = {},
+  onTypo?: (typo: ConfigTypo) => void,
+): SiteConfig {
   let raw: unknown;
   try {
     raw = loadYaml(text.replace(/^\uFEFF/, ''), { schema: CORE_SCHEMA });
@@ -223,13 +262,27 @@ export function parseSiteConfig(text: string, file = 'site.yaml', overrides: Sit
     const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
-  const { websubHub, subscribeUrl, newsletter, params, ...site } = result.data;
+  const { websubHub, subscribeUrl, newsletter, params, math, ...site } = result.data;
+  checkPermalinkTokens(site.permalink, file);
+  if (onTypo) {
+    for (const typo of unknownKeys(raw as Record<string, unknown>, Object.keys(siteSchema.shape), ''))
+      onTypo(typo);
+    const section = (raw as Record<string, unknown>).newsletter;
+    if (section !== null && typeof section === 'object' && !Array.isArray(section))
+      for (const typo of unknownKeys(
+        section as Record<string, unknown>,
+        Object.keys(newsletterSchema.shape),
+        'newsletter.',
+      ))
+        onTypo(typo);
+  }
   const author = typeof site.author === 'string' ? { name: site.author } : definedOnly(site.author);
   const baseUrl = site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`;
   return {
     ...site,
     ...(websubHub ? { websubHub } : {}),
     ...(params ? { params } : {}),
+    ...(math ? { math } : {}),
     ...(subscribeUrl ? { subscribeUrl } : {}),
     ...(newsletter ? { newsletter: newsletterOf(newsletter, baseUrl, file) } : {}),
     author: author as Person,
@@ -267,8 +320,32 @@ function newsletterOf(
     corsOrigins: (input.corsOrigins ?? [baseUrl]).map((url) => new URL(url).origin),
     ...(input.postalAddress ? { postalAddress: input.postalAddress } : {}),
     confirmHours: input.confirmHours,
+    content: input.content,
+    welcome: input.welcome,
     maxAgeDays: input.maxAgeDays,
   };
+}
+
+// A misspelt token would otherwise be written literally into every URL (`/:yaer/hello/`).
+function checkPermalinkTokens(permalink: string, file: string): void {
+  for (const [token = '', name = ''] of permalink.matchAll(/:([A-Za-z_]+)/g)) {
+    if ((PERMALINK_TOKENS as readonly string[]).includes(name)) continue;
+    const meant = closest(name, PERMALINK_TOKENS);
+    throw new ConfigError(
+      file,
+      'permalink',
+      `${token} is not a token${meant ? ` (did you mean :${meant}?)` : ''}; use ${PERMALINK_TOKENS.map((t) => `:${t}`).join(', ')}`,
+    );
+  }
+}
+
+function unknownKeys(section: Record<string, unknown>, known: string[], prefix: string): ConfigTypo[] {
+  return Object.keys(section)
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const meant = closest(key, known);
+      return { field: `${prefix}${key}`, ...(meant ? { meant: `${prefix}${meant}` } : {}) };
+    });
 }
 
 // The title, description and author go into every feed: they must be text XML can carry.

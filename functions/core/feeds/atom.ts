@@ -1,5 +1,4 @@
 import type { Person } from '../config/site-config.ts';
-import { encodeTitleForFeed, escapeHtml } from '../text/html-text.ts';
 import { textElement, writeXmlDocument, type XmlElement } from '../text/xml-writer.ts';
 import type { FeedItem, FeedModel } from './feed-model.ts';
 import { imageTypeOf } from './media-type.ts';
@@ -15,7 +14,8 @@ import { imageTypeOf } from './media-type.ts';
 export function renderAtom(model: FeedModel): string {
   return writeXmlDocument({
     name: 'feed',
-    attributes: { xmlns: 'http://www.w3.org/2005/Atom' },
+    // xml:lang tells readers the language of every text, as RSS's <language> does.
+    attributes: { xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': model.language },
     children: [
       ...textElement('id', model.urls.atom),
       ...textElement('title', model.title),
@@ -26,18 +26,19 @@ export function renderAtom(model: FeedModel): string {
       { name: 'link', attributes: { rel: 'self', href: model.urls.atom } },
       ...(model.hub ? [{ name: 'link', attributes: { rel: 'hub', href: model.hub } }] : []),
       ...textElement('subtitle', model.description || undefined),
-      ...model.items.map(atomEntry),
+      ...model.items.map((item) => atomEntry(item, model.homeUrl)),
     ],
   });
 }
 
-function atomEntry(item: FeedItem): XmlElement {
+function atomEntry(item: FeedItem, homeUrl: string): XmlElement {
   const image = item.image;
   return {
     name: 'entry',
     children: [
-      // Marked type="html": encode so readers show exactly the text the author typed.
-      { name: 'title', attributes: { type: 'html' }, children: [{ cdata: encodeTitleForFeed(item.title) }] },
+      // Titles and summaries are plain text: type="text" is read the same by every parser, where
+      // type="html" came back entity-encoded from several (rss-parser, feedparser, feedsmith).
+      { name: 'title', attributes: { type: 'text' }, children: [item.title] },
       ...textElement('id', item.url),
       { name: 'link', attributes: { href: item.url } },
       ...(image
@@ -54,12 +55,17 @@ function atomEntry(item: FeedItem): XmlElement {
           ]
         : []),
       ...textElement('updated', item.updated.toISOString()),
-      ...htmlElement('summary', item.summary ? escapeHtml(item.summary) : ''),
+      ...(item.summary ? [{ name: 'summary', attributes: { type: 'text' }, children: [item.summary] }] : []),
       ...htmlElement('content', item.contentHtml),
       ...item.authors.map(atomPerson),
-      ...[...item.categories, ...item.tags].map(
-        (term): XmlElement => ({ name: 'category', attributes: { label: term.name, term: term.slug } }),
+      // The term is the name, as in RSS and JSON Feed; a category's scheme is where its pages live.
+      ...item.categories.map(
+        (term): XmlElement => ({
+          name: 'category',
+          attributes: { term: term.name, scheme: `${homeUrl}categories/` },
+        }),
       ),
+      ...item.tags.map((term): XmlElement => ({ name: 'category', attributes: { term: term.name } })),
       ...textElement('published', item.published.toISOString()),
     ],
   };

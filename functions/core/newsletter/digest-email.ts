@@ -1,8 +1,9 @@
 import type { SiteConfig } from '../config/site-config.ts';
-import { html } from '../pages/html.ts';
-import { escapeHtml } from '../text/html-text.ts';
+import { html, raw } from '../pages/html.ts';
+import { escapeHtml, htmlToPlainText } from '../text/html-text.ts';
 import type { DigestPost } from './digest-posts.ts';
 import { emailDocument, FONT, MUTED, mailTime } from './email-layout.ts';
+import { describeSchedule } from './schedule.ts';
 
 /**
  * A digest rendered once for every subscriber who gets the same posts: the HTML and text bodies
@@ -60,7 +61,13 @@ ${posts.map(
   (post) => html`<div class="rule" style="border-top: 1px solid #e2e2de; padding: 18px 0">
 ${post.image ? html`<img src="${post.image}" alt="" width="544" style="display: block; width: 100%; max-width: 544px; height: auto; border: 0; border-radius: 6px; margin: 0 0 12px">\n` : ''}<h2 style="margin: 0 0 4px; font-size: 20px; line-height: 1.3; ${FONT}"><a href="${post.url}" style="color: #1a4fa0; text-decoration: none">${post.title}</a></h2>
 <p class="muted" style="margin: 0 0 8px; ${MUTED}; font-size: 14px">${date.format(new Date(post.published))}${post.categories.length > 0 ? ` · ${post.categories.map((c) => c.name).join(', ')}` : ''}</p>
-${post.summary ? html`<p style="margin: 0 0 8px">${post.summary}</p>\n` : ''}<p style="margin: 0"><a href="${post.url}" style="color: #1a4fa0">Read “${post.title}”</a></p>
+${
+  post.html
+    ? html`<div class="post-body" style="margin: 0 0 8px; overflow-wrap: anywhere">${raw(post.html)}</div>\n`
+    : post.summary
+      ? html`<p style="margin: 0 0 8px">${post.summary}</p>\n`
+      : ''
+}<p style="margin: 0"><a href="${post.url}" style="color: #1a4fa0">${post.html ? 'Read it on the site' : `Read “${post.title}”`}</a></p>
 </div>
 `,
 )}<div class="rule" style="border-top: 1px solid #e2e2de; padding-top: 16px">
@@ -75,7 +82,7 @@ ${postal ? html`<p class="muted" style="margin: 0; ${MUTED}; font-size: 13px">${
     ...posts.flatMap((post) => [
       post.title,
       `${date.format(new Date(post.published))}${post.categories.length > 0 ? ` · ${post.categories.map((c) => c.name).join(', ')}` : ''}`,
-      ...(post.summary ? [post.summary] : []),
+      ...(post.html ? [bodyText(post.html)] : post.summary ? [post.summary] : []),
       `Read: ${post.url}`,
       '',
     ]),
@@ -127,4 +134,35 @@ export function renderConfirmation(site: SiteConfig, confirmUrl: string, expires
     '',
   ].join('\n');
   return { subject, html: emailDocument(site, subject, 'One click to confirm', body), text };
+}
+
+/**
+ * The mail a new subscriber gets once confirmed, when site.yaml asks for it: what to expect and
+ * when, and their own links to change or end the subscription.
+ */
+export function renderWelcome(site: SiteConfig, links: PersonalLinks): DigestBodies {
+  const subject = `Welcome to ${site.title}`;
+  const schedule = site.newsletter ? describeSchedule(site.newsletter.schedule, site.timezone) : 'regularly';
+  const body = html`<h1 style="margin: 0 0 12px; font-size: 22px; line-height: 1.3">Welcome to ${site.title}</h1>
+<p style="margin: 0 0 16px">Your subscription is confirmed. New posts from <a href="${site.baseUrl}">${site.title}</a> come by e-mail ${schedule}, when there are any.</p>
+<p class="muted" style="margin: 0 0 8px; ${MUTED}; font-size: 14px"><a href="${links.preferences}">Choose categories or pause</a>, or <a href="${links.unsubscribe}">unsubscribe</a>, at any time.</p>`;
+  const text = [
+    `Welcome to ${site.title}`,
+    '',
+    `Your subscription is confirmed. New posts from ${site.title} (${site.baseUrl}) come by e-mail ${schedule}, when there are any.`,
+    '',
+    `Choose categories or pause: ${links.preferences}`,
+    `Unsubscribe: ${links.unsubscribe}`,
+    '',
+  ].join('\n');
+  return { subject, html: emailDocument(site, subject, 'Your subscription is confirmed', body), text };
+}
+
+/** A post's body as plain text for the text part: one paragraph per block, blank lines between. */
+function bodyText(body: string): string {
+  return body
+    .split(/<\/(?:p|h[1-6]|li|blockquote|pre|figure|figcaption|tr)>|<br\s*\/?>/i)
+    .map(htmlToPlainText)
+    .filter((paragraph) => paragraph !== '')
+    .join('\n\n');
 }

@@ -19,6 +19,8 @@ export interface DigestPost {
   /** Absolute URL. */
   image?: string;
   categories: Term[];
+  /** The whole body, sanitised with absolute links, when site.yaml asks for `content: full`. */
+  html?: string;
 }
 
 /** A post the site showed for the first time, and when (ISO 8601). */
@@ -34,11 +36,13 @@ export interface AppearedPost {
  * an imported archive, or posts a rebuild finds again, are not.
  * @param appeared - posts that appeared in the digest's window
  * @param maxAgeDays - the newsletter's `maxAgeDays`
+ * @param bodies - for `content: full`, each post's sanitised body by source
  */
 export function digestPosts(
   site: Pick<SiteConfig, 'baseUrl'>,
   appeared: Iterable<AppearedPost>,
   maxAgeDays: number,
+  bodies?: ReadonlyMap<string, string>,
 ): DigestPost[] {
   const chosen = [...appeared]
     .filter((a) => Date.parse(a.entry.published) >= Date.parse(a.visibleAt) - maxAgeDays * DAY_MS)
@@ -50,6 +54,7 @@ export function digestPosts(
     summary: entry.summary,
     ...(entry.image ? { image: entry.image } : {}),
     categories: (entry.categories ?? []).map((name) => ({ name, slug: toSlug(name) })),
+    ...bodyOf(bodies, entry.source),
   }));
 }
 
@@ -64,4 +69,9 @@ export function postsForSubscriber(
   if (categories.length === 0) return [...posts];
   const wanted = new Set(categories);
   return posts.filter((post) => post.categories.some((c) => wanted.has(c.slug)));
+}
+
+function bodyOf(bodies: ReadonlyMap<string, string> | undefined, source: string): { html?: string } {
+  const html = bodies?.get(source);
+  return html === undefined ? {} : { html };
 }

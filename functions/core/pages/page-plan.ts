@@ -2,6 +2,7 @@ import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
 import { byCategory } from '../site/catalogue.ts';
+import { type ArchivedDigest, archivePages } from './newsletter-archive.ts';
 import {
   type FeedSet,
   feedsPage,
@@ -50,7 +51,11 @@ export function pageKey(path: string): string {
  * posts ever published), so a new post changes the newest page and the home page, not all of them.
  * @param published - published posts, newest first
  */
-export function planPages(site: SiteConfig, published: readonly PageEntry[]): PlannedPage[] {
+export function planPages(
+  site: SiteConfig,
+  published: readonly PageEntry[],
+  digests: readonly ArchivedDigest[] = [],
+): PlannedPage[] {
   if (!site.pages) return [];
   const link = (entry: PageEntry | undefined): Link | undefined =>
     entry ? { title: entry.title, url: entry.url } : undefined;
@@ -101,6 +106,8 @@ export function planPages(site: SiteConfig, published: readonly PageEntry[]): Pl
     render: () => feedsPage(site, feedSets, latest),
   });
   pages.push({ key: '404.html', inputs: ['404'], needs: [], render: () => notFoundPage(site) });
+  // The newsletter's archive, from the digests sent so far.
+  if (site.newsletter) pages.push(...archivePages(site, digests));
   const urls = [
     { loc: site.baseUrl, ...(published[0] ? { lastmod: utc(published[0].updated) } : {}) },
     ...categories.map(({ category, posts }) => ({

@@ -3,7 +3,9 @@ import { FEED_FORMATS } from '../feeds/feed-model.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
 import { longDate } from '../text/long-date.ts';
+import { withHeadingAnchors } from './heading-anchors.ts';
 import { type Html, html, raw } from './html.ts';
+import { opensWithImage, readingMinutes } from './post-extras.ts';
 import { THEME_CSS } from './theme.ts';
 
 /** A link to a page: its title and absolute URL. */
@@ -83,7 +85,8 @@ ${page.body}
 `}`;
 }
 
-function dateText(site: SiteConfig, iso: string): Html {
+/** A date as pages show it, in the site's language and time zone, machine-readable too. */
+export function dateText(site: SiteConfig, iso: string): Html {
   const instant = new Date(iso);
   return html`<time datetime="${instant.toISOString()}">${longDate(site.language, site.timezone, instant)}</time>`;
 }
@@ -97,7 +100,8 @@ function siteFeeds(site: SiteConfig): FeedSet {
 }
 
 /**
- * A post's page: title, date, author, categories, image, body, links to its neighbours.
+ * A post's page: title, date, author, reading time, categories, image (unless the body opens with
+ * it), body, tags, links to its neighbours.
  * @param newer - the next post in time, if any
  * @param older - the previous post in time, if any
  */
@@ -107,11 +111,14 @@ export function postPage(
   newer: Link | undefined,
   older: Link | undefined,
 ): string {
+  const minutes = readingMinutes(post.contentHtml);
+  const cover =
+    post.image !== undefined && !opensWithImage(post.contentHtml, post.image) ? post.image : undefined;
   const body = html`<article>
 <h1>${post.title}</h1>
-<p class="meta">${dateText(site, post.published)} · ${post.authors.map((a) => a.name).join(', ')}${post.categories.length > 0 ? html` · ${categoryLinks(site, post.categories)}` : ''}</p>
-${post.image ? html`<figure class="cover"><img src="${post.image}" alt="${post.title}"></figure>\n` : ''}${raw(post.contentHtml)}
-</article>
+<p class="meta">${dateText(site, post.published)} · ${post.authors.map((a) => a.name).join(', ')} · ${minutes} min read${post.categories.length > 0 ? html` · ${categoryLinks(site, post.categories)}` : ''}</p>
+${cover ? html`<figure class="cover"><img src="${cover}" alt="${post.title}"></figure>\n` : ''}${raw(withHeadingAnchors(post.contentHtml))}
+${post.tags.length > 0 ? html`<p class="tags">Tags: ${post.tags.map((t, i) => html`${i > 0 ? ', ' : ''}<span class="tag">${t.name}</span>`)}</p>\n` : ''}</article>
 <nav class="neighbours" aria-label="More posts">
 ${older ? html`<a rel="prev" href="${older.url}">← ${older.title}</a>` : html`<span></span>`}
 ${newer ? html`<a rel="next" href="${newer.url}">${newer.title} →</a>` : html`<span></span>`}
@@ -213,6 +220,14 @@ ${latest.map((item) => html`<li><a href="${item.url}">${item.title}</a> <span cl
     feeds,
     body,
   });
+}
+
+/** The frame of the newsletter archive's pages: the site's layout, with the site's feeds. */
+export function archiveLayout(
+  site: SiteConfig,
+  page: { title: string; description: string; path: string; body: Html },
+): string {
+  return layout(site, { ...page, type: 'website', feeds: [siteFeeds(site)] });
 }
 
 /** The page served for a missing path. */

@@ -22,6 +22,13 @@ h2{font-size:1.35rem;line-height:1.3}
 .meta a{color:inherit}
 article img,article video,article iframe{max-width:100%;height:auto}
 article pre{overflow-x:auto;background:var(--card);padding:.75rem 1rem;border-radius:6px}
+article .tags{color:var(--muted);font-size:.9rem;margin-top:2rem}
+article .anchor{margin-left:.35em;color:var(--muted);text-decoration:none;font-weight:400}
+@media (prefers-color-scheme:dark){article pre.highlight{background:#161b22!important;color:#e6edf3!important}
+article .hl-kwd,article .hl-err{color:#ff7b72!important}article .hl-str,article .hl-esc{color:#a5d6ff!important}
+article .hl-cmnt{color:#8b949e!important}article .hl-num,article .hl-bool,article .hl-type,article .hl-oper,article .hl-section{color:#79c0ff!important}
+article .hl-func{color:#d2a8ff!important}article .hl-class,article .hl-var{color:#ffa657!important}
+article .hl-insert{color:#7ee787!important}article .hl-deleted{color:#ffa198!important}}
 article code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
 article table{border-collapse:collapse;display:block;overflow-x:auto}
 article th,article td{border:1px solid var(--rule);padding:.3rem .6rem}

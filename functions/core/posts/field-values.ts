@@ -1,4 +1,5 @@
 import type { Person } from '../config/site-config.ts';
+import { closest } from '../text/did-you-mean.ts';
 
 /**
  * Reads a list field as authors write it: a YAML list, a comma-separated string, or a JSON array
@@ -116,25 +117,94 @@ export class FrontMatterFields {
  */
 export function typoHint(data: Record<string, unknown>, wanted: readonly string[]): string {
   for (const key of Object.keys(data)) {
-    for (const name of wanted) {
-      const distance = editDistance(key.toLowerCase(), name.toLowerCase());
-      if (distance > 0 && distance <= 2) return ` (found "${key}"; did you mean "${name}"?)`;
-    }
+    const name = closest(key, wanted);
+    if (name !== undefined) return ` (found "${key}"; did you mean "${name}"?)`;
   }
   return '';
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
+/**
+ * Fields Herald reads, and fields Hugo and common themes use that Herald ignores on purpose: a
+ * front matter key near one of the first but equal to none of either is likely a typo.
+ */
+export const READ_FIELDS = [
+  'title',
+  'date',
+  'postdate',
+  'publishDate',
+  'pubDate',
+  'published',
+  'lastmod',
+  'updated',
+  'modified',
+  'slug',
+  'categories',
+  'category',
+  'tags',
+  'keywords',
+  'description',
+  'summary',
+  'author',
+  'authors',
+  'image',
+  'images',
+  'featured_image',
+  'cover',
+  'draft',
+] as const;
+const IGNORED_FIELDS = new Set(
+  [
+    'weight',
+    'type',
+    'layout',
+    'aliases',
+    'url',
+    'expiryDate',
+    'series',
+    'toc',
+    'math',
+    'comments',
+    'linkTitle',
+    'menu',
+    'outputs',
+    'params',
+    'resources',
+    'translationKey',
+    'headless',
+    'build',
+    'cascade',
+    'sitemap',
+    'markup',
+    'isCJKLanguage',
+    'audio',
+    'videos',
+    'subtitle',
+  ].map((f) => f.toLowerCase()),
+);
+const READ_LOWER = new Set(READ_FIELDS.map((f) => f.toLowerCase()));
+
+/** A front matter key that is probably a misspelt field: Herald ignores it, the author should know. */
+export interface FieldTypo {
+  /** The key as written, e.g. `categoires`. */
+  field: string;
+  /** The field it is close to, e.g. `categories`. */
+  meant: string;
+}
+
+/**
+ * Front matter keys that Herald does not read but that are close to one it does.
+ * @param data - the parsed front matter
+ * @returns one entry per such key, in the file's order
+ */
+export function fieldTypos(data: Record<string, unknown>): FieldTypo[] {
+  const typos: FieldTypo[] = [];
+  for (const field of Object.keys(data)) {
+    const lower = field.toLowerCase();
+    if (READ_LOWER.has(lower) || IGNORED_FIELDS.has(lower)) continue;
+    const meant = closest(field, READ_FIELDS);
+    if (meant !== undefined) typos.push({ field, meant });
   }
-  return previous[b.length] ?? 0;
+  return typos;
 }
 
 /**

@@ -1,11 +1,13 @@
 import type { SiteConfig } from '../config/site-config.ts';
-import { PostError } from '../errors.ts';
+import { PostError, type Problem } from '../errors.ts';
 import type { RefResolver } from '../shortcodes/shortcode-context.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
 import { normaliseText } from '../text/normalise.ts';
 import { toSlug } from '../text/slug.ts';
 import {
+  type FieldTypo,
   FrontMatterFields,
+  fieldTypos,
   httpUrl,
   readFlag,
   readList,
@@ -14,9 +16,10 @@ import {
   typoHint,
 } from './field-values.ts';
 import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
+import type { MathRenderer } from './math-syntax.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
 import type { ParsedPost, Post, Term } from './post.ts';
-import { calendarDate, formatInstant, parsePostDate } from './post-date.ts';
+import { calendarDate, formatInstant, type PostInstant, parsePostDate } from './post-date.ts';
 import { bodyCost, POST_LIMITS } from './post-limits.ts';
 import { renderMarkdown } from './render-markdown.ts';
 
@@ -26,6 +29,8 @@ export const MAX_POST_BYTES = 1024 * 1024;
 const DATE_FIELDS = ['date', 'postdate', 'publishDate', 'pubDate', 'published'] as const;
 const UPDATED_FIELDS = ['lastmod', 'updated', 'modified'] as const;
 const SUMMARY_LENGTH = 300;
+/** Stands in for a missing or unreadable date while the rest of a failing post is checked. */
+const EPOCH: PostInstant = { ms: 0, offset: 0 };
 // Four-digit years only: feeds (RFC 822, RFC 3339) and sitemaps cannot write others, and a date
 // such as 0000-01-01 is a typo, not a post from antiquity.
 const MIN_YEAR = 1000;
@@ -45,9 +50,16 @@ export interface PostSource {
  * which {@link renderPost} adds when a feed, page or e-mail needs it.
  * @param source - the file's key and raw bytes
  * @param site - the validated site configuration (timezone, base URL, permalink, default author)
- * @throws PostError naming the file, the field and the reason when the post cannot be published
+ * @param onTypo - told of each front matter key that is probably a misspelt field (`categoires`):
+ *   the post is published without it, and the author should hear of it
+ * @throws PostError naming the file and every field at fault, with reasons, when the post cannot
+ *   be published
  */
-export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
+export function parsePost(
+  source: PostSource,
+  site: SiteConfig,
+  onTypo?: (typo: FieldTypo) => void,
+): ParsedPost {
   const fail = (field: string, reason: string, cause?: unknown): never => {
     throw new PostError(source.key, field, reason, cause === undefined ? undefined : { cause });
   };
@@ -65,46 +77,54 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
   }
   const { data, body } = split;
   const fields = new FrontMatterFields(data);
+  if (onTypo) for (const typo of fieldTypos(data)) onTypo(typo);
+
+  // Past the front matter, every field is checked before giving up, so that one upload shows the
+  // author everything to fix; a field at fault takes a stand-in value until then.
+  const problems: Problem[] = [];
+  const problem = (field: string, reason: string): undefined => {
+    problems.push({ field, reason });
+    return undefined;
+  };
 
   const title =
-    readText(fields.find(['title'])?.value) ?? fail('title', `is missing${typoHint(data, ['title'])}`);
+    readText(fields.find(['title'])?.value) ??
+    problem('title', `is missing${typoHint(data, ['title'])}`) ??
+    '';
 
   if (title.length > POST_LIMITS.titleChars)
-    fail('title', `is ${title.length} characters long; a title may have at most ${POST_LIMITS.titleChars}`);
+    problem(
+      'title',
+      `is ${title.length} characters long; a title may have at most ${POST_LIMITS.titleChars}`,
+    );
 
   const dateField =
     fields.find(DATE_FIELDS) ??
-    fail('date', `is missing: add date: YYYY-MM-DD${typoHint(data, [...DATE_FIELDS, ...UPDATED_FIELDS])}`);
-  const published =
-    parsePostDate(dateField.value, site.timezone) ??
-    fail(dateField.key, `"${String(dateField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`);
-  const checkYear = (field: { key: string; value: unknown }, instant: { ms: number }) => {
+    problem('date', `is missing: add date: YYYY-MM-DD${typoHint(data, [...DATE_FIELDS, ...UPDATED_FIELDS])}`);
+  const checkYear = (field: { key: string; value: unknown }, instant: PostInstant): PostInstant => {
     const year = Number(calendarDate(instant.ms, site.timezone).year);
-    if (!(year >= MIN_YEAR && year <= MAX_YEAR))
-      fail(
-        field.key,
-        `"${String(field.value)}" is in the year ${year}; dates must fall in the years 1000 to 9999`,
-      );
+    if (year >= MIN_YEAR && year <= MAX_YEAR) return instant;
+    problem(
+      field.key,
+      `"${String(field.value)}" is in the year ${year}; dates must fall in the years 1000 to 9999`,
+    );
+    return EPOCH;
   };
-  checkYear(dateField, published);
+  const readDate = (field: { key: string; value: unknown }): PostInstant | undefined => {
+    const instant = parsePostDate(field.value, site.timezone);
+    if (instant !== undefined) return checkYear(field, instant);
+    return problem(field.key, `"${String(field.value)}" is not a date (try 2023-06-28 or June 28, 2023)`);
+  };
+  const published = (dateField && readDate(dateField)) ?? EPOCH;
   const updatedField = fields.find(UPDATED_FIELDS);
-  const updated =
-    updatedField === undefined
-      ? published
-      : (parsePostDate(updatedField.value, site.timezone) ??
-        fail(
-          updatedField.key,
-          `"${String(updatedField.value)}" is not a date (try 2023-06-28 or June 28, 2023)`,
-        ));
-
-  if (updatedField !== undefined) checkYear(updatedField, updated);
+  const updated = (updatedField && readDate(updatedField)) ?? published;
 
   const slugField = fields.find(['slug']);
   const slug =
     toSlug(readText(slugField?.value) ?? '') ||
     toSlug(slugFromKey(source.key)) ||
     toSlug(title) ||
-    fail('slug', 'has no letters or digits to make a URL from');
+    (problem('slug', 'has no letters or digits to make a URL from') ?? 'post');
 
   const categories = toTerms(readList(fields.find(['categories', 'category'])?.value));
   const tags = toTerms([
@@ -117,19 +137,19 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
     ['tags', tags],
   ] as const) {
     if (terms.length > POST_LIMITS.terms)
-      fail(
+      problem(
         field,
         `${terms.length} given; a post may have at most ${POST_LIMITS.terms} (each one adds feeds and pages to publish)`,
       );
   }
   const cost = bodyCost(body);
   if (cost.markup > POST_LIMITS.markup)
-    fail(
+    problem(
       'body',
       `has too much markup to render in time (${cost.markup} lines and marks outside code blocks; at most ${POST_LIMITS.markup}): split the post, or link to large tables as files`,
     );
   if (cost.htmlDepth > POST_LIMITS.htmlDepth)
-    fail(
+    problem(
       'body',
       `has HTML elements nested ${cost.htmlDepth} deep; at most ${POST_LIMITS.htmlDepth} are allowed`,
     );
@@ -146,20 +166,25 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
     draftField === undefined
       ? false
       : (readFlag(draftField.value) ??
-        fail(draftField.key, `"${String(draftField.value)}" is not true or false`));
+        problem(draftField.key, `"${String(draftField.value)}" is not true or false`) ??
+        false);
+
+  const imageField = fields.find(['image', 'images', 'featured_image', 'cover']);
+  const image = readImage(imageField?.value, site, url);
+  if (image.error !== undefined) problem(imageField?.key ?? 'image', image.error);
+
+  const [first, ...more] = problems;
+  if (first !== undefined) throw new PostError(source.key, first.field, first.reason, { more });
 
   const summary =
     readText(fields.find(['description', 'summary'])?.value) ?? summarise(body, url, site) ?? title;
-
   const authors = readPeople(fields.find(['author', 'authors'])?.value);
-  const imageField = fields.find(['image', 'images', 'featured_image', 'cover']);
-  const image = readImage(imageField?.value, site, url);
-  if (image.error !== undefined) fail(imageField?.key ?? 'image', image.error);
 
+  const shown = previewed(site, title, draft, published);
   const post: ParsedPost = {
     source: source.key,
     slug,
-    title,
+    title: shown.title,
     path,
     url,
     published: formatInstant(published),
@@ -169,10 +194,28 @@ export function parsePost(source: PostSource, site: SiteConfig): ParsedPost {
     categories,
     tags,
     authors: authors.length > 0 ? authors : [site.author],
-    draft,
+    draft: shown.draft,
   };
   if (image.url !== undefined) post.image = image.url;
+  const mathField = fields.find(['math']);
+  if (mathField !== undefined && readFlag(mathField.value) === true) post.math = true;
   return post;
+}
+
+// A local preview shows drafts and scheduled posts as if published, with their state in the title
+// so that the author cannot mistake the preview for the site.
+function previewed(
+  site: SiteConfig,
+  title: string,
+  draft: boolean,
+  published: PostInstant,
+): { title: string; draft: boolean } {
+  const preview = site.preview;
+  if (preview === undefined) return { title, draft };
+  if (draft && preview.drafts) return { title: `[Draft] ${title}`, draft: false };
+  if (!draft && preview.future && published.ms > Date.parse(preview.now))
+    return { title: `[Scheduled] ${title}`, draft };
+  return { title, draft };
 }
 
 function decodeText(bytes: Uint8Array): string | undefined {
@@ -212,6 +255,8 @@ export interface RenderHooks {
   refs?: RefResolver;
   /** Receives each warning about the post's body (an unknown shortcode removed, …) once. */
   warn?: (message: string) => void;
+  /** Turns formulas into MathML, for posts (or sites) that enable math. */
+  math?: MathRenderer;
 }
 
 /**
@@ -221,11 +266,13 @@ export interface RenderHooks {
  * @returns the post without its markdown, with `contentHtml`
  */
 export function renderPost(post: ParsedPost, hooks: RenderHooks = {}): Post {
-  const { body, ...meta } = post;
-  return {
-    ...meta,
-    contentHtml: renderMarkdown(normaliseText(body), post.url, renderOptions(post.source, hooks)),
-  };
+  const { body, math, ...meta } = post;
+  const options = renderOptions(post.source, hooks);
+  const withMath =
+    hooks.math !== undefined && (math === true || hooks.site?.math === true)
+      ? { ...options, math: hooks.math }
+      : options;
+  return { ...meta, contentHtml: renderMarkdown(normaliseText(body), post.url, withMath) };
 }
 
 function renderOptions(source: string, hooks: RenderHooks) {
@@ -252,6 +299,7 @@ function templatesOf(site: SiteConfig): ReadonlyMap<string, string> {
 // Summaries only need the first paragraph, so the opening blocks of the body are rendered first and
 // the whole body only when they hold no paragraph: every post needs a summary, few need their body.
 const SUMMARY_OPENING_CHARS = 600;
+const SUMMARY_DIVIDER = '<!--more-->';
 
 function summarise(written: string, url: string, site: SiteConfig): string | undefined {
   const body = normaliseText(written);
@@ -259,6 +307,12 @@ function summarise(written: string, url: string, site: SiteConfig): string | und
   // A summary is plain text, so where a link points does not show in it: the post's own URL will
   // do, and a broken link is reported when the body is rendered, not here.
   const options = { ...renderOptions(url, { site }), refs: { resolve: () => url } };
+  // Hugo's summary divider: what comes before <!--more--> is the summary, as long as it is.
+  const divider = body.indexOf(SUMMARY_DIVIDER);
+  if (divider >= 0) {
+    const manual = htmlToPlainText(renderMarkdown(body.slice(0, divider), url, options));
+    if (manual !== '') return manual;
+  }
   const firstParagraph = (markdown: string) =>
     /<p>([\s\S]*?)<\/p>/.exec(renderMarkdown(markdown, url, options))?.[1];
   const paragraph =

@@ -35,6 +35,8 @@ export interface PostMeta {
 export interface ParsedPost extends PostMeta {
   /** Markdown as written: normalised (line endings, characters XML forbids) when rendered. */
   body: string;
+  /** The post's front matter says `math: true`: its formulas are rendered. */
+  math?: boolean;
 }
 
 /** A post ready for a feed, a page or an e-mail. */

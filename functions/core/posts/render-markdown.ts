@@ -1,13 +1,106 @@
-import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import { expandShortcodes } from '../shortcodes/expand-shortcodes.ts';
 import type { RefResolver } from '../shortcodes/shortcode-context.ts';
 import { escapeHtml } from '../text/html-text.ts';
+import { Placeholders } from '../text/placeholders.ts';
+import { canHighlight, highlightCode } from './highlight-code.ts';
+import { createMarkdownParser } from './markdown-parser.ts';
+import type { MathRenderer } from './math-syntax.ts';
 
-// CommonMark with raw HTML allowed (authors embed figures and videos); sanitising happens after.
-const markdown = new MarkdownIt({ html: true, linkify: true, typographer: false });
+// Raw HTML is allowed (authors embed figures and videos); sanitising happens after.
+const markdown = createMarkdownParser();
+
+/** What one render passes to markdown-it's rules. */
+interface RenderEnv {
+  /** Highlighted code blocks, put back after sanitising (they carry inline colours). */
+  code: Placeholders;
+  /** Renders formulas, when the post or the site enables math. */
+  math?: MathRenderer;
+  /** Plugins (footnotes) keep their own state here. */
+  [plugin: string | symbol]: unknown;
+}
+
+const plainFence = markdown.renderer.rules.fence;
+markdown.renderer.rules.fence = (tokens, idx, options, renderEnv, self) => {
+  const env = renderEnv as Partial<RenderEnv> | undefined;
+  const token = tokens[idx];
+  const language = token?.info.trim().split(/\s+/)[0] ?? '';
+  if (token !== undefined && env?.code !== undefined && canHighlight(language)) {
+    return `${env.code.add(highlightCode(token.content, language))}\n`;
+  }
+  return plainFence?.(tokens, idx, options, renderEnv, self) ?? '';
+};
 
 const URL_ATTRIBUTES = ['href', 'src', 'poster', 'cite'] as const;
+
+// MathML that math formulas render to (temml's output); no styles, no links.
+const MATHML_TAGS = [
+  'math',
+  'annotation',
+  'semantics',
+  'mrow',
+  'mi',
+  'mo',
+  'mn',
+  'ms',
+  'mtext',
+  'mspace',
+  'msup',
+  'msub',
+  'msubsup',
+  'mfrac',
+  'msqrt',
+  'mroot',
+  'mstyle',
+  'mpadded',
+  'mphantom',
+  'menclose',
+  'merror',
+  'mtable',
+  'mtr',
+  'mtd',
+  'mlabeledtr',
+  'munder',
+  'mover',
+  'munderover',
+  'mmultiscripts',
+  'mprescripts',
+  'none',
+];
+const MATHML_ATTRIBUTES = [
+  'display',
+  'mathvariant',
+  'stretchy',
+  'fence',
+  'separator',
+  'form',
+  'lspace',
+  'rspace',
+  'accent',
+  'accentunder',
+  'columnalign',
+  'rowalign',
+  'columnspacing',
+  'rowspacing',
+  'columnlines',
+  'rowlines',
+  'frame',
+  'width',
+  'height',
+  'depth',
+  'voffset',
+  'movablelimits',
+  'largeop',
+  'symmetric',
+  'minsize',
+  'maxsize',
+  'linethickness',
+  'notation',
+  'displaystyle',
+  'scriptlevel',
+  'encoding',
+  'class',
+];
 
 const ALLOWED_TAGS = [
   ...sanitizeHtml.defaults.allowedTags,
@@ -23,6 +116,7 @@ const ALLOWED_TAGS = [
   'del',
   'ins',
   'input',
+  ...MATHML_TAGS,
 ];
 
 // Hosts whose embeds are common in posts; anything else in an iframe is dropped.
@@ -47,6 +141,8 @@ export interface RenderOptions {
   refs?: RefResolver;
   /** Receives each warning (an unknown shortcode removed, …) once. */
   warn?: (message: string) => void;
+  /** Renders `$$…$$`, `\\[…\\]` and `\\(…\\)` formulas; without it they are plain text. */
+  math?: MathRenderer;
 }
 
 /**
@@ -58,6 +154,9 @@ export interface RenderOptions {
  * @returns HTML safe to put in a feed, an email or a page
  */
 export function renderMarkdown(body: string, pageUrl: string, options: RenderOptions = {}): string {
+  const env: RenderEnv = { code: new Placeholders(body, 'heraldcode') };
+  const { math, warn } = options;
+  if (math !== undefined) env.math = safeMath(math, warn);
   const context = {
     source: options.source ?? '',
     pageUrl,
@@ -65,7 +164,7 @@ export function renderMarkdown(body: string, pageUrl: string, options: RenderOpt
     templates: options.templates ?? NO_TEMPLATES,
     markdownify: (text: string) => markdown.render(text),
     markdownifyInline: (text: string) => markdown.renderInline(text),
-    highlight: highlightCode,
+    highlight: (code: string, language: string) => env.code.add(highlightCode(code, language)),
     warn: options.warn ?? (() => {}),
   };
   const expanded = expandShortcodes(
@@ -73,14 +172,26 @@ export function renderMarkdown(body: string, pageUrl: string, options: RenderOpt
     markdown,
     options.refs === undefined ? context : { ...context, refs: options.refs },
   );
-  return sanitizeHtml(expanded.restore(markdown.render(expanded.markdown)), sanitizeOptions(pageUrl)).trim();
+  const html = expanded.restore(markdown.render(expanded.markdown, env));
+  return env.code.restore(sanitizeHtml(html, sanitizeOptions(pageUrl))).trim();
 }
 
 const NO_TEMPLATES: ReadonlyMap<string, string> = new Map();
 
-function highlightCode(code: string, language: string): string {
-  const lang = language.replace(/[^\w+#.-]/g, '');
-  return `<pre><code${lang === '' ? '' : ` class="language-${lang}"`}>${escapeHtml(code)}\n</code></pre>`;
+// A formula that does not parse is shown as the TeX the author wrote, with a warning.
+function safeMath(math: MathRenderer, warn: ((message: string) => void) | undefined): MathRenderer {
+  return (tex, display) => {
+    try {
+      return math(tex, display);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.trim().split('\n')[0] : String(error);
+      warn?.(
+        `formula "${tex.length > 40 ? `${tex.slice(0, 40)}…` : tex}" is not valid TeX (${reason}): shown as written`,
+      );
+      const code = `<code class="language-tex">${escapeHtml(tex)}</code>`;
+      return display ? `<pre>${code}</pre>` : code;
+    }
+  };
 }
 
 function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
@@ -118,6 +229,7 @@ function sanitizeOptions(pageUrl: string): sanitizeHtml.IOptions {
       input: ['type', 'checked', 'disabled'],
       time: ['datetime'],
       code: ['class'],
+      ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_ATTRIBUTES])),
     },
     allowedSchemes: ['http', 'https', 'mailto', 'tel'],
     allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'poster', 'srcset'],

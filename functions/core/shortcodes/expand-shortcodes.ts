@@ -1,3 +1,4 @@
+import { Placeholders } from '../text/placeholders.ts';
 import { BUILTIN_SHORTCODES } from './builtin-shortcodes.ts';
 import { type BlockParser, codeRanges } from './code-ranges.ts';
 import { type HugoTag, type LiquidTag, type ScannedTag, scanTags } from './scan-tags.ts';
@@ -26,7 +27,7 @@ interface Frame {
 
 // Liquid tags whose `end…` tag Herald expects; an unpaired one is a single tag.
 const LIQUID_BLOCKS = new Set(['highlight', 'raw', 'comment', 'if', 'unless', 'for', 'case', 'capture']);
-const MAX_NESTING = 20;
+const MAX_NESTING = 200;
 
 /**
  * Expands Hugo shortcodes and Jekyll Liquid tags before markdown rendering, as Hugo does: output of
@@ -47,13 +48,8 @@ export function expandShortcodes(body: string, parser: BlockParser, context: Sho
     context.warn(message);
   };
   const once: ShortcodeContext = { ...context, warn };
-  let prefix = 'heraldshortcode';
-  while (body.includes(prefix)) prefix += 'x';
-  const placeholders: string[] = [];
-  const place = (html: string) => {
-    placeholders.push(html);
-    return `${prefix}${placeholders.length - 1}z`;
-  };
+  const placeholders = new Placeholders(body, 'heraldshortcode');
+  const place = (html: string) => placeholders.add(html);
 
   const nodes = buildTree(body, scanTags(body, codeRanges(body, parser)), warn);
   const render = (list: readonly Node[]): string => list.map((node) => renderNode(node)).join('');
@@ -74,26 +70,7 @@ export function expandShortcodes(body: string, parser: BlockParser, context: Sho
   };
   const markdown = render(nodes);
 
-  const pattern = new RegExp(`(<p>)?${prefix}(\\d+)z(</p>)?`, 'g');
-  return {
-    markdown,
-    restore(html) {
-      let out = html;
-      // Shortcode HTML may hold placeholders of shortcodes nested in it: a few passes restore all.
-      for (let pass = 0; pass < MAX_NESTING && out.includes(prefix); pass++) {
-        out = out.replace(
-          pattern,
-          (whole, open: string | undefined, index: string, close: string | undefined) => {
-            const value = placeholders[Number(index)];
-            if (value === undefined) return whole;
-            // A shortcode alone on its line is a block: its paragraph goes, as in Hugo.
-            return open !== undefined && close !== undefined ? value : `${open ?? ''}${value}${close ?? ''}`;
-          },
-        );
-      }
-      return out;
-    },
-  };
+  return { markdown, restore: (html) => placeholders.restore(html) };
 }
 
 /**

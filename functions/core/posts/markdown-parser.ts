@@ -1,0 +1,70 @@
+import MarkdownIt from 'markdown-it';
+import anchor from 'markdown-it-anchor';
+import deflist from 'markdown-it-deflist';
+import footnote from 'markdown-it-footnote';
+import taskLists from 'markdown-it-task-lists';
+import { mathSyntax } from './math-syntax.ts';
+
+/**
+ * Heading ids as Hugo writes them by default (Goldmark, `autoHeadingIDType = "github"`): letters
+ * and digits lower-cased, spaces and hyphens as hyphens, underscores kept, anything else dropped.
+ * Links to `#anchors` that worked on the Hugo site keep working.
+ * @param text - the heading's text, markup removed
+ */
+export function headingId(text: string): string {
+  let id = '';
+  for (const char of text.trim()) {
+    if (char === ' ' || char === '-') id += '-';
+    else if (char === '_' || /[\p{L}\p{N}]/u.test(char)) id += char.toLowerCase();
+  }
+  return id === '' ? 'heading' : id;
+}
+
+/**
+ * The markdown parser for post bodies, configured like Hugo's Goldmark defaults: CommonMark with raw
+ * HTML (sanitised afterwards), tables, strikethrough, linkify, typographer quotes and dashes,
+ * footnotes, definition lists, task lists and heading ids (duplicates get `-1`, `-2`, as in Hugo).
+ */
+export function createMarkdownParser() {
+  const markdown = new MarkdownIt({ html: true, linkify: true, typographer: true });
+  // Goldmark's typographer turns quotes, dashes and ellipses into punctuation, but not (c), (tm) or
+  // +-, which markdown-it's replacements would.
+  markdown.core.ruler.disable('replacements');
+  markdown.core.ruler.after('inline', 'dashes', (state) => {
+    for (const block of state.tokens) {
+      if (block.type !== 'inline' || block.children === null) continue;
+      for (const token of block.children) {
+        if (token.type === 'text') token.content = typographerDashes(token.content);
+      }
+    }
+  });
+  markdown
+    .use(footnote)
+    .use(deflist)
+    .use(taskLists)
+    .use(mathSyntax)
+    .use(anchor, { slugify: headingId, tabIndex: false });
+  // Goldmark's footnote ids (fn:1, fnref:1) and bare numbers, so links into Hugo pages still work.
+  markdown.renderer.rules.footnote_anchor_name = (tokens, idx, _options, env) => {
+    const id = Number(tokens[idx]?.meta?.id ?? 0) + 1;
+    const prefix = typeof env?.docId === 'string' ? `-${env.docId}-` : '';
+    return `:${prefix}${id}`;
+  };
+  markdown.renderer.rules.footnote_caption = (tokens, idx) => {
+    const meta = tokens[idx]?.meta as { id?: number; subId?: number } | undefined;
+    const n = Number(meta?.id ?? 0) + 1;
+    return (meta?.subId ?? 0) > 0 ? `${n}:${meta?.subId}` : String(n);
+  };
+  // Goldmark writes strikethrough as <del>.
+  markdown.renderer.rules.s_open = () => '<del>';
+  markdown.renderer.rules.s_close = () => '</del>';
+  return markdown;
+}
+
+// Goldmark: "---" is an em dash, "--" an en dash, "..." an ellipsis.
+function typographerDashes(text: string): string {
+  return text
+    .replace(/---/g, '\u2014')
+    .replace(/--/g, '\u2013')
+    .replace(/\.\.\./g, '\u2026');
+}
