@@ -2,16 +2,16 @@ import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/s
 import type { PostError } from '../core/errors.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
-import { RefIndex } from '../core/posts/ref-index.ts';
 import { catalogue } from '../core/site/catalogue.ts';
 import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
 import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { PostCompiler, RenderContext } from '../ports/post-compiler.ts';
 import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
-import { bodyWarnings, readPosts, renderFromStore } from './read-posts.ts';
+import { bodyWarnings, inThreadCompiler, readPosts, renderPosts } from './read-posts.ts';
 import {
   isPostKey,
   isStaticKey,
@@ -21,7 +21,6 @@ import {
   staticUrl,
   writeFeeds,
 } from './site-output.ts';
-import { texToMathml } from './tex-to-mathml.ts';
 import { writePages } from './write-pages.ts';
 
 const IO_CONCURRENCY = 32;
@@ -33,6 +32,8 @@ export interface BuildSiteDeps {
   site: BlobStore;
   clock: Clock;
   log: Logger;
+  /** Where post pages are rendered: this thread unless given worker threads. */
+  compiler?: PostCompiler;
 }
 
 /** What a build did, for the CLI's summary and for tests. */
@@ -98,23 +99,34 @@ export async function buildSite(
     written.push(staticTarget(key));
   });
 
-  const plan = planFeeds(site, posts.published);
-  const rendered = new Map<PostMeta, Post>();
-  const refs = new RefIndex(posts.published);
-  const warnings: BodyWarning[] = [];
-  const render = (post: PostMeta) => {
-    const log = bodyWarnings(deps.log, post.source);
-    const warn = (warning: string) => {
-      warnings.push({ file: post.source, warning });
-      log(warning);
-    };
-    return renderFromStore(content, post, site, { refs, warn, math: texToMathml });
+  // Threads pay off for rendering every post's page; parsing front matter, or rendering the
+  // ~170 posts that reach feeds, costs less than starting them and copying posts between them.
+  const compiler = site.pages ? (deps.compiler ?? inThreadCompiler) : inThreadCompiler;
+  const context: RenderContext = {
+    site,
+    links: posts.published.map(({ source, url }) => ({ source, url })),
   };
-  await mapLimit(postsInPlan(plan), IO_CONCURRENCY, async (post) => {
-    rendered.set(post, await render(post));
-  });
+  const warnings: BodyWarning[] = [];
+  const render = async (sources: string[]): Promise<Map<string, Post>> => {
+    const loaded = new Map<string, Post>();
+    for (const result of await renderPosts(content, sources, context, compiler)) {
+      // A file that changed under the build and no longer parses: stop rather than publish a mix.
+      if ('error' in result) throw result.error;
+      const { source } = result.post;
+      const log = bodyWarnings(deps.log, source);
+      for (const warning of result.warnings) {
+        warnings.push({ file: source, warning });
+        log(warning);
+      }
+      loaded.set(source, result.post);
+    }
+    return loaded;
+  };
+
+  const plan = planFeeds(site, posts.published);
+  const rendered = await render(postsInPlan(plan).map((post) => post.source));
   for (const feed of plan) {
-    const items = feed.posts.map((post) => rendered.get(post) ?? renderedMissing(post));
+    const items = feed.posts.map((post) => rendered.get(post.source) ?? renderedMissing(post));
     written.push(...(await writeFeeds(out, site, { ...feed, posts: items }, imageSizes)));
   }
   for (const key of await staleCategoryFeeds(out, new Set(plan.map((f) => f.folder)))) await out.delete(key);
@@ -123,13 +135,13 @@ export async function buildSite(
     site,
     posts.published.map((post) => ({ ...post, hash: '' })),
   );
-  const bySource = new Map(posts.published.map((post) => [post.source, post]));
   const pagesWritten = await writePages(out, pages, '', undefined, async (sources) => {
-    const loaded = new Map<string, Post>();
-    await mapLimit(sources, IO_CONCURRENCY, async (source) => {
-      const meta = bySource.get(source);
-      if (meta) loaded.set(source, rendered.get(meta) ?? (await render(meta)));
-    });
+    const missing = sources.filter((source) => !rendered.has(source));
+    const loaded = await render(missing);
+    for (const source of sources) {
+      const post = rendered.get(source);
+      if (post) loaded.set(source, post);
+    }
     return loaded;
   });
   written.push(...pagesWritten.written);

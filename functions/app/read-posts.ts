@@ -3,14 +3,38 @@ import { PostError } from '../core/errors.ts';
 import type { FieldTypo } from '../core/posts/field-values.ts';
 import { parsePost, type RenderHooks, renderPost } from '../core/posts/parse-post.ts';
 import type { ParsedPost, Post, PostMeta } from '../core/posts/post.ts';
+import { RefIndex } from '../core/posts/ref-index.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { PostCompiler, PostFile, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
 import { mapLimit } from './map-limit.ts';
-
-const IO_CONCURRENCY = 32;
+import { texToMathml } from './tex-to-mathml.ts';
 
 /** One post file read: its metadata (and any likely misspelt fields), or why it cannot be published. */
 export type PostReadResult = { post: PostMeta; typos: FieldTypo[] } | { error: PostError };
+
+const IO_CONCURRENCY = 32;
+/** Files handed to the compiler at once: big enough to amortise a thread hop, small enough to balance. */
+const CHUNK = 25;
+
+const refIndexes = new WeakMap<RenderContext, RefIndex>();
+
+/** The link index of a build's context, built once per context (it covers every post). */
+export function refIndexOf(context: RenderContext): RefIndex {
+  let refs = refIndexes.get(context);
+  if (refs === undefined) {
+    refs = new RefIndex(context.links);
+    refIndexes.set(context, refs);
+  }
+  return refs;
+}
+
+/** Renders in the calling thread: what Lambda (one vCPU or less), feeds-only builds and tests use. */
+export const inThreadCompiler: PostCompiler = {
+  async render(context, files) {
+    return files.map((file) => renderOne(file.key, file.bytes, context));
+  },
+};
 
 /**
  * Reads and parses post files through a {@link BlobStore}, keeping metadata only: the few bodies a
@@ -33,11 +57,55 @@ export async function readPosts(
   return results.filter((r): r is PostReadResult => r !== undefined);
 }
 
+/**
+ * Reads post files and renders their bodies, in chunks spread over the compiler.
+ * @returns results in the order of `keys`; a key whose object is gone is left out
+ */
+export async function renderPosts(
+  content: BlobStore,
+  keys: readonly string[],
+  context: RenderContext,
+  compiler: PostCompiler = inThreadCompiler,
+): Promise<PostRenderResult[]> {
+  const chunks: string[][] = [];
+  for (let i = 0; i < keys.length; i += CHUNK) chunks.push(keys.slice(i, i + CHUNK));
+  const results = await mapLimit(chunks, Math.ceil(IO_CONCURRENCY / 4), async (chunk) => {
+    const files = await mapLimit(chunk, IO_CONCURRENCY, async (key) => {
+      const bytes = await content.get(key);
+      return bytes === undefined ? undefined : { key, bytes };
+    });
+    return compiler.render(
+      context,
+      files.filter((file): file is PostFile => file !== undefined),
+    );
+  });
+  return results.flat();
+}
+
 /** Parses one post file into a result instead of throwing for a content error. */
 export function parseOne(key: string, bytes: Uint8Array, site: SiteConfig): PostReadResult {
   const typos: FieldTypo[] = [];
   try {
     return { post: parsePost({ key, bytes }, site, (typo) => typos.push(typo)), typos };
+  } catch (error) {
+    if (error instanceof PostError) return { error };
+    throw error;
+  }
+}
+
+/** Parses one post file and renders its body, or says why it cannot be published. */
+export function renderOne(key: string, bytes: Uint8Array, context: RenderContext): PostRenderResult {
+  const warnings: string[] = [];
+  const { site } = context;
+  try {
+    const refs = refIndexOf(context);
+    const post = renderPost(parsePost({ key, bytes }, site), {
+      site,
+      refs,
+      warn: (w) => warnings.push(w),
+      math: texToMathml,
+    });
+    return { post, warnings };
   } catch (error) {
     if (error instanceof PostError) return { error };
     throw error;

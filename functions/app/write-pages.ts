@@ -33,9 +33,19 @@ export async function writePages(
   const signatures: Record<string, string> = {};
   for (const page of plan) signatures[page.key] = hashOf([configHash, page.inputs]);
   const changed = plan.filter((page) => force || previous?.[page.key] !== signatures[page.key]);
+  const load = (from: number): Promise<Map<string, Post>> => {
+    const loading = loadPosts([...new Set(changed.slice(from, from + BATCH).flatMap((page) => page.needs))]);
+    // Awaited in the next round; if writing fails first, its failure must not go unhandled.
+    loading.catch(() => undefined);
+    return loading;
+  };
+  let next = changed.length > 0 ? load(0) : undefined;
   for (let i = 0; i < changed.length; i += BATCH) {
     const batch = changed.slice(i, i + BATCH);
-    const posts = await loadPosts([...new Set(batch.flatMap((page) => page.needs))]);
+    const posts = await (next as Promise<Map<string, Post>>);
+    // The next batch's posts render (on worker threads, when the compiler has them) while this
+    // batch's pages are written.
+    next = i + BATCH < changed.length ? load(i + BATCH) : undefined;
     await mapLimit(batch, IO_CONCURRENCY, (page) =>
       out.put(page.key, page.render(posts), {
         contentType: page.key.endsWith('.xml')

@@ -43,7 +43,11 @@ export async function ensureBundle() {
     rmSync(bundleDir, { recursive: true, force: true });
     mkdirSync(bundleDir, { recursive: true });
     await build({
-      entryPoints: { cli: join(sources, 'cli', 'main.ts') },
+      entryPoints: {
+        cli: join(sources, 'cli', 'main.ts'),
+        // Worker threads of a full build load this file (see adapters/worker-post-compiler.ts).
+        'post-compiler-thread': join(sources, 'adapters', 'post-compiler-thread.ts'),
+      },
       outdir: bundleDir,
       outExtension: { '.js': '.mjs' },
       bundle: true,

@@ -4,6 +4,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { fixedClock, systemClock } from '../adapters/clocks.ts';
 import { FsBlobStore } from '../adapters/fs-blob-store.ts';
 import { jsonLogger, silentLogger } from '../adapters/loggers.ts';
+import { WorkerPostCompiler } from '../adapters/worker-post-compiler.ts';
 import { buildSite } from '../app/build-site.ts';
 import { createPost } from '../app/new-post.ts';
 import { ConfigError } from '../core/errors.ts';
@@ -51,6 +52,7 @@ program
       const contentDir = resolve(options.content);
       const outDir = resolve(options.out);
       assertFolder(contentDir, '--content');
+      const compiler = new WorkerPostCompiler();
       try {
         const report = await buildSite(
           {
@@ -58,6 +60,7 @@ program
             site: new FsBlobStore(outDir),
             clock: options.now ? fixedClock(options.now) : systemClock,
             log: options.verbose ? jsonLogger() : silentLogger,
+            compiler,
           },
           options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl },
         );
@@ -88,6 +91,8 @@ program
           return;
         }
         throw error;
+      } finally {
+        await compiler.close();
       }
     },
   );

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,14 @@ describe('FsBlobStore', () => {
     const s = store();
     await Promise.all(Array.from({ length: 20 }, (_, i) => s.put('feed.xml', `version ${i}`)));
     expect(readdirSync(s.root)).toEqual(['feed.xml']);
+  });
+
+  it('writes into a folder that was removed after an earlier write into it', async () => {
+    const s = store();
+    await s.put('posts/a/index.html', 'one');
+    rmSync(join(s.root, 'posts'), { recursive: true });
+    await s.put('posts/a/index.html', 'two');
+    expect(new TextDecoder().decode(await s.get('posts/a/index.html'))).toBe('two');
   });
 
   it('refuses keys that escape the folder', async () => {

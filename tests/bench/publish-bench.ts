@@ -6,6 +6,7 @@ import { FsBlobStore } from '../../functions/adapters/fs-blob-store.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
 import { buildSite } from '../../functions/app/build-site.ts';
 import { type PublishDeps, publishChanges, rebuildSite } from '../../functions/app/publish-site.ts';
+import { median } from './measure.ts';
 import { writeSyntheticPosts } from './synthetic-posts.ts';
 
 const SITE_YAML = `title: Bench
@@ -20,11 +21,6 @@ export interface PublishFigures {
   oneNewPostMs: number;
   /** Median milliseconds of a full build of the same site. */
   fullBuildMs: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 /**
@@ -63,7 +59,8 @@ export async function benchPublish(posts: number, runs: number, pages: boolean):
     }
 
     const full: number[] = [];
-    for (let i = 0; i < runs; i++) {
+    // A full build with pages takes tens of seconds at 10,000 posts; one is enough for a share.
+    for (let i = 0; i < (pages ? 1 : runs); i++) {
       const out = join(work, `full-${i}`);
       const start = performance.now();
       await buildSite({ content: deps.content, site: new FsBlobStore(out), clock, log: silentLogger });

@@ -42,8 +42,12 @@ export function writeSyntheticPosts(folder: string, count: number): void {
     return `${text[0]?.toUpperCase()}${text.slice(1)}.`;
   };
   mkdirSync(folder, { recursive: true });
+  // Six hours apart from 2015 on, closer together for large sites so that every post is in the past
+  // (100,000 posts six hours apart would reach 2083 and be held back as scheduled).
+  const start = Date.UTC(2015, 0, 1);
+  const step = Math.min(6 * 3600 * 1000, Math.floor((Date.UTC(2025, 0, 1) - start) / Math.max(1, count)));
   for (let i = 0; i < count; i++) {
-    const day = new Date(Date.UTC(2015, 0, 1) + i * 6 * 3600 * 1000);
+    const day = new Date(start + i * step);
     const category = CATEGORIES[i % CATEGORIES.length];
     const paragraphs: string[] = [];
     while (paragraphs.join('\n\n').length < 4400) {

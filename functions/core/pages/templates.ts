@@ -2,6 +2,7 @@ import type { SiteConfig } from '../config/site-config.ts';
 import { FEED_FORMATS } from '../feeds/feed-model.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
+import { longDate } from '../text/long-date.ts';
 import { withHeadingAnchors } from './heading-anchors.ts';
 import { type Html, html, raw } from './html.ts';
 import { opensWithImage, readingMinutes } from './post-extras.ts';
@@ -86,10 +87,8 @@ ${page.body}
 
 /** A date as pages show it, in the site's language and time zone, machine-readable too. */
 export function dateText(site: SiteConfig, iso: string): Html {
-  const label = new Intl.DateTimeFormat(site.language, { dateStyle: 'long', timeZone: site.timezone }).format(
-    new Date(iso),
-  );
-  return html`<time datetime="${new Date(iso).toISOString()}">${label}</time>`;
+  const instant = new Date(iso);
+  return html`<time datetime="${instant.toISOString()}">${longDate(site.language, site.timezone, instant)}</time>`;
 }
 
 function categoryLinks(site: SiteConfig, categories: Term[]): Html {

@@ -1,0 +1,39 @@
+// The body of each worker thread of a {@link WorkerPostCompiler}: runs the same parsing and rendering
+// as the main thread would, on the files it is sent, and answers with plain objects (class instances
+// such as PostError do not survive the trip between threads).
+import { parentPort } from 'node:worker_threads';
+import { renderOne } from '../app/read-posts.ts';
+import type { RenderContext } from '../ports/post-compiler.ts';
+import type { CompileReply, CompileRequest } from './worker-post-compiler.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('post-compiler-thread runs only as a worker thread');
+
+let context: RenderContext | undefined;
+
+port.on('message', (request: CompileRequest) => {
+  if (request.kind === 'context') {
+    context = request.context;
+    return;
+  }
+  let reply: CompileReply;
+  try {
+    if (context === undefined) throw new Error('a render request arrived before its context');
+    const current = context;
+    reply = {
+      id: request.id,
+      results: request.files.map((file) => {
+        const result = renderOne(file.key, file.bytes, current);
+        return 'error' in result
+          ? { error: { file: result.error.file, field: result.error.field, reason: result.error.reason } }
+          : result;
+      }),
+    };
+  } catch (error) {
+    reply = {
+      id: request.id,
+      failure: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
+  }
+  port.postMessage(reply);
+});

@@ -1,0 +1,130 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { PostError } from '../core/errors.ts';
+import type { Post } from '../core/posts/post.ts';
+import type { PostCompiler, PostFile, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
+
+/**
+ * What the main thread sends a worker: a build's context once (it holds every post's link, so it is
+ * not repeated with each request), then files to render against the latest context.
+ */
+export type CompileRequest =
+  | { kind: 'context'; context: RenderContext }
+  | { kind: 'render'; id: number; files: readonly PostFile[] };
+
+/** A content error as it crosses between threads. */
+interface ErrorFields {
+  file: string;
+  field: string;
+  reason: string;
+}
+
+/** What a worker answers: one result per file, or why the whole request failed (a bug, not content). */
+export type CompileReply =
+  | { id: number; results: ({ post: Post; warnings: string[] } | { error: ErrorFields })[] }
+  | { id: number; failure: string };
+
+interface Pending {
+  resolve(results: PostRenderResult[]): void;
+  reject(error: Error): void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  context?: RenderContext;
+}
+
+/**
+ * A {@link PostCompiler} that spreads files over worker threads, one per core: markdown and
+ * sanitising are most of a full build's time, and a single thread left the other cores idle.
+ * Threads start on first use and no longer hold the process open once idle; `close` ends them.
+ */
+export class WorkerPostCompiler implements PostCompiler {
+  private readonly size: number;
+  private threads: Thread[] = [];
+  private nextId = 0;
+
+  /** @param threads - how many worker threads (default: one per core, at most 8) */
+  constructor(threads = Math.min(8, availableParallelism())) {
+    this.size = Math.max(1, threads);
+  }
+
+  render(context: RenderContext, files: readonly PostFile[]): Promise<PostRenderResult[]> {
+    if (files.length === 0) return Promise.resolve([]);
+    if (this.threads.length === 0) this.threads = Array.from({ length: this.size }, () => this.start());
+    // The least busy thread: chunks differ in size, so round robin would leave threads idle.
+    const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      if (thread.pending.size === 1) thread.worker.ref();
+      if (thread.context !== context) {
+        thread.worker.postMessage({ kind: 'context', context } satisfies CompileRequest);
+        thread.context = context;
+      }
+      thread.worker.postMessage({ kind: 'render', id, files } satisfies CompileRequest);
+    });
+  }
+
+  /** Ends the worker threads; the compiler starts new ones if used again. */
+  async close(): Promise<void> {
+    const threads = this.threads;
+    this.threads = [];
+    await Promise.all(threads.map((thread) => thread.worker.terminate()));
+  }
+
+  private start(): Thread {
+    const worker = new Worker(...threadScript());
+    const thread: Thread = { worker, pending: new Map() };
+    worker.unref();
+    const settle = (id: number): Pending | undefined => {
+      const pending = thread.pending.get(id);
+      thread.pending.delete(id);
+      if (thread.pending.size === 0) worker.unref();
+      return pending;
+    };
+    worker.on('message', (reply: CompileReply) => {
+      const pending = settle(reply.id);
+      if ('failure' in reply) {
+        pending?.reject(new Error(`post compiler thread failed: ${reply.failure}`));
+        return;
+      }
+      pending?.resolve(
+        reply.results.map((result) =>
+          'error' in result
+            ? { error: new PostError(result.error.file, result.error.field, result.error.reason) }
+            : result,
+        ),
+      );
+    });
+    const failAll = (error: Error): void => {
+      for (const id of [...thread.pending.keys()]) settle(id)?.reject(error);
+      this.threads = this.threads.filter((t) => t !== thread);
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`post compiler thread exited with code ${code}`)));
+    return thread;
+  }
+}
+
+/**
+ * The worker's script. Bundled (the CLI's esbuild bundle, see cli/bundle.mjs) it is a sibling
+ * `.mjs` file; run from the TypeScript sources it is the `.ts` file, which the thread loads after
+ * registering tsx (a worker does not inherit the main thread's module hooks).
+ */
+function threadScript(): [URL | string, { eval?: boolean }] {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return [new URL('./post-compiler-thread.mjs', here), {}];
+  // The ESM build of tsx's API: `tsx/esm/api` resolves to its CommonJS build from require.
+  const tsx = pathToFileURL(
+    createRequire(here)
+      .resolve('tsx/package.json')
+      .replace(/package\.json$/, 'dist/esm/api/index.mjs'),
+  ).href;
+  const script = new URL('./post-compiler-thread.ts', here).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`;
+  return [boot, { eval: true }];
+}

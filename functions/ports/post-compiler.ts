@@ -1,0 +1,36 @@
+import type { SiteConfig } from '../core/config/site-config.ts';
+import type { PostError } from '../core/errors.ts';
+import type { Post } from '../core/posts/post.ts';
+
+/** A post file as read from the content store. */
+export interface PostFile {
+  key: string;
+  bytes: Uint8Array;
+}
+
+/** What every post of one build renders against: the site and the posts links may point to. */
+export interface RenderContext {
+  site: SiteConfig;
+  /** Every published post's source key and absolute URL, for `ref`-style links between posts. */
+  links: readonly { source: string; url: string }[];
+}
+
+/**
+ * One post file rendered: the post with its HTML body and what rendering changed in it (an unknown
+ * shortcode removed, …), or why it cannot be published.
+ */
+export type PostRenderResult = { post: Post; warnings: string[] } | { error: PostError };
+
+/**
+ * Turns post files into rendered posts: the CPU-bound part of a build with pages (markdown,
+ * shortcodes, sanitising). In one thread for Lambda and tests, or spread over worker threads where
+ * a machine has cores to spare (the CLI's full build). Either way the same core functions run, so
+ * the output is the same.
+ */
+export interface PostCompiler {
+  /**
+   * Each file with its body rendered; results in the order of `files`.
+   * @param context - the same object for every call of one build (implementations may cache by it)
+   */
+  render(context: RenderContext, files: readonly PostFile[]): Promise<PostRenderResult[]>;
+}
