@@ -28,8 +28,8 @@ const IO_CONCURRENCY = 32;
 export interface BuildSiteDeps {
   /** Holds `site.yaml`, `posts/**` and `static/**`. */
   content: BlobStore;
-  /** Receives the feeds and static files. */
-  site: BlobStore;
+  /** The output: receives the feeds, pages and static files. */
+  output: BlobStore;
   clock: Clock;
   log: Logger;
   /** Where post pages are rendered: this thread unless given worker threads. */
@@ -85,7 +85,7 @@ export async function buildSite(
   overrides: SiteOverrides = {},
   preview?: PreviewOptions,
 ): Promise<BuildReport> {
-  const { content, site: out } = deps;
+  const { content, output: out } = deps;
   const { site, posts, failed, typos } = await readSite(deps, overrides, preview);
 
   const written: string[] = [];

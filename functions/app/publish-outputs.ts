@@ -50,17 +50,17 @@ export async function regenerateFeeds(
         p.image && p.imageSize !== undefined ? [[p.image, p.imageSize] as const] : [],
       ),
     );
-    await writeFeeds(deps.site, config, { ...feed, posts: items }, imageSizes);
+    await writeFeeds(deps.output, config, { ...feed, posts: items }, imageSizes);
     feeds[feed.folder] = signature(run, feed);
   }
 
   const live = new Set(plan.map((feed) => feed.folder));
   const removed = Object.keys(feeds).filter((folder) => !live.has(folder));
   for (const folder of removed) {
-    await deleteFeeds(deps.site, folder);
+    await deleteFeeds(deps.output, folder);
     delete feeds[folder];
   }
-  if (force) for (const key of await staleCategoryFeeds(deps.site, live)) await deps.site.delete(key);
+  if (force) for (const key of await staleCategoryFeeds(deps.output, live)) await deps.output.delete(key);
   return { regenerated: changed.map((f) => f.folder), removed };
 }
 
@@ -102,7 +102,7 @@ export async function publishPages(run: PublishRun, force: boolean): Promise<str
     digests,
   );
   const result = await writePages(
-    run.deps.site,
+    run.deps.output,
     plan,
     index.head.configHash,
     previous,

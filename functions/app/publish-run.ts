@@ -10,8 +10,8 @@ import type { PostIndex } from './post-index/post-index.ts';
 export interface PublishDeps {
   /** The content bucket: `site.yaml`, `posts/**`, `static/**`. */
   content: BlobStore;
-  /** The site bucket: feeds, pages and static files, served to readers. */
-  site: BlobStore;
+  /** The output bucket: feeds, pages and static files, served to readers. */
+  output: BlobStore;
   /** Private state: the post index and the rendered records of posts. */
   state: BlobStore;
   clock: Clock;

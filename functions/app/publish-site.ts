@@ -135,7 +135,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   const sizes = await mapLimit(
     staticKeys,
     IO_CONCURRENCY,
-    async (key) => [key, await mirrorStatic(deps.content, deps.site, key)] as const,
+    async (key) => [key, await mirrorStatic(deps.content, deps.output, key)] as const,
   );
   for (const [key, size] of sizes) if (size !== undefined) await index.setStaticSize(key, size);
 
@@ -229,7 +229,7 @@ async function reconcilePost(
 
 /** Copies or removes a static file and updates the enclosure size of every head post using it. */
 async function reconcileStatic(run: PublishRun, key: string): Promise<void> {
-  const size = await mirrorStatic(run.deps.content, run.deps.site, key);
+  const size = await mirrorStatic(run.deps.content, run.deps.output, key);
   await run.index.setStaticSize(key, size);
   const url = staticUrl(run.config, key);
   const { heads } = run.index.head;

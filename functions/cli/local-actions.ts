@@ -86,7 +86,7 @@ export async function rebuild(options: { data: string; endpoint?: string; baseUr
   try {
     const report = await rebuildSite({
       content: new S3BlobStore(local.client, LOCAL_BUCKETS.content),
-      site: new S3BlobStore(local.client, LOCAL_BUCKETS.site),
+      output: new S3BlobStore(local.client, LOCAL_BUCKETS.site),
       state: new S3BlobStore(local.client, LOCAL_BUCKETS.state),
       clock: systemClock,
       log: textLogger(),

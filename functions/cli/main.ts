@@ -57,7 +57,7 @@ program
         const report = await buildSite(
           {
             content: new FsBlobStore(contentDir),
-            site: new FsBlobStore(outDir),
+            output: new FsBlobStore(outDir),
             clock: options.now ? fixedClock(options.now) : systemClock,
             log: options.verbose ? jsonLogger() : silentLogger,
             compiler,

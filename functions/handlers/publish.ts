@@ -17,7 +17,7 @@ const s3 = createS3Client(config.s3Endpoint);
 export const handler = createPublishHandler({
   contentBucket: config.contentBucket,
   content: new S3BlobStore(s3, config.contentBucket),
-  site: new S3BlobStore(s3, config.siteBucket),
+  output: new S3BlobStore(s3, config.siteBucket),
   state: new S3BlobStore(s3, config.stateBucket),
   clock: systemClock,
   log: config.logFormat === 'text' ? textLogger() : jsonLogger(),

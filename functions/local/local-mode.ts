@@ -151,7 +151,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const handler = createPublishHandler({
     contentBucket: LOCAL_BUCKETS.content,
     content,
-    site: new S3BlobStore(client, LOCAL_BUCKETS.site),
+    output: new S3BlobStore(client, LOCAL_BUCKETS.site),
     state,
     clock: systemClock,
     log,
@@ -284,7 +284,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         await buildSite(
           {
             content,
-            site: previewStore,
+            output: previewStore,
             // Scheduled posts are shown by building as if their dates had all passed.
             clock: preview.future ? fixedClock(new Date('9999-12-31T00:00:00Z')) : systemClock,
             log: silentLogger,

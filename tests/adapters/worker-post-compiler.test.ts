@@ -42,7 +42,7 @@ async function build(postCompiler: PostCompiler) {
   const site = new MemoryBlobStore();
   const report = await buildSite({
     content: await content(),
-    site,
+    output: site,
     clock: fixedClock(new Date('2024-06-01T00:00:00Z')),
     log: silentLogger,
     compiler: postCompiler,

@@ -16,7 +16,7 @@ async function build(
   site = new MemoryBlobStore(),
   log: Logger = silentLogger,
 ) {
-  const report = await buildSite({ content, site, clock: fixedClock(now), log });
+  const report = await buildSite({ content, output: site, clock: fixedClock(now), log });
   return { report, site };
 }
 

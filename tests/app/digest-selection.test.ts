@@ -212,5 +212,5 @@ describe('digests carry what the site newly published', () => {
 });
 
 function publishDeps(w: World) {
-  return { content: w.content, site: w.output, state: w.state, clock: w.clock, log: silentLogger };
+  return { content: w.content, output: w.output, state: w.state, clock: w.clock, log: silentLogger };
 }

@@ -94,7 +94,7 @@ describe('every output is well-formed for any post (property)', () => {
         const site = new MemoryBlobStore();
         const report = await buildSite({
           content,
-          site,
+          output: site,
           clock: fixedClock(new Date('2024-06-01Z')),
           log: silentLogger,
         });

@@ -41,12 +41,12 @@ describe('incremental publishing', () => {
     async (seed) => {
       const next = random(seed);
       let now = new Date('2024-06-01T00:00:00Z');
-      const deps: PublishDeps & { content: MemoryBlobStore; site: MemoryBlobStore } = {
+      const deps: PublishDeps & { content: MemoryBlobStore; output: MemoryBlobStore } = {
         content: await contentStore(
           {},
           `${SITE_YAML.replace('timezone: UTC', 'timezone: Europe/Paris')}feedLimit: 3\npageSize: 2\n`,
         ),
-        site: new MemoryBlobStore(),
+        output: new MemoryBlobStore(),
         state: new MemoryBlobStore(),
         clock: { now: () => now },
         log: silentLogger,
@@ -102,8 +102,8 @@ describe('incremental publishing', () => {
         }
 
         const built = new MemoryBlobStore();
-        await buildSite({ content: lastGood, site: built, clock: fixedClock(now), log: silentLogger });
-        expect({ step, files: feedFiles(deps.site) }).toEqual({ step, files: feedFiles(built) });
+        await buildSite({ content: lastGood, output: built, clock: fixedClock(now), log: silentLogger });
+        expect({ step, files: feedFiles(deps.output) }).toEqual({ step, files: feedFiles(built) });
       }
     },
   );

@@ -16,9 +16,9 @@ const NOW = new Date('2024-06-01T00:00:00Z');
 const SMALL_SITE = `${SITE_YAML}feedLimit: 3\n`;
 
 async function setup(files: Record<string, string | Uint8Array>, siteYaml = SMALL_SITE) {
-  const deps: PublishDeps & { content: MemoryBlobStore; site: MemoryBlobStore; state: MemoryBlobStore } = {
+  const deps: PublishDeps & { content: MemoryBlobStore; output: MemoryBlobStore; state: MemoryBlobStore } = {
     content: await contentStore(files, siteYaml),
-    site: new MemoryBlobStore(),
+    output: new MemoryBlobStore(),
     state: new MemoryBlobStore(),
     clock: fixedClock(NOW),
     log: silentLogger,
@@ -51,7 +51,7 @@ describe('publishChanges', () => {
     );
     const report = await publishChanges(deps, ['posts/f.md']);
     expect(report.rebuilt).toBe(false);
-    const items = JSON.parse(deps.site.text('feed.json') ?? '{}').items as { content_html: string }[];
+    const items = JSON.parse(deps.output.text('feed.json') ?? '{}').items as { content_html: string }[];
     expect(items[0]?.content_html).toBe('<p>See <a href="https://example.org/posts/a/">A</a> and .</p>');
     expect(logged).toEqual([
       {
@@ -67,11 +67,11 @@ describe('publishChanges', () => {
     const report = await publishChanges(deps, ['posts/a.md']);
     expect(report.rebuilt).toBe(true);
     const built = new MemoryBlobStore();
-    await buildSite({ content: deps.content, site: built, clock: deps.clock, log: silentLogger });
-    expect([...deps.site.objects.keys()].sort()).toEqual([...built.objects.keys()].sort());
+    await buildSite({ content: deps.content, output: built, clock: deps.clock, log: silentLogger });
+    expect([...deps.output.objects.keys()].sort()).toEqual([...built.objects.keys()].sort());
     for (const [key, blob] of built.objects)
-      expect([key, deps.site.text(key)]).toEqual([key, new TextDecoder().decode(blob.body)]);
-    expect(titles(deps.site)).toEqual(['E', 'D', 'C']);
+      expect([key, deps.output.text(key)]).toEqual([key, new TextDecoder().decode(blob.body)]);
+    expect(titles(deps.output)).toEqual(['E', 'D', 'C']);
   });
 
   it('publishes a new post into the site feed and its category only', async () => {
@@ -81,8 +81,8 @@ describe('publishChanges', () => {
     const report = await publishChanges(deps, ['posts/f.md']);
     expect(report.rebuilt).toBe(false);
     expect(report.regenerated.sort()).toEqual(['', 'categories/tech/']);
-    expect(titles(deps.site)).toEqual(['F', 'E', 'D']);
-    expect(titles(deps.site, 'categories/tech/')).toEqual(['F', 'C']);
+    expect(titles(deps.output)).toEqual(['F', 'E', 'D']);
+    expect(titles(deps.output, 'categories/tech/')).toEqual(['F', 'C']);
   });
 
   it('rewrites no feed for an edit to a post no feed carries', async () => {
@@ -104,7 +104,7 @@ describe('publishChanges', () => {
     const log: Logger = { ...silentLogger, warn: (_m, f = {}) => warnings.push(f) };
     const deps = { ...(await setup(five)), log };
     await publishChanges(deps, []);
-    const before = deps.site.text('rss.xml');
+    const before = deps.output.text('rss.xml');
     await deps.content.put('posts/e.md', '---\ntitle: E\ndate: not a date\n---\nBroken.\n');
     const bad = await publishChanges(deps, ['posts/e.md']);
     expect(bad.failed.map((e) => e.message)).toEqual([
@@ -113,7 +113,7 @@ describe('publishChanges', () => {
     expect(warnings).toContainEqual(
       expect.objectContaining({ key: 'posts/e.md', field: 'date', lastGoodVersionKept: true }),
     );
-    expect(deps.site.text('rss.xml')).toBe(before);
+    expect(deps.output.text('rss.xml')).toBe(before);
     expect(JSON.parse(deps.state.text('errors/posts/e.md.json') ?? '{}')).toMatchObject({
       key: 'posts/e.md',
       field: 'date',
@@ -123,7 +123,7 @@ describe('publishChanges', () => {
     const fixed = await publishChanges(deps, ['posts/e.md']);
     expect(fixed.failed).toEqual([]);
     expect(deps.state.text('errors/posts/e.md.json')).toBeUndefined();
-    expect(titles(deps.site)).toEqual(['E fixed', 'D', 'C']);
+    expect(titles(deps.output)).toEqual(['E fixed', 'D', 'C']);
   });
 
   it('does not publish a new post that fails, and reports it', async () => {
@@ -143,8 +143,8 @@ describe('publishChanges', () => {
     await deps.content.delete('posts/c.md');
     const report = await publishChanges(deps, ['posts/c.md']);
     expect(report.removed).toEqual(['categories/tech/']);
-    expect(deps.site.objects.has('categories/tech/rss.xml')).toBe(false);
-    expect(titles(deps.site)).toEqual(['E', 'D', 'B']);
+    expect(deps.output.objects.has('categories/tech/rss.xml')).toBe(false);
+    expect(titles(deps.output)).toEqual(['E', 'D', 'B']);
     expect(deps.state.text('records/posts/c.md.json')).toBeUndefined();
   });
 
@@ -155,31 +155,31 @@ describe('publishChanges', () => {
     await deps.content.put('posts/f.md', postFile('F', '2024-02-01'));
     await publishChanges(deps, ['posts/f.md', 'posts/f.md', 'posts/f.md']);
     await publishChanges(deps, ['posts/f.md']);
-    expect(titles(deps.site)).toEqual(['F', 'E', 'D']);
+    expect(titles(deps.output)).toEqual(['F', 'E', 'D']);
   });
 
   it('publishes a scheduled post once its date has passed, on the tick', async () => {
     const deps = await setup({ ...five, 'posts/later.md': postFile('Later', '2024-06-02T08:00:00Z') });
     await publishChanges(deps, []);
-    expect(titles(deps.site)).toEqual(['E', 'D', 'C']);
+    expect(titles(deps.output)).toEqual(['E', 'D', 'C']);
     expect((await publishDue(deps)).regenerated).toEqual([]);
     const later = { ...deps, clock: fixedClock(new Date('2024-06-02T08:00:00Z')) };
     expect((await publishDue(later)).regenerated).toEqual(['']);
-    expect(titles(deps.site)).toEqual(['Later', 'E', 'D']);
+    expect(titles(deps.output)).toEqual(['Later', 'E', 'D']);
   });
 
   it('mirrors static files and gives enclosures their size', async () => {
     const deps = await setup({ 'posts/a.md': postFile('A', '2024-01-01', 'image: /images/a.png') });
     await publishChanges(deps, []);
-    expect(deps.site.text('rss.xml')).not.toContain('<enclosure');
+    expect(deps.output.text('rss.xml')).not.toContain('<enclosure');
     await deps.content.put('static/images/a.png', new Uint8Array([1, 2, 3, 4]));
     const report = await publishChanges(deps, ['static/images/a.png']);
     expect(report.regenerated).toEqual(['']);
-    expect(deps.site.objects.get('images/a.png')?.options.contentType).toBe('image/png');
-    expect(deps.site.text('rss.xml')).toContain('<enclosure length="4" type="image/png"');
+    expect(deps.output.objects.get('images/a.png')?.options.contentType).toBe('image/png');
+    expect(deps.output.text('rss.xml')).toContain('<enclosure length="4" type="image/png"');
     await deps.content.delete('static/images/a.png');
     await publishChanges(deps, ['static/images/a.png']);
-    expect(deps.site.objects.has('images/a.png')).toBe(false);
+    expect(deps.output.objects.has('images/a.png')).toBe(false);
   });
 
   it('rebuilds everything when site.yaml changes', async () => {
@@ -188,7 +188,7 @@ describe('publishChanges', () => {
     await deps.content.put('site.yaml', `${SMALL_SITE}title: Renamed\n`.replace('title: Test Site\n', ''));
     const report = await publishChanges(deps, ['site.yaml']);
     expect(report.rebuilt).toBe(true);
-    expect(JSON.parse(deps.site.text('feed.json') ?? '{}').title).toBe('Renamed');
+    expect(JSON.parse(deps.output.text('feed.json') ?? '{}').title).toBe('Renamed');
   });
 
   it('does not rebuild for a site.yaml uploaded again unchanged', async () => {
@@ -203,20 +203,20 @@ describe('publishChanges', () => {
     await deps.state.delete('records/posts/e.md.json');
     await deps.content.put('posts/f.md', postFile('F', '2024-02-01'));
     await publishChanges(deps, ['posts/f.md']);
-    expect(titles(deps.site)).toEqual(['F', 'E', 'D']);
+    expect(titles(deps.output)).toEqual(['F', 'E', 'D']);
     expect(deps.state.text('records/posts/e.md.json')).toBeDefined();
   });
 
   it('rebuildSite restores state and feeds from the listing alone', async () => {
     const deps = await setup(five);
     await publishChanges(deps, []);
-    const feedsBefore = deps.site.text('atom.xml');
+    const feedsBefore = deps.output.text('atom.xml');
     deps.state.objects.clear();
-    await deps.site.put('categories/gone/rss.xml', 'stale');
+    await deps.output.put('categories/gone/rss.xml', 'stale');
     const report = await rebuildSite(deps);
     expect(report.published).toBe(5);
-    expect(deps.site.text('atom.xml')).toBe(feedsBefore);
-    expect(deps.site.objects.has('categories/gone/rss.xml')).toBe(false);
+    expect(deps.output.text('atom.xml')).toBe(feedsBefore);
+    expect(deps.output.objects.has('categories/gone/rss.xml')).toBe(false);
   });
 });
 

@@ -21,12 +21,12 @@ async function setup(
   siteYaml = `${SITE_YAML}websubHub: ${HUB}\n`,
   log: Logger = silentLogger,
 ) {
-  const deps: PublishDeps & { site: MemoryBlobStore; content: MemoryBlobStore } = {
+  const deps: PublishDeps & { output: MemoryBlobStore; content: MemoryBlobStore } = {
     content: await contentStore(
       { 'posts/a.md': postFile('A', '2024-01-01', 'categories: [News]') },
       siteYaml,
     ),
-    site: new MemoryBlobStore(),
+    output: new MemoryBlobStore(),
     state: new MemoryBlobStore(),
     clock: fixedClock(new Date('2024-06-01T00:00:00Z')),
     log,
@@ -39,16 +39,16 @@ describe('WebSub', () => {
   it('names the hub in every feed format, and the feeds stay valid', async () => {
     const deps = await setup({ notify: async () => {} });
     await publishChanges(deps, []);
-    const rss = deps.site.text('rss.xml') ?? '';
-    const atom = deps.site.text('atom.xml') ?? '';
+    const rss = deps.output.text('rss.xml') ?? '';
+    const atom = deps.output.text('atom.xml') ?? '';
     expect(rss).toContain(`<atom:link href="${HUB}" rel="hub"/>`);
     expect(atom).toContain(`<link rel="hub" href="${HUB}"/>`);
-    expect(JSON.parse(deps.site.text('feed.json') ?? '{}').hubs).toEqual([{ type: 'WebSub', url: HUB }]);
+    expect(JSON.parse(deps.output.text('feed.json') ?? '{}').hubs).toEqual([{ type: 'WebSub', url: HUB }]);
     expect(xmlWellFormed(rss)).toBe(true);
     expect(rssRuleViolations(rss, 'https://example.org/rss.xml')).toEqual([]);
     expect(atomRuleViolations(atom, 'https://example.org/atom.xml')).toEqual([]);
     expect(await atomSchemaErrors(atom)).toEqual([]);
-    expect(jsonFeedErrors(deps.site.text('feed.json') ?? '')).toEqual([]);
+    expect(jsonFeedErrors(deps.output.text('feed.json') ?? '')).toEqual([]);
   });
 
   it('pings the hub with exactly the feeds that changed', async () => {
@@ -72,7 +72,7 @@ describe('WebSub', () => {
     const log: Logger = { ...silentLogger, warn: (_m, f = {}) => warnings.push(f) };
     const deps = await setup({ notify: async () => Promise.reject(new Error('hub down')) }, undefined, log);
     await publishChanges(deps, []);
-    expect(deps.site.text('rss.xml')).toContain('rel="hub"');
+    expect(deps.output.text('rss.xml')).toContain('rel="hub"');
     expect(warnings).toEqual([{ hub: HUB, error: 'Error: hub down' }]);
   });
 
@@ -80,7 +80,7 @@ describe('WebSub', () => {
     const pings: string[][] = [];
     const deps = await setup({ notify: async (_hub, topics) => void pings.push([...topics]) }, SITE_YAML);
     await publishChanges(deps, []);
-    expect(deps.site.text('rss.xml')).not.toContain('rel="hub"');
+    expect(deps.output.text('rss.xml')).not.toContain('rel="hub"');
     expect(pings).toEqual([]);
   });
 });

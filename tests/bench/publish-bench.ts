@@ -36,7 +36,7 @@ export async function benchPublish(posts: number, runs: number, pages: boolean):
     const clock = fixedClock(new Date('2026-01-01T00:00:00Z'));
     const deps: PublishDeps = {
       content: new FsBlobStore(contentDir),
-      site: new FsBlobStore(join(work, 'site')),
+      output: new FsBlobStore(join(work, 'site')),
       state: new FsBlobStore(join(work, 'state')),
       clock,
       log: silentLogger,
@@ -63,7 +63,7 @@ export async function benchPublish(posts: number, runs: number, pages: boolean):
     for (let i = 0; i < (pages ? 1 : runs); i++) {
       const out = join(work, `full-${i}`);
       const start = performance.now();
-      await buildSite({ content: deps.content, site: new FsBlobStore(out), clock, log: silentLogger });
+      await buildSite({ content: deps.content, output: new FsBlobStore(out), clock, log: silentLogger });
       full.push(performance.now() - start);
       rmSync(out, { recursive: true, force: true });
     }

@@ -128,7 +128,7 @@ beforeAll(async () => {
     publishChanges(
       {
         content,
-        site: new MemoryBlobStore(),
+        output: new MemoryBlobStore(),
         state: new S3BlobStore(createS3Client(s3.endpoint), BUCKETS.state),
         clock: fixedClock(new Date(at)),
         log: silentLogger,

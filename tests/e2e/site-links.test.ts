@@ -49,7 +49,7 @@ function fileOf(url: string): string {
 beforeAll(async () => {
   const report = await buildSite({
     content: new FsBlobStore(CONTENT),
-    site: new FsBlobStore(out),
+    output: new FsBlobStore(out),
     clock: fixedClock(new Date('2025-01-01T00:00:00Z')),
     log: silentLogger,
   });

@@ -26,7 +26,7 @@ beforeAll(async () => {
   handler = createPublishHandler({
     contentBucket: BUCKETS.content,
     content: buckets.content,
-    site: buckets.site,
+    output: buckets.site,
     state: buckets.state,
     clock: systemClock,
     log: silentLogger,

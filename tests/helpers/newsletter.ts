@@ -119,7 +119,7 @@ export async function publishAt(
     else await world.content.put(key, body);
   const deps: PublishDeps = {
     content: world.content,
-    site: world.output,
+    output: world.output,
     state: world.state,
     clock: { now: () => new Date(at) },
     log: silentLogger,
