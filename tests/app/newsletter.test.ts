@@ -784,7 +784,6 @@ describe('digests', () => {
     for (const start of starts)
       expect(starts.filter((s) => s >= start && s < start + 1000).length).toBeLessThanOrEqual(10);
     const elapsed = (starts[starts.length - 1] ?? 0) - t0;
-    console.log('DEBUG', starts.map((x, i) => x - (starts[i - 1] ?? t0)).join(','));
     // 49 gaps of 105 ms (95% of the rate) plus the two backoffs (about 1 s and 2 s).
     expect(elapsed).toBeGreaterThan(49 * 105 + 1500);
     expect(elapsed).toBeLessThan(49 * 106 + 4500);
