@@ -61,11 +61,6 @@ export function latestRunAtOrBefore(schedule: DigestSchedule, now: Date, zone: s
   return run.set({ hour: schedule.hour, minute: schedule.minute }).toJSDate();
 }
 
-/** The run before the one at `run`: where the first digest starts when there was none before. */
-export function previousRun(schedule: DigestSchedule, run: Date, zone: string): Date {
-  return latestRunAtOrBefore(schedule, new Date(run.getTime() - 1000), zone);
-}
-
 function capitalise(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
 }

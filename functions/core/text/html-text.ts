@@ -14,16 +14,6 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
-/**
- * Encodes a plain-text title for feed fields that readers treat as HTML (RSS `title`, Atom
- * `type="html"`). Hexadecimal references are what the W3C Feed Validation Service asks for, and
- * every reader decodes them back to exactly what the author typed.
- * @param text - plain text, e.g. a post title containing `&` or `<tag>`
- */
-export function encodeTitleForFeed(text: string): string {
-  return text.replace(/&/g, '&#x26;').replace(/</g, '&#x3C;');
-}
-
 const NAMED_ENTITIES: Record<string, string> = {
   amp: '&',
   lt: '<',
