@@ -131,10 +131,8 @@ export async function buildSite(
   }
   for (const key of await staleCategoryFeeds(out, new Set(plan.map((f) => f.folder)))) await out.delete(key);
 
-  const pages = planPages(
-    site,
-    posts.published.map((post) => ({ ...post, hash: '' })),
-  );
+  // The posts as they are: a copy of each was a tenth of the peak memory of a 100,000-post build.
+  const pages = planPages(site, posts.published);
   const pagesWritten = await writePages(out, pages, '', undefined, async (sources) => {
     const missing = sources.filter((source) => !rendered.has(source));
     const loaded = await render(missing);

@@ -25,8 +25,8 @@ export interface PageEntry {
   published: string;
   updated: string;
   categories: Term[];
-  /** Changes whenever anything about the post changes. */
-  hash: string;
+  /** Changes whenever anything about the post changes; a full build that keeps no signatures has none. */
+  hash?: string;
 }
 
 /** One page of the site: where it goes, what it depends on, and how to render it. */
@@ -64,7 +64,7 @@ export function planPages(
     const older = link(published[i + 1]);
     return {
       key: pageKey(entry.path),
-      inputs: ['post', entry.hash, newer ?? null, older ?? null],
+      inputs: ['post', entry.hash ?? null, newer ?? null, older ?? null],
       needs: [entry.source],
       render: (posts) => postPage(site, required(posts, entry.source), newer, older),
     };
