@@ -147,7 +147,7 @@ export async function buildSite(
   const keep = new Set(written);
   const stale: string[] = [];
   for await (const info of out.list(''))
-    if (/\.html$|^sitemap\.xml$/.test(info.key) && !keep.has(info.key)) stale.push(info.key);
+    if (/\.html$|^sitemap(-[a-z0-9-]+)?\.xml$/.test(info.key) && !keep.has(info.key)) stale.push(info.key);
   await mapLimit(stale, IO_CONCURRENCY, (key) => out.delete(key));
 
   return {

@@ -29,7 +29,7 @@ const UNSAFE_KEYS = [
 function feedFiles(store: MemoryBlobStore): Record<string, string> {
   const files: Record<string, string> = {};
   for (const key of [...store.objects.keys()].sort()) {
-    if (/(^|\/)(rss\.xml|atom\.xml|feed\.json|index\.html|404\.html|sitemap\.xml)$/.test(key))
+    if (/(^|\/)(rss\.xml|atom\.xml|feed\.json|index\.html|404\.html|sitemap(-[a-z0-9-]+)?\.xml)$/.test(key))
       files[key] = store.text(key) ?? '';
   }
   return files;

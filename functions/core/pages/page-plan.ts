@@ -12,6 +12,7 @@ import {
   notFoundPage,
   postPage,
   sitemap,
+  sitemapIndex,
 } from './templates.ts';
 
 /** What pages need of a published post without its body. */
@@ -46,6 +47,233 @@ export function pageKey(path: string): string {
   return key === '' || key.endsWith('/') ? `${key}index.html` : key;
 }
 
+/** Posts a sitemap of posts holds: sitemaps are numbered from the oldest post, like archive pages. */
+export const SITEMAP_SIZE = 1000;
+
+/** The key of the sitemap of posts number `n` (from 1, oldest posts first). */
+export function postSitemapKey(n: number): string {
+  return `sitemap-posts-${n}.xml`;
+}
+
+/** Sitemap listing the home page and the category pages. */
+export const LISTS_SITEMAP_KEY = 'sitemap-lists.xml';
+
+/**
+ * A list of posts with a home page and archive pages: the site's, or a category's.
+ * The same for a full build and an incremental publish, so both write the same bytes.
+ */
+export interface PostList {
+  /** `` or `categories/<slug>/`. */
+  folder: string;
+  heading: string;
+  description: string;
+  /** The feeds this list mirrors. */
+  feeds: FeedSet[];
+  category?: Term;
+}
+
+/** The site's list: every published post. */
+export function siteList(site: SiteConfig): PostList {
+  return {
+    folder: '',
+    heading: site.title,
+    description: site.description || `Posts from ${site.title}`,
+    feeds: [siteFeed(site)],
+  };
+}
+
+/** A category's list, named as its newest post spells it. */
+export function categoryList(site: SiteConfig, category: Term): PostList {
+  return {
+    folder: `categories/${category.slug}/`,
+    heading: category.name,
+    description: `Posts in ${category.name} from ${site.title}`,
+    feeds: [siteFeed(site), categoryFeed(site, category)],
+    category,
+  };
+}
+
+/** How many archive (or sitemap) pages `count` posts fill at `size` a page; an empty list has one. */
+export function pageCount(count: number, size: number): number {
+  return Math.max(1, Math.ceil(count / size));
+}
+
+/**
+ * Where page `n` of a list numbered from the oldest post starts and ends, as indexes into the list
+ * newest first: page 1 holds the oldest posts, the last page the newest (and fewer when not full).
+ */
+export function pageRange(count: number, size: number, n: number): { from: number; to: number } {
+  return { from: Math.max(0, count - n * size), to: Math.max(0, count - (n - 1) * size) };
+}
+
+/** The page a post is on, by its position counted from the oldest post (0 for the oldest). */
+export function pageOfPosition(position: number, size: number): number {
+  return Math.floor(position / size) + 1;
+}
+
+/**
+ * The page of one post, from its entry and its neighbours in time.
+ * @param newer - the next post in time, if any
+ * @param older - the previous post in time, if any
+ */
+export function postPagePlan(
+  site: SiteConfig,
+  entry: PageEntry,
+  newer: PageEntry | undefined,
+  older: PageEntry | undefined,
+): PlannedPage {
+  const newerLink = link(newer);
+  const olderLink = link(older);
+  return {
+    key: pageKey(entry.path),
+    inputs: ['post', entry.hash ?? null, newerLink ?? null, olderLink ?? null],
+    needs: [entry.source],
+    render: (posts) => postPage(site, required(posts, entry.source), newerLink, olderLink),
+  };
+}
+
+/**
+ * The home page of a list: its newest posts and a link to the archive page after them.
+ * @param newest - the list's newest posts, at least a page of them when it has that many
+ * @param count - how many posts the list has
+ */
+export function homePagePlan(
+  site: SiteConfig,
+  list: PostList,
+  newest: readonly PageEntry[],
+  count: number,
+): PlannedPage {
+  const size = site.pageSize;
+  const items = newest.slice(0, size).map(listItem);
+  const older =
+    count > size
+      ? { title: 'Older posts', url: archiveUrl(site, list, pageOfPosition(count - 1 - size, size)) }
+      : undefined;
+  const { folder, heading, description, feeds, category } = list;
+  return {
+    key: pageKey(`/${folder}`),
+    inputs: ['home', heading, items, older ?? null],
+    needs: [],
+    render: () =>
+      listPage(site, {
+        heading,
+        description,
+        path: `/${folder}`,
+        items,
+        ...(older ? { older } : {}),
+        feeds,
+        ...(category ? { category } : {}),
+      }),
+  };
+}
+
+/**
+ * Archive page `n` of a list, numbered from the oldest post so that a new post changes only the
+ * newest page. Its title says which page it is, not how many there are: that would change them all.
+ * @param items - the page's posts, newest first (see {@link pageRange})
+ * @param count - how many posts the list has
+ */
+export function archivePagePlan(
+  site: SiteConfig,
+  list: PostList,
+  n: number,
+  items: readonly PageEntry[],
+  count: number,
+): PlannedPage {
+  const last = pageCount(count, site.pageSize);
+  const { folder, heading, description, feeds, category } = list;
+  const shown = items.map(listItem);
+  const newer =
+    n < last
+      ? { title: 'Newer posts', url: archiveUrl(site, list, n + 1) }
+      : { title: 'Newest posts', url: siteUrl(site, folder === '' ? '/' : folder) };
+  const older = n > 1 ? { title: 'Older posts', url: archiveUrl(site, list, n - 1) } : undefined;
+  const title = `${heading}: page ${n}`;
+  return {
+    key: `${folder}page/${n}/index.html`,
+    inputs: ['archive', title, shown, newer, older ?? null],
+    needs: [],
+    render: () =>
+      listPage(site, {
+        heading: title,
+        description,
+        path: `/${folder}page/${n}/`,
+        items: shown,
+        newer,
+        ...(older ? { older } : {}),
+        feeds,
+        ...(category ? { category } : {}),
+      }),
+  };
+}
+
+/**
+ * The page explaining feeds, with every feed of the site and the newest posts.
+ * @param categories - the categories that have a published post, in slug order
+ * @param newest - the site's newest posts, at least a page of them when it has that many
+ */
+export function feedsPagePlan(
+  site: SiteConfig,
+  categories: readonly Term[],
+  newest: readonly PageEntry[],
+): PlannedPage {
+  const feedSets: FeedSet[] = [siteFeed(site), ...categories.map((category) => categoryFeed(site, category))];
+  const latest = newest.slice(0, site.pageSize).map(listItem);
+  return {
+    key: 'feeds/index.html',
+    inputs: ['feeds', feedSets, latest],
+    needs: [],
+    render: () => feedsPage(site, feedSets, latest),
+  };
+}
+
+/** The page served for a missing path. */
+export function notFoundPagePlan(site: SiteConfig): PlannedPage {
+  return { key: '404.html', inputs: ['404'], needs: [], render: () => notFoundPage(site) };
+}
+
+/**
+ * `sitemap.xml`: an index of the sitemap of lists and the fixed-size sitemaps of posts, so that a new
+ * post rewrites one small sitemap, not one that lists the whole site.
+ * @param postSitemaps - how many sitemaps of posts there are
+ */
+export function sitemapIndexPlan(site: SiteConfig, postSitemaps: number): PlannedPage {
+  const urls = [
+    LISTS_SITEMAP_KEY,
+    ...Array.from({ length: postSitemaps }, (_, i) => postSitemapKey(i + 1)),
+  ].map((key) => siteUrl(site, key));
+  return { key: 'sitemap.xml', inputs: ['sitemap index', urls], needs: [], render: () => sitemapIndex(urls) };
+}
+
+/**
+ * The sitemap of the home page and the category pages, each with the last change of its newest post.
+ * @param newest - the site's newest post, if any
+ * @param categories - each category with a published post, in slug order, and its newest post
+ */
+export function listsSitemapPlan(
+  site: SiteConfig,
+  newest: PageEntry | undefined,
+  categories: readonly { category: Term; newest: PageEntry }[],
+): PlannedPage {
+  const urls = [
+    { loc: site.baseUrl, ...(newest ? { lastmod: utc(newest.updated) } : {}) },
+    ...categories.map(({ category, newest }) => ({
+      loc: siteUrl(site, `categories/${category.slug}/`),
+      lastmod: utc(newest.updated),
+    })),
+  ];
+  return { key: LISTS_SITEMAP_KEY, inputs: ['sitemap', urls], needs: [], render: () => sitemap(urls) };
+}
+
+/**
+ * Sitemap of posts number `n`, numbered from the oldest post like archive pages.
+ * @param entries - its posts, newest first (see {@link pageRange} with {@link SITEMAP_SIZE})
+ */
+export function postSitemapPlan(n: number, entries: readonly PageEntry[]): PlannedPage {
+  const urls = entries.map((entry) => ({ loc: entry.url, lastmod: utc(entry.updated) }));
+  return { key: postSitemapKey(n), inputs: ['sitemap', urls], needs: [], render: () => sitemap(urls) };
+}
+
 /**
  * Every page of the site. List pages are numbered from the oldest post (`page/1/` holds the first
  * posts ever published), so a new post changes the newest page and the home page, not all of them.
@@ -57,131 +285,64 @@ export function planPages(
   digests: readonly ArchivedDigest[] = [],
 ): PlannedPage[] {
   if (!site.pages) return [];
-  const link = (entry: PageEntry | undefined): Link | undefined =>
-    entry ? { title: entry.title, url: entry.url } : undefined;
-  const pages: PlannedPage[] = published.map((entry, i) => {
-    const newer = link(published[i - 1]);
-    const older = link(published[i + 1]);
-    return {
-      key: pageKey(entry.path),
-      inputs: ['post', entry.hash ?? null, newer ?? null, older ?? null],
-      needs: [entry.source],
-      render: (posts) => postPage(site, required(posts, entry.source), newer, older),
-    };
-  });
-  const siteFeed: FeedSet = { title: site.title, folder: '' };
-  pages.push(
-    ...listPages(site, '', site.title, site.description || `Posts from ${site.title}`, published, [siteFeed]),
+  const pages: PlannedPage[] = published.map((entry, i) =>
+    postPagePlan(site, entry, published[i - 1], published[i + 1]),
   );
+  pages.push(...listPages(site, siteList(site), published));
   const categories = [...byCategory(published).values()];
-  for (const { category, posts } of categories) {
-    const feeds = [
-      siteFeed,
-      { title: `${site.title}: ${category.name}`, folder: `categories/${category.slug}/` },
-    ];
-    pages.push(
-      ...listPages(
-        site,
-        `categories/${category.slug}/`,
-        category.name,
-        `Posts in ${category.name} from ${site.title}`,
-        posts,
-        feeds,
-        category,
-      ),
-    );
-  }
-  const feedSets: FeedSet[] = [
-    siteFeed,
-    ...categories.map(({ category }) => ({
-      title: `${site.title}: ${category.name}`,
-      folder: `categories/${category.slug}/`,
-    })),
-  ];
-  const latest = published.slice(0, site.pageSize).map(listItem);
-  pages.push({
-    key: 'feeds/index.html',
-    inputs: ['feeds', feedSets, latest],
-    needs: [],
-    render: () => feedsPage(site, feedSets, latest),
-  });
-  pages.push({ key: '404.html', inputs: ['404'], needs: [], render: () => notFoundPage(site) });
+  for (const { category, posts } of categories)
+    pages.push(...listPages(site, categoryList(site, category), posts));
+  pages.push(
+    feedsPagePlan(
+      site,
+      categories.map(({ category }) => category),
+      published,
+    ),
+  );
+  pages.push(notFoundPagePlan(site));
   // The newsletter's archive, from the digests sent so far.
   if (site.newsletter) pages.push(...archivePages(site, digests));
-  const urls = [
-    { loc: site.baseUrl, ...(published[0] ? { lastmod: utc(published[0].updated) } : {}) },
-    ...categories.map(({ category, posts }) => ({
-      loc: siteUrl(site, `categories/${category.slug}/`),
-      ...(posts[0] ? { lastmod: utc(posts[0].updated) } : {}),
-    })),
-    ...published.map((entry) => ({ loc: entry.url, lastmod: utc(entry.updated) })),
-  ];
-  pages.push({ key: 'sitemap.xml', inputs: ['sitemap', urls], needs: [], render: () => sitemap(urls) });
+  const sitemaps = published.length === 0 ? 0 : pageCount(published.length, SITEMAP_SIZE);
+  pages.push(sitemapIndexPlan(site, sitemaps));
+  pages.push(
+    listsSitemapPlan(
+      site,
+      published[0],
+      categories.flatMap(({ category, posts }) => (posts[0] ? [{ category, newest: posts[0] }] : [])),
+    ),
+  );
+  for (let n = 1; n <= sitemaps; n++) {
+    const { from, to } = pageRange(published.length, SITEMAP_SIZE, n);
+    pages.push(postSitemapPlan(n, published.slice(from, to)));
+  }
   return pages;
 }
 
 /** A home page (newest posts) and stable archive pages numbered from the oldest post. */
-function listPages(
-  site: SiteConfig,
-  folder: string,
-  heading: string,
-  description: string,
-  posts: readonly PageEntry[],
-  feeds: FeedSet[],
-  category?: Term,
-): PlannedPage[] {
-  const size = site.pageSize;
+function listPages(site: SiteConfig, list: PostList, posts: readonly PageEntry[]): PlannedPage[] {
   const count = posts.length;
-  const last = Math.max(1, Math.ceil(count / size));
-  const archiveUrl = (n: number): string => siteUrl(site, `${folder}page/${n}/`);
-  /** Archive page holding the post at `index` (newest first). */
-  const pageOf = (index: number): number => Math.floor((count - 1 - index) / size) + 1;
-  const home = siteUrl(site, folder === '' ? '/' : folder);
-  const pages: PlannedPage[] = [];
-  const homeItems = posts.slice(0, size).map(listItem);
-  const homeOlder = count > size ? { title: 'Older posts', url: archiveUrl(pageOf(size)) } : undefined;
-  pages.push({
-    key: pageKey(`/${folder}`),
-    inputs: ['home', heading, homeItems, homeOlder ?? null],
-    needs: [],
-    render: () =>
-      listPage(site, {
-        heading,
-        description,
-        path: `/${folder}`,
-        items: homeItems,
-        ...(homeOlder ? { older: homeOlder } : {}),
-        feeds,
-        ...(category ? { category } : {}),
-      }),
-  });
-  for (let n = 1; n <= last; n++) {
-    // Page n holds the posts of rank (n-1)*size to n*size-1, counting from the oldest.
-    const from = Math.max(0, count - n * size);
-    const to = count - (n - 1) * size;
-    const items = posts.slice(from, to).map(listItem);
-    const newer =
-      n < last ? { title: 'Newer posts', url: archiveUrl(n + 1) } : { title: 'Newest posts', url: home };
-    const older = n > 1 ? { title: 'Older posts', url: archiveUrl(n - 1) } : undefined;
-    const title = `${heading}: page ${n} of ${last}`;
-    pages.push({
-      key: `${folder}page/${n}/index.html`,
-      inputs: ['archive', title, items, newer, older ?? null],
-      needs: [],
-      render: () =>
-        listPage(site, {
-          heading: title,
-          description,
-          path: `/${folder}page/${n}/`,
-          items,
-          newer,
-          ...(older ? { older } : {}),
-          feeds,
-          ...(category ? { category } : {}),
-        }),
-    });
+  const pages = [homePagePlan(site, list, posts, count)];
+  for (let n = 1; n <= pageCount(count, site.pageSize); n++) {
+    const { from, to } = pageRange(count, site.pageSize, n);
+    pages.push(archivePagePlan(site, list, n, posts.slice(from, to), count));
   }
   return pages;
+}
+
+function archiveUrl(site: SiteConfig, list: PostList, n: number): string {
+  return siteUrl(site, `${list.folder}page/${n}/`);
+}
+
+function siteFeed(site: SiteConfig): FeedSet {
+  return { title: site.title, folder: '' };
+}
+
+function categoryFeed(site: SiteConfig, category: Term): FeedSet {
+  return { title: `${site.title}: ${category.name}`, folder: `categories/${category.slug}/` };
+}
+
+function link(entry: PageEntry | undefined): Link | undefined {
+  return entry ? { title: entry.title, url: entry.url } : undefined;
 }
 
 function utc(iso: string): string {

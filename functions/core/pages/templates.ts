@@ -245,7 +245,7 @@ export function notFoundPage(site: SiteConfig): string {
 }
 
 /**
- * A sitemap of the home page, the category pages and every post.
+ * A sitemap of some of the site's pages.
  * @param urls - absolute URLs with their last change (ISO 8601)
  */
 export function sitemap(urls: { loc: string; lastmod?: string }[]): string {
@@ -253,4 +253,13 @@ export function sitemap(urls: { loc: string; lastmod?: string }[]): string {
     (u) => html`  <url><loc>${u.loc}</loc>${u.lastmod ? html`<lastmod>${u.lastmod}</lastmod>` : ''}</url>\n`,
   );
   return `<?xml version="1.0" encoding="UTF-8"?>\n${html`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${entries}</urlset>\n`}`;
+}
+
+/**
+ * A sitemap index: the sitemaps of the site, each an absolute URL.
+ * @param urls - absolute URLs of sitemaps at the site's root (a sitemap may only list URLs below its own folder)
+ */
+export function sitemapIndex(urls: string[]): string {
+  const entries = urls.map((loc) => html`  <sitemap><loc>${loc}</loc></sitemap>\n`);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${html`<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${entries}</sitemapindex>\n`}`;
 }
