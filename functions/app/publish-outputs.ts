@@ -1,24 +1,20 @@
 import { PostError } from '../core/errors.ts';
 import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
-import { planPages } from '../core/pages/page-plan.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
-import type { Post, Term } from '../core/posts/post.ts';
+import type { Post } from '../core/posts/post.ts';
 import { categoryOf } from '../core/site/feed-heads.ts';
 import type { PlannedFeed } from '../core/site/feed-plan.ts';
-import { compareEntries, type PostEntry } from '../core/site/post-entry.ts';
-import { toSlug } from '../core/text/slug.ts';
+import type { PostEntry } from '../core/site/post-entry.ts';
 import { hashOf } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
-import { readArchive } from './newsletter/digest-archive.ts';
 import type { PublishRun } from './publish-run.ts';
 import { bodyWarnings } from './read-posts.ts';
 import { deleteFeeds, staleCategoryFeeds, writeFeeds } from './site-output.ts';
 import { texToMathml } from './tex-to-mathml.ts';
-import { writePages } from './write-pages.ts';
 
-// The outputs of a publish run, from the index it has updated: feeds, pages and hub pings. Each
-// writes only what changed since the last run (everything when `force`).
+// The outputs of a publish run, from the index it has updated: feeds and hub pings (pages are in
+// publish-pages.ts). Each writes only what changed since the last run (everything when `force`).
 
 const IO_CONCURRENCY = 16;
 
@@ -65,56 +61,6 @@ export async function regenerateFeeds(
 }
 
 /**
- * Writes the pages whose inputs changed (all of them when `force`) and removes those of posts and
- * categories that are gone. Pages need every published post in order (neighbours, archive pages),
- * so this reads all entry shards: a few hundred small reads, still a small part of a full build.
- * @returns keys written or removed
- */
-export async function publishPages(run: PublishRun, force: boolean): Promise<string[]> {
-  const { config, index } = run;
-  const previous = await index.pageSignatures();
-  let published: PostEntry[] = [];
-  if (config.pages) {
-    const now = run.now.getTime();
-    published = (await index.allOwners()).filter((e) => Date.parse(e.published) <= now).sort(compareEntries);
-  }
-  const terms = new Map<string, Term>();
-  const term = (name: string): Term => {
-    const found = terms.get(name) ?? { name, slug: toSlug(name) };
-    terms.set(name, found);
-    return found;
-  };
-  // The newsletter's archive pages are written with the rest, from the digests planned so far.
-  const digests = config.pages && config.newsletter ? await readArchive(run.deps.state) : [];
-  const plan = planPages(
-    config,
-    published.map((e) => ({
-      source: e.source,
-      path: e.path,
-      url: siteUrl(config, e.path),
-      title: e.title,
-      summary: e.summary,
-      published: e.published,
-      updated: e.updated,
-      categories: [...new Map((e.categories ?? []).map((name) => [toSlug(name), term(name)])).values()],
-      hash: e.hash,
-    })),
-    digests,
-  );
-  const result = await writePages(
-    run.deps.output,
-    plan,
-    index.head.configHash,
-    previous,
-    (sources) => loadRecords(run, sources),
-    force,
-  );
-  if (force || result.written.length > 0 || result.removed.length > 0)
-    index.setPageSignatures(result.signatures);
-  return [...result.written, ...result.removed];
-}
-
-/**
  * Tells the site's WebSub hub which feeds changed. A hub that fails is logged, not retried: the
  * feeds are published, and readers that are not told still poll them.
  */
@@ -141,7 +87,7 @@ function signature(run: PublishRun, feed: PlannedFeed<PostEntry>): string {
 }
 
 /** Posts' records by source; a record that state lost is rendered again from the content bucket. */
-async function loadRecords(run: PublishRun, sources: readonly string[]): Promise<Map<string, Post>> {
+export async function loadRecords(run: PublishRun, sources: readonly string[]): Promise<Map<string, Post>> {
   const posts = new Map<string, Post>();
   await mapLimit(sources, IO_CONCURRENCY, async (source) => {
     posts.set(source, await loadRecord(run, source));

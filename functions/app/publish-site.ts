@@ -19,10 +19,11 @@ import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { entryOf, ownersAmong, PostIndex } from './post-index/post-index.ts';
 import { refsFromIndex } from './post-refs.ts';
-import { pingHub, publishPages, regenerateFeeds } from './publish-outputs.ts';
+import { pingHub, regenerateFeeds } from './publish-outputs.ts';
+import { publishPages } from './publish-pages.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
 import { bodyWarnings, renderFromStore } from './read-posts.ts';
-import { isPostKey, isStaticKey, mirrorStatic, staticUrl } from './site-output.ts';
+import { isPostKey, isStaticKey, mirrorStatic, staticTarget, staticUrl } from './site-output.ts';
 import { texToMathml } from './tex-to-mathml.ts';
 
 // The publish use-cases: read what changed, update the post index, then write the outputs. Full and
@@ -150,7 +151,9 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   await index.flush();
 
   const feeds = await regenerateFeeds(run, true);
-  const pages = await publishPages(run, true);
+  // Static files may look like pages (static/about.html): a full run removes only real stale pages.
+  const statics = new Set(sizes.flatMap(([key, size]) => (size === undefined ? [] : [staticTarget(key)])));
+  const pages = await publishPages(run, true, statics);
   await index.save();
   await pingHub(run, feeds.regenerated);
   deps.log.info('rebuilt', { posts: entries.size, failed: failed.length, feeds: feeds.regenerated.length });

@@ -41,17 +41,21 @@ export interface UrlRecord {
   appearance?: Appearance;
 }
 
-/** Families of sharded maps: entries by source, URL records by path, static sizes by key. */
-export type ShardFamily = 'entries' | 'urls' | 'statics';
+/**
+ * Families of sharded maps: entries by source, URL records by path, static sizes by key, and where
+ * each published post sits in the page index (its date and path) by source.
+ */
+export type ShardFamily = 'entries' | 'urls' | 'statics' | 'pagerows';
 export type ShardValue<F extends ShardFamily> = F extends 'entries'
   ? PostEntry
   : F extends 'urls'
     ? UrlRecord
-    : number;
+    : F extends 'pagerows'
+      ? Pick<PostEntry, 'published' | 'path'>
+      : number;
 
 const IO_CONCURRENCY = 16;
 const INDEX_KEY = 'index.json';
-const PAGES_KEY = 'pages.json';
 const RECORDS = 'records/';
 const ERRORS = 'errors/';
 
@@ -92,14 +96,6 @@ export class IndexStore {
     for await (const info of this.store.list(`${family}/`))
       names.push(info.key.slice(family.length + 1, -'.json'.length));
     return names;
-  }
-
-  readPageSignatures(): Promise<Record<string, string> | undefined> {
-    return this.readJson<Record<string, string>>(PAGES_KEY);
-  }
-
-  writePageSignatures(signatures: Record<string, string>): Promise<void> {
-    return this.writeJson(PAGES_KEY, signatures);
   }
 
   readRecord(key: string): Promise<Post | undefined> {

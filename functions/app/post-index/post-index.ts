@@ -62,6 +62,8 @@ export class PostIndex {
   private readonly arrived = new Set<string>();
   /** Sources whose path changed in this run, with their old path: a new slug is not a new post. */
   private readonly moved = new Map<string, string>();
+  /** Sources whose entry, ownership or publication may have changed in this run: their pages follow. */
+  private readonly changedSources = new Set<string>();
   private owners: Promise<PostEntry[]> | undefined;
   private entries: Promise<PostEntry[]> | undefined;
 
@@ -154,14 +156,40 @@ export class PostIndex {
     else entries[source] = entry;
     this.shards.touch('entries', source);
     const changes: OwnerChange[] = [];
-    for (const path of paths)
-      changes.push({ path, before: before.get(path), after: await this.ownerOf(path) });
+    this.changedSources.add(source);
+    for (const path of paths) {
+      const change = { path, before: before.get(path), after: await this.ownerOf(path) };
+      changes.push(change);
+      for (const owner of [change.before, change.after])
+        if (owner !== undefined) this.changedSources.add(owner);
+    }
     return changes;
   }
 
   /** Notes that scheduled posts went live, so that their appearance is fixed in this run. */
   wentLive(entries: readonly PostEntry[]): void {
-    for (const entry of entries) this.touched.add(entry.path);
+    for (const entry of entries) {
+      this.touched.add(entry.path);
+      this.changedSources.add(entry.source);
+    }
+  }
+
+  /**
+   * What pages should show now of each post this run may have changed: its entry when it owns its
+   * URL and is published at `now`, else undefined (gone, a draft, scheduled, or a conflict loser).
+   * Read after {@link flush}.
+   */
+  async pageChanges(now: Date): Promise<{ source: string; entry: PostEntry | undefined }[]> {
+    const changes: { source: string; entry: PostEntry | undefined }[] = [];
+    for (const source of [...this.changedSources].sort()) {
+      const entry = await this.entry(source);
+      const shown =
+        entry !== undefined &&
+        Date.parse(entry.published) <= now.getTime() &&
+        (await this.ownerOf(entry.path)) === source;
+      changes.push({ source, entry: shown ? entry : undefined });
+    }
+    return changes;
   }
 
   /** The size of a static file the site publishes, by content key. */
@@ -224,15 +252,6 @@ export class PostIndex {
     for await (const key of this.store.keysOf('records')) if (!sources.has(key)) this.deleteRecord(key);
     for await (const key of this.store.keysOf('errors'))
       if (!(key in this.head.errors)) this.defer(this.store.deleteError(key));
-  }
-
-  /** The signature of every page last written, by key; empty when none were. */
-  async pageSignatures(): Promise<Record<string, string>> {
-    return (await this.store.readPageSignatures()) ?? {};
-  }
-
-  setPageSignatures(signatures: Record<string, string>): void {
-    this.defer(this.store.writePageSignatures(signatures));
   }
 
   /**
