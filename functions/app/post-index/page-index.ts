@@ -67,10 +67,8 @@ export interface ListChanges {
 
 const HEAD_KEY = 'pages/head.json';
 const CHUNKS = 'pages/chunks/';
-/** A chunk that grows past this splits in two. */
+/** A chunk that grows past this splits in two; a whole index is written half full. */
 export const CHUNK_MAX = 1000;
-/** Rows per chunk when the index is written whole. */
-const CHUNK_FILL = 500;
 const IO_CONCURRENCY = 16;
 
 /** The order of rows: newest first, ties by path, as feeds and a full build order posts. */
@@ -97,28 +95,36 @@ export class PageIndex {
   private constructor(
     private readonly state: BlobStore,
     private readonly head: PagesHead,
+    private readonly chunkMax: number,
   ) {
     this.where = new ShardCache(new IndexStore(state));
   }
 
   /**
    * Opens the page index for an incremental run.
+   * @param chunkMax - rows a chunk holds before it splits (small in tests, to exercise splits)
    * @returns undefined when there is none, or it was written with another configuration
    */
-  static async open(state: BlobStore, configHash: string): Promise<PageIndex | undefined> {
+  static async open(
+    state: BlobStore,
+    configHash: string,
+    chunkMax = CHUNK_MAX,
+  ): Promise<PageIndex | undefined> {
     const head = await readHead(state);
     if (head === undefined || head.configHash !== configHash) return undefined;
-    return new PageIndex(state, head);
+    return new PageIndex(state, head, chunkMax);
   }
 
   /**
    * Writes the whole index from every published post (a rebuild), replacing what was there.
    * @param published - every published post that owns its URL, newest first
+   * @param chunkMax - rows a chunk holds before it splits
    */
   static async write(
     state: BlobStore,
     configHash: string,
     published: readonly PageRow[],
+    chunkMax = CHUNK_MAX,
   ): Promise<PageIndex> {
     const old = await readHead(state);
     // Chunk names continue from the previous index's, so none of its chunks is overwritten by mistake.
@@ -129,7 +135,7 @@ export class PageIndex {
       lists: {},
       signatures: {},
     };
-    const index = new PageIndex(state, head);
+    const index = new PageIndex(state, head, chunkMax);
     const lists = new Map<string, PageRow[]>([['', []]]);
     for (const row of published)
       for (const folder of foldersOf(row)) {
@@ -139,8 +145,8 @@ export class PageIndex {
       }
     for (const [folder, rows] of lists) {
       const list: ListHead = { chunks: [] };
-      for (let i = 0; i < rows.length; i += CHUNK_FILL)
-        list.chunks.push(index.newChunk(rows.slice(i, i + CHUNK_FILL)));
+      const fill = Math.max(1, chunkMax >> 1);
+      for (let i = 0; i < rows.length; i += fill) list.chunks.push(index.newChunk(rows.slice(i, i + fill)));
       await index.setNewest(list);
       head.lists[folder] = list;
     }
@@ -349,7 +355,7 @@ export class PageIndex {
     if (i === 0) ref.first = keyOf(row);
     this.dirty.add(ref.id);
     const rank = list.chunks.slice(0, at).reduce((sum, c) => sum + c.count, 0) + i;
-    if (rows.length > CHUNK_MAX) {
+    if (rows.length > this.chunkMax) {
       const half = rows.splice(rows.length >> 1);
       ref.count = rows.length;
       list.chunks.splice(at + 1, 0, this.newChunk(half));
