@@ -173,7 +173,7 @@ describe('herald subscribers against a deployed stack', () => {
       list('subscribed_members_export_9f8e7d.csv'),
       list('unsubscribed_members_export_9f8e7d.csv'),
       list('cleaned_members_export_9f8e7d.csv'),
-      list('substack-emails.csv'),
+      list('email_list.fieldnotes.csv'),
       ...stack,
       s3.endpoint,
     );
@@ -186,7 +186,7 @@ describe('herald subscribers against a deployed stack', () => {
       'cleaned_members_export_9f8e7d.csv (Mailchimp export): added 1 (1 suppressed)',
     );
     expect(imported.stdout).toContain(
-      'substack-emails.csv (Substack export): added 3 (2 active, 1 unsubscribed)',
+      'email_list.fieldnotes.csv (Substack export): added 3 (2 active, 1 unsubscribed)',
     );
     // The names came from the stack's outputs; the secret from Secrets Manager, by its ARN.
     expect(calls).toContain('DescribeStacks Herald');
