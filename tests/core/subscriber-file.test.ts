@@ -87,8 +87,9 @@ describe('readSubscriberFile', () => {
       ['ned@example.org', 'active', '2020-07-04T11:22:33.123Z', undefined],
       ['oli@example.org', 'unsubscribed', '2020-07-05T11:22:33.000Z', '2024-01-01T00:00:00.000Z'],
       // Go's time string: the offset counts, the zone's abbreviation after it is a label.
-      ['pam@example.org', 'suppressed', '2020-07-06T11:22:33.000Z', undefined],
+      ['pam@example.org', 'suppressed', '2020-07-06T11:22:33.000Z', '2024-01-02T00:00:00.000Z'],
     ]);
+    expect(listmonk.entries[2]?.suppression?.at).toBe('2024-01-02T00:00:00.000Z');
     expect(listmonk.skipped).toEqual([]);
   });
 

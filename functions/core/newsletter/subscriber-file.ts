@@ -440,12 +440,15 @@ const listmonkReader: Reader = {
         unsubscribedVia: 'link',
         ...optionalDate(get('updatedat')),
       };
+    // The last change of a blocklisted subscriber is, as a rule, the blocklisting.
+    const at = date(get('updatedat'), 'updated_at');
     return {
       status: 'suppressed',
       categories: [],
       consent,
       unsubscribedVia: 'link',
-      suppression: { reason: 'manual', detail: 'blocklisted in listmonk' },
+      ...(at ? { unsubscribedAt: at } : {}),
+      suppression: { reason: 'manual', detail: 'blocklisted in listmonk', ...(at ? { at } : {}) },
     };
   },
 };
