@@ -58,9 +58,10 @@ export class AddressGroups {
 
   /**
    * Changes the records of the given ids, one conditional write per group touched. `change` gets
-   * the current records of a group's ids (an empty object for an unknown id), edits them in place
-   * and returns what it did; when a concurrent writer changed the group first it is called again
-   * on the fresh records, so it must not act outside its return value.
+   * the current records of a group's ids (an empty object for an unknown id), replaces in the map
+   * those it changes (with `set`; an entry left as it was is not written) and returns what it did;
+   * when a concurrent writer changed the group first it is called again on the fresh records, so
+   * it must not act outside its return value.
    * @param onGroup - told each group's result once it is stored
    * @returns one result per group, in no particular order
    * @throws WriteConflict when a group kept changing under us {@link MAX_ATTEMPTS} times
@@ -125,18 +126,22 @@ export class AddressGroups {
       const { file, version } =
         attempt === 1 && !mayExist ? { file: emptyGroup(), version: undefined } : await this.readGroup(group);
       const records = new Map(ids.map((id) => [id, recordsOf(file, id)]));
+      const read = new Map(records);
       const result = change(records);
-      const before = JSON.stringify(sortedGroup(file));
-      for (const [id, { subscriber, suppression }] of records) {
+      let changed = false;
+      for (const [id, now] of records) {
+        // `change` replaces the records it changes (see update): an entry it left alone is the same object.
+        if (now === read.get(id)) continue;
+        const { subscriber, suppression } = now;
         if (subscriber === undefined) delete file.subscribers[id];
         else file.subscribers[id] = subscriber;
         if (suppression === undefined) delete file.suppressed[id];
         else file.suppressed[id] = suppression;
+        changed = true;
       }
-      const after = JSON.stringify(sortedGroup(file));
-      if (after === before) return result;
+      if (!changed) return result;
       try {
-        await this.store.put(keyOf(group), after, {
+        await this.store.put(keyOf(group), JSON.stringify(sortedGroup(file)), {
           contentType: 'application/json',
           ...(version === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: version }),
         });

@@ -165,7 +165,18 @@ export class NewsletterStore {
         const bytes = await this.store.get(info.key);
         if (bytes === undefined) continue;
         const id = info.key.slice(prefix.length, -'.json'.length);
-        const value = JSON.parse(new TextDecoder().decode(bytes)) as Subscriber & Suppression;
+        let value: Subscriber & Suppression;
+        try {
+          value = JSON.parse(new TextDecoder().decode(bytes)) as Subscriber & Suppression;
+        } catch (error) {
+          // Nothing is folded (or deleted) until every record reads: none may be lost.
+          throw new Error(
+            `${info.key}: not valid JSON; restore it from a backup or a version of the object`,
+            {
+              cause: error,
+            },
+          );
+        }
         legacy.set(id, { ...legacy.get(id), [field]: value });
         keys.push(info.key);
       }
