@@ -111,6 +111,8 @@ export class HeraldStack extends Stack {
       content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'posts/' });
       content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'static/' });
       content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'site.yaml' });
+      // A category's _index.md is configuration: a change rebuilds with it.
+      content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'categories/' });
     }
 
     const feedCache = new cloudfront.CachePolicy(this, 'FeedCache', {

@@ -249,3 +249,48 @@ describe('headless bundles and _index.md', () => {
     expect(report.published).toBe(1);
   });
 });
+
+describe('a category’s _index.md', () => {
+  const files = {
+    'posts/hello.md': postFile('Hello', '2024-05-03', 'categories: [Field Notes]'),
+    'categories/Field Notes/_index.md':
+      '---\ntitle: Notes from the field\ndescription: Short <reports> & sketches.\n---\nBody text.\n',
+    'categories/other/_index.md': '+++\ntitle = "Other"\nslug = "elsewhere"\n+++\n',
+  };
+
+  it('gives the category’s pages their heading and text, and its feeds their description', async () => {
+    const { deps } = await setup(files);
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed).toEqual([]);
+    const page = deps.output.text('categories/field-notes/index.html') ?? '';
+    expect(page).toContain('<h1>Notes from the field</h1>\n<p>Short &lt;reports&gt; &amp; sketches.</p>');
+    expect(page).toContain('<meta name="description" content="Short &lt;reports&gt; &amp; sketches.">');
+    expect(JSON.parse(deps.output.text('categories/field-notes/feed.json') ?? '{}').description).toBe(
+      'Short <reports> & sketches.',
+    );
+    // A category without one keeps Herald's wording.
+    await deps.content.delete('categories/Field Notes/_index.md');
+    await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(deps.output.text('categories/field-notes/index.html')).toContain(
+      '<h1>Field Notes</h1>\n<p class="meta feeds">',
+    );
+  });
+
+  it('takes effect on upload, as configuration does', async () => {
+    const { deps } = await setup(files);
+    await publishChanges(deps, []);
+    await deps.content.put('categories/Field Notes/_index.md', '---\ntitle: Renamed\n---\n');
+    const report = await publishChanges(deps, ['categories/Field Notes/_index.md']);
+    expect(report.rebuilt).toBe(true);
+    expect(deps.output.text('categories/field-notes/index.html')).toContain('<h1>Renamed</h1>');
+  });
+
+  it('names the file when its front matter cannot be read', async () => {
+    const { deps } = await setup({ ...files, 'categories/bad/_index.md': '---\ntitle: [unclosed\n---\n' });
+    await expect(buildSite({ ...deps, clock: fixedClock(NOW) })).rejects.toMatchObject({
+      name: 'ConfigError',
+      file: 'categories/bad/_index.md',
+      field: 'front matter',
+    });
+  });
+});

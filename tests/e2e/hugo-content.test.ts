@@ -68,6 +68,12 @@ describe('herald build of Hugo Theme Stack’s example content', () => {
     ).toThrow();
   });
 
+  it('describes the category Test with its _index.md', () => {
+    expect(readFileSync(join(out, 'categories/test/index.html'), 'utf8')).toContain(
+      '<h1>Test</h1>\n<p>This is an example category</p>',
+    );
+  });
+
   it('leaves no link, image or feed item pointing at a file it did not write', () => {
     expect(brokenLinks(out, BASE)).toEqual([]);
   });
