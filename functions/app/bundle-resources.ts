@@ -3,7 +3,7 @@ import {
   bundleFoldersAbove,
   bundlePost,
   isIndexFile,
-  isMarkdownKey,
+  isResourceName,
   resourceBundles,
   resourceTarget,
 } from '../core/posts/content-files.ts';
@@ -31,11 +31,9 @@ export interface PublishedResource {
   size: number;
 }
 
-/** Is this content key a file that may be a bundle's resource (anything under posts/ but markdown)? */
+/** Is this content key a file that may be a bundle's resource (under posts/, not a post or a page)? */
 export function isResourceKey(key: string): boolean {
-  return (
-    key.startsWith('posts/') && !isMarkdownKey(key) && !key.endsWith('/') && keyProblem(key) === undefined
-  );
+  return key.startsWith('posts/') && isResourceName(key) && keyProblem(key) === undefined;
 }
 
 /**

@@ -131,6 +131,18 @@ describe('page bundles', () => {
     expect(resourceKeys(deps.output)).toEqual([]);
   });
 
+  it('never lets a bundle file replace a page: HTML files are not resources (Hugo reads them as pages)', async () => {
+    const { deps } = await setup({
+      'posts/x/index.md': postFile('X', '2024-05-01'),
+      'posts/x/index.html': '<p>not the page</p>',
+      'posts/x/frame.htm': '<p>framed</p>',
+    });
+    await publishChanges(deps, []);
+    await publishChanges(deps, ['posts/x/index.html', 'posts/x/frame.htm']);
+    expect(deps.output.text('posts/x/index.html')).toContain('<h1>X</h1>');
+    expect(deps.output.text('posts/x/frame.htm')).toBeUndefined();
+  });
+
   it('gives a resource to the nearest bundle above it, and to none beside a single-file post', async () => {
     const { deps } = await setup({
       'posts/outer/index.md': postFile('Outer', '2024-05-01'),

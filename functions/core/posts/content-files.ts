@@ -58,9 +58,12 @@ export function baseName(key: string): string {
   return fileLanguage(key) === undefined ? name.replace(MARKDOWN, '') : name.replace(LANGUAGE_SUFFIX, '');
 }
 
-/** Is this key markdown (a post or a translation), as opposed to a bundle's resource? */
-export function isMarkdownKey(key: string): boolean {
-  return MARKDOWN.test(key);
+/**
+ * Can this file be a bundle's resource? Not markdown (posts and translations), and not HTML: Hugo
+ * reads `.html` in content as pages, and published as-is one would replace the post's own page.
+ */
+export function isResourceName(key: string): boolean {
+  return !MARKDOWN.test(key) && !/\.html?$/i.test(key) && !key.endsWith('/');
 }
 
 /**
@@ -122,7 +125,7 @@ export function resourceBundles(
   }
   const found = new Map<string, { folder: string; post: string | undefined }>();
   for (const key of all) {
-    if (isMarkdownKey(key) || key.endsWith('/')) continue;
+    if (!isResourceName(key)) continue;
     const folder = bundleFoldersAbove(key).find((f) => indexes.has(f));
     if (folder !== undefined)
       found.set(key, { folder, post: bundlePost(indexes.get(folder) ?? [], siteLanguage) });
