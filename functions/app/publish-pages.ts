@@ -63,8 +63,8 @@ export async function publishPages(
     return force ? [...written, ...(await removeStalePages(run, new Set(written), keep))] : written;
   }
 
-  for (const { source, entry } of await index.pageChanges(run.now))
-    await pages.set(source, entry && rowOf(entry));
+  const changed = await index.pageChanges(run.now);
+  await pages.apply(changed.map(({ source, entry }) => ({ source, row: entry && rowOf(entry) })));
   const toEntry = pageEntries(config);
   const plan: PlannedPage[] = [];
   const removed = new Set<string>();

@@ -55,17 +55,36 @@ describe('page index', () => {
         const index = (await PageIndex.open(state, 'h', 4)) as PageIndex;
         expect(await PageIndex.open(state, 'other', 4)).toBeUndefined();
         const before = lists(model.values());
+        const batch = new Map<string, PageRow | undefined>();
         for (let step = Math.floor(next() * 4); step >= 0; step--) {
           const n = Math.floor(next() * 30);
           const source = `posts/p${n}.md`;
+          if (batch.has(source)) continue;
           const roll = next();
           const old = model.get(source);
+          const renamed = `posts/r${n}.md`;
+          if (roll < 0.1 && old && !model.has(renamed) && !batch.has(renamed)) {
+            // Renamed, keeping its URL and date: one post goes, another takes its place.
+            batch.set(source, undefined);
+            batch.set(renamed, { ...old, source: renamed });
+            continue;
+          }
           const value =
-            roll < 0.25 ? undefined : roll < 0.4 && old ? { ...old, title: `${old.title}!` } : row(n);
+            roll < 0.3 ? undefined : roll < 0.45 && old ? { ...old, title: `${old.title}!` } : row(n);
+          // A path must stay one post's: the index holds owners of their URL only.
+          const taken = (path: string) =>
+            [...model.values(), ...batch.values()].some((r) => r?.path === path && r.source !== source);
+          if (value && taken(value.path)) continue;
+          batch.set(source, value);
+        }
+        // In any order: removals must not depend on coming first.
+        const changes = [...batch].map(([source, value]) => ({ source, row: value }));
+        if (next() < 0.5) changes.reverse();
+        for (const { source, row: value } of changes) {
           if (value === undefined) model.delete(source);
           else model.set(source, value);
-          await index.set(source, value);
         }
+        await index.apply(changes);
         const after = lists(model.values());
 
         expect(index.folders()).toEqual([...after.keys()].sort());

@@ -184,31 +184,39 @@ export class PageIndex {
   }
 
   /**
-   * Makes a post's place in every list what `row` says: added, moved, changed in place or removed
-   * (undefined: not published now). Changes are recorded for {@link changes}.
+   * Makes each post's place in every list what its row says: added, moved, changed in place or
+   * removed (undefined: not published now). Changes are recorded for {@link changes}. Removals come
+   * first, so that a post taking over another's URL and date (a rename) never meets it in a list.
+   * @param changes - at most one per source
    */
-  async set(source: string, row: PageRow | undefined): Promise<void> {
-    const key = (await this.where.get('pagerows', source))[source];
-    const old = key === undefined ? undefined : await this.find(key, source);
-    if (old === undefined && row === undefined) return;
-    if (old !== undefined && row !== undefined && JSON.stringify(old) === JSON.stringify(row)) return;
-    const oldFolders = old ? foldersOf(old) : [];
-    const newFolders = row ? foldersOf(row) : [];
-    const inPlace =
-      old !== undefined &&
-      row !== undefined &&
-      compareRows(old, row) === 0 &&
-      oldFolders.join('\n') === newFolders.join('\n');
-    if (inPlace) {
-      for (const folder of newFolders) await this.replace(folder, row);
-      return;
+  async apply(changes: readonly { source: string; row: PageRow | undefined }[]): Promise<void> {
+    const added: PageRow[] = [];
+    for (const { source, row } of changes) {
+      const key = (await this.where.get('pagerows', source))[source];
+      const old = key === undefined ? undefined : await this.find(key, source);
+      if (old === undefined && row === undefined) continue;
+      if (old !== undefined && row !== undefined && JSON.stringify(old) === JSON.stringify(row)) continue;
+      const folders = row ? foldersOf(row) : [];
+      if (
+        old !== undefined &&
+        row !== undefined &&
+        compareRows(old, row) === 0 &&
+        foldersOf(old).join('\n') === folders.join('\n')
+      ) {
+        for (const folder of folders) await this.replace(folder, row);
+        continue;
+      }
+      if (old !== undefined) {
+        for (const folder of foldersOf(old)) await this.remove(folder, old);
+        this.removedPaths.add(old.path);
+        await this.setWhere(source, undefined);
+      }
+      if (row !== undefined) added.push(row);
     }
-    if (old !== undefined) {
-      for (const folder of oldFolders) await this.remove(folder, old);
-      this.removedPaths.add(old.path);
+    for (const row of added) {
+      for (const folder of foldersOf(row)) await this.insert(folder, row);
+      await this.setWhere(row.source, keyOf(row));
     }
-    if (row !== undefined) for (const folder of newFolders) await this.insert(folder, row);
-    await this.setWhere(source, row && { published: row.published, path: row.path });
   }
 
   /**

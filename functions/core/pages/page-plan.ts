@@ -1,3 +1,4 @@
+import { describeCategory } from '../config/category-pages.ts';
 import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
@@ -70,6 +71,8 @@ export interface PostList {
   /** The feeds this list mirrors. */
   feeds: FeedSet[];
   category?: Term;
+  /** The description is the author's (a category's `_index.md`): the home page shows it under the heading. */
+  intro?: boolean;
 }
 
 /** The site's list: every published post. */
@@ -82,14 +85,19 @@ export function siteList(site: SiteConfig): PostList {
   };
 }
 
-/** A category's list, named as its newest post spells it. */
+/**
+ * A category's list, named as its newest post spells it, or as its `_index.md` says (see
+ * {@link describeCategory}).
+ */
 export function categoryList(site: SiteConfig, category: Term): PostList {
+  const text = describeCategory(site, category);
   return {
     folder: `categories/${category.slug}/`,
-    heading: category.name,
-    description: `Posts in ${category.name} from ${site.title}`,
+    heading: text.heading,
+    description: text.description,
     feeds: [siteFeed(site), categoryFeed(site, category)],
     category,
+    ...(text.written ? { intro: true } : {}),
   };
 }
 
@@ -163,6 +171,7 @@ export function homePagePlan(
         ...(older ? { older } : {}),
         feeds,
         ...(category ? { category } : {}),
+        ...(list.intro ? { intro: description } : {}),
       }),
   };
 }
