@@ -183,12 +183,14 @@ for (const pages of [false, true]) {
   const small = await benchPublish(1000, 5, pages);
   const sizes = large === undefined ? [posts] : [posts, large];
   console.log(`\nPublishing one new post, pages ${pages ? 'on' : 'off'} (filesystem adapters, median of 5):`);
-  console.log(`  into ${count(small.posts)} posts  ${small.oneNewPostMs.toFixed(1)} ms`);
+  const traffic = (f: typeof small): string =>
+    `${f.oneNewPostCpuMs.toFixed(1)} ms CPU, ${(f.oneNewPostBytes / 1024).toFixed(0)} KiB read and written`;
+  console.log(`  into ${count(small.posts)} posts  ${small.oneNewPostMs.toFixed(1)} ms  (${traffic(small)})`);
   for (const size of sizes) {
     const big = await benchPublish(size, 5, pages);
     const ratio = big.oneNewPostMs / small.oneNewPostMs;
     console.log(
-      `  into ${count(big.posts)} posts  ${big.oneNewPostMs.toFixed(1)} ms  (${ratio.toFixed(2)}x; full build of the same site: ${big.fullBuildMs.toFixed(0)} ms)`,
+      `  into ${count(big.posts)} posts  ${big.oneNewPostMs.toFixed(1)} ms  (${ratio.toFixed(2)}x; ${traffic(big)}, ${(big.oneNewPostCpuMs / small.oneNewPostCpuMs).toFixed(2)}x CPU, ${(big.oneNewPostBytes / small.oneNewPostBytes).toFixed(2)}x bytes; full build of the same site: ${big.fullBuildMs.toFixed(0)} ms)`,
     );
     goal(
       `one new post into ${count(size)} posts, pages ${pages ? 'on' : 'off'}, against 1,000`,
