@@ -319,9 +319,8 @@ export async function importFiles(files: string[], options: TargetOptions): Prom
           })
         : undefined;
       bar?.start(parsed.entries.length, 0);
-      const report = await importList(manage(n), parsed.entries, (done) => {
-        if (done % 100 === 0 || done === parsed.entries.length) bar?.update(done);
-      });
+      // Told once per stored group of addresses; the bar redraws at most a few times a second.
+      const report = await importList(manage(n), parsed.entries, (done) => bar?.update(done));
       bar?.stop();
       const skipped = [...parsed.skipped, ...report.skipped].sort((a, b) => a.line - b.line);
       for (const skip of skipped) console.log(`${file}:${skip.line}: ${skip.email}: skipped: ${skip.reason}`);
