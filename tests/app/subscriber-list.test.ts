@@ -114,7 +114,9 @@ describe('subscriber list storage', () => {
       ...first.entries,
       ...second.entries,
     ]);
-    expect(report.skipped).toEqual([{ line: 3, email: 'ANN@example.org', reason: 'unsubscribed on an earlier date' }]);
+    expect(report.skipped).toEqual([
+      { line: 3, email: 'ANN@example.org', reason: 'unsubscribed on an earlier date' },
+    ]);
     const ann = await w.newsletter.readSubscriber(w.signer.subscriberId(address('ann@example.org')));
     expect(ann?.status).toBe('unsubscribed');
   });

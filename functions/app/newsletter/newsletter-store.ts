@@ -13,7 +13,11 @@ export interface DigestRecord {
   plannedAt: string;
 }
 
-/** What one recipient of a digest has had: written before the send, so a retry never repeats it. */
+/**
+ * What one recipient of a digest has had. "sending" is claimed before the send and names when, so
+ * that a sender that died holding it can be told from one still at work (see send-digest.ts);
+ * "sent" records the mail service's id for the message.
+ */
 export interface SentMarker {
   at: string;
   status: 'sending' | 'sent' | 'rejected';
@@ -240,7 +244,7 @@ export class NewsletterStore {
   async markers(digestId: string): Promise<Map<string, SentMarker>> {
     const found = new Map<string, SentMarker>();
     for (const id of await this.markedRecipients(digestId)) {
-      const marker = await this.readJson<SentMarker>(`${DIGESTS}${digestId}/sent/${id}.json`);
+      const marker = await this.readMarker(digestId, id);
       if (marker !== undefined) found.set(id, marker);
     }
     return found;
@@ -267,6 +271,47 @@ export class NewsletterStore {
       .put(`${DIGESTS}${digestId}/sent/${subscriberId}.json`, JSON.stringify(marker), {
         contentType: 'application/json',
         ifNoneMatch: '*',
+      })
+      .then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof WriteConflict) return false;
+          throw error;
+        },
+      );
+  }
+
+  /** One recipient's marker with the version a {@link replaceMarker} can name; `undefined` if none. */
+  async readMarkerVersioned(
+    digestId: string,
+    subscriberId: string,
+  ): Promise<{ marker: SentMarker; version: string } | undefined> {
+    const found = await this.store.getVersioned(`${DIGESTS}${digestId}/sent/${subscriberId}.json`);
+    return found === undefined
+      ? undefined
+      : { marker: JSON.parse(new TextDecoder().decode(found.body)) as SentMarker, version: found.etag };
+  }
+
+  /** One recipient's marker, or `undefined`. */
+  readMarker(digestId: string, subscriberId: string): Promise<SentMarker | undefined> {
+    return this.readJson<SentMarker>(`${DIGESTS}${digestId}/sent/${subscriberId}.json`);
+  }
+
+  /**
+   * Takes over a recipient whose sender stopped: replaces the marker only if it is still the
+   * version read, so of two senders taking over one recipient exactly one does.
+   * @returns false when another sender changed the marker first
+   */
+  replaceMarker(
+    digestId: string,
+    subscriberId: string,
+    marker: SentMarker,
+    version: string,
+  ): Promise<boolean> {
+    return this.store
+      .put(`${DIGESTS}${digestId}/sent/${subscriberId}.json`, JSON.stringify(marker), {
+        contentType: 'application/json',
+        ifMatch: version,
       })
       .then(
         () => true,

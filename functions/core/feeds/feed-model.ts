@@ -1,3 +1,4 @@
+import { describeCategory } from '../config/category-pages.ts';
 import type { Person, SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
@@ -72,7 +73,7 @@ export function buildFeedModel(
     description:
       scope.kind === 'site'
         ? site.description || site.title
-        : `Posts in ${scope.category.name} from ${site.title}`,
+        : describeCategory(site, scope.category).description,
     homeUrl: site.baseUrl,
     folder,
     urls: {

@@ -1,3 +1,4 @@
+import { describeCategory } from '../config/category-pages.ts';
 import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
@@ -79,15 +80,17 @@ export function planPages(
       siteFeed,
       { title: `${site.title}: ${category.name}`, folder: `categories/${category.slug}/` },
     ];
+    const text = describeCategory(site, category);
     pages.push(
       ...listPages(
         site,
         `categories/${category.slug}/`,
-        category.name,
-        `Posts in ${category.name} from ${site.title}`,
+        text.heading,
+        text.description,
         posts,
         feeds,
         category,
+        text.written,
       ),
     );
   }
@@ -129,6 +132,8 @@ function listPages(
   posts: readonly PageEntry[],
   feeds: FeedSet[],
   category?: Term,
+  /** The description is the author's (a category's `_index.md`): shown under the heading. */
+  intro = false,
 ): PlannedPage[] {
   const size = site.pageSize;
   const count = posts.length;
@@ -153,6 +158,7 @@ function listPages(
         ...(homeOlder ? { older: homeOlder } : {}),
         feeds,
         ...(category ? { category } : {}),
+        ...(intro ? { intro: description } : {}),
       }),
   });
   for (let n = 1; n <= last; n++) {
