@@ -1,5 +1,6 @@
 import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import type { PostError } from '../core/errors.ts';
+import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
 import { catalogue } from '../core/site/catalogue.ts';
@@ -70,6 +71,8 @@ export interface ReadSite {
   posts: ReturnType<typeof catalogue<PostMeta>>;
   failed: PostError[];
   typos: FileTypo[];
+  /** Front matter values left out of published posts (an alias that would leave the site), by file. */
+  warnings: BodyWarning[];
 }
 
 /**
@@ -86,7 +89,7 @@ export async function buildSite(
   preview?: PreviewOptions,
 ): Promise<BuildReport> {
   const { content, output: out } = deps;
-  const { site, posts, failed, typos } = await readSite(deps, overrides, preview);
+  const { site, posts, failed, typos, warnings: fieldWarnings } = await readSite(deps, overrides, preview);
 
   const written: string[] = [];
   const imageSizes = new Map<string, number>();
@@ -106,7 +109,7 @@ export async function buildSite(
     site,
     links: posts.published.map(({ source, url }) => ({ source, url })),
   };
-  const warnings: BodyWarning[] = [];
+  const warnings: BodyWarning[] = [...fieldWarnings];
   const render = async (sources: string[]): Promise<Map<string, Post>> => {
     const loaded = new Map<string, Post>();
     for (const result of await renderPosts(content, sources, context, compiler)) {
@@ -145,6 +148,12 @@ export async function buildSite(
     return loaded;
   });
   written.push(...pagesWritten.written);
+  if (site.pages)
+    for (const collision of planAliases(posts.published).collisions) {
+      const warning = `aliases: ${collisionReason(collision)}`;
+      warnings.push({ file: collision.file, warning });
+      bodyWarnings(deps.log, collision.file)(warning);
+    }
   // The output folder is Herald's: pages of posts or categories that are gone go too.
   const keep = new Set(written);
   const stale: string[] = [];
@@ -184,10 +193,15 @@ export async function readSite(
   for await (const info of content.list('posts/')) if (isPostKey(info.key)) postKeys.push(info.key);
   const failed: PostError[] = [];
   const parsed: PostMeta[] = [];
+  const warnings: BodyWarning[] = [];
   for (const result of await readPosts(content, postKeys, site)) {
     if ('post' in result) {
       parsed.push(result.post);
       for (const found of result.typos) typo(result.post.source, found);
+      for (const warning of result.warnings) {
+        warnings.push({ file: result.post.source, warning });
+        bodyWarnings(log, result.post.source)(warning);
+      }
     } else failed.push(result.error);
   }
   const posts = catalogue(parsed, clock.now());
@@ -195,7 +209,7 @@ export async function readSite(
   failed.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const error of failed)
     log.warn('post not published', { key: error.file, field: error.field, reason: error.reason });
-  return { site, posts, failed, typos };
+  return { site, posts, failed, typos, warnings };
 }
 
 function renderedMissing(post: PostMeta): never {

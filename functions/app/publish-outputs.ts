@@ -1,12 +1,13 @@
 import { PostError } from '../core/errors.ts';
 import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
+import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post, Term } from '../core/posts/post.ts';
 import { categoryOf } from '../core/site/feed-heads.ts';
 import type { PlannedFeed } from '../core/site/feed-plan.ts';
-import { compareEntries, type PostEntry } from '../core/site/post-entry.ts';
+import { compareEntries, isLive, type PostEntry } from '../core/site/post-entry.ts';
 import { toSlug } from '../core/text/slug.ts';
 import { hashOf } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
@@ -68,15 +69,20 @@ export async function regenerateFeeds(
  * Writes the pages whose inputs changed (all of them when `force`) and removes those of posts and
  * categories that are gone. Pages need every published post in order (neighbours, archive pages),
  * so this reads all entry shards: a few hundred small reads, still a small part of a full build.
+ * @param changed - sources this run changed: their alias collisions are reported (all when `force`)
  * @returns keys written or removed
  */
-export async function publishPages(run: PublishRun, force: boolean): Promise<string[]> {
+export async function publishPages(
+  run: PublishRun,
+  force: boolean,
+  changed?: ReadonlySet<string>,
+): Promise<string[]> {
   const { config, index } = run;
   const previous = await index.pageSignatures();
   let published: PostEntry[] = [];
   if (config.pages) {
     const now = run.now.getTime();
-    published = (await index.allOwners()).filter((e) => Date.parse(e.published) <= now).sort(compareEntries);
+    published = (await index.allOwners()).filter((e) => isLive(e, now)).sort(compareEntries);
   }
   const terms = new Map<string, Term>();
   const term = (name: string): Term => {
@@ -97,10 +103,12 @@ export async function publishPages(run: PublishRun, force: boolean): Promise<str
       published: e.published,
       updated: e.updated,
       categories: [...new Map((e.categories ?? []).map((name) => [toSlug(name), term(name)])).values()],
+      aliases: e.aliases,
       hash: e.hash,
     })),
     digests,
   );
+  reportAliasCollisions(run, published, force ? undefined : changed);
   const result = await writePages(
     run.deps.output,
     plan,
@@ -112,6 +120,17 @@ export async function publishPages(run: PublishRun, force: boolean): Promise<str
   if (force || result.written.length > 0 || result.removed.length > 0)
     index.setPageSignatures(result.signatures);
   return [...result.written, ...result.removed];
+}
+
+/** Warns of aliases dropped for another post's URL, naming both files, once per change. */
+function reportAliasCollisions(
+  run: PublishRun,
+  published: readonly PostEntry[],
+  changed: ReadonlySet<string> | undefined,
+): void {
+  for (const collision of planAliases(published).collisions)
+    if (changed === undefined || changed.has(collision.file) || changed.has(collision.winner))
+      bodyWarnings(run.deps.log, collision.file)(`aliases: ${collisionReason(collision)}`);
 }
 
 /**

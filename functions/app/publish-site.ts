@@ -9,6 +9,7 @@ import {
   promoteDue,
   refillFolder,
   removeEntry,
+  removeExpired,
   underfilled,
 } from '../core/site/feed-heads.ts';
 import type { PostEntry } from '../core/site/post-entry.ts';
@@ -69,6 +70,8 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
     }
   }
   index.wentLive(promoteDue(heads, now, run.capacity));
+  // Expired posts leave at their expiry, on the first run (often the tick) after it.
+  removeExpired(heads, now);
   // Refills read every entry shard from the store: this run's changes must be there first.
   await index.flush();
   const folders = underfilled(heads, config.feedLimit);
@@ -78,7 +81,7 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
     await setImageSizes(run, Object.values(heads.lists).flat());
   }
   const feeds = await regenerateFeeds(run, false);
-  const pages = await publishPages(run, false);
+  const pages = await publishPages(run, false, new Set(posts));
   await index.save();
   await pingHub(run, feeds.regenerated);
   // A tick with nothing due is most runs (one a minute locally, 288 a day in AWS): not worth a line.
@@ -116,7 +119,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   const entries = new Map<string, PostEntry>();
   const refs = new RefIndex(posts.published);
   await mapLimit(
-    [...posts.published, ...posts.scheduled, ...posts.conflicted],
+    [...posts.published, ...posts.scheduled, ...posts.expired, ...posts.conflicted],
     IO_CONCURRENCY,
     async (meta) => {
       const post = await renderFromStore(deps.content, meta, config, {
@@ -175,8 +178,12 @@ async function reconcilePost(
   let post: Post | undefined;
   if (bytes !== undefined) {
     try {
-      const parsed = parsePost({ key, bytes }, config, (typo) =>
-        deps.log.warn('field ignored', { key, field: typo.field, reason: ignoredFieldReason(typo.meant) }),
+      const parsed = parsePost(
+        { key, bytes },
+        config,
+        (typo) =>
+          deps.log.warn('field ignored', { key, field: typo.field, reason: ignoredFieldReason(typo.meant) }),
+        (warning) => bodyWarnings(deps.log, key)(`${warning.field}: ${warning.reason}`),
       );
       const refs = linksToPosts(parsed.body) ? await refsFromIndex(index, config) : undefined;
       post = renderPost(parsed, {

@@ -90,6 +90,15 @@ describe('incremental publishing', () => {
             next() < 0.1 ? 'draft: true' : '',
             next() < 0.1 ? `slug: shared ${Math.floor(next() * 2)}` : '',
             next() < 0.3 ? `image: /images/i${Math.floor(next() * 3)}.png` : '',
+            // Expiring posts leave at their expiry, which the tick must notice.
+            next() < 0.2
+              ? `expiryDate: ${new Date(Date.parse(date) + Math.floor(next() * 20) * 86_400_000).toISOString()}`
+              : '',
+            // Aliases redirect; they collide with each other and with real posts' URLs.
+            next() < 0.25
+              ? `aliases: [/old/${key.slice(6, -3)}/, ${next() < 0.5 ? '/old/shared/' : `/posts/p${Math.floor(next() * 14)}/`}]`
+              : '',
+            next() < 0.05 ? `url: /pages/p${Math.floor(next() * 3)}/` : '',
           ].join('\n');
           await deps.content.put(key, postFile(`Title ${step}`, date, extra));
           await lastGood.put(key, postFile(`Title ${step}`, date, extra));

@@ -330,6 +330,8 @@ export function entryOf(post: Post): PostEntry {
   };
   if (post.categories.length > 0) entry.categories = post.categories.map((c) => c.name);
   if (post.image !== undefined) entry.image = post.image;
+  if (post.aliases !== undefined) entry.aliases = post.aliases;
+  if (post.expires !== undefined) entry.expires = new Date(post.expires).toISOString();
   return entry;
 }
 

@@ -2,6 +2,7 @@ import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
 import { byCategory } from '../site/catalogue.ts';
+import { aliasPage, planAliases } from './alias-pages.ts';
 import { type ArchivedDigest, archivePages } from './newsletter-archive.ts';
 import {
   type FeedSet,
@@ -25,6 +26,8 @@ export interface PageEntry {
   published: string;
   updated: string;
   categories: Term[];
+  /** Old site paths that redirect to the post. */
+  aliases?: string[] | undefined;
   /** Changes whenever anything about the post changes. */
   hash: string;
 }
@@ -69,6 +72,16 @@ export function planPages(
       render: (posts) => postPage(site, required(posts, entry.source), newer, older),
     };
   });
+  // Redirects from old URLs: pages of their own, listed nowhere (not in the sitemap or lists).
+  for (const redirect of planAliases(published).redirects) {
+    const target = siteUrl(site, redirect.target);
+    pages.push({
+      key: pageKey(redirect.path),
+      inputs: ['alias', target],
+      needs: [],
+      render: () => aliasPage(site, target),
+    });
+  }
   const siteFeed: FeedSet = { title: site.title, folder: '' };
   pages.push(
     ...listPages(site, '', site.title, site.description || `Posts from ${site.title}`, published, [siteFeed]),

@@ -1,10 +1,11 @@
 import { PostError } from '../errors.ts';
 import type { PostMeta, Term } from '../posts/post.ts';
 import { compareText, sortNewestFirst } from './order.ts';
-import { ownerOf } from './post-entry.ts';
+import { hasExpired, ownerOf } from './post-entry.ts';
 
 /** What deciding publication needs of a post: the site index holds just this for every post. */
-export type CatalogueEntry = Pick<PostMeta, 'source' | 'path' | 'published' | 'draft' | 'categories'>;
+export type CatalogueEntry = Pick<PostMeta, 'source' | 'path' | 'published' | 'draft' | 'categories'> &
+  Pick<Partial<PostMeta>, 'expires'>;
 
 /** Every parsed post sorted into what is published now and what is held back. */
 export interface Catalogue<P extends CatalogueEntry> {
@@ -13,6 +14,8 @@ export interface Catalogue<P extends CatalogueEntry> {
   drafts: P[];
   /** Dated after `now`; they appear once their date has passed. */
   scheduled: P[];
+  /** Past their expiry: they left the site (they keep their URL against later claimants). */
+  expired: P[];
   /** Posts left out because another post already has their URL, and why. */
   conflicts: PostError[];
   conflicted: P[];
@@ -25,7 +28,14 @@ export interface Catalogue<P extends CatalogueEntry> {
  * @param now - the current instant (from a Clock, never read here)
  */
 export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Date): Catalogue<P> {
-  const result: Catalogue<P> = { published: [], drafts: [], scheduled: [], conflicts: [], conflicted: [] };
+  const result: Catalogue<P> = {
+    published: [],
+    drafts: [],
+    scheduled: [],
+    expired: [],
+    conflicts: [],
+    conflicted: [],
+  };
   const claims = new Map<string, P[]>();
   for (const post of posts) {
     if (post.draft) result.drafts.push(post);
@@ -35,7 +45,8 @@ export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Dat
     const owner = ownerOf(claimants.map((p) => p.source));
     for (const post of claimants) {
       if (post.source === owner) {
-        if (Date.parse(post.published) > now.getTime()) result.scheduled.push(post);
+        if (hasExpired(post, now.getTime())) result.expired.push(post);
+        else if (Date.parse(post.published) > now.getTime()) result.scheduled.push(post);
         else result.published.push(post);
         continue;
       }
@@ -48,6 +59,7 @@ export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Dat
   const bySource = (a: P, b: P) => compareText(a.source, b.source);
   result.drafts.sort(bySource);
   result.scheduled.sort(bySource);
+  result.expired.sort(bySource);
   result.conflicted.sort(bySource);
   result.conflicts.sort((a, b) => compareText(a.file, b.file));
   result.published = sortNewestFirst(result.published);
