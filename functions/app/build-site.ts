@@ -4,7 +4,8 @@ import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
 import { catalogue } from '../core/site/catalogue.ts';
-import { planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
+import { type PlannedFeed, planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
+import { type TermNames, termFolder, withTermNames } from '../core/site/taxonomies.ts';
 import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -17,7 +18,7 @@ import {
   isPostKey,
   isStaticKey,
   mirrorStatic,
-  staleCategoryFeeds,
+  staleTermFeeds,
   staticTarget,
   staticUrl,
   writeFeeds,
@@ -128,11 +129,15 @@ export async function buildSite(
 
   const plan = planFeeds(site, posts.published);
   const rendered = await render(postsInPlan(plan).map((post) => post.source));
+  // One name per term (its newest post's spelling) in every feed item, as pages show it.
+  const names = termNamesOf(plan);
   for (const feed of plan) {
-    const items = feed.posts.map((post) => rendered.get(post.source) ?? renderedMissing(post));
+    const items = feed.posts.map((post) =>
+      withTermNames(rendered.get(post.source) ?? renderedMissing(post), names),
+    );
     written.push(...(await writeFeeds(out, site, { ...feed, posts: items }, imageSizes)));
   }
-  for (const key of await staleCategoryFeeds(out, new Set(plan.map((f) => f.folder)))) await out.delete(key);
+  for (const key of await staleTermFeeds(out, new Set(plan.map((f) => f.folder)))) await out.delete(key);
 
   const pages = planPages(
     site,
@@ -210,6 +215,13 @@ export async function readSite(
   for (const error of failed)
     log.warn('post not published', { key: error.file, field: error.field, reason: error.reason });
   return { site, posts, failed, typos, warnings };
+}
+
+/** The name of each term with a feed, as the feed plan names it. */
+function termNamesOf(plan: readonly PlannedFeed<unknown>[]): TermNames {
+  const names = new Map<string, string>();
+  for (const { scope, folder } of plan) if (scope.kind === 'term') names.set(folder, scope.term.name);
+  return (taxonomy, slug) => names.get(termFolder(taxonomy, slug));
 }
 
 function renderedMissing(post: PostMeta): never {

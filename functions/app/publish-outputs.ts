@@ -4,17 +4,24 @@ import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
-import type { Post, Term } from '../core/posts/post.ts';
-import { categoryOf } from '../core/site/feed-heads.ts';
+import type { Post } from '../core/posts/post.ts';
+import { termOf } from '../core/site/feed-heads.ts';
 import type { PlannedFeed } from '../core/site/feed-plan.ts';
 import { compareEntries, isLive, type PostEntry } from '../core/site/post-entry.ts';
+import {
+  TAXONOMIES,
+  type TermNames,
+  termFolder,
+  termsNamed,
+  withTermNames,
+} from '../core/site/taxonomies.ts';
 import { toSlug } from '../core/text/slug.ts';
 import { hashOf } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
 import { readArchive } from './newsletter/digest-archive.ts';
 import type { PublishRun } from './publish-run.ts';
 import { bodyWarnings } from './read-posts.ts';
-import { deleteFeeds, staleCategoryFeeds, writeFeeds } from './site-output.ts';
+import { deleteFeeds, staleTermFeeds, writeFeeds } from './site-output.ts';
 import { texToMathml } from './tex-to-mathml.ts';
 import { writePages } from './write-pages.ts';
 
@@ -36,23 +43,29 @@ export async function regenerateFeeds(
   const { heads, feeds } = index.head;
   const plan: PlannedFeed<PostEntry>[] = Object.entries(heads.lists).map(([folder, list]) => ({
     folder,
-    scope: folder === '' ? { kind: 'site' } : { kind: 'category', category: categoryOf(folder, list) },
+    scope: folder === '' ? { kind: 'site' } : { kind: 'term', ...termOf(folder, list) },
     posts: list.slice(0, config.feedLimit),
   }));
-  const changed = plan.filter((feed) => force || feeds[feed.folder] !== signature(run, feed));
+  // A term's name is its newest post's spelling, which the term's own head list holds.
+  const names: TermNames = (taxonomy, slug) => {
+    const folder = termFolder(taxonomy, slug);
+    const list = heads.lists[folder];
+    return list === undefined ? undefined : termOf(folder, list).term.name;
+  };
+  const changed = plan.filter((feed) => force || feeds[feed.folder] !== signature(run, feed, names));
 
   const records = await loadRecords(run, [
     ...new Set(changed.flatMap((feed) => feed.posts.map((p) => p.source))),
   ]);
   for (const feed of changed) {
-    const items = feed.posts.map((p) => records.get(p.source) as Post);
+    const items = feed.posts.map((p) => withTermNames(records.get(p.source) as Post, names));
     const imageSizes = new Map(
       feed.posts.flatMap((p) =>
         p.image && p.imageSize !== undefined ? [[p.image, p.imageSize] as const] : [],
       ),
     );
     await writeFeeds(deps.output, config, { ...feed, posts: items }, imageSizes);
-    feeds[feed.folder] = signature(run, feed);
+    feeds[feed.folder] = signature(run, feed, names);
   }
 
   const live = new Set(plan.map((feed) => feed.folder));
@@ -61,7 +74,7 @@ export async function regenerateFeeds(
     await deleteFeeds(deps.output, folder);
     delete feeds[folder];
   }
-  if (force) for (const key of await staleCategoryFeeds(deps.output, live)) await deps.output.delete(key);
+  if (force) for (const key of await staleTermFeeds(deps.output, live)) await deps.output.delete(key);
   return { regenerated: changed.map((f) => f.folder), removed };
 }
 
@@ -84,12 +97,6 @@ export async function publishPages(
     const now = run.now.getTime();
     published = (await index.allOwners()).filter((e) => isLive(e, now)).sort(compareEntries);
   }
-  const terms = new Map<string, Term>();
-  const term = (name: string): Term => {
-    const found = terms.get(name) ?? { name, slug: toSlug(name) };
-    terms.set(name, found);
-    return found;
-  };
   // The newsletter's archive pages are written with the rest, from the digests planned so far.
   const digests = config.pages && config.newsletter ? await readArchive(run.deps.state) : [];
   const plan = planPages(
@@ -102,7 +109,9 @@ export async function publishPages(
       summary: e.summary,
       published: e.published,
       updated: e.updated,
-      categories: [...new Map((e.categories ?? []).map((name) => [toSlug(name), term(name)])).values()],
+      categories: termsNamed(e.categories),
+      tags: termsNamed(e.tags),
+      series: termsNamed(e.series),
       aliases: e.aliases,
       hash: e.hash,
     })),
@@ -150,12 +159,20 @@ export async function pingHub(run: PublishRun, folders: readonly string[]): Prom
   }
 }
 
-/** What a feed's files depend on: configuration, its name, and each item's record and image size. */
-function signature(run: PublishRun, feed: PlannedFeed<PostEntry>): string {
+/**
+ * What a feed's files depend on: configuration, its name, and each item's record, image size and
+ * the names its terms go by.
+ */
+function signature(run: PublishRun, feed: PlannedFeed<PostEntry>, names: TermNames): string {
   return hashOf([
     run.index.head.configHash,
-    feed.scope.kind === 'category' ? feed.scope.category.name : '',
-    feed.posts.map((p) => [p.source, p.hash, p.imageSize ?? null]),
+    feed.scope.kind === 'term' ? feed.scope.term.name : '',
+    feed.posts.map((p) => [
+      p.source,
+      p.hash,
+      p.imageSize ?? null,
+      TAXONOMIES.map((taxonomy) => (p[taxonomy] ?? []).map((name) => names(taxonomy, toSlug(name)) ?? name)),
+    ]),
   ]);
 }
 

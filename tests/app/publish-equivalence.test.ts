@@ -15,7 +15,9 @@ function random(seed: number): () => number {
   };
 }
 
-const CATEGORIES = ['News', 'Tech', 'Life'];
+// Categories and tags in two cases: one term each, named by its newest post in both modes.
+const CATEGORIES = ['News', 'Tech', 'Life', 'news'];
+const TAGS = ['Go', 'go', 'Rust', 'web dev'];
 const UNSAFE_KEYS = [
   'posts/../x.md',
   'posts/./p1.md',
@@ -85,8 +87,11 @@ describe('incremental publishing', () => {
           const day = 1 + Math.floor(next() * 40);
           const date = new Date(Date.UTC(2024, 4, day, Math.floor(next() * 24))).toISOString();
           const cats = CATEGORIES.filter(() => next() < 0.4);
+          const tags = TAGS.filter(() => next() < 0.3);
           const extra = [
             cats.length > 0 ? `categories: [${cats.join(', ')}]` : '',
+            tags.length > 0 ? `tags: [${tags.join(', ')}]` : '',
+            next() < 0.15 ? `series: [Series ${Math.floor(next() * 2)}]` : '',
             next() < 0.1 ? 'draft: true' : '',
             next() < 0.1 ? `slug: shared ${Math.floor(next() * 2)}` : '',
             next() < 0.3 ? `image: /images/i${Math.floor(next() * 3)}.png` : '',

@@ -329,6 +329,8 @@ export function entryOf(post: Post): PostEntry {
     hash: hashOf(post),
   };
   if (post.categories.length > 0) entry.categories = post.categories.map((c) => c.name);
+  if (post.tags.length > 0) entry.tags = post.tags.map((t) => t.name);
+  if (post.series !== undefined) entry.series = post.series.map((t) => t.name);
   if (post.image !== undefined) entry.image = post.image;
   if (post.aliases !== undefined) entry.aliases = post.aliases;
   if (post.expires !== undefined) entry.expires = new Date(post.expires).toISOString();

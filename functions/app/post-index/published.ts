@@ -2,7 +2,7 @@
 // digest, the preferences page). Part of the post index: they read its layout directly.
 import type { AppearedPost } from '../../core/newsletter/digest-posts.ts';
 import type { Post, Term } from '../../core/posts/post.ts';
-import { categoryOf } from '../../core/site/feed-heads.ts';
+import { termOf } from '../../core/site/feed-heads.ts';
 import { hasExpired, ownerOf, visibleAt } from '../../core/site/post-entry.ts';
 import { toSlug } from '../../core/text/slug.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
@@ -70,7 +70,7 @@ export async function categoriesInUse(state: BlobStore, scheduled: boolean): Pro
   const terms = new Map<string, Term>();
   for (const [folder, list] of Object.entries(heads.lists))
     if (folder.startsWith('categories/') && list.length > 0) {
-      const term = categoryOf(folder, list);
+      const { term } = termOf(folder, list);
       terms.set(term.slug, term);
     }
   if (scheduled)

@@ -1,5 +1,5 @@
 import { PostError } from '../errors.ts';
-import type { PostMeta, Term } from '../posts/post.ts';
+import type { PostMeta } from '../posts/post.ts';
 import { compareText, sortNewestFirst } from './order.ts';
 import { hasExpired, ownerOf } from './post-entry.ts';
 
@@ -64,22 +64,4 @@ export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Dat
   result.conflicts.sort((a, b) => compareText(a.file, b.file));
   result.published = sortNewestFirst(result.published);
   return result;
-}
-
-/**
- * Groups published posts by category, keeping each group newest first.
- * @returns categories by slug, in slug order
- */
-export function byCategory<P extends Pick<PostMeta, 'categories'>>(
-  published: readonly P[],
-): Map<string, { category: Term; posts: P[] }> {
-  const groups = new Map<string, { category: Term; posts: P[] }>();
-  for (const post of published) {
-    for (const category of post.categories) {
-      const group = groups.get(category.slug) ?? { category, posts: [] };
-      group.posts.push(post);
-      groups.set(category.slug, group);
-    }
-  }
-  return new Map([...groups].sort(([a], [b]) => compareText(a, b)));
 }

@@ -1,6 +1,7 @@
 import type { Term } from '../posts/post.ts';
 import { toSlug } from '../text/slug.ts';
 import { compareEntries, hasExpired, isLive, type PostEntry } from './post-entry.ts';
+import { folderTerm, TAXONOMIES, type Taxonomy, termFolder } from './taxonomies.ts';
 
 /**
  * The head of every feed: for each feed folder, the newest published posts of its scope, a few more
@@ -8,7 +9,7 @@ import { compareEntries, hasExpired, isLive, type PostEntry } from './post-entry
  * these lists, which is what keeps it cheap on a 10,000-post site.
  */
 export interface Heads {
-  /** Per feed folder (`` or `categories/<slug>/`), newest first, at most `capacity` posts. */
+  /** Per feed folder (`` or `<taxonomy>/<slug>/`), newest first, at most `capacity` posts. */
   lists: Record<string, PostEntry[]>;
   /** Folders whose list holds every published post of the scope. */
   complete: Record<string, boolean>;
@@ -16,16 +17,26 @@ export interface Heads {
   upcoming: PostEntry[];
 }
 
-/** The feed folders a post belongs to: the site's, and one per category. */
+/** The feed folders a post belongs to: the site's, and one per category, tag and series. */
 export function foldersOf(entry: PostEntry): string[] {
-  return ['', ...new Set((entry.categories ?? []).map((name) => `categories/${toSlug(name)}/`))];
+  return [
+    '',
+    ...new Set(
+      TAXONOMIES.flatMap((taxonomy) =>
+        (entry[taxonomy] ?? []).map((name) => termFolder(taxonomy, toSlug(name))),
+      ),
+    ),
+  ];
 }
 
-/** The category of a folder, named as its newest post spells it (as a full build names it). */
-export function categoryOf(folder: string, list: readonly PostEntry[]): Term {
-  const slug = folder.slice('categories/'.length, -1);
-  const name = list.flatMap((e) => e.categories ?? []).find((n) => toSlug(n) === slug) ?? slug;
-  return { name, slug };
+/**
+ * The term of a category, tag or series folder, named as its newest post spells it (as a full
+ * build names it: see byTerm in taxonomies.ts).
+ */
+export function termOf(folder: string, list: readonly PostEntry[]): { taxonomy: Taxonomy; term: Term } {
+  const { taxonomy, slug } = folderTerm(folder) ?? { taxonomy: 'categories', slug: folder };
+  const name = list.flatMap((e) => e[taxonomy] ?? []).find((n) => toSlug(n) === slug) ?? slug;
+  return { taxonomy, term: { name, slug } };
 }
 
 /**

@@ -20,6 +20,10 @@ export interface PostEntry {
   hash: string;
   /** Category names, as the post spells them. */
   categories?: string[];
+  /** Tag names, as the post spells them. */
+  tags?: string[];
+  /** Series names, as the post spells them. */
+  series?: string[];
   /** Absolute URL of the post's image. */
   image?: string;
   /** Size of the image when the site publishes it (static/): its RSS enclosure needs it. */
