@@ -1,8 +1,9 @@
 import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
-import type { PostError } from '../core/errors.ts';
+import { PostError } from '../core/errors.ts';
 import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
+import { RefIndex } from '../core/posts/ref-index.ts';
 import { catalogue } from '../core/site/catalogue.ts';
 import { type PlannedFeed, planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
 import { type TermNames, termFolder, withTermNames } from '../core/site/taxonomies.ts';
@@ -13,7 +14,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { PostCompiler, RenderContext } from '../ports/post-compiler.ts';
 import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
-import { bodyWarnings, inThreadCompiler, readPosts, renderPosts } from './read-posts.ts';
+import { bodyWarnings, inThreadCompiler, readPosts, renderFromStore, renderPosts } from './read-posts.ts';
 import {
   isPostKey,
   isStaticKey,
@@ -74,6 +75,8 @@ export interface ReadSite {
   typos: FileTypo[];
   /** Front matter values left out of published posts (an alias that would leave the site), by file. */
   warnings: BodyWarning[];
+  /** Posts left out because a link in them names no post. */
+  brokenLinks: string[];
 }
 
 /**
@@ -106,9 +109,12 @@ export async function buildSite(
   // Threads pay off for rendering every post's page; parsing front matter, or rendering the
   // ~170 posts that reach feeds, costs less than starting them and copying posts between them.
   const compiler = site.pages ? (deps.compiler ?? inThreadCompiler) : inThreadCompiler;
+  // Links resolve against every post that is not a draft, as the check in readSite did.
   const context: RenderContext = {
     site,
-    links: posts.published.map(({ source, url }) => ({ source, url })),
+    links: [...posts.published, ...posts.scheduled, ...posts.expired, ...posts.conflicted].map(
+      ({ source, url }) => ({ source, url }),
+    ),
   };
   const warnings: BodyWarning[] = [...fieldWarnings];
   const render = async (sources: string[]): Promise<Map<string, Post>> => {
@@ -209,12 +215,49 @@ export async function readSite(
       }
     } else failed.push(result.error);
   }
-  const posts = catalogue(parsed, clock.now());
+  const linked = await withoutBrokenLinks(content, site, parsed, failed);
+  const posts = catalogue(linked, clock.now());
+  const kept = new Set(linked.map((p) => p.source));
+  const brokenLinks = parsed.filter((p) => !kept.has(p.source)).map((p) => p.source);
   failed.push(...posts.conflicts);
   failed.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const error of failed)
     log.warn('post not published', { key: error.file, field: error.field, reason: error.reason });
-  return { site, posts, failed, typos, warnings };
+  return { site, posts, failed, typos, warnings, brokenLinks };
+}
+
+/**
+ * Leaves out posts that link (`ref`, `post_url`…) to a post that does not exist, adding their
+ * errors to `failed`; then posts that linked only to those, and so on. Links resolve against every
+ * post that is not a draft, as in incremental runs, which resolve against the post index.
+ */
+async function withoutBrokenLinks(
+  content: BlobStore,
+  site: SiteConfig,
+  parsed: readonly PostMeta[],
+  failed: PostError[],
+): Promise<PostMeta[]> {
+  let posts = [...parsed];
+  for (;;) {
+    const refs = new RefIndex(posts.filter((p) => !p.draft));
+    const broken: PostError[] = [];
+    await mapLimit(
+      posts.filter((p) => p.linksToPosts && !p.draft),
+      IO_CONCURRENCY,
+      async (meta) => {
+        try {
+          await renderFromStore(content, meta, site, { refs });
+        } catch (error) {
+          if (!(error instanceof PostError)) throw error;
+          broken.push(error);
+        }
+      },
+    );
+    if (broken.length === 0) return posts;
+    failed.push(...broken);
+    const gone = new Set(broken.map((e) => e.file));
+    posts = posts.filter((p) => !gone.has(p.source));
+  }
 }
 
 /** The name of each term with a feed, as the feed plan names it. */

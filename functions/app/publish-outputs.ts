@@ -19,6 +19,7 @@ import { toSlug } from '../core/text/slug.ts';
 import { hashOf } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
 import { readArchive } from './newsletter/digest-archive.ts';
+import { refsFromIndex } from './post-refs.ts';
 import type { PublishRun } from './publish-run.ts';
 import { bodyWarnings } from './read-posts.ts';
 import { deleteFeeds, staleTermFeeds, writeFeeds } from './site-output.ts';
@@ -196,10 +197,13 @@ async function loadRecord(run: PublishRun, source: string): Promise<Post> {
       'is in the index but gone from the content bucket; run herald rebuild',
     );
   }
-  const post = renderPost(parsePost({ key: source, bytes }, run.config), {
+  const parsed = parsePost({ key: source, bytes }, run.config);
+  const refs = parsed.linksToPosts ? await refsFromIndex(run.index, run.config) : undefined;
+  const post = renderPost(parsed, {
     site: run.config,
     warn: bodyWarnings(run.deps.log, source),
     math: texToMathml,
+    ...(refs ? { refs } : {}),
   });
   run.index.writeRecord(post);
   return post;

@@ -2,7 +2,6 @@ import { PostError } from '../core/errors.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import type { Post } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
-import { linksToPosts } from '../core/shortcodes/expand-shortcodes.ts';
 import {
   addEntry,
   buildHeads,
@@ -19,7 +18,7 @@ import { hashOf } from './hash-of.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { entryOf, ownersAmong, PostIndex } from './post-index/post-index.ts';
-import { refsFromIndex } from './post-refs.ts';
+import { linksChanged, RecordingRefs, refsFromIndex } from './post-refs.ts';
 import { pingHub, publishPages, regenerateFeeds } from './publish-outputs.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
 import { bodyWarnings, renderFromStore } from './read-posts.ts';
@@ -69,6 +68,10 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
       await reconcileStatic(run, key);
     }
   }
+  // Which posts exist may have changed: links to them are resolved again.
+  if (posts.length > 0)
+    for (const error of await reRenderLinkers(run))
+      if (!failed.some((f) => f.file === error.file)) failed.push(error);
   index.wentLive(promoteDue(heads, now, run.capacity));
   // Expired posts leave at their expiry, on the first run (often the tick) after it.
   removeExpired(heads, now);
@@ -109,7 +112,7 @@ export function publishDue(deps: PublishDeps): Promise<PublishReport> {
  * appeared is kept from the previous index.
  */
 export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
-  const { site: config, posts, failed } = await readSite(deps, deps.overrides);
+  const { site: config, posts, failed, brokenLinks } = await readSite(deps, deps.overrides);
   const now = deps.clock.now();
   const index = await PostIndex.rebuild(deps.state, now, hashOf(config));
   index.setNewsletter(config.newsletter !== undefined);
@@ -117,21 +120,25 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
 
   // Every non-draft post gets a record and an entry, scheduled and out-voted ones too.
   const entries = new Map<string, PostEntry>();
-  const refs = new RefIndex(posts.published);
+  const refs = new RefIndex([...posts.published, ...posts.scheduled, ...posts.expired, ...posts.conflicted]);
   await mapLimit(
     [...posts.published, ...posts.scheduled, ...posts.expired, ...posts.conflicted],
     IO_CONCURRENCY,
     async (meta) => {
+      const recording = meta.linksToPosts ? new RecordingRefs(refs) : undefined;
       const post = await renderFromStore(deps.content, meta, config, {
-        refs,
+        refs: recording ?? refs,
         warn: bodyWarnings(deps.log, meta.source),
         math: texToMathml,
       });
+      index.setLinks(post.source, recording?.resolved);
       index.writeRecord(post);
       entries.set(post.source, entryOf(post));
     },
   );
   for (const entry of entries.values()) await index.setEntry(entry.source, entry);
+  // Posts left out for a link to a missing post come back when it appears.
+  for (const source of brokenLinks) index.setLinks(source, null);
 
   const staticKeys: string[] = [];
   for await (const info of deps.content.list('static/')) if (isStaticKey(info.key)) staticKeys.push(info.key);
@@ -167,16 +174,26 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   };
 }
 
-/** Reads one post as it is now and updates its record, its entry, the heads and its error. */
+/**
+ * Reads one post as it is now and updates its record, its entry, the heads, its error and what its
+ * links resolve to.
+ * @param dropOnError - for a post re-rendered because a post it links to changed: its file did not
+ *   change, so a failure means its current version no longer publishes (as in a full build), and it
+ *   leaves the site until its link resolves again. A failed upload keeps the last good version.
+ */
 async function reconcilePost(
   run: PublishRun,
   key: string,
   bytes: Uint8Array | undefined,
+  dropOnError = false,
 ): Promise<PostError | undefined> {
   const { deps, config, index, now, capacity } = run;
   const { heads } = index.head;
   let post: Post | undefined;
-  if (bytes !== undefined) {
+  let failure: PostError | undefined;
+  if (bytes === undefined) index.setLinks(key, undefined);
+  else {
+    let recording: RecordingRefs | undefined;
     try {
       const parsed = parsePost(
         { key, bytes },
@@ -185,26 +202,31 @@ async function reconcilePost(
           deps.log.warn('field ignored', { key, field: typo.field, reason: ignoredFieldReason(typo.meant) }),
         (warning) => bodyWarnings(deps.log, key)(`${warning.field}: ${warning.reason}`),
       );
-      const refs = linksToPosts(parsed.body) ? await refsFromIndex(index, config) : undefined;
+      recording = parsed.linksToPosts ? new RecordingRefs(await refsFromIndex(index, config)) : undefined;
       post = renderPost(parsed, {
         site: config,
         warn: bodyWarnings(deps.log, key),
         math: texToMathml,
-        ...(refs ? { refs } : {}),
+        ...(recording ? { refs: recording } : {}),
       });
+      index.setLinks(key, recording?.resolved);
     } catch (error) {
       if (!(error instanceof PostError)) throw error;
+      // A post whose link names no post is remembered, so that it is published once the post exists;
+      // one that does not parse links to nothing known.
+      index.setLinks(key, recording?.resolved);
       index.setError({ key, field: error.field, reason: error.reason, at: now.toISOString() });
       deps.log.warn('post not published', {
         key,
         field: error.field,
         reason: error.reason,
-        lastGoodVersionKept: (await index.entry(key)) !== undefined,
+        lastGoodVersionKept: !dropOnError && (await index.entry(key)) !== undefined,
       });
-      return error;
+      if (!dropOnError) return error;
+      failure = error;
     }
   }
-  index.clearError(key);
+  if (failure === undefined) index.clearError(key);
 
   const old = await index.entry(key);
   const entry = post === undefined || post.draft ? undefined : entryOf(post);
@@ -231,7 +253,34 @@ async function reconcilePost(
       return conflict;
     }
   }
-  return undefined;
+  return failure;
+}
+
+/**
+ * Re-renders the posts whose links (`ref`, `post_url`…) resolve differently after this run's
+ * changes: a post that linked to a missing post is published once it exists, a link follows a
+ * renamed post, and a post whose target is gone leaves the site with an error, as in a full build.
+ * Repeats while re-rendering changes what links resolve to (a post that leaves can break another).
+ * @returns the errors of posts that no longer publish
+ */
+async function reRenderLinkers(run: PublishRun): Promise<PostError[]> {
+  const failed: PostError[] = [];
+  const { index } = run;
+  for (let round = 0; round <= Object.keys(index.linkers()).length; round++) {
+    if (Object.keys(index.linkers()).length === 0) break;
+    // The links must resolve against this run's changes.
+    await index.flush();
+    const refs = await refsFromIndex(index, run.config);
+    const stale = Object.entries(index.linkers())
+      .filter(([source, resolved]) => linksChanged(refs, source, resolved))
+      .map(([source]) => source);
+    if (stale.length === 0) break;
+    for (const source of stale) {
+      const error = await reconcilePost(run, source, await run.deps.content.get(source), true);
+      if (error !== undefined) failed.push(error);
+    }
+  }
+  return failed;
 }
 
 /** Copies or removes a static file and updates the enclosure size of every head post using it. */

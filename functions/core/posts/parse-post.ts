@@ -1,5 +1,6 @@
 import type { SiteConfig } from '../config/site-config.ts';
 import { PostError, type Problem } from '../errors.ts';
+import { linksToPosts } from '../shortcodes/expand-shortcodes.ts';
 import type { RefResolver } from '../shortcodes/shortcode-context.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
 import { normaliseText } from '../text/normalise.ts';
@@ -223,6 +224,7 @@ export function parsePost(
   if (series.length > 0) post.series = series;
   if (aliases.length > 0) post.aliases = aliases;
   if (expires !== undefined) post.expires = formatInstant(expires);
+  if (linksToPosts(body)) post.linksToPosts = true;
   const mathField = fields.find(['math']);
   if (mathField !== undefined && readFlag(mathField.value) === true) post.math = true;
   return post;

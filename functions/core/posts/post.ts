@@ -34,6 +34,8 @@ export interface PostMeta {
   aliases?: string[];
   /** ISO 8601: when the post leaves the site (Hugo's `expiryDate`); absent when it never does. */
   expires?: string;
+  /** The body links to other posts (`ref`, `relref`, `link`, `post_url`): it fails when they are gone. */
+  linksToPosts?: boolean;
   authors: Person[];
   /** Absolute URL. */
   image?: string;
