@@ -3,8 +3,8 @@ import { fixedClock } from '../../functions/adapters/clocks.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
 import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
 import { buildSite } from '../../functions/app/build-site.ts';
-import { type PublishDeps, publishChanges, publishDue } from '../../functions/app/publish-site.ts';
-import { contentStore, postFile, SITE_YAML } from '../helpers/memory-content.ts';
+import { publishChanges, publishDue } from '../../functions/app/publish-site.ts';
+import { contentStore, memoryPublishDeps, postFile, SITE_YAML } from '../helpers/memory-content.ts';
 
 // Hugo's aliases, url and expiryDate, through both publishing modes.
 
@@ -13,16 +13,14 @@ const NOW = new Date('2024-06-01T00:00:00Z');
 async function setup(files: Record<string, string>) {
   let now = NOW;
   const warnings: { key: unknown; warning: unknown }[] = [];
-  const deps: PublishDeps & { content: MemoryBlobStore; output: MemoryBlobStore } = {
-    content: await contentStore(files, `${SITE_YAML}language: en-GB\n`),
-    output: new MemoryBlobStore(),
-    state: new MemoryBlobStore(),
+  const deps = await memoryPublishDeps(files, {
+    siteYaml: `${SITE_YAML}language: en-GB\n`,
     clock: { now: () => now },
     log: {
       ...silentLogger,
       warn: (_m, fields = {}) => warnings.push({ key: fields.key, warning: fields.warning }),
     },
-  };
+  });
   return { deps, warnings, setNow: (at: Date) => (now = at) };
 }
 

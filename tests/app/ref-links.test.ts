@@ -3,8 +3,8 @@ import { fixedClock } from '../../functions/adapters/clocks.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
 import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
 import { buildSite } from '../../functions/app/build-site.ts';
-import { type PublishDeps, publishChanges, rebuildSite } from '../../functions/app/publish-site.ts';
-import { contentStore, postFile } from '../helpers/memory-content.ts';
+import { publishChanges, rebuildSite } from '../../functions/app/publish-site.ts';
+import { memoryPublishDeps, postFile } from '../helpers/memory-content.ts';
 
 // A ref to a missing post is an error for the linking post (Hugo's default), and the index remembers
 // who links to whom, so that incremental runs re-render linking posts when their targets change.
@@ -14,16 +14,7 @@ const MISSING =
   'posts/f.md: body: {{< ref "g.md" >}} names no post (write its file path, e.g. "posts/other-post.md", or check that the post exists and is not a draft)';
 const linking = postFile('F', '2024-02-01', '', 'See [G]({{< ref "g.md" >}}).');
 
-async function setup(files: Record<string, string>) {
-  const deps: PublishDeps & { content: MemoryBlobStore; output: MemoryBlobStore } = {
-    content: await contentStore(files),
-    output: new MemoryBlobStore(),
-    state: new MemoryBlobStore(),
-    clock: fixedClock(NOW),
-    log: silentLogger,
-  };
-  return deps;
-}
+const setup = (files: Record<string, string>) => memoryPublishDeps(files, { clock: fixedClock(NOW) });
 
 const feedItems = (out: MemoryBlobStore) =>
   (

@@ -3,8 +3,8 @@ import { fixedClock } from '../../functions/adapters/clocks.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
 import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
 import { buildSite } from '../../functions/app/build-site.ts';
-import { type PublishDeps, publishChanges } from '../../functions/app/publish-site.ts';
-import { contentStore, postFile } from '../helpers/memory-content.ts';
+import { publishChanges } from '../../functions/app/publish-site.ts';
+import { memoryPublishDeps, postFile } from '../helpers/memory-content.ts';
 
 // Tags and series as Hugo's taxonomies (pages and feeds, like categories), and one name per term
 // whatever case its posts write it in.
@@ -12,13 +12,7 @@ import { contentStore, postFile } from '../helpers/memory-content.ts';
 const NOW = new Date('2024-06-01T00:00:00Z');
 
 async function publish(files: Record<string, string>) {
-  const deps: PublishDeps & { content: MemoryBlobStore; output: MemoryBlobStore } = {
-    content: await contentStore(files),
-    output: new MemoryBlobStore(),
-    state: new MemoryBlobStore(),
-    clock: fixedClock(NOW),
-    log: silentLogger,
-  };
+  const deps = await memoryPublishDeps(files, { clock: fixedClock(NOW) });
   await publishChanges(deps, []);
   return deps;
 }
