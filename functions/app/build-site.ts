@@ -2,16 +2,20 @@ import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/s
 import { PostError } from '../core/errors.ts';
 import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
 import { planPages } from '../core/pages/page-plan.ts';
+import { isTranslation, resourceBundles, translationsNotice } from '../core/posts/content-files.ts';
+import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
 import { catalogue } from '../core/site/catalogue.ts';
 import { type PlannedFeed, planFeeds, postsInPlan } from '../core/site/feed-plan.ts';
+import { keyProblem } from '../core/site/object-key.ts';
 import { type TermNames, termFolder, withTermNames } from '../core/site/taxonomies.ts';
 import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PostCompiler, RenderContext } from '../ports/post-compiler.ts';
+import { type Bundle, copyResources } from './bundle-resources.ts';
 import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { bodyWarnings, inThreadCompiler, readPosts, renderFromStore, renderPosts } from './read-posts.ts';
@@ -51,6 +55,8 @@ export interface BuildReport {
   warnings: BodyWarning[];
   /** Keys written to the site store. */
   written: string[];
+  /** Things the author may want to know, given once per build (translations left out, …). */
+  notices: string[];
 }
 
 /** A key Herald does not read, probably misspelt (`categoires`), and the file it is in. */
@@ -77,6 +83,10 @@ export interface ReadSite {
   warnings: BodyWarning[];
   /** Posts left out because a link in them names no post. */
   brokenLinks: string[];
+  /** Every bundle resource under `posts/`, with its bundle. */
+  resources: Map<string, Bundle>;
+  /** Files in another language than the site's, left out. */
+  translations: string[];
 }
 
 /**
@@ -93,10 +103,23 @@ export async function buildSite(
   preview?: PreviewOptions,
 ): Promise<BuildReport> {
   const { content, output: out } = deps;
-  const { site, posts, failed, typos, warnings: fieldWarnings } = await readSite(deps, overrides, preview);
+  const {
+    site,
+    posts,
+    failed,
+    typos,
+    warnings: fieldWarnings,
+    resources,
+    translations,
+  } = await readSite(deps, overrides, preview);
 
   const written: string[] = [];
   const imageSizes = new Map<string, number>();
+  const paths = new Map(posts.published.map((post) => [post.source, post.path]));
+  for (const copied of await copyResources(content, out, resources, paths)) {
+    imageSizes.set(siteUrl(site, copied.target), copied.size);
+    written.push(copied.target);
+  }
   const staticKeys: string[] = [];
   for await (const info of content.list('static/')) if (isStaticKey(info.key)) staticKeys.push(info.key);
   await mapLimit(staticKeys, IO_CONCURRENCY, async (key) => {
@@ -180,6 +203,7 @@ export async function buildSite(
     typos,
     warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     written,
+    notices: translations.length > 0 ? [translationsNotice(translations, site.language)] : [],
   };
 }
 
@@ -201,7 +225,16 @@ export async function readSite(
   const loaded = await loadSiteConfig(content, overrides, (found) => typo(SITE_CONFIG_KEY, found));
   const site = preview === undefined ? loaded : { ...loaded, preview };
   const postKeys: string[] = [];
-  for await (const info of content.list('posts/')) if (isPostKey(info.key)) postKeys.push(info.key);
+  const translations: string[] = [];
+  const keys: string[] = [];
+  for await (const info of content.list('posts/')) {
+    if (keyProblem(info.key) === undefined) keys.push(info.key);
+    if (!isPostKey(info.key)) continue;
+    if (isTranslation(info.key, site.language)) translations.push(info.key);
+    else postKeys.push(info.key);
+  }
+  if (translations.length > 0)
+    log.info('translations left out', { notice: translationsNotice(translations, site.language) });
   const failed: PostError[] = [];
   const parsed: PostMeta[] = [];
   const warnings: BodyWarning[] = [];
@@ -223,7 +256,16 @@ export async function readSite(
   failed.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const error of failed)
     log.warn('post not published', { key: error.file, field: error.field, reason: error.reason });
-  return { site, posts, failed, typos, warnings, brokenLinks };
+  return {
+    site,
+    posts,
+    failed,
+    typos,
+    warnings,
+    brokenLinks,
+    resources: resourceBundles(keys, site.language),
+    translations,
+  };
 }
 
 /**

@@ -1,5 +1,12 @@
 import { PostError } from '../core/errors.ts';
+import {
+  bundleFolderOf,
+  isTranslation,
+  resourceTarget,
+  translationsNotice,
+} from '../core/posts/content-files.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
+import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
 import {
@@ -11,9 +18,17 @@ import {
   removeExpired,
   underfilled,
 } from '../core/site/feed-heads.ts';
-import type { PostEntry } from '../core/site/post-entry.ts';
+import { isLive, type PostEntry } from '../core/site/post-entry.ts';
 import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import { readSite } from './build-site.ts';
+import {
+  type Bundle,
+  bundleOf,
+  copyResource,
+  copyResources,
+  isResourceKey,
+  resourcesUnder,
+} from './bundle-resources.ts';
 import { hashOf } from './hash-of.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
@@ -51,30 +66,44 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   const { heads } = index.head;
   const unique = [...new Set(keys)];
   const failed: PostError[] = [];
+  const isPost = (key: string) => isPostKey(key) && !isTranslation(key, config.language);
   // Objects and their entries are read concurrently; the keys are then applied one at a time,
   // since they can share shards, URLs and feed heads.
-  const posts = unique.filter(isPostKey);
+  const posts = unique.filter(isPost);
   const contents = new Map(
     await mapLimit(posts, IO_CONCURRENCY, async (key) => {
       await index.entry(key);
       return [key, await deps.content.get(key)] as const;
     }),
   );
+  const translations: string[] = [];
   for (const key of unique) {
-    if (isPostKey(key)) {
+    if (isPost(key)) {
       const error = await reconcilePost(run, key, contents.get(key));
       if (error !== undefined) failed.push(error);
+    } else if (isPostKey(key)) {
+      // A translation is no post, whatever an older Herald made of it; it may make a bundle.
+      translations.push(key);
+      await reconcilePost(run, key, undefined);
     } else if (isStaticKey(key)) {
       await reconcileStatic(run, key);
+    } else if (isResourceKey(key)) {
+      const bundle = await bundleOf(deps.content, key, config.language);
+      await placeResource(run, key, bundle, true);
     }
   }
   // Which posts exist may have changed: links to them are resolved again.
   if (posts.length > 0)
     for (const error of await reRenderLinkers(run))
       if (!failed.some((f) => f.file === error.file)) failed.push(error);
-  index.wentLive(promoteDue(heads, now, run.capacity));
+  if (translations.length > 0)
+    deps.log.info('translations left out', { notice: translationsNotice(translations, config.language) });
+  const due = promoteDue(heads, now, run.capacity);
+  index.wentLive(due);
   // Expired posts leave at their expiry, on the first run (often the tick) after it.
-  removeExpired(heads, now);
+  const expired = removeExpired(heads, now);
+  // A bundle's resources appear with its post, and leave with it.
+  for (const entry of [...due, ...expired]) await syncBundleOf(run, entry.source);
   // Refills read every entry shard from the store: this run's changes must be there first.
   await index.flush();
   const folders = underfilled(heads, config.feedLimit);
@@ -112,7 +141,7 @@ export function publishDue(deps: PublishDeps): Promise<PublishReport> {
  * appeared is kept from the previous index.
  */
 export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
-  const { site: config, posts, failed, brokenLinks } = await readSite(deps, deps.overrides);
+  const { site: config, posts, failed, brokenLinks, resources } = await readSite(deps, deps.overrides);
   const now = deps.clock.now();
   const index = await PostIndex.rebuild(deps.state, now, hashOf(config));
   index.setNewsletter(config.newsletter !== undefined);
@@ -148,6 +177,13 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
     async (key) => [key, await mirrorStatic(deps.content, deps.output, key)] as const,
   );
   for (const [key, size] of sizes) if (size !== undefined) await index.setStaticSize(key, size);
+
+  const paths = new Map(posts.published.map((post) => [post.source, post.path]));
+  const copied = await copyResources(deps.content, deps.output, resources, paths);
+  const targets = new Set(copied.map((r) => r.target));
+  for (const { key, target, size } of copied) await index.setResource(key, { target, size });
+  for (const { target } of index.formerResources.values())
+    if (!targets.has(target)) await deps.output.delete(target);
 
   const heads = buildHeads(ownersAmong(entries.values()), now, run.capacity);
   index.head.heads = heads;
@@ -234,6 +270,11 @@ async function reconcilePost(
   else if (old?.hash !== entry.hash) index.writeRecord(post as Post);
   const changes = await index.setEntry(key, entry);
 
+  // Resources follow their bundle's post: published, moved or removed with it, and with any post
+  // whose URL ownership this change moved.
+  const sources = new Set([key, ...changes.flatMap((c) => [c.before, c.after])]);
+  for (const source of sources) if (source !== undefined) await syncBundleOf(run, source);
+
   removeEntry(heads, key);
   for (const { before, after } of changes) {
     if (before !== undefined && before !== key && before !== after) removeEntry(heads, before);
@@ -296,13 +337,74 @@ async function reconcileStatic(run: PublishRun, key: string): Promise<void> {
   }
 }
 
-/** Gives entries the size of their image when the site publishes it. */
+/** Gives entries the size of their image when the site publishes it (a static file or a resource). */
 async function setImageSizes(run: PublishRun, entries: PostEntry[]): Promise<void> {
   const { baseUrl } = run.config;
   for (const entry of entries) {
     delete entry.imageSize;
     if (entry.image === undefined || !entry.image.startsWith(baseUrl)) continue;
-    const size = await run.index.staticSize(`static/${decodeURI(entry.image.slice(baseUrl.length))}`);
+    const size =
+      (await run.index.staticSize(`static/${decodeURI(entry.image.slice(baseUrl.length))}`)) ??
+      (await resourceSize(run, entry, entry.image));
     if (size !== undefined) entry.imageSize = size;
   }
+}
+
+/** The size of a post's image when it is a resource of the post's own bundle, as published. */
+async function resourceSize(run: PublishRun, entry: PostEntry, image: string): Promise<number | undefined> {
+  const folder = bundleFolderOf(entry.source);
+  const page = siteUrl(run.config, entry.path);
+  if (folder === undefined || !image.startsWith(page)) return undefined;
+  const key = `${folder}${decodeURI(image.slice(page.length))}`;
+  const record = await run.index.resource(key);
+  return record?.target === resourceTarget(entry.path, folder, key) ? record.size : undefined;
+}
+
+/**
+ * Brings every resource of the bundle whose post is `source` in line with that post: under its
+ * URL while it is published and owns it, nowhere otherwise. Does nothing for a single-file post.
+ */
+async function syncBundleOf(run: PublishRun, source: string): Promise<void> {
+  const folder = bundleFolderOf(source);
+  if (folder === undefined) return;
+  for (const [key, bundle] of await resourcesUnder(run.deps.content, folder, run.config.language))
+    await placeResource(run, key, bundle, false);
+}
+
+/**
+ * Publishes, moves or removes one resource as its bundle's post says, and updates the enclosure
+ * size of every head post showing it.
+ * @param bundle - the bundle it belongs to now, if any
+ * @param copy - copy it even when it stays where it is (its own upload changed it)
+ */
+async function placeResource(
+  run: PublishRun,
+  key: string,
+  bundle: Bundle | undefined,
+  copy: boolean,
+): Promise<void> {
+  const { deps, index } = run;
+  const path = bundle?.post === undefined ? undefined : await publishedPath(run, bundle.post);
+  const target =
+    bundle === undefined || path === undefined ? undefined : resourceTarget(path, bundle.folder, key);
+  const former = await index.resource(key);
+  if (!copy && former?.target === target) return;
+  if (former !== undefined && former.target !== target) await deps.output.delete(former.target);
+  const size = target === undefined ? undefined : await copyResource(deps.content, deps.output, key, target);
+  // Gone from the content bucket: gone from the site.
+  if (target !== undefined && size === undefined) await deps.output.delete(target);
+  await index.setResource(key, target === undefined || size === undefined ? undefined : { target, size });
+  const urls = new Set(
+    [former?.target, target].flatMap((t) => (t === undefined ? [] : [siteUrl(run.config, t)])),
+  );
+  const { heads } = index.head;
+  for (const entry of [...Object.values(heads.lists).flat(), ...heads.upcoming])
+    if (entry.image !== undefined && urls.has(entry.image)) await setImageSizes(run, [entry]);
+}
+
+/** The path of a post that is live and owns it now, or undefined. */
+async function publishedPath(run: PublishRun, source: string): Promise<string | undefined> {
+  const entry = await run.index.entry(source);
+  if (entry === undefined || !isLive(entry, run.now.getTime())) return undefined;
+  return (await run.index.ownerOf(entry.path)) === source ? entry.path : undefined;
 }

@@ -27,9 +27,18 @@ import { type Appearance, ownerOf, type PostEntry, visibleAt } from '../../core/
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { hashOf } from '../hash-of.ts';
 import { mapLimit } from '../map-limit.ts';
-import { type ErrorRecord, type IndexHead, IndexStore, ShardCache, type UrlRecord } from './index-store.ts';
+import {
+  type ErrorRecord,
+  INDEX_VERSION,
+  type IndexHead,
+  IndexStore,
+  isCurrentHead,
+  type ResourceRecord,
+  ShardCache,
+  type UrlRecord,
+} from './index-store.ts';
 
-export type { ErrorRecord } from './index-store.ts';
+export type { ErrorRecord, ResourceRecord } from './index-store.ts';
 export {
   appearedBetween,
   categoriesInUse,
@@ -64,6 +73,8 @@ export class PostIndex {
   private readonly moved = new Map<string, string>();
   private owners: Promise<PostEntry[]> | undefined;
   private entries: Promise<PostEntry[]> | undefined;
+  /** On a rebuild, the bundle resources the previous index had published, by content key. */
+  formerResources: ReadonlyMap<string, ResourceRecord> = new Map();
 
   private constructor(
     private readonly store: IndexStore,
@@ -83,8 +94,8 @@ export class PostIndex {
   static async open(state: BlobStore, now: Date, configHash: string): Promise<PostIndex | undefined> {
     const store = new IndexStore(state);
     const head = await store.readHead();
-    if (head?.version !== 4 || (head as IndexHead).configHash !== configHash) return undefined;
-    return new PostIndex(store, head as IndexHead, now, () => now.toISOString());
+    if (!isCurrentHead(head) || head.configHash !== configHash) return undefined;
+    return new PostIndex(store, head, now, () => now.toISOString());
   }
 
   /**
@@ -96,9 +107,10 @@ export class PostIndex {
   static async rebuild(state: BlobStore, now: Date, configHash: string): Promise<PostIndex> {
     const store = new IndexStore(state);
     const previous = await store.readHead();
-    const known = previous?.version === 4 ? (previous as IndexHead) : undefined;
+    // Version 4 differs only in publishing no bundle resources: what it knew of the past still holds.
+    const known = isCurrentHead(previous) || previous?.version === 4 ? (previous as IndexHead) : undefined;
     const head: IndexHead = {
-      version: 4,
+      version: INDEX_VERSION,
       configHash,
       heads: buildHeads([], now, 1),
       errors: {},
@@ -109,6 +121,8 @@ export class PostIndex {
     const index = new PostIndex(store, head, now, known ? () => at : (entry) => entry.published);
     await index.shards.reset('entries');
     await index.shards.reset('statics');
+    // Resources are published anew; what was published before is kept aside, to remove what moved.
+    index.formerResources = await index.shards.reset('resources', undefined, true);
     await index.shards.reset('urls', (url) =>
       url.appearance ? { claims: [], appearance: url.appearance } : undefined,
     );
@@ -192,6 +206,18 @@ export class PostIndex {
     if (size === undefined) delete statics[key];
     else statics[key] = size;
     this.shards.touch('statics', key);
+  }
+
+  /** Where a bundle's resource is published now, by content key; undefined when it is not. */
+  async resource(key: string): Promise<ResourceRecord | undefined> {
+    return (await this.shards.get('resources', key))[key];
+  }
+
+  async setResource(key: string, record: ResourceRecord | undefined): Promise<void> {
+    const resources = await this.shards.get('resources', key);
+    if (record === undefined) delete resources[key];
+    else resources[key] = record;
+    this.shards.touch('resources', key);
   }
 
   /**

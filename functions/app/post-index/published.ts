@@ -7,7 +7,7 @@ import { hasExpired, ownerOf, visibleAt } from '../../core/site/post-entry.ts';
 import { toSlug } from '../../core/text/slug.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { mapLimit } from '../map-limit.ts';
-import { type IndexHead, IndexStore } from './index-store.ts';
+import { IndexStore, isCurrentHead } from './index-store.ts';
 
 const IO_CONCURRENCY = 16;
 
@@ -46,7 +46,7 @@ export async function appearedBetween(state: BlobStore, since: Date, until: Date
  */
 export async function newsletterSince(state: BlobStore): Promise<Date | undefined> {
   const head = await new IndexStore(state).readHead();
-  const since = head?.version === 4 ? (head as IndexHead).newsletterSince : undefined;
+  const since = isCurrentHead(head) ? head.newsletterSince : undefined;
   return since === undefined ? undefined : new Date(since);
 }
 
@@ -65,8 +65,8 @@ export async function publishedCategories(state: BlobStore): Promise<Term[]> {
  */
 export async function categoriesInUse(state: BlobStore, scheduled: boolean): Promise<Term[] | undefined> {
   const head = await new IndexStore(state).readHead();
-  if (head?.version !== 4) return undefined;
-  const { heads } = head as IndexHead;
+  if (!isCurrentHead(head)) return undefined;
+  const { heads } = head;
   const terms = new Map<string, Term>();
   for (const [folder, list] of Object.entries(heads.lists))
     if (folder.startsWith('categories/') && list.length > 0) {

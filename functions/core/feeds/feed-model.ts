@@ -1,7 +1,7 @@
 import type { Person, SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
-import { TAXONOMY_LABELS, type Taxonomy, termFolder } from '../site/taxonomies.ts';
+import { describeTerm, type Taxonomy, termFolder } from '../site/taxonomies.ts';
 
 /** The three formats Herald writes for every feed, with their file names and media types. */
 export const FEED_FORMATS = {
@@ -73,7 +73,7 @@ export function buildFeedModel(
     description:
       scope.kind === 'site'
         ? site.description || site.title
-        : TAXONOMY_LABELS[scope.taxonomy].description(scope.term.name, site.title),
+        : describeTerm(site, scope.taxonomy, scope.term).description,
     homeUrl: site.baseUrl,
     folder,
     urls: {

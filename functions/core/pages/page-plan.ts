@@ -3,8 +3,8 @@ import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
 import {
   byTerm,
+  describeTerm,
   TAXONOMIES,
-  TAXONOMY_LABELS,
   type TermNames,
   termFolder,
   withTermNames,
@@ -118,15 +118,17 @@ export function planPages(
   );
   for (const { taxonomy, term, posts, folder } of terms) {
     const feeds = [siteFeed, { title: `${site.title}: ${term.name}`, folder }];
+    const text = describeTerm(site, taxonomy, term);
     pages.push(
       ...listPages(
         site,
         folder,
-        term.name,
-        TAXONOMY_LABELS[taxonomy].description(term.name, site.title),
+        text.heading,
+        text.description,
         posts,
         feeds,
         taxonomy === 'categories' ? term : undefined,
+        text.written,
       ),
     );
   }
@@ -165,6 +167,8 @@ function listPages(
   posts: readonly PageEntry[],
   feeds: FeedSet[],
   category?: Term,
+  /** The description is the author's (a category's `_index.md`): shown under the heading. */
+  intro = false,
 ): PlannedPage[] {
   const size = site.pageSize;
   const count = posts.length;
@@ -189,6 +193,7 @@ function listPages(
         ...(homeOlder ? { older: homeOlder } : {}),
         feeds,
         ...(category ? { category } : {}),
+        ...(intro ? { intro: description } : {}),
       }),
   });
   for (let n = 1; n <= last; n++) {

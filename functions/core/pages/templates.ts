@@ -155,13 +155,20 @@ export interface ListPageOptions {
   feeds: FeedSet[];
   /** On a category's pages: its subscribe form asks for that category's posts only. */
   category?: Term;
+  /** Text shown under the heading (a category's description from its `_index.md`). */
+  intro?: string;
 }
 
 /** The home page, a category page or an archive page: posts with summaries, and pagination. */
 export function listPage(site: SiteConfig, page: ListPageOptions): string {
   const feed = page.feeds[page.feeds.length - 1] ?? siteFeeds(site);
   const body = html`<h1>${page.heading}</h1>
-<p class="meta feeds">Subscribe: ${FEED_LINKS.map(({ format, label }) => html`<a href="${siteUrl(site, feed.folder + format.file)}">${label}</a> `)}</p>
+${
+  page.intro
+    ? html`<p>${page.intro}</p>
+`
+    : ''
+}<p class="meta feeds">Subscribe: ${FEED_LINKS.map(({ format, label }) => html`<a href="${siteUrl(site, feed.folder + format.file)}">${label}</a> `)}</p>
 ${site.subscribeUrl ? subscribeForm(site.subscribeUrl, page.category) : ''}<ol class="posts">
 ${page.items.map(
   (item) => html`<li><article><h2><a href="${item.url}">${item.title}</a></h2>

@@ -5,6 +5,7 @@ import type { RefResolver } from '../shortcodes/shortcode-context.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
 import { normaliseText } from '../text/normalise.ts';
 import { toSlug } from '../text/slug.ts';
+import { baseName } from './content-files.ts';
 import {
   type FieldTypo,
   FrontMatterFields,
@@ -17,6 +18,7 @@ import {
   typoHint,
 } from './field-values.ts';
 import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
+import { isHeadless } from './headless.ts';
 import type { MathRenderer } from './math-syntax.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
 import type { ParsedPost, Post, Term } from './post.ts';
@@ -84,6 +86,8 @@ export function parsePost(
   }
   const { data, body } = split;
   const fields = new FrontMatterFields(data);
+  // Hugo's headless bundles are resources for other pages, not pages: nothing of them is checked.
+  if (isHeadless(fields)) return headlessPost(source.key, site);
   if (onTypo) for (const typo of fieldTypos(data)) onTypo(typo);
 
   // Past the front matter, every field is checked before giving up, so that one upload shows the
@@ -230,6 +234,27 @@ export function parsePost(
   return post;
 }
 
+/** A headless bundle's index: never published, like a draft, and never reported as one. */
+function headlessPost(key: string, site: SiteConfig): ParsedPost {
+  const path = `/${key}`;
+  return {
+    source: key,
+    slug: '',
+    title: '',
+    path,
+    url: siteUrl(site, path),
+    published: new Date(0).toISOString(),
+    updated: new Date(0).toISOString(),
+    summary: '',
+    body: '',
+    categories: [],
+    tags: [],
+    authors: [site.author],
+    draft: true,
+    headless: true,
+  };
+}
+
 // A local preview shows drafts and scheduled posts as if published, with their state in the title
 // so that the author cannot mistake the preview for the site.
 function previewed(
@@ -259,11 +284,15 @@ function notUtf8Reason(bytes: Uint8Array): string {
   return utf16 ? 'is UTF-16 text; save it as UTF-8' : 'is not UTF-8 text; save it as UTF-8';
 }
 
-/** `posts/2023/my-post.md` -> `my-post`; a page bundle `posts/my-post/index.md` -> `my-post`. */
+/**
+ * `posts/2023/my-post.md` -> `my-post`; a page bundle `posts/my-post/index.md` -> `my-post`; a
+ * language in the name is not part of it (`posts/hello.en.md` -> `hello`).
+ */
 function slugFromKey(key: string): string {
-  const parts = key.replace(/\.(md|markdown)$/i, '').split('/');
-  const last = parts.pop() ?? '';
-  return /^(index|_index)$/i.test(last) ? (parts.pop() ?? '') : last;
+  const parts = key.split('/');
+  parts.pop();
+  const name = baseName(key);
+  return /^(index|_index)$/i.test(name) ? (parts.pop() ?? '') : name;
 }
 
 /**

@@ -40,6 +40,11 @@ export interface PostMeta {
   /** Absolute URL. */
   image?: string;
   draft: boolean;
+  /**
+   * A Hugo headless bundle (`headless: true`, or `build: { render: never }`): not a post, never
+   * published, and not counted as a draft either.
+   */
+  headless?: true;
 }
 
 /** A post read and validated, its markdown body not yet rendered (most posts never need it). */

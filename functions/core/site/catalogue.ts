@@ -4,7 +4,10 @@ import { compareText, sortNewestFirst } from './order.ts';
 import { hasExpired, ownerOf } from './post-entry.ts';
 
 /** What deciding publication needs of a post: the site index holds just this for every post. */
-export type CatalogueEntry = Pick<PostMeta, 'source' | 'path' | 'published' | 'draft' | 'categories'> &
+export type CatalogueEntry = Pick<
+  PostMeta,
+  'source' | 'path' | 'published' | 'draft' | 'categories' | 'headless'
+> &
   Pick<Partial<PostMeta>, 'expires'>;
 
 /** Every parsed post sorted into what is published now and what is held back. */
@@ -22,7 +25,7 @@ export interface Catalogue<P extends CatalogueEntry> {
 }
 
 /**
- * Decides which posts are published at `now`.
+ * Decides which posts are published at `now`. Headless bundles are in no list: they are not posts.
  * Two posts with one URL: {@link ownerOf} says which keeps it; the other is an error naming both.
  * @param posts - parsed posts in any order
  * @param now - the current instant (from a Clock, never read here)
@@ -38,6 +41,7 @@ export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Dat
   };
   const claims = new Map<string, P[]>();
   for (const post of posts) {
+    if (post.headless) continue;
     if (post.draft) result.drafts.push(post);
     else claims.set(post.path, [...(claims.get(post.path) ?? []), post]);
   }

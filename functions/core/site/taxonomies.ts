@@ -1,3 +1,4 @@
+import { describeCategory } from '../config/category-pages.ts';
 import type { PostMeta, Term } from '../posts/post.ts';
 import { toSlug } from '../text/slug.ts';
 import { compareText } from './order.ts';
@@ -9,12 +10,23 @@ import { compareText } from './order.ts';
 export const TAXONOMIES = ['categories', 'tags', 'series'] as const;
 export type Taxonomy = (typeof TAXONOMIES)[number];
 
-/** How pages and feeds describe a term's posts. */
-export const TAXONOMY_LABELS: Record<Taxonomy, { description: (term: string, site: string) => string }> = {
-  categories: { description: (term, site) => `Posts in ${term} from ${site}` },
-  tags: { description: (term, site) => `Posts tagged ${term} from ${site}` },
-  series: { description: (term, site) => `The ${term} series from ${site}` },
-};
+/**
+ * How a term's pages and feeds describe it: a category from its `_index.md` when it has one, a tag
+ * or series in Herald's words.
+ * @returns the heading of its pages, their description, and whether that came from the author
+ */
+export function describeTerm(
+  site: Parameters<typeof describeCategory>[0],
+  taxonomy: Taxonomy,
+  term: Term,
+): { heading: string; description: string; written: boolean } {
+  if (taxonomy === 'categories') return describeCategory(site, term);
+  const description =
+    taxonomy === 'tags'
+      ? `Posts tagged ${term.name} from ${site.title}`
+      : `The ${term.name} series from ${site.title}`;
+  return { heading: term.name, description, written: false };
+}
 
 /** The folder of a term's pages and feeds: `tags/go/`. */
 export function termFolder(taxonomy: Taxonomy, slug: string): string {
