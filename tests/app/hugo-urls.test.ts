@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../functions/adapters/clocks.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
@@ -114,6 +115,35 @@ describe('aliases', () => {
     expect([...deps.output.objects.keys()].filter((k) => k.includes('evil') || k.includes('etc'))).toEqual(
       [],
     );
+  });
+});
+
+describe("Hugo's example content", () => {
+  it('redirects its relative alias beside the post, as hugo 0.1xx writes it, and gets tag and series pages', async () => {
+    const fixture = readFileSync(
+      new URL('../fixtures/hugo-basic-example/markdown-syntax.md', import.meta.url),
+      'utf8',
+    );
+    const { deps } = await setup({ 'posts/markdown-syntax.md': fixture });
+    const report = await publishChanges(deps, []);
+    expect(report.failed).toEqual([]);
+    // hugo puts content/post/markdown-syntax.md's alias "migrate-from-jekyl" at /post/migrate-from-jekyl/.
+    expect(deps.output.text('posts/migrate-from-jekyl/index.html')).toContain(
+      '<meta http-equiv="refresh" content="0; url=https://example.org/posts/markdown-syntax/">',
+    );
+    for (const folder of [
+      'tags/markdown/',
+      'tags/css/',
+      'tags/html/',
+      'series/themes-guide/',
+      'categories/syntax/',
+    ])
+      expect([
+        folder,
+        deps.output.text(`${folder}index.html`) !== undefined,
+        deps.output.text(`${folder}atom.xml`) !== undefined,
+      ]).toEqual([folder, true, true]);
+    expect(deps.output.text('series/themes-guide/index.html')).toContain('<h1>Themes Guide</h1>');
   });
 });
 
