@@ -180,6 +180,24 @@ export class PostIndex {
     for (const entry of entries) this.touched.add(entry.path);
   }
 
+  /** Posts whose bodies link to other posts, with what each link resolved to (see IndexHead.links). */
+  linkers(): Readonly<Record<string, Readonly<Record<string, string | null>> | null>> {
+    return this.head.links ?? {};
+  }
+
+  /**
+   * Remembers what a post's links resolved to, or forgets the post when it links to none (or is gone).
+   * @param resolved - target as written -> URL or null; null when the links are not known
+   */
+  setLinks(source: string, resolved: Record<string, string | null> | null | undefined): void {
+    if (resolved === undefined) {
+      if (this.head.links !== undefined) delete this.head.links[source];
+      return;
+    }
+    this.head.links ??= {};
+    this.head.links[source] = resolved;
+  }
+
   /** The size of a static file the site publishes, by content key. */
   async staticSize(key: string): Promise<number | undefined> {
     return (await this.shards.get('statics', key))[key];
@@ -357,7 +375,11 @@ export function entryOf(post: Post): PostEntry {
     hash: hashOf(post),
   };
   if (post.categories.length > 0) entry.categories = post.categories.map((c) => c.name);
+  if (post.tags.length > 0) entry.tags = post.tags.map((t) => t.name);
+  if (post.series !== undefined) entry.series = post.series.map((t) => t.name);
   if (post.image !== undefined) entry.image = post.image;
+  if (post.aliases !== undefined) entry.aliases = post.aliases;
+  if (post.expires !== undefined) entry.expires = new Date(post.expires).toISOString();
   return entry;
 }
 
