@@ -1,19 +1,28 @@
 import { PostError } from '../core/errors.ts';
 import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
+import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
 import { planPages } from '../core/pages/page-plan.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
-import type { Post, Term } from '../core/posts/post.ts';
-import { categoryOf } from '../core/site/feed-heads.ts';
+import type { Post } from '../core/posts/post.ts';
+import { termOf } from '../core/site/feed-heads.ts';
 import type { PlannedFeed } from '../core/site/feed-plan.ts';
-import { compareEntries, type PostEntry } from '../core/site/post-entry.ts';
+import { compareEntries, isLive, type PostEntry } from '../core/site/post-entry.ts';
+import {
+  TAXONOMIES,
+  type TermNames,
+  termFolder,
+  termsNamed,
+  withTermNames,
+} from '../core/site/taxonomies.ts';
 import { toSlug } from '../core/text/slug.ts';
 import { hashOf } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
 import { readArchive } from './newsletter/digest-archive.ts';
+import { refsFromIndex } from './post-refs.ts';
 import type { PublishRun } from './publish-run.ts';
 import { bodyWarnings } from './read-posts.ts';
-import { deleteFeeds, staleCategoryFeeds, writeFeeds } from './site-output.ts';
+import { deleteFeeds, staleTermFeeds, writeFeeds } from './site-output.ts';
 import { texToMathml } from './tex-to-mathml.ts';
 import { writePages } from './write-pages.ts';
 
@@ -35,23 +44,29 @@ export async function regenerateFeeds(
   const { heads, feeds } = index.head;
   const plan: PlannedFeed<PostEntry>[] = Object.entries(heads.lists).map(([folder, list]) => ({
     folder,
-    scope: folder === '' ? { kind: 'site' } : { kind: 'category', category: categoryOf(folder, list) },
+    scope: folder === '' ? { kind: 'site' } : { kind: 'term', ...termOf(folder, list) },
     posts: list.slice(0, config.feedLimit),
   }));
-  const changed = plan.filter((feed) => force || feeds[feed.folder] !== signature(run, feed));
+  // A term's name is its newest post's spelling, which the term's own head list holds.
+  const names: TermNames = (taxonomy, slug) => {
+    const folder = termFolder(taxonomy, slug);
+    const list = heads.lists[folder];
+    return list === undefined ? undefined : termOf(folder, list).term.name;
+  };
+  const changed = plan.filter((feed) => force || feeds[feed.folder] !== signature(run, feed, names));
 
   const records = await loadRecords(run, [
     ...new Set(changed.flatMap((feed) => feed.posts.map((p) => p.source))),
   ]);
   for (const feed of changed) {
-    const items = feed.posts.map((p) => records.get(p.source) as Post);
+    const items = feed.posts.map((p) => withTermNames(records.get(p.source) as Post, names));
     const imageSizes = new Map(
       feed.posts.flatMap((p) =>
         p.image && p.imageSize !== undefined ? [[p.image, p.imageSize] as const] : [],
       ),
     );
     await writeFeeds(deps.output, config, { ...feed, posts: items }, imageSizes);
-    feeds[feed.folder] = signature(run, feed);
+    feeds[feed.folder] = signature(run, feed, names);
   }
 
   const live = new Set(plan.map((feed) => feed.folder));
@@ -60,7 +75,7 @@ export async function regenerateFeeds(
     await deleteFeeds(deps.output, folder);
     delete feeds[folder];
   }
-  if (force) for (const key of await staleCategoryFeeds(deps.output, live)) await deps.output.delete(key);
+  if (force) for (const key of await staleTermFeeds(deps.output, live)) await deps.output.delete(key);
   return { regenerated: changed.map((f) => f.folder), removed };
 }
 
@@ -68,22 +83,21 @@ export async function regenerateFeeds(
  * Writes the pages whose inputs changed (all of them when `force`) and removes those of posts and
  * categories that are gone. Pages need every published post in order (neighbours, archive pages),
  * so this reads all entry shards: a few hundred small reads, still a small part of a full build.
+ * @param changed - sources this run changed: their alias collisions are reported (all when `force`)
  * @returns keys written or removed
  */
-export async function publishPages(run: PublishRun, force: boolean): Promise<string[]> {
+export async function publishPages(
+  run: PublishRun,
+  force: boolean,
+  changed?: ReadonlySet<string>,
+): Promise<string[]> {
   const { config, index } = run;
   const previous = await index.pageSignatures();
   let published: PostEntry[] = [];
   if (config.pages) {
     const now = run.now.getTime();
-    published = (await index.allOwners()).filter((e) => Date.parse(e.published) <= now).sort(compareEntries);
+    published = (await index.allOwners()).filter((e) => isLive(e, now)).sort(compareEntries);
   }
-  const terms = new Map<string, Term>();
-  const term = (name: string): Term => {
-    const found = terms.get(name) ?? { name, slug: toSlug(name) };
-    terms.set(name, found);
-    return found;
-  };
   // The newsletter's archive pages are written with the rest, from the digests planned so far.
   const digests = config.pages && config.newsletter ? await readArchive(run.deps.state) : [];
   const plan = planPages(
@@ -96,11 +110,15 @@ export async function publishPages(run: PublishRun, force: boolean): Promise<str
       summary: e.summary,
       published: e.published,
       updated: e.updated,
-      categories: [...new Map((e.categories ?? []).map((name) => [toSlug(name), term(name)])).values()],
+      categories: termsNamed(e.categories),
+      tags: termsNamed(e.tags),
+      series: termsNamed(e.series),
+      aliases: e.aliases,
       hash: e.hash,
     })),
     digests,
   );
+  reportAliasCollisions(run, published, force ? undefined : changed);
   const result = await writePages(
     run.deps.output,
     plan,
@@ -112,6 +130,17 @@ export async function publishPages(run: PublishRun, force: boolean): Promise<str
   if (force || result.written.length > 0 || result.removed.length > 0)
     index.setPageSignatures(result.signatures);
   return [...result.written, ...result.removed];
+}
+
+/** Warns of aliases dropped for another post's URL, naming both files, once per change. */
+function reportAliasCollisions(
+  run: PublishRun,
+  published: readonly PostEntry[],
+  changed: ReadonlySet<string> | undefined,
+): void {
+  for (const collision of planAliases(published).collisions)
+    if (changed === undefined || changed.has(collision.file) || changed.has(collision.winner))
+      bodyWarnings(run.deps.log, collision.file)(`aliases: ${collisionReason(collision)}`);
 }
 
 /**
@@ -131,12 +160,20 @@ export async function pingHub(run: PublishRun, folders: readonly string[]): Prom
   }
 }
 
-/** What a feed's files depend on: configuration, its name, and each item's record and image size. */
-function signature(run: PublishRun, feed: PlannedFeed<PostEntry>): string {
+/**
+ * What a feed's files depend on: configuration, its name, and each item's record, image size and
+ * the names its terms go by.
+ */
+function signature(run: PublishRun, feed: PlannedFeed<PostEntry>, names: TermNames): string {
   return hashOf([
     run.index.head.configHash,
-    feed.scope.kind === 'category' ? feed.scope.category.name : '',
-    feed.posts.map((p) => [p.source, p.hash, p.imageSize ?? null]),
+    feed.scope.kind === 'term' ? feed.scope.term.name : '',
+    feed.posts.map((p) => [
+      p.source,
+      p.hash,
+      p.imageSize ?? null,
+      TAXONOMIES.map((taxonomy) => (p[taxonomy] ?? []).map((name) => names(taxonomy, toSlug(name)) ?? name)),
+    ]),
   ]);
 }
 
@@ -160,10 +197,13 @@ async function loadRecord(run: PublishRun, source: string): Promise<Post> {
       'is in the index but gone from the content bucket; run herald rebuild',
     );
   }
-  const post = renderPost(parsePost({ key: source, bytes }, run.config), {
+  const parsed = parsePost({ key: source, bytes }, run.config);
+  const refs = parsed.linksToPosts ? await refsFromIndex(run.index, run.config) : undefined;
+  const post = renderPost(parsed, {
     site: run.config,
     warn: bodyWarnings(run.deps.log, source),
     math: texToMathml,
+    ...(refs ? { refs } : {}),
   });
   run.index.writeRecord(post);
   return post;

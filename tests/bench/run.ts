@@ -25,7 +25,12 @@ import { benchImportCli, benchImportInProcess, type CliRun, writeSyntheticList }
 import { type Measure, measure, medianMeasure } from './measure.ts';
 import { benchPublish } from './publish-bench.ts';
 import { writeSyntheticPosts } from './synthetic-posts.ts';
-import { benchWorstPosts, printWorstPosts } from './worst-post-bench.ts';
+import {
+  benchRefusedPosts,
+  benchWorstPosts,
+  printRefusedPosts,
+  printWorstPosts,
+} from './worst-post-bench.ts';
 
 const { values } = parseArgs({
   options: {
@@ -253,6 +258,7 @@ for (const rate of [14, 100]) {
 }
 
 printWorstPosts(benchWorstPosts());
+printRefusedPosts(benchRefusedPosts());
 const subscribers = Number(values.subscribers);
 const importWork = mkdtempSync(join(tmpdir(), 'herald-bench-import-'));
 const listFile = join(importWork, 'subscribed_members_export.csv');

@@ -1,8 +1,15 @@
-import { describeCategory } from '../config/category-pages.ts';
 import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
-import { byCategory } from '../site/catalogue.ts';
+import {
+  byTerm,
+  describeTerm,
+  TAXONOMIES,
+  type TermNames,
+  termFolder,
+  withTermNames,
+} from '../site/taxonomies.ts';
+import { aliasPage, planAliases } from './alias-pages.ts';
 import { type ArchivedDigest, archivePages } from './newsletter-archive.ts';
 import {
   type FeedSet,
@@ -26,6 +33,10 @@ export interface PageEntry {
   published: string;
   updated: string;
   categories: Term[];
+  tags: Term[];
+  series?: Term[] | undefined;
+  /** Old site paths that redirect to the post. */
+  aliases?: string[] | undefined;
   /** Changes whenever anything about the post changes. */
   hash: string;
 }
@@ -54,10 +65,14 @@ export function pageKey(path: string): string {
  */
 export function planPages(
   site: SiteConfig,
-  published: readonly PageEntry[],
+  entries: readonly PageEntry[],
   digests: readonly ArchivedDigest[] = [],
 ): PlannedPage[] {
   if (!site.pages) return [];
+  // One name per term across the site (its newest post's spelling), on every page that shows it.
+  const groups = new Map(TAXONOMIES.map((taxonomy) => [taxonomy, byTerm(entries, taxonomy)] as const));
+  const names: TermNames = (taxonomy, slug) => groups.get(taxonomy)?.get(slug)?.term.name;
+  const published = entries.map((entry) => withTermNames(entry, names));
   const link = (entry: PageEntry | undefined): Link | undefined =>
     entry ? { title: entry.title, url: entry.url } : undefined;
   const pages: PlannedPage[] = published.map((entry, i) => {
@@ -65,41 +80,61 @@ export function planPages(
     const older = link(published[i + 1]);
     return {
       key: pageKey(entry.path),
-      inputs: ['post', entry.hash, newer ?? null, older ?? null],
+      inputs: [
+        'post',
+        entry.hash,
+        newer ?? null,
+        older ?? null,
+        entry.categories,
+        entry.tags,
+        entry.series ?? null,
+      ],
       needs: [entry.source],
-      render: (posts) => postPage(site, required(posts, entry.source), newer, older),
+      render: (posts) => postPage(site, withTermNames(required(posts, entry.source), names), newer, older),
     };
   });
+  // Redirects from old URLs: pages of their own, listed nowhere (not in the sitemap or lists).
+  for (const redirect of planAliases(published).redirects) {
+    const target = siteUrl(site, redirect.target);
+    pages.push({
+      key: pageKey(redirect.path),
+      inputs: ['alias', target],
+      needs: [],
+      render: () => aliasPage(site, target),
+    });
+  }
   const siteFeed: FeedSet = { title: site.title, folder: '' };
   pages.push(
     ...listPages(site, '', site.title, site.description || `Posts from ${site.title}`, published, [siteFeed]),
   );
-  const categories = [...byCategory(published).values()];
-  for (const { category, posts } of categories) {
-    const feeds = [
-      siteFeed,
-      { title: `${site.title}: ${category.name}`, folder: `categories/${category.slug}/` },
-    ];
-    const text = describeCategory(site, category);
+  // Every category, tag and series has its list pages and feeds, as Hugo's taxonomies have.
+  const terms = TAXONOMIES.flatMap((taxonomy) =>
+    [...byTerm(published, taxonomy).values()].map(({ term, posts }) => ({
+      taxonomy,
+      term,
+      posts,
+      folder: termFolder(taxonomy, term.slug),
+    })),
+  );
+  for (const { taxonomy, term, posts, folder } of terms) {
+    const feeds = [siteFeed, { title: `${site.title}: ${term.name}`, folder }];
+    const text = describeTerm(site, taxonomy, term);
     pages.push(
       ...listPages(
         site,
-        `categories/${category.slug}/`,
+        folder,
         text.heading,
         text.description,
         posts,
         feeds,
-        category,
+        taxonomy === 'categories' ? term : undefined,
         text.written,
       ),
     );
   }
   const feedSets: FeedSet[] = [
     siteFeed,
-    ...categories.map(({ category }) => ({
-      title: `${site.title}: ${category.name}`,
-      folder: `categories/${category.slug}/`,
-    })),
+    ...terms.map(({ term, folder }) => ({ title: `${site.title}: ${term.name}`, folder })),
   ];
   const latest = published.slice(0, site.pageSize).map(listItem);
   pages.push({
@@ -113,8 +148,8 @@ export function planPages(
   if (site.newsletter) pages.push(...archivePages(site, digests));
   const urls = [
     { loc: site.baseUrl, ...(published[0] ? { lastmod: utc(published[0].updated) } : {}) },
-    ...categories.map(({ category, posts }) => ({
-      loc: siteUrl(site, `categories/${category.slug}/`),
+    ...terms.map(({ folder, posts }) => ({
+      loc: siteUrl(site, folder),
       ...(posts[0] ? { lastmod: utc(posts[0].updated) } : {}),
     })),
     ...published.map((entry) => ({ loc: entry.url, lastmod: utc(entry.updated) })),
