@@ -15,8 +15,10 @@
  *   renames that keep the URL, and rebuilds; a new owner after a conflict gets a new one.
  * - **head**: per feed folder, the newest published posts, a few more than a feed shows
  *   (the **capacity**), so that one upload touches only these lists.
- * - **shard**: entries, URL records and static sizes are split over 256 objects by a hash of their
- *   key; a run reads and writes only the shards its keys fall in.
+ * - **resource**: a file of a page bundle (`posts/gallery/photo.jpg`), published under its post's
+ *   path while the post is live and owns it; the index records where each went and its size.
+ * - **shard**: entries, URL records, static sizes and resources are split over 256 objects by a
+ *   hash of their key; a run reads and writes only the shards its keys fall in.
  * - **signature**: a hash of everything a feed or page depends on; unchanged means not rewritten.
  *
  * How the state bucket is laid out is private to this folder.
