@@ -9,6 +9,7 @@ import { termOf } from '../core/site/feed-heads.ts';
 import type { PlannedFeed } from '../core/site/feed-plan.ts';
 import { compareEntries, isLive, type PostEntry } from '../core/site/post-entry.ts';
 import {
+  byTerm,
   TAXONOMIES,
   type TermNames,
   termFolder,
@@ -33,12 +34,16 @@ const IO_CONCURRENCY = 16;
 
 /**
  * Rewrites the feeds whose items changed (all of them when `force`), and removes the feeds of
- * categories that have no published post left.
+ * categories, tags and series that have no published post left.
+ * Tag and series feeds are planned from the whole index (as pages are), which every run reads
+ * when the site has pages: feeds name each item's terms as those feeds do.
+ * @param sizeImages - gives entries the size of their image, for enclosures
  * @returns the feed folders rewritten and removed
  */
 export async function regenerateFeeds(
   run: PublishRun,
   force: boolean,
+  sizeImages: (entries: PostEntry[]) => Promise<void>,
 ): Promise<{ regenerated: string[]; removed: string[] }> {
   const { deps, config, index } = run;
   const { heads, feeds } = index.head;
@@ -47,12 +52,16 @@ export async function regenerateFeeds(
     scope: folder === '' ? { kind: 'site' } : { kind: 'term', ...termOf(folder, list) },
     posts: list.slice(0, config.feedLimit),
   }));
-  // A term's name is its newest post's spelling, which the term's own head list holds.
-  const names: TermNames = (taxonomy, slug) => {
-    const folder = termFolder(taxonomy, slug);
-    const list = heads.lists[folder];
-    return list === undefined ? undefined : termOf(folder, list).term.name;
-  };
+  const termFeeds = await planTermFeeds(run);
+  await sizeImages([...new Set(termFeeds.flatMap((feed) => feed.posts))]);
+  plan.push(...termFeeds);
+  // A term's name is its newest post's spelling, which the term's own feed (or head list) holds.
+  const termNames = new Map(
+    plan.flatMap((feed) =>
+      feed.scope.kind === 'term' ? [[feed.folder, feed.scope.term.name] as const] : [],
+    ),
+  );
+  const names: TermNames = (taxonomy, slug) => termNames.get(termFolder(taxonomy, slug));
   const changed = plan.filter((feed) => force || feeds[feed.folder] !== signature(run, feed, names));
 
   const records = await loadRecords(run, [
@@ -130,6 +139,30 @@ export async function publishPages(
   if (force || result.written.length > 0 || result.removed.length > 0)
     index.setPageSignatures(result.signatures);
   return [...result.written, ...result.removed];
+}
+
+/**
+ * The feeds of every tag and series, from every published post of the index (entries that own
+ * their URL, newest first): what a full build's feed plan gives them.
+ */
+async function planTermFeeds(run: PublishRun): Promise<PlannedFeed<PostEntry>[]> {
+  const now = run.now.getTime();
+  const live = (await run.index.allOwners()).filter((e) => isLive(e, now)).sort(compareEntries);
+  const named = live.map((entry) => ({
+    entry,
+    categories: [],
+    tags: termsNamed(entry.tags),
+    series: termsNamed(entry.series),
+  }));
+  const plan: PlannedFeed<PostEntry>[] = [];
+  for (const taxonomy of ['tags', 'series'] as const)
+    for (const { term, posts } of byTerm(named, taxonomy).values())
+      plan.push({
+        folder: termFolder(taxonomy, term.slug),
+        scope: { kind: 'term', taxonomy, term },
+        posts: posts.slice(0, run.config.feedLimit).map((p) => p.entry),
+      });
+  return plan;
 }
 
 /** Warns of aliases dropped for another post's URL, naming both files, once per change. */

@@ -112,7 +112,7 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
     for (const folder of folders) refillFolder(heads, folder, owners, now, run.capacity);
     await setImageSizes(run, Object.values(heads.lists).flat());
   }
-  const feeds = await regenerateFeeds(run, false);
+  const feeds = await regenerateFeeds(run, false, (entries) => setImageSizes(run, entries));
   const pages = await publishPages(run, false, new Set(posts));
   await index.save();
   await pingHub(run, feeds.regenerated);
@@ -195,7 +195,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   await index.prune(new Set(entries.keys()));
   await index.flush();
 
-  const feeds = await regenerateFeeds(run, true);
+  const feeds = await regenerateFeeds(run, true, (entries) => setImageSizes(run, entries));
   const pages = await publishPages(run, true);
   await index.save();
   await pingHub(run, feeds.regenerated);

@@ -1,7 +1,7 @@
 import type { Term } from '../posts/post.ts';
 import { toSlug } from '../text/slug.ts';
 import { compareEntries, hasExpired, isLive, type PostEntry } from './post-entry.ts';
-import { folderTerm, TAXONOMIES, type Taxonomy, termFolder } from './taxonomies.ts';
+import { folderTerm, type Taxonomy, termFolder } from './taxonomies.ts';
 
 /**
  * The head of every feed: for each feed folder, the newest published posts of its scope, a few more
@@ -17,16 +17,14 @@ export interface Heads {
   upcoming: PostEntry[];
 }
 
-/** The feed folders a post belongs to: the site's, and one per category, tag and series. */
+/**
+ * The feed folders a post belongs to in the heads: the site's, and one per category. Tags and
+ * series are not kept here: a site has many of them, and copies of their newest posts would make
+ * the head (read and written by every run) grow to megabytes; their feeds are planned from the
+ * whole index instead (see planTermFeeds in publish-outputs.ts).
+ */
 export function foldersOf(entry: PostEntry): string[] {
-  return [
-    '',
-    ...new Set(
-      TAXONOMIES.flatMap((taxonomy) =>
-        (entry[taxonomy] ?? []).map((name) => termFolder(taxonomy, toSlug(name))),
-      ),
-    ),
-  ];
+  return ['', ...new Set((entry.categories ?? []).map((name) => termFolder('categories', toSlug(name))))];
 }
 
 /**
