@@ -52,4 +52,4 @@ const safeAddress = (address: string): string => address.replace(/[^A-Za-z0-9@._
 // The key first (a digest's key starts with its date, so the outbox still sorts roughly by time),
 // the address last, as in every other outbox file name.
 const keyedName = (idempotencyKey: string, to: string): string =>
-  `${idempotencyKey.replace(/[^A-Za-z0-9._-]/g, '_')}-${safeAddress(to)}.eml`;
+  `${idempotencyKey.replace(/[^A-Za-z0-9._+-]/g, '_')}-${safeAddress(to)}.eml`;

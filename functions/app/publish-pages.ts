@@ -2,7 +2,6 @@ import type { SiteConfig } from '../core/config/site-config.ts';
 import { archivePages } from '../core/pages/newsletter-archive.ts';
 import {
   archivePagePlan,
-  categoryList,
   feedsPagePlan,
   homePagePlan,
   listsSitemapPlan,
@@ -17,18 +16,28 @@ import {
   postSitemapKey,
   postSitemapPlan,
   SITEMAP_SIZE,
+  type SiteTerm,
   siteList,
   sitemapIndexPlan,
+  termList,
 } from '../core/pages/page-plan.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Term } from '../core/posts/post.ts';
 import { compareText } from '../core/site/order.ts';
-import { compareEntries, type PostEntry } from '../core/site/post-entry.ts';
-import { toSlug } from '../core/text/slug.ts';
+import { compareEntries, isLive, type PostEntry } from '../core/site/post-entry.ts';
+import {
+  folderTerm,
+  TAXONOMIES,
+  type Taxonomy,
+  type TermNames,
+  termFolder,
+  termsNamed,
+  withTermNames,
+} from '../core/site/taxonomies.ts';
 import { mapLimit } from './map-limit.ts';
 import { readArchive } from './newsletter/digest-archive.ts';
 import { type ListChanges, PageIndex, type PageRow } from './post-index/page-index.ts';
-import { loadRecords } from './publish-outputs.ts';
+import { loadRecords, reportAliasCollisions } from './publish-outputs.ts';
 import type { PublishRun } from './publish-run.ts';
 import { writePages } from './write-pages.ts';
 
@@ -43,29 +52,39 @@ const PAGE_KEY = /\.html$|^sitemap(-[a-z0-9-]+)?\.xml$|^newsletter\/atom\.xml$/;
 
 /**
  * Writes the pages this run changed (all of them when `force`) and removes those of posts and
- * categories that are gone.
+ * terms that are gone.
  * @param keep - on a full run, keys of the site bucket that are not pages though they look like one
  *   (static files): every other page not written is removed
+ * @param changed - sources this run changed: their alias collisions are reported (all when `force`)
  * @returns keys written or removed
  */
 export async function publishPages(
   run: PublishRun,
   force: boolean,
   keep: ReadonlySet<string> = new Set(),
+  changed?: ReadonlySet<string>,
 ): Promise<string[]> {
   const { config, index, deps } = run;
   if (!config.pages) return force ? await removeStalePages(run, new Set(), keep) : [];
   const pages = force ? undefined : await PageIndex.open(deps.state, index.head.configHash);
   if (pages === undefined) {
-    const written = await writeAllPages(run);
+    const written = await writeAllPages(run, force ? undefined : changed);
     // A first incremental run with pages (state from an older Herald) knows no static files: it
     // rewrites every page and leaves the rest as it is.
     return force ? [...written, ...(await removeStalePages(run, new Set(written), keep))] : written;
   }
 
-  const changed = await index.pageChanges(run.now);
-  await pages.apply(changed.map(({ source, entry }) => ({ source, row: entry && rowOf(entry) })));
-  const toEntry = pageEntries(config);
+  const hadAliases = pages.hasAliases();
+  const changes = await index.pageChanges(run.now);
+  await pages.apply(changes.map(({ source, entry }) => ({ source, row: entry && rowOf(entry) })));
+  // Rare changes that reach pages the index cannot find cheaply: any alias (a redirect page depends
+  // on every post's URL), or a term named anew (every post page showing it). Then every page is
+  // planned again, and those of the last run that are no longer planned are removed.
+  if (hadAliases || pages.hasAliases() || renamedTerm(pages)) return rewriteAllPages(run, changed);
+  const toEntry = pageEntries(config, (taxonomy, slug) => {
+    const newest = pages.newest(termFolder(taxonomy, slug));
+    return newest && termsNamed(newest[taxonomy]).find((t) => t.slug === slug)?.name;
+  });
   const plan: PlannedPage[] = [];
   const removed = new Set<string>();
   for (const [source, key] of pages.postsToWrite()) {
@@ -78,7 +97,8 @@ export async function publishPages(
   }
   for (const path of pages.removedPaths) removed.add(pageKey(path));
 
-  for (const [folder, changes] of pages.changes) {
+  for (const [folder, listChanges] of pages.changes) {
+    const changes = listChanges;
     const count = pages.count(folder);
     const size = config.pageSize;
     const pagesBefore = changes.countBefore === undefined ? 0 : pageCount(changes.countBefore, size);
@@ -88,14 +108,10 @@ export async function publishPages(
       continue;
     }
     const newest = await pages.rows(folder, 0, size);
-    const list = folder === '' ? siteList(config) : categoryList(config, termOf(toEntry, folder, newest[0]));
+    const list = folder === '' ? siteList(config) : termListOf(config, folder, newest[0]);
     plan.push(homePagePlan(config, list, newest.map(toEntry), count));
-    const renamed =
-      list.category !== undefined &&
-      changes.newestBefore !== undefined &&
-      termOf(toEntry, folder, changes.newestBefore).name !== list.category.name;
     const last = pageCount(count, size);
-    for (const n of changedPages(changes, count, size, renamed ? 0 : pagesBefore)) {
+    for (const n of changedPages(changes, count, size, pagesBefore)) {
       const { from, to } = pageRange(count, size, n);
       plan.push(archivePagePlan(config, list, n, (await pages.rows(folder, from, to)).map(toEntry), count));
     }
@@ -114,25 +130,19 @@ export async function publishPages(
   }
 
   if (pages.changes.size > 0) {
-    // The feeds page and the sitemap of lists name every category and the newest posts: small,
-    // and written whenever a list changed.
-    const categories = pages
+    // The feeds page and the sitemap of lists name every term and the newest posts: small, and
+    // written whenever a list changed.
+    const terms = pages
       .folders()
       .filter((folder) => folder !== '')
       .map((folder) => {
         const newest = pages.newest(folder) as PageRow;
-        return { category: termOf(toEntry, folder, newest), newest: toEntry(newest) };
+        return { ...siteTermOf(folder, newest), newest: toEntry(newest) };
       })
-      .sort((a, b) => compareText(a.category.slug, b.category.slug));
+      .sort(compareTerms);
     const newestSite = (await pages.rows('', 0, config.pageSize)).map(toEntry);
-    plan.push(
-      feedsPagePlan(
-        config,
-        categories.map((c) => c.category),
-        newestSite,
-      ),
-    );
-    plan.push(listsSitemapPlan(config, newestSite[0], categories));
+    plan.push(feedsPagePlan(config, terms, newestSite));
+    plan.push(listsSitemapPlan(config, newestSite[0], terms));
   }
 
   const result = await writePages(
@@ -169,13 +179,33 @@ function changedPages(changes: ListChanges, count: number, size: number, pagesBe
   return [...pages].filter((n) => n >= 1 && n <= last).sort((a, b) => a - b);
 }
 
-/** Every page, from every published post, and the page index written anew. */
-async function writeAllPages(run: PublishRun): Promise<string[]> {
+/**
+ * Every page of an incremental run that cannot tell which pages changed: those the page index
+ * held before this run are planned from its rows, and those no longer planned are removed.
+ */
+async function rewriteAllPages(run: PublishRun, changed: ReadonlySet<string> | undefined): Promise<string[]> {
+  const { config, index, deps } = run;
+  // The page index as the last run left it (this run's changes are not saved yet).
+  const before = (await PageIndex.open(deps.state, index.head.configHash)) as PageIndex;
+  const rows = await before.rows('', 0, before.count(''));
+  const toEntry = pageEntries(config);
+  const previous = new Set(planPages(config, rows.map(toEntry)).map((page) => page.key));
+  const written = await writeAllPages(run, changed);
+  const now = new Set(written);
+  const gone = [...previous].filter((key) => !now.has(key) && !key.startsWith('newsletter/'));
+  await mapLimit(gone, IO_CONCURRENCY, (key) => deps.output.delete(key));
+  return [...written, ...gone];
+}
+
+/**
+ * Every page, from every published post, and the page index written anew.
+ * @param changed - sources whose alias collisions are reported (all when undefined)
+ */
+async function writeAllPages(run: PublishRun, changed: ReadonlySet<string> | undefined): Promise<string[]> {
   const { config, index, deps } = run;
   const now = run.now.getTime();
-  const published = (await index.allOwners())
-    .filter((e) => Date.parse(e.published) <= now)
-    .sort(compareEntries);
+  const published = (await index.allOwners()).filter((e) => isLive(e, now)).sort(compareEntries);
+  reportAliasCollisions(run, published, changed);
   const pages = await PageIndex.write(deps.state, index.head.configHash, published.map(rowOf));
   const toEntry = pageEntries(config);
   const plan = planPages(config, published.map(toEntry)).filter(
@@ -234,30 +264,58 @@ function rowOf(entry: PostEntry): PageRow {
   return row;
 }
 
-/** Turns rows into what page templates take, naming each category once per run. */
-function pageEntries(config: SiteConfig): (row: PageRow) => PageEntry {
-  const terms = new Map<string, Term>();
-  const term = (name: string): Term => {
-    const found = terms.get(name) ?? { name, slug: toSlug(name) };
-    terms.set(name, found);
-    return found;
+/**
+ * Turns rows into what page templates take.
+ * @param names - the site's name of each term; without, terms keep the row's spelling (planPages
+ *   names them itself)
+ */
+function pageEntries(config: SiteConfig, names?: TermNames): (row: PageRow) => PageEntry {
+  return (row) => {
+    const entry: PageEntry = {
+      source: row.source,
+      path: row.path,
+      url: siteUrl(config, row.path),
+      title: row.title,
+      summary: row.summary,
+      published: row.published,
+      updated: row.updated,
+      categories: termsNamed(row.categories),
+      tags: termsNamed(row.tags),
+      series: termsNamed(row.series),
+      aliases: row.aliases,
+      hash: row.hash,
+    };
+    return names === undefined ? entry : withTermNames(entry, names);
   };
-  return (row) => ({
-    source: row.source,
-    path: row.path,
-    url: siteUrl(config, row.path),
-    title: row.title,
-    summary: row.summary,
-    published: row.published,
-    updated: row.updated,
-    categories: [...new Map((row.categories ?? []).map((name) => [toSlug(name), term(name)])).values()],
-    hash: row.hash,
-  });
 }
 
-/** A category as its list names it: as its newest post spells it. */
-function termOf(toEntry: (row: PageRow) => PageEntry, folder: string, newest: PageRow | undefined): Term {
-  const slug = folder.slice('categories/'.length, -1);
-  const found = newest === undefined ? undefined : toEntry(newest).categories.find((c) => c.slug === slug);
-  return found ?? { name: slug, slug };
+/** A term of a list folder, named as the list's newest post spells it. */
+function siteTermOf(folder: string, newest: PageRow | undefined): SiteTerm {
+  const { taxonomy, slug } = folderTerm(folder) ?? { taxonomy: 'categories' as Taxonomy, slug: folder };
+  const found = newest === undefined ? undefined : termsNamed(newest[taxonomy]).find((t) => t.slug === slug);
+  const term: Term = found ?? { name: slug, slug };
+  return { taxonomy, term };
+}
+
+function termListOf(config: SiteConfig, folder: string, newest: PageRow | undefined) {
+  const { taxonomy, term } = siteTermOf(folder, newest);
+  return termList(config, taxonomy, term);
+}
+
+/** The order a full build names terms in: by taxonomy, then slug. */
+function compareTerms(a: SiteTerm, b: SiteTerm): number {
+  return (
+    TAXONOMIES.indexOf(a.taxonomy) - TAXONOMIES.indexOf(b.taxonomy) || compareText(a.term.slug, b.term.slug)
+  );
+}
+
+/** Did a list of a term that still has posts change the name it shows (its newest post's spelling)? */
+function renamedTerm(pages: PageIndex): boolean {
+  for (const [folder, changes] of pages.changes) {
+    if (folder === '' || changes.newestBefore === undefined) continue;
+    const now = pages.newest(folder);
+    if (now === undefined) continue;
+    if (siteTermOf(folder, changes.newestBefore).term.name !== siteTermOf(folder, now).term.name) return true;
+  }
+  return false;
 }

@@ -9,16 +9,16 @@ import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
-import { linksToPosts } from '../core/shortcodes/expand-shortcodes.ts';
 import {
   addEntry,
   buildHeads,
   promoteDue,
   refillFolder,
   removeEntry,
+  removeExpired,
   underfilled,
 } from '../core/site/feed-heads.ts';
-import type { PostEntry } from '../core/site/post-entry.ts';
+import { isLive, type PostEntry } from '../core/site/post-entry.ts';
 import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import { readSite } from './build-site.ts';
 import {
@@ -33,7 +33,7 @@ import { hashOf } from './hash-of.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { entryOf, ownersAmong, PostIndex } from './post-index/post-index.ts';
-import { refsFromIndex } from './post-refs.ts';
+import { linksChanged, RecordingRefs, refsFromIndex } from './post-refs.ts';
 import { pingHub, regenerateFeeds } from './publish-outputs.ts';
 import { publishPages } from './publish-pages.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
@@ -93,12 +93,19 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
       await placeResource(run, key, bundle, true);
     }
   }
+  // Which posts exist may have changed: links to them are resolved again.
+  if (posts.length > 0)
+    for (const error of await reRenderLinkers(run))
+      if (!failed.some((f) => f.file === error.file)) failed.push(error);
   if (translations.length > 0)
     deps.log.info('translations left out', { notice: translationsNotice(translations, config.language) });
   const due = promoteDue(heads, now, run.capacity);
   index.wentLive(due);
-  // A bundle's resources appear with its post.
-  for (const entry of due) await syncBundleOf(run, entry.source);
+  // Expired posts leave at their expiry, on the first run (often the tick) after it.
+  const expired = removeExpired(heads, now);
+  index.expired(expired);
+  // A bundle's resources appear with its post, and leave with it.
+  for (const entry of [...due, ...expired]) await syncBundleOf(run, entry.source);
   // Refills read every entry shard from the store: this run's changes must be there first.
   await index.flush();
   const folders = underfilled(heads, config.feedLimit);
@@ -107,8 +114,8 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
     for (const folder of folders) refillFolder(heads, folder, owners, now, run.capacity);
     await setImageSizes(run, Object.values(heads.lists).flat());
   }
-  const feeds = await regenerateFeeds(run, false);
-  const pages = await publishPages(run, false);
+  const feeds = await regenerateFeeds(run, false, (entries) => setImageSizes(run, entries));
+  const pages = await publishPages(run, false, new Set(), new Set(posts));
   await index.save();
   await pingHub(run, feeds.regenerated);
   // A tick with nothing due is most runs (one a minute locally, 288 a day in AWS): not worth a line.
@@ -136,7 +143,7 @@ export function publishDue(deps: PublishDeps): Promise<PublishReport> {
  * appeared is kept from the previous index.
  */
 export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
-  const { site: config, posts, failed, resources } = await readSite(deps, deps.overrides);
+  const { site: config, posts, failed, brokenLinks, resources } = await readSite(deps, deps.overrides);
   const now = deps.clock.now();
   const index = await PostIndex.rebuild(deps.state, now, hashOf(config));
   index.setNewsletter(config.newsletter !== undefined);
@@ -144,21 +151,25 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
 
   // Every non-draft post gets a record and an entry, scheduled and out-voted ones too.
   const entries = new Map<string, PostEntry>();
-  const refs = new RefIndex(posts.published);
+  const refs = new RefIndex([...posts.published, ...posts.scheduled, ...posts.expired, ...posts.conflicted]);
   await mapLimit(
-    [...posts.published, ...posts.scheduled, ...posts.conflicted],
+    [...posts.published, ...posts.scheduled, ...posts.expired, ...posts.conflicted],
     IO_CONCURRENCY,
     async (meta) => {
+      const recording = meta.linksToPosts ? new RecordingRefs(refs) : undefined;
       const post = await renderFromStore(deps.content, meta, config, {
-        refs,
+        refs: recording ?? refs,
         warn: bodyWarnings(deps.log, meta.source),
         math: texToMathml,
       });
+      index.setLinks(post.source, recording?.resolved);
       index.writeRecord(post);
       entries.set(post.source, entryOf(post));
     },
   );
   for (const entry of entries.values()) await index.setEntry(entry.source, entry);
+  // Posts left out for a link to a missing post come back when it appears.
+  for (const source of brokenLinks) index.setLinks(source, null);
 
   const staticKeys: string[] = [];
   for await (const info of deps.content.list('static/')) if (isStaticKey(info.key)) staticKeys.push(info.key);
@@ -186,7 +197,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   await index.prune(new Set(entries.keys()));
   await index.flush();
 
-  const feeds = await regenerateFeeds(run, true);
+  const feeds = await regenerateFeeds(run, true, (entries) => setImageSizes(run, entries));
   // Static files and bundle resources may look like pages (static/about.html): a full run removes
   // only real stale pages.
   const keep = new Set([
@@ -207,40 +218,59 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   };
 }
 
-/** Reads one post as it is now and updates its record, its entry, the heads and its error. */
+/**
+ * Reads one post as it is now and updates its record, its entry, the heads, its error and what its
+ * links resolve to.
+ * @param dropOnError - for a post re-rendered because a post it links to changed: its file did not
+ *   change, so a failure means its current version no longer publishes (as in a full build), and it
+ *   leaves the site until its link resolves again. A failed upload keeps the last good version.
+ */
 async function reconcilePost(
   run: PublishRun,
   key: string,
   bytes: Uint8Array | undefined,
+  dropOnError = false,
 ): Promise<PostError | undefined> {
   const { deps, config, index, now, capacity } = run;
   const { heads } = index.head;
   let post: Post | undefined;
-  if (bytes !== undefined) {
+  let failure: PostError | undefined;
+  if (bytes === undefined) index.setLinks(key, undefined);
+  else {
+    let recording: RecordingRefs | undefined;
     try {
-      const parsed = parsePost({ key, bytes }, config, (typo) =>
-        deps.log.warn('field ignored', { key, field: typo.field, reason: ignoredFieldReason(typo.meant) }),
+      const parsed = parsePost(
+        { key, bytes },
+        config,
+        (typo) =>
+          deps.log.warn('field ignored', { key, field: typo.field, reason: ignoredFieldReason(typo.meant) }),
+        (warning) => bodyWarnings(deps.log, key)(`${warning.field}: ${warning.reason}`),
       );
-      const refs = linksToPosts(parsed.body) ? await refsFromIndex(index, config) : undefined;
+      recording = parsed.linksToPosts ? new RecordingRefs(await refsFromIndex(index, config)) : undefined;
       post = renderPost(parsed, {
         site: config,
         warn: bodyWarnings(deps.log, key),
         math: texToMathml,
-        ...(refs ? { refs } : {}),
+        ...(recording ? { refs: recording } : {}),
       });
+      index.setLinks(key, recording?.resolved);
     } catch (error) {
       if (!(error instanceof PostError)) throw error;
+      // A post whose link names no post is remembered, so that it is published once the post exists;
+      // one that does not parse links to nothing known.
+      index.setLinks(key, recording?.resolved);
       index.setError({ key, field: error.field, reason: error.reason, at: now.toISOString() });
       deps.log.warn('post not published', {
         key,
         field: error.field,
         reason: error.reason,
-        lastGoodVersionKept: (await index.entry(key)) !== undefined,
+        lastGoodVersionKept: !dropOnError && (await index.entry(key)) !== undefined,
       });
-      return error;
+      if (!dropOnError) return error;
+      failure = error;
     }
   }
-  index.clearError(key);
+  if (failure === undefined) index.clearError(key);
 
   const old = await index.entry(key);
   const entry = post === undefined || post.draft ? undefined : entryOf(post);
@@ -272,7 +302,34 @@ async function reconcilePost(
       return conflict;
     }
   }
-  return undefined;
+  return failure;
+}
+
+/**
+ * Re-renders the posts whose links (`ref`, `post_url`…) resolve differently after this run's
+ * changes: a post that linked to a missing post is published once it exists, a link follows a
+ * renamed post, and a post whose target is gone leaves the site with an error, as in a full build.
+ * Repeats while re-rendering changes what links resolve to (a post that leaves can break another).
+ * @returns the errors of posts that no longer publish
+ */
+async function reRenderLinkers(run: PublishRun): Promise<PostError[]> {
+  const failed: PostError[] = [];
+  const { index } = run;
+  for (let round = 0; round <= Object.keys(index.linkers()).length; round++) {
+    if (Object.keys(index.linkers()).length === 0) break;
+    // The links must resolve against this run's changes.
+    await index.flush();
+    const refs = await refsFromIndex(index, run.config);
+    const stale = Object.entries(index.linkers())
+      .filter(([source, resolved]) => linksChanged(refs, source, resolved))
+      .map(([source]) => source);
+    if (stale.length === 0) break;
+    for (const source of stale) {
+      const error = await reconcilePost(run, source, await run.deps.content.get(source), true);
+      if (error !== undefined) failed.push(error);
+    }
+  }
+  return failed;
 }
 
 /** Copies or removes a static file and updates the enclosure size of every head post using it. */
@@ -356,6 +413,6 @@ async function placeResource(
 /** The path of a post that is live and owns it now, or undefined. */
 async function publishedPath(run: PublishRun, source: string): Promise<string | undefined> {
   const entry = await run.index.entry(source);
-  if (entry === undefined || Date.parse(entry.published) > run.now.getTime()) return undefined;
+  if (entry === undefined || !isLive(entry, run.now.getTime())) return undefined;
   return (await run.index.ownerOf(entry.path)) === source ? entry.path : undefined;
 }

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../functions/adapters/clocks.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
@@ -9,6 +11,7 @@ import {
   publishDue,
   rebuildSite,
 } from '../../functions/app/publish-site.ts';
+import { fixturePath } from '../helpers/fixtures.ts';
 import { contentStore, postFile, SITE_YAML } from '../helpers/memory-content.ts';
 
 // Hugo's content structure: page bundles and their resources, translations, headless bundles.
@@ -304,5 +307,38 @@ describe('a category’s _index.md', () => {
       file: 'categories/bad/_index.md',
       field: 'front matter',
     });
+  });
+});
+
+describe('a real theme’s content uploaded file by file', () => {
+  it('publishes what herald build writes, in any upload order (Hugo Theme Stack’s example)', async () => {
+    const root = fixturePath('hugo-theme-stack');
+    const files = readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name !== 'README.md')
+      .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'));
+    const full = await contentStore({});
+    for (const key of files) await full.put(key, readFileSync(join(root, key)));
+    const built = new MemoryBlobStore();
+    await buildSite({ content: full, output: built, clock: fixedClock(NOW), log: silentLogger });
+
+    // site.yaml first (the first run builds from it), then the rest in reverse order: resources
+    // before their index.md, translations before the post.
+    const { deps } = await setup({ 'site.yaml': readFileSync(join(root, 'site.yaml'), 'utf8') });
+    await publishChanges(deps, []);
+    for (const key of files
+      .filter((k) => k !== 'site.yaml')
+      .sort()
+      .reverse()) {
+      await deps.content.put(key, readFileSync(join(root, key)));
+      await publishChanges(deps, [key]);
+    }
+    const everything = (store: MemoryBlobStore) =>
+      Object.fromEntries(
+        [...store.objects].map(([key, object]) => [key, Buffer.from(object.body).toString('base64')]),
+      );
+    expect(everything(deps.output)).toEqual(everything(built));
+    expect(Object.keys(everything(built))).toContain(
+      'posts/placeholder-text/matt-le-SJSpo9hQf7s-unsplash.jpg',
+    );
   });
 });

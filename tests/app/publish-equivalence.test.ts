@@ -15,7 +15,9 @@ function random(seed: number): () => number {
   };
 }
 
-const CATEGORIES = ['News', 'Tech', 'Life'];
+// Categories and tags in two cases: one term each, named by its newest post in both modes.
+const CATEGORIES = ['News', 'Tech', 'Life', 'news'];
+const TAGS = ['Go', 'go', 'Rust', 'web dev'];
 const UNSAFE_KEYS = [
   'posts/../x.md',
   'posts/./p1.md',
@@ -105,8 +107,11 @@ describe('incremental publishing', () => {
           const day = 1 + Math.floor(next() * 40);
           const date = new Date(Date.UTC(2024, 4, day, Math.floor(next() * 24))).toISOString();
           const cats = CATEGORIES.filter(() => next() < 0.4);
+          const tags = TAGS.filter(() => next() < 0.3);
           const extra = [
             cats.length > 0 ? `categories: [${cats.join(', ')}]` : '',
+            tags.length > 0 ? `tags: [${tags.join(', ')}]` : '',
+            next() < 0.15 ? `series: [Series ${Math.floor(next() * 2)}]` : '',
             next() < 0.1 ? 'draft: true' : '',
             next() < 0.1 ? `slug: shared ${Math.floor(next() * 2)}` : '',
             // A bundle's own image: its enclosure has the resource's size.
@@ -116,6 +121,15 @@ describe('incremental publishing', () => {
                 ? `image: /images/i${Math.floor(next() * 3)}.png`
                 : '',
             key.endsWith('/index.md') && next() < 0.2 ? 'headless: true' : '',
+            // Expiring posts leave at their expiry, which the tick must notice.
+            next() < 0.2
+              ? `expiryDate: ${new Date(Date.parse(date) + Math.floor(next() * 20) * 86_400_000).toISOString()}`
+              : '',
+            // Aliases redirect; they collide with each other and with real posts' URLs.
+            next() < 0.25
+              ? `aliases: [/old/${key.slice(6, -3)}/, ${next() < 0.5 ? '/old/shared/' : `/posts/p${Math.floor(next() * 14)}/`}]`
+              : '',
+            next() < 0.05 ? `url: /pages/p${Math.floor(next() * 3)}/` : '',
           ].join('\n');
           await deps.content.put(key, postFile(`Title ${step}`, date, extra));
           await lastGood.put(key, postFile(`Title ${step}`, date, extra));

@@ -4,7 +4,7 @@
 // local-mode data folder, as a user runs it (s3rver), then the same file again (every address known)
 // and `herald subscribers export`.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FsBlobStore } from '../../functions/adapters/fs-blob-store.ts';
 import { NewsletterStore } from '../../functions/app/newsletter/newsletter-store.ts';
@@ -45,11 +45,17 @@ export async function benchImportInProcess(
   };
 }
 
-/** One run of the CLI: wall seconds and the last line it printed. */
+/** One run of the CLI: wall seconds, CPU seconds when measurable, and the last line it printed. */
 export interface CliRun {
   seconds: number;
+  /** User plus system CPU time (GNU time), which a shared machine's load does not inflate. */
+  cpuSeconds?: number;
   output: string;
 }
+
+// GNU time reports a child's CPU time; the wall time alone says more about the other users of
+// a shared machine than about Herald.
+const GNU_TIME = '/usr/bin/time';
 
 /**
  * Runs `herald subscribers import` on the file into a fresh data folder under `work`, then again
@@ -63,19 +69,29 @@ export function benchImportCli(
   const data = join(work, 'import-data');
   mkdirSync(join(data, 's3'), { recursive: true });
   writeFileSync(join(data, 'newsletter-secret'), 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz');
+  const timeFile = join(work, 'cli-time.txt');
+  // The first run after a change of the sources compiles the CLI's bundle: not part of an import.
+  spawnSync(process.execPath, [herald, '--help'], { encoding: 'utf8' });
   const run = (...args: string[]): CliRun => {
+    const command = [process.execPath, herald, 'subscribers', ...args, '--data', data];
+    const timed = existsSync(GNU_TIME);
     const started = performance.now();
-    const result = spawnSync(process.execPath, [herald, 'subscribers', ...args, '--data', data], {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
+    const result = spawnSync(
+      timed ? GNU_TIME : process.execPath,
+      timed ? ['-o', timeFile, '-f', '%U %S', ...command] : command.slice(1),
+      {
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
+    );
     if (result.status !== 0)
       throw new Error(`herald subscribers ${args[0]} failed:\n${result.stdout}\n${result.stderr}`);
-    return {
-      seconds: (performance.now() - started) / 1000,
-      output: `${result.stdout}${result.stderr}`.trim().split('\n').pop() ?? '',
-    };
+    const seconds = (performance.now() - started) / 1000;
+    const output = `${result.stdout}${result.stderr}`.trim().split('\n').pop() ?? '';
+    if (!timed) return { seconds, output };
+    const [user = 0, system = 0] = readFileSync(timeFile, 'utf8').trim().split(' ').map(Number);
+    return { seconds, cpuSeconds: user + system, output };
   };
   return {
     first: run('import', file),

@@ -4,6 +4,7 @@ import {
   bundleFoldersAbove,
   fileLanguage,
   isTranslation,
+  MAX_BUNDLE_DEPTH,
   resourceBundles,
   resourceTarget,
 } from '../../functions/core/posts/content-files.ts';
@@ -54,6 +55,10 @@ describe('the files of a Hugo content folder', () => {
     });
     expect(bundleFoldersAbove('posts/a/b/y.png')).toEqual(['posts/a/b/', 'posts/a/']);
     expect(bundleFoldersAbove('posts/loose.png')).toEqual([]);
+    // A hostile key 400 folders deep costs a bounded number of listings.
+    const deep = `posts/${'d/'.repeat(400)}x.png`;
+    expect(bundleFoldersAbove(deep)).toHaveLength(MAX_BUNDLE_DEPTH);
+    expect(bundleFoldersAbove(deep)[0]).toBe(deep.slice(0, -'x.png'.length));
   });
 
   it('publishes a resource under its post’s path, at its place in the bundle', () => {

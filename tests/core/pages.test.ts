@@ -225,11 +225,14 @@ describe('post page extras', () => {
       undefined,
     );
 
-  it('shows the reading time (213 words a minute, as Hugo) and the tags', () => {
-    const html = page('tags: [Go, "a<b"]', 'word '.repeat(214));
+  it('shows the reading time (213 words a minute, as Hugo), the tags and series, linked to their pages', () => {
+    const html = page('tags: [Go, "a<b"]\nseries: [Learning Go]', 'word '.repeat(214));
     expect(html).toContain(' · 2 min read');
     expect(html).toContain(
-      '<p class="tags">Tags: <span class="tag">Go</span>, <span class="tag">a&lt;b</span></p>',
+      '<p class="tags">Tags: <a href="https://example.org/tags/go/">Go</a>, <a href="https://example.org/tags/alessb/">a&lt;b</a></p>',
+    );
+    expect(html).toContain(
+      '<p class="series">Series: <a href="https://example.org/series/learning-go/">Learning Go</a></p>',
     );
     expect(page('', 'Short.')).toContain(' · 1 min read');
   });

@@ -238,8 +238,12 @@ async function settledRecipients(store: NewsletterStore, job: DigestJob): Promis
   return new Set(ids.filter((_, i) => markers[i] !== undefined && markers[i]?.status !== 'sending'));
 }
 
-/** The idempotency key of one recipient's copy of a digest (its date first, as the digest id is). */
-const idempotencyKeyOf = (digestId: string, subscriberId: string): string => `${digestId}.${subscriberId}`;
+/**
+ * The idempotency key of one recipient's copy of a digest: the digest id first (its date), then
+ * `+`, which neither id holds and which sorts before the `-2` of a second digest planned in the
+ * same minute, so the outbox lists digests in the order they were sent.
+ */
+const idempotencyKeyOf = (digestId: string, subscriberId: string): string => `${digestId}+${subscriberId}`;
 
 /**
  * Claims a recipient for this sender: a new "sending" marker, or taking over one whose sender

@@ -31,6 +31,13 @@ export interface IndexHead {
   feeds: Record<string, string>;
   /** When a publish run first saw the newsletter switched on (ISO 8601); absent while it is off. */
   newsletterSince?: string;
+  /**
+   * Who links to whom: for each post whose body links to other posts, the URL each link target
+   * resolved to (null: no post), or null when not known (the post failed before its links were
+   * read). A run that changes which posts exist re-renders the posts whose links now resolve
+   * differently.
+   */
+  links?: Record<string, Record<string, string | null> | null>;
 }
 
 /**

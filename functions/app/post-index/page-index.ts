@@ -1,6 +1,6 @@
 /**
  * The page index: every published post in the order pages show them (newest first), per list (the
- * site's and each category's), so that a publish renders only the pages one change touches: the
+ * site's and each category's, tag's and series'), so that a publish renders only the pages one change touches: the
  * post's page and its neighbours', the archive page and sitemap it falls in, the home pages. Posts
  * are kept in chunks of at most {@link CHUNK_MAX} rows with a small directory (first row and count of
  * each chunk) in the head, so finding a post's place, its neighbours or the posts of archive page n
@@ -13,9 +13,9 @@
  * How the state bucket holds it is private to this folder.
  */
 
-import { foldersOf } from '../../core/site/feed-heads.ts';
 import { newestFirst } from '../../core/site/order.ts';
 import type { PostEntry } from '../../core/site/post-entry.ts';
+import { TAXONOMIES, termFolder, termsNamed } from '../../core/site/taxonomies.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { mapLimit } from '../map-limit.ts';
 import { IndexStore, ShardCache } from './index-store.ts';
@@ -47,8 +47,10 @@ interface PagesHead {
   configHash: string;
   /** Names chunks: never reused, so a split never overwrites a chunk another list still names. */
   nextChunk: number;
-  /** By folder: `` for the site, `categories/<slug>/`. */
+  /** By folder: `` for the site, `<taxonomy>/<slug>/` for a term. */
   lists: Record<string, ListHead>;
+  /** Posts of the site list with aliases: while there are any, a publish writes every page. */
+  aliased: number;
   /** Signatures of the pages written from outside the index (the newsletter archive), by key. */
   signatures: Record<string, string>;
 }
@@ -133,6 +135,7 @@ export class PageIndex {
       configHash,
       nextChunk: old?.nextChunk ?? 0,
       lists: {},
+      aliased: published.filter(hasAliases).length,
       signatures: {},
     };
     const index = new PageIndex(state, head, chunkMax);
@@ -159,7 +162,7 @@ export class PageIndex {
     return index;
   }
 
-  /** The folders of the lists that have posts: `` and each category with a published post, sorted. */
+  /** The folders of the lists that have posts: `` and each term with a published post, sorted. */
   folders(): string[] {
     return Object.keys(this.head.lists).sort();
   }
@@ -167,6 +170,11 @@ export class PageIndex {
   /** How many posts a list has (0 when it does not exist). */
   count(folder: string): number {
     return (this.head.lists[folder]?.chunks ?? []).reduce((sum, c) => sum + c.count, 0);
+  }
+
+  /** Whether a published post has aliases (redirect pages depend on every post's URL). */
+  hasAliases(): boolean {
+    return this.head.aliased > 0;
   }
 
   /** A list's newest post. */
@@ -314,6 +322,7 @@ export class PageIndex {
     const ref = list.chunks[at] as ChunkRef;
     const rows = await this.chunk(ref.id);
     const i = lowerBound(rows, row);
+    if (folder === '') this.head.aliased += Number(hasAliases(row)) - Number(hasAliases(rows[i] as PageRow));
     rows[i] = row;
     this.dirty.add(ref.id);
     await this.setNewest(list);
@@ -331,6 +340,7 @@ export class PageIndex {
     const rows = await this.chunk(ref.id);
     const i = lowerBound(rows, row);
     const rank = list.chunks.slice(0, at).reduce((sum, c) => sum + c.count, 0) + i;
+    if (folder === '' && hasAliases(rows[i] as PageRow)) this.head.aliased--;
     rows.splice(i, 1);
     ref.count--;
     this.dirty.add(ref.id);
@@ -358,6 +368,7 @@ export class PageIndex {
     const ref = list.chunks[at] as ChunkRef;
     const rows = await this.chunk(ref.id);
     const i = lowerBound(rows, row);
+    if (folder === '' && hasAliases(row)) this.head.aliased++;
     rows.splice(i, 0, row);
     ref.count++;
     if (i === 0) ref.first = keyOf(row);
@@ -433,7 +444,20 @@ async function readHead(state: BlobStore): Promise<PagesHead | undefined> {
   const bytes = await state.get(HEAD_KEY);
   if (bytes === undefined) return undefined;
   const head = JSON.parse(new TextDecoder().decode(bytes)) as Partial<PagesHead>;
-  return head.version === 1 ? (head as PagesHead) : undefined;
+  // An index from before tags and series (no `aliased`) lacks their lists: it is written anew.
+  return head.version === 1 && typeof head.aliased === 'number' ? (head as PagesHead) : undefined;
+}
+
+/** The lists a post is in: the site's, and the list of each of its categories, tags and series. */
+export function foldersOf(row: Pick<PageRow, 'categories' | 'tags' | 'series'>): string[] {
+  return [
+    '',
+    ...TAXONOMIES.flatMap((taxonomy) => termsNamed(row[taxonomy]).map((t) => termFolder(taxonomy, t.slug))),
+  ];
+}
+
+function hasAliases(row: Pick<PageRow, 'aliases'>): boolean {
+  return (row.aliases?.length ?? 0) > 0;
 }
 
 function keyOf(row: RowKey): RowKey {

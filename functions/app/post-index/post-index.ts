@@ -15,15 +15,17 @@
  *   renames that keep the URL, and rebuilds; a new owner after a conflict gets a new one.
  * - **head**: per feed folder, the newest published posts, a few more than a feed shows
  *   (the **capacity**), so that one upload touches only these lists.
- * - **shard**: entries, URL records and static sizes are split over 256 objects by a hash of their
- *   key; a run reads and writes only the shards its keys fall in.
+ * - **resource**: a file of a page bundle (`posts/gallery/photo.jpg`), published under its post's
+ *   path while the post is live and owns it; the index records where each went and its size.
+ * - **shard**: entries, URL records, static sizes and resources are split over 256 objects by a
+ *   hash of their key; a run reads and writes only the shards its keys fall in.
  * - **signature**: a hash of everything a feed or page depends on; unchanged means not rewritten.
  *
  * How the state bucket is laid out is private to this folder.
  */
 import type { Post } from '../../core/posts/post.ts';
 import { buildHeads } from '../../core/site/feed-heads.ts';
-import { type Appearance, ownerOf, type PostEntry, visibleAt } from '../../core/site/post-entry.ts';
+import { type Appearance, isLive, ownerOf, type PostEntry, visibleAt } from '../../core/site/post-entry.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { hashOf } from '../hash-of.ts';
 import { mapLimit } from '../map-limit.ts';
@@ -188,9 +190,14 @@ export class PostIndex {
     }
   }
 
+  /** Notes that posts expired, so that their pages leave in this run. */
+  expired(entries: readonly PostEntry[]): void {
+    for (const entry of entries) this.changedSources.add(entry.source);
+  }
+
   /**
    * What pages should show now of each post this run may have changed: its entry when it owns its
-   * URL and is published at `now`, else undefined (gone, a draft, scheduled, or a conflict loser).
+   * URL and is live at `now`, else undefined (gone, a draft, scheduled, expired, or a conflict loser).
    * Read after {@link flush}.
    */
   async pageChanges(now: Date): Promise<{ source: string; entry: PostEntry | undefined }[]> {
@@ -198,12 +205,28 @@ export class PostIndex {
     for (const source of [...this.changedSources].sort()) {
       const entry = await this.entry(source);
       const shown =
-        entry !== undefined &&
-        Date.parse(entry.published) <= now.getTime() &&
-        (await this.ownerOf(entry.path)) === source;
+        entry !== undefined && isLive(entry, now.getTime()) && (await this.ownerOf(entry.path)) === source;
       changes.push({ source, entry: shown ? entry : undefined });
     }
     return changes;
+  }
+
+  /** Posts whose bodies link to other posts, with what each link resolved to (see IndexHead.links). */
+  linkers(): Readonly<Record<string, Readonly<Record<string, string | null>> | null>> {
+    return this.head.links ?? {};
+  }
+
+  /**
+   * Remembers what a post's links resolved to, or forgets the post when it links to none (or is gone).
+   * @param resolved - target as written -> URL or null; null when the links are not known
+   */
+  setLinks(source: string, resolved: Record<string, string | null> | null | undefined): void {
+    if (resolved === undefined) {
+      if (this.head.links !== undefined) delete this.head.links[source];
+      return;
+    }
+    this.head.links ??= {};
+    this.head.links[source] = resolved;
   }
 
   /** The size of a static file the site publishes, by content key. */
@@ -374,7 +397,11 @@ export function entryOf(post: Post): PostEntry {
     hash: hashOf(post),
   };
   if (post.categories.length > 0) entry.categories = post.categories.map((c) => c.name);
+  if (post.tags.length > 0) entry.tags = post.tags.map((t) => t.name);
+  if (post.series !== undefined) entry.series = post.series.map((t) => t.name);
   if (post.image !== undefined) entry.image = post.image;
+  if (post.aliases !== undefined) entry.aliases = post.aliases;
+  if (post.expires !== undefined) entry.expires = new Date(post.expires).toISOString();
   return entry;
 }
 

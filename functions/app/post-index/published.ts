@@ -2,8 +2,8 @@
 // digest, the preferences page). Part of the post index: they read its layout directly.
 import type { AppearedPost } from '../../core/newsletter/digest-posts.ts';
 import type { Post, Term } from '../../core/posts/post.ts';
-import { categoryOf } from '../../core/site/feed-heads.ts';
-import { ownerOf, visibleAt } from '../../core/site/post-entry.ts';
+import { termOf } from '../../core/site/feed-heads.ts';
+import { hasExpired, ownerOf, visibleAt } from '../../core/site/post-entry.ts';
 import { toSlug } from '../../core/text/slug.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { mapLimit } from '../map-limit.ts';
@@ -31,6 +31,8 @@ export async function appearedBetween(state: BlobStore, since: Date, until: Date
     const entry = owner === undefined ? undefined : entries.get(owner);
     const appearance = record.appearance;
     if (entry === undefined || appearance === undefined || appearance.source !== owner) continue;
+    // A post that has left the site by the digest's time is not mailed.
+    if (hasExpired(entry, until.getTime())) continue;
     const at = visibleAt(appearance, entry.published);
     if (at > since.getTime() && at <= until.getTime())
       appeared.push({ entry, visibleAt: new Date(at).toISOString() });
@@ -68,7 +70,7 @@ export async function categoriesInUse(state: BlobStore, scheduled: boolean): Pro
   const terms = new Map<string, Term>();
   for (const [folder, list] of Object.entries(heads.lists))
     if (folder.startsWith('categories/') && list.length > 0) {
-      const term = categoryOf(folder, list);
+      const { term } = termOf(folder, list);
       terms.set(term.slug, term);
     }
   if (scheduled)

@@ -1,8 +1,17 @@
-import { describeCategory } from '../config/category-pages.ts';
 import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
-import { byCategory } from '../site/catalogue.ts';
+import {
+  byTerm,
+  describeTerm,
+  TAXONOMIES,
+  type Taxonomy,
+  type TermNames,
+  termFolder,
+  termsOf,
+  withTermNames,
+} from '../site/taxonomies.ts';
+import { aliasPage, planAliases } from './alias-pages.ts';
 import { type ArchivedDigest, archivePages } from './newsletter-archive.ts';
 import {
   type FeedSet,
@@ -27,6 +36,10 @@ export interface PageEntry {
   published: string;
   updated: string;
   categories: Term[];
+  tags: Term[];
+  series?: Term[] | undefined;
+  /** Old site paths that redirect to the post. */
+  aliases?: string[] | undefined;
   /** Changes whenever anything about the post changes; a full build that keeps no signatures has none. */
   hash?: string;
 }
@@ -56,15 +69,15 @@ export function postSitemapKey(n: number): string {
   return `sitemap-posts-${n}.xml`;
 }
 
-/** Sitemap listing the home page and the category pages. */
+/** Sitemap listing the home page and the pages of every category, tag and series. */
 export const LISTS_SITEMAP_KEY = 'sitemap-lists.xml';
 
 /**
- * A list of posts with a home page and archive pages: the site's, or a category's.
+ * A list of posts with a home page and archive pages: the site's, or a category's, tag's or series'.
  * The same for a full build and an incremental publish, so both write the same bytes.
  */
 export interface PostList {
-  /** `` or `categories/<slug>/`. */
+  /** `` or `<taxonomy>/<slug>/`. */
   folder: string;
   heading: string;
   description: string;
@@ -86,19 +99,25 @@ export function siteList(site: SiteConfig): PostList {
 }
 
 /**
- * A category's list, named as its newest post spells it, or as its `_index.md` says (see
- * {@link describeCategory}).
+ * A term's list (category, tag or series), named as its newest post spells it, or as a category's
+ * `_index.md` says (see {@link describeTerm}).
  */
-export function categoryList(site: SiteConfig, category: Term): PostList {
-  const text = describeCategory(site, category);
+export function termList(site: SiteConfig, taxonomy: Taxonomy, term: Term): PostList {
+  const text = describeTerm(site, taxonomy, term);
   return {
-    folder: `categories/${category.slug}/`,
+    folder: termFolder(taxonomy, term.slug),
     heading: text.heading,
     description: text.description,
-    feeds: [siteFeed(site), categoryFeed(site, category)],
-    category,
+    feeds: [siteFeed(site), termFeed(site, taxonomy, term)],
+    ...(taxonomy === 'categories' ? { category: term } : {}),
     ...(text.written ? { intro: true } : {}),
   };
+}
+
+/** A term of the site with its taxonomy: what the feeds page and the lists sitemap name. */
+export interface SiteTerm {
+  taxonomy: Taxonomy;
+  term: Term;
 }
 
 /** How many archive (or sitemap) pages `count` posts fill at `size` a page; an empty list has one. */
@@ -121,6 +140,7 @@ export function pageOfPosition(position: number, size: number): number {
 
 /**
  * The page of one post, from its entry and its neighbours in time.
+ * @param entry - with its terms named as the site names them (see withTermNames)
  * @param newer - the next post in time, if any
  * @param older - the previous post in time, if any
  */
@@ -134,10 +154,34 @@ export function postPagePlan(
   const olderLink = link(older);
   return {
     key: pageKey(entry.path),
-    inputs: ['post', entry.hash ?? null, newerLink ?? null, olderLink ?? null],
+    inputs: [
+      'post',
+      entry.hash ?? null,
+      newerLink ?? null,
+      olderLink ?? null,
+      entry.categories,
+      entry.tags,
+      entry.series ?? null,
+    ],
     needs: [entry.source],
-    render: (posts) => postPage(site, required(posts, entry.source), newerLink, olderLink),
+    render: (posts) => postPage(site, namedAs(required(posts, entry.source), entry), newerLink, olderLink),
   };
+}
+
+/**
+ * The redirect pages of old URLs: pages of their own, listed nowhere (not in the sitemap or lists).
+ * @param published - every published post
+ */
+export function aliasPagePlans(site: SiteConfig, published: readonly PageEntry[]): PlannedPage[] {
+  return planAliases(published).redirects.map((redirect) => {
+    const target = siteUrl(site, redirect.target);
+    return {
+      key: pageKey(redirect.path),
+      inputs: ['alias', target],
+      needs: [],
+      render: () => aliasPage(site, target),
+    };
+  });
 }
 
 /**
@@ -218,15 +262,19 @@ export function archivePagePlan(
 
 /**
  * The page explaining feeds, with every feed of the site and the newest posts.
- * @param categories - the categories that have a published post, in slug order
+ * @param terms - the terms that have a published post, by taxonomy (in {@link TAXONOMIES} order)
+ *   then slug
  * @param newest - the site's newest posts, at least a page of them when it has that many
  */
 export function feedsPagePlan(
   site: SiteConfig,
-  categories: readonly Term[],
+  terms: readonly SiteTerm[],
   newest: readonly PageEntry[],
 ): PlannedPage {
-  const feedSets: FeedSet[] = [siteFeed(site), ...categories.map((category) => categoryFeed(site, category))];
+  const feedSets: FeedSet[] = [
+    siteFeed(site),
+    ...terms.map(({ taxonomy, term }) => termFeed(site, taxonomy, term)),
+  ];
   const latest = newest.slice(0, site.pageSize).map(listItem);
   return {
     key: 'feeds/index.html',
@@ -255,19 +303,20 @@ export function sitemapIndexPlan(site: SiteConfig, postSitemaps: number): Planne
 }
 
 /**
- * The sitemap of the home page and the category pages, each with the last change of its newest post.
+ * The sitemap of the home page and the pages of every term, each with the last change of its newest
+ * post.
  * @param newest - the site's newest post, if any
- * @param categories - each category with a published post, in slug order, and its newest post
+ * @param terms - each term with a published post, in {@link feedsPagePlan} order, and its newest post
  */
 export function listsSitemapPlan(
   site: SiteConfig,
   newest: PageEntry | undefined,
-  categories: readonly { category: Term; newest: PageEntry }[],
+  terms: readonly (SiteTerm & { newest: PageEntry })[],
 ): PlannedPage {
   const urls = [
     { loc: site.baseUrl, ...(newest ? { lastmod: utc(newest.updated) } : {}) },
-    ...categories.map(({ category, newest }) => ({
-      loc: siteUrl(site, `categories/${category.slug}/`),
+    ...terms.map(({ taxonomy, term, newest }) => ({
+      loc: siteUrl(site, termFolder(taxonomy, term.slug)),
       lastmod: utc(newest.updated),
     })),
   ];
@@ -290,24 +339,26 @@ export function postSitemapPlan(n: number, entries: readonly PageEntry[]): Plann
  */
 export function planPages(
   site: SiteConfig,
-  published: readonly PageEntry[],
+  entries: readonly PageEntry[],
   digests: readonly ArchivedDigest[] = [],
 ): PlannedPage[] {
   if (!site.pages) return [];
+  // One name per term across the site (its newest post's spelling), on every page that shows it.
+  const groups = new Map(TAXONOMIES.map((taxonomy) => [taxonomy, byTerm(entries, taxonomy)] as const));
+  const names: TermNames = (taxonomy, slug) => groups.get(taxonomy)?.get(slug)?.term.name;
+  const published = entries.map((entry) => withTermNames(entry, names));
   const pages: PlannedPage[] = published.map((entry, i) =>
     postPagePlan(site, entry, published[i - 1], published[i + 1]),
   );
+  pages.push(...aliasPagePlans(site, published));
   pages.push(...listPages(site, siteList(site), published));
-  const categories = [...byCategory(published).values()];
-  for (const { category, posts } of categories)
-    pages.push(...listPages(site, categoryList(site, category), posts));
-  pages.push(
-    feedsPagePlan(
-      site,
-      categories.map(({ category }) => category),
-      published,
-    ),
+  // Every category, tag and series has its list pages and feeds, as Hugo's taxonomies have.
+  const terms = TAXONOMIES.flatMap((taxonomy) =>
+    [...byTerm(published, taxonomy).values()].map(({ term, posts }) => ({ taxonomy, term, posts })),
   );
+  for (const { taxonomy, term, posts } of terms)
+    pages.push(...listPages(site, termList(site, taxonomy, term), posts));
+  pages.push(feedsPagePlan(site, terms, published));
   pages.push(notFoundPagePlan(site));
   // The newsletter's archive, from the digests sent so far.
   if (site.newsletter) pages.push(...archivePages(site, digests));
@@ -317,7 +368,7 @@ export function planPages(
     listsSitemapPlan(
       site,
       published[0],
-      categories.flatMap(({ category, posts }) => (posts[0] ? [{ category, newest: posts[0] }] : [])),
+      terms.flatMap(({ taxonomy, term, posts }) => (posts[0] ? [{ taxonomy, term, newest: posts[0] }] : [])),
     ),
   );
   for (let n = 1; n <= sitemaps; n++) {
@@ -346,8 +397,14 @@ function siteFeed(site: SiteConfig): FeedSet {
   return { title: site.title, folder: '' };
 }
 
-function categoryFeed(site: SiteConfig, category: Term): FeedSet {
-  return { title: `${site.title}: ${category.name}`, folder: `categories/${category.slug}/` };
+function termFeed(site: SiteConfig, taxonomy: Taxonomy, term: Term): FeedSet {
+  return { title: `${site.title}: ${term.name}`, folder: termFolder(taxonomy, term.slug) };
+}
+
+/** A post's record with its terms named as its entry names them (the site's one name per term). */
+function namedAs(post: Post, entry: PageEntry): Post {
+  const names: TermNames = (taxonomy, slug) => termsOf(entry, taxonomy).find((t) => t.slug === slug)?.name;
+  return withTermNames(post, names);
 }
 
 function link(entry: PageEntry | undefined): Link | undefined {

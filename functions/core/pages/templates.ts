@@ -2,6 +2,7 @@ import type { SiteConfig } from '../config/site-config.ts';
 import { FEED_FORMATS } from '../feeds/feed-model.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
+import { type Taxonomy, termFolder } from '../site/taxonomies.ts';
 import { longDate } from '../text/long-date.ts';
 import { withHeadingAnchors } from './heading-anchors.ts';
 import { type Html, html, raw } from './html.ts';
@@ -92,7 +93,12 @@ export function dateText(site: SiteConfig, iso: string): Html {
 }
 
 function categoryLinks(site: SiteConfig, categories: Term[]): Html {
-  return html`${categories.map((c, i) => html`${i > 0 ? ', ' : ''}<a href="${siteUrl(site, `categories/${c.slug}/`)}">${c.name}</a>`)}`;
+  return termLinks(site, 'categories', categories);
+}
+
+/** Links to the pages of a post's categories, tags or series. */
+function termLinks(site: SiteConfig, taxonomy: Taxonomy, terms: readonly Term[]): Html {
+  return html`${terms.map((t, i) => html`${i > 0 ? ', ' : ''}<a href="${siteUrl(site, termFolder(taxonomy, t.slug))}">${t.name}</a>`)}`;
 }
 
 function siteFeeds(site: SiteConfig): FeedSet {
@@ -118,7 +124,7 @@ export function postPage(
 <h1>${post.title}</h1>
 <p class="meta">${dateText(site, post.published)} · ${post.authors.map((a) => a.name).join(', ')} · ${minutes} min read${post.categories.length > 0 ? html` · ${categoryLinks(site, post.categories)}` : ''}</p>
 ${cover ? html`<figure class="cover"><img src="${cover}" alt="${post.title}"></figure>\n` : ''}${raw(withHeadingAnchors(post.contentHtml))}
-${post.tags.length > 0 ? html`<p class="tags">Tags: ${post.tags.map((t, i) => html`${i > 0 ? ', ' : ''}<span class="tag">${t.name}</span>`)}</p>\n` : ''}</article>
+${post.series?.length ? html`<p class="series">Series: ${termLinks(site, 'series', post.series)}</p>\n` : ''}${post.tags.length > 0 ? html`<p class="tags">Tags: ${termLinks(site, 'tags', post.tags)}</p>\n` : ''}</article>
 <nav class="neighbours" aria-label="More posts">
 ${older ? html`<a rel="prev" href="${older.url}">← ${older.title}</a>` : html`<span></span>`}
 ${newer ? html`<a rel="next" href="${newer.url}">${newer.title} →</a>` : html`<span></span>`}

@@ -76,13 +76,20 @@ export function bundleFolderOf(key: string): string | undefined {
 }
 
 /**
+ * How far above a file its bundle may be. Each level costs a listing on upload, and a key of 1,024
+ * bytes could have 500 levels; real bundles keep their files at most a few folders down.
+ */
+export const MAX_BUNDLE_DEPTH = 8;
+
+/**
  * The folders that may hold the bundle a resource belongs to, nearest first, below `posts/`:
- * `posts/a/b/photo.jpg` -> `posts/a/b/`, `posts/a/`.
+ * `posts/a/b/photo.jpg` -> `posts/a/b/`, `posts/a/` (at most {@link MAX_BUNDLE_DEPTH} of them).
  */
 export function bundleFoldersAbove(key: string): string[] {
   const parts = key.split('/').slice(1, -1);
   const folders: string[] = [];
-  for (let n = parts.length; n > 0; n--) folders.push(`posts/${parts.slice(0, n).join('/')}/`);
+  for (let n = parts.length; n > 0 && folders.length < MAX_BUNDLE_DEPTH; n--)
+    folders.push(`posts/${parts.slice(0, n).join('/')}/`);
   return folders;
 }
 

@@ -151,16 +151,17 @@ export const READ_FIELDS = [
   'featured_image',
   'cover',
   'draft',
+  'url',
+  'aliases',
+  'expiryDate',
+  'unpublishdate',
+  'series',
 ] as const;
 const IGNORED_FIELDS = new Set(
   [
     'weight',
     'type',
     'layout',
-    'aliases',
-    'url',
-    'expiryDate',
-    'series',
     'toc',
     'math',
     'comments',

@@ -1,5 +1,6 @@
 import type { SiteConfig } from '../config/site-config.ts';
 import { PostError, type Problem } from '../errors.ts';
+import { linksToPosts } from '../shortcodes/expand-shortcodes.ts';
 import type { RefResolver } from '../shortcodes/shortcode-context.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
 import { normaliseText } from '../text/normalise.ts';
@@ -24,12 +25,15 @@ import type { ParsedPost, Post, Term } from './post.ts';
 import { calendarDate, formatInstant, type PostInstant, parsePostDate } from './post-date.ts';
 import { bodyCost, POST_LIMITS } from './post-limits.ts';
 import { renderMarkdown } from './render-markdown.ts';
+import { readSitePath } from './site-path.ts';
 
 /** Largest post accepted, in bytes. Anything bigger is almost surely a mistaken upload. */
 export const MAX_POST_BYTES = 1024 * 1024;
 
 const DATE_FIELDS = ['date', 'postdate', 'publishDate', 'pubDate', 'published'] as const;
 const UPDATED_FIELDS = ['lastmod', 'updated', 'modified'] as const;
+// Hugo's names for the moment a post stops being published (field names match in any case).
+const EXPIRY_FIELDS = ['expiryDate', 'unpublishdate'] as const;
 const SUMMARY_LENGTH = 300;
 /** Stands in for a missing or unreadable date while the rest of a failing post is checked. */
 const EPOCH: PostInstant = { ms: 0, offset: 0 };
@@ -54,6 +58,8 @@ export interface PostSource {
  * @param site - the validated site configuration (timezone, base URL, permalink, default author)
  * @param onTypo - told of each front matter key that is probably a misspelt field (`categoires`):
  *   the post is published without it, and the author should hear of it
+ * @param onWarning - told of a value left out while the post is still published (an alias that
+ *   would leave the site)
  * @throws PostError naming the file and every field at fault, with reasons, when the post cannot
  *   be published
  */
@@ -61,6 +67,7 @@ export function parsePost(
   source: PostSource,
   site: SiteConfig,
   onTypo?: (typo: FieldTypo) => void,
+  onWarning?: (warning: { field: string; reason: string }) => void,
 ): ParsedPost {
   const fail = (field: string, reason: string, cause?: unknown): never => {
     throw new PostError(source.key, field, reason, cause === undefined ? undefined : { cause });
@@ -135,10 +142,14 @@ export function parsePost(
     ...readList(fields.find(['tags'])?.value),
     ...readList(fields.find(['keywords'])?.value),
   ]);
+  const series = toTerms(readList(fields.find(['series'])?.value));
+  const writtenAliases = readList(fields.find(['aliases'])?.value);
 
   for (const [field, terms] of [
     ['categories', categories],
     ['tags', tags],
+    ['series', series],
+    ['aliases', writtenAliases],
   ] as const) {
     if (terms.length > POST_LIMITS.terms)
       problem(
@@ -158,12 +169,25 @@ export function parsePost(
       `has HTML elements nested ${cost.htmlDepth} deep; at most ${POST_LIMITS.htmlDepth} are allowed`,
     );
 
-  const path = expandPermalink(site.permalink, {
-    slug,
-    date: () => calendarDate(published.ms, site.timezone),
-    category: categories[0]?.slug,
-  });
+  const expiryField = fields.find(EXPIRY_FIELDS);
+  const expires = expiryField && readDate(expiryField);
+
+  // Hugo's `url` replaces the whole permalink; it is read from the site root.
+  const urlField = fields.find(['url']);
+  const urlText = urlField === undefined ? undefined : readText(urlField.value);
+  const ownPath = urlText === undefined ? undefined : readSitePath(urlText, site, '/');
+  if (urlField !== undefined && ownPath === undefined) problem(urlField.key, 'is not a path such as /about/');
+  if (ownPath !== undefined && 'error' in ownPath) problem(urlField?.key ?? 'url', ownPath.error);
+  const path =
+    ownPath !== undefined && 'path' in ownPath
+      ? ownPath.path
+      : expandPermalink(site.permalink, {
+          slug,
+          date: () => calendarDate(published.ms, site.timezone),
+          category: categories[0]?.slug,
+        });
   const url = siteUrl(site, path);
+  const aliases = readAliases(writtenAliases, path, site, onWarning);
 
   const draftField = fields.find(['draft']);
   const draft =
@@ -201,6 +225,10 @@ export function parsePost(
     draft: shown.draft,
   };
   if (image.url !== undefined) post.image = image.url;
+  if (series.length > 0) post.series = series;
+  if (aliases.length > 0) post.aliases = aliases;
+  if (expires !== undefined) post.expires = formatInstant(expires);
+  if (linksToPosts(body)) post.linksToPosts = true;
   const mathField = fields.find(['math']);
   if (mathField !== undefined && readFlag(mathField.value) === true) post.math = true;
   return post;
@@ -265,6 +293,26 @@ function slugFromKey(key: string): string {
   parts.pop();
   const name = baseName(key);
   return /^(index|_index)$/i.test(name) ? (parts.pop() ?? '') : name;
+}
+
+/**
+ * The post's aliases as site paths, its own path and repeats left out. An alias that could leave
+ * the site or overwrite Herald's own files is dropped with a warning: the post itself is fine.
+ */
+function readAliases(
+  written: string[],
+  path: string,
+  site: SiteConfig,
+  onWarning: ((warning: { field: string; reason: string }) => void) | undefined,
+): string[] {
+  const folder = path.slice(0, path.lastIndexOf('/', path.length - 2) + 1);
+  const aliases = new Set<string>();
+  for (const value of written) {
+    const read = readSitePath(value, site, folder);
+    if ('error' in read) onWarning?.({ field: 'aliases', reason: `${read.error}; alias ignored` });
+    else if (read.path !== path) aliases.add(read.path);
+  }
+  return [...aliases].sort();
 }
 
 function toTerms(names: string[]): Term[] {
