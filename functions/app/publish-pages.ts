@@ -39,7 +39,7 @@ import { readArchive } from './newsletter/digest-archive.ts';
 import { type ListChanges, PageIndex, type PageRow } from './post-index/page-index.ts';
 import { loadRecords, reportAliasCollisions } from './publish-outputs.ts';
 import type { PublishRun } from './publish-run.ts';
-import { writePages } from './write-pages.ts';
+import { type PagesWritten, writePages } from './write-pages.ts';
 
 // The pages of a publish run. A full run writes them all and the page index with them; an incremental
 // run updates the page index with the posts it changed and writes only the pages that show them: what
@@ -145,14 +145,7 @@ export async function publishPages(
     plan.push(listsSitemapPlan(config, newestSite[0], terms));
   }
 
-  const result = await writePages(
-    deps.output,
-    plan,
-    index.head.configHash,
-    undefined,
-    (sources) => loadRecords(run, sources),
-    true,
-  );
+  const result = await writeRunPages(run, plan, undefined, true);
   const written = new Set(result.written);
   const gone = [...removed].filter((key) => !written.has(key));
   await mapLimit(gone, IO_CONCURRENCY, (key) => deps.output.delete(key));
@@ -211,14 +204,7 @@ async function writeAllPages(run: PublishRun, changed: ReadonlySet<string> | und
   const plan = planPages(config, published.map(toEntry)).filter(
     (page) => !page.key.startsWith('newsletter/'),
   );
-  const result = await writePages(
-    deps.output,
-    plan,
-    index.head.configHash,
-    undefined,
-    (sources) => loadRecords(run, sources),
-    true,
-  );
+  const result = await writeRunPages(run, plan, undefined, true);
   const archive = await writeNewsletterArchive(run, {}, true);
   pages.signatures = archive.signatures;
   await pages.save();
@@ -234,12 +220,22 @@ async function writeNewsletterArchive(
   previous: Record<string, string>,
   force = false,
 ): Promise<{ written: string[]; removed: string[]; signatures: Record<string, string> }> {
-  const { config, deps, index } = run;
+  const { config, deps } = run;
   const plan = config.newsletter ? archivePages(config, await readArchive(deps.state)) : [];
+  return writeRunPages(run, plan, previous, force);
+}
+
+/** {@link writePages} into this run's output bucket, loading the posts pages need from its records. */
+function writeRunPages(
+  run: PublishRun,
+  plan: readonly PlannedPage[],
+  previous: Readonly<Record<string, string>> | undefined,
+  force: boolean,
+): Promise<PagesWritten> {
   return writePages(
-    deps.output,
+    run.deps.output,
     plan,
-    index.head.configHash,
+    run.index.head.configHash,
     previous,
     (sources) => loadRecords(run, sources),
     force,
