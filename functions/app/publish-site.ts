@@ -102,7 +102,10 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   const due = promoteDue(heads, now, run.capacity);
   index.wentLive(due);
   // Expired posts leave at their expiry, on the first run (often the tick) after it.
+  // The heads hold only the newest posts; the index knows every coming expiry.
   const expired = removeExpired(heads, now);
+  for (const entry of await index.expiredBy(now))
+    if (!expired.some((e) => e.source === entry.source)) expired.push(entry);
   index.expired(expired);
   // A bundle's resources appear with its post, and leave with it.
   for (const entry of [...due, ...expired]) await syncBundleOf(run, entry.source);
