@@ -68,9 +68,15 @@ export async function regenerateFeeds(
  * Writes the pages whose inputs changed (all of them when `force`) and removes those of posts and
  * categories that are gone. Pages need every published post in order (neighbours, archive pages),
  * so this reads all entry shards: a few hundred small reads, still a small part of a full build.
+ * @param written - pages a fan-out rebuild's shards already wrote, with their signatures: written
+ *   again only if their signature differs now (with `force`, every other page is written)
  * @returns keys written or removed
  */
-export async function publishPages(run: PublishRun, force: boolean): Promise<string[]> {
+export async function publishPages(
+  run: PublishRun,
+  force: boolean,
+  written?: Readonly<Record<string, string>>,
+): Promise<string[]> {
   const { config, index } = run;
   const previous = await index.pageSignatures();
   let published: PostEntry[] = [];
@@ -101,14 +107,21 @@ export async function publishPages(run: PublishRun, force: boolean): Promise<str
     })),
     digests,
   );
-  const result = await writePages(
-    run.deps.output,
-    plan,
-    index.head.configHash,
-    previous,
-    (sources) => loadRecords(run, sources),
-    force,
-  );
+  const load = (sources: string[]) => loadRecords(run, sources);
+  if (written !== undefined) {
+    // Unchanged pages of `written` are skipped and everything else is written; pages of the
+    // previous site that the rebuilt one lacks go, as a forced run would remove them.
+    const result = await writePages(run.deps.output, plan, index.head.configHash, written, load);
+    const gone = Object.keys(previous).filter((key) => !(key in result.signatures));
+    await mapLimit(gone, IO_CONCURRENCY, (key) => run.deps.output.delete(key));
+    index.setPageSignatures(result.signatures);
+    // A shard's page planned differently from the whole site's plan would be a bug: say so.
+    const again = result.written.filter((key) => key in written);
+    if (again.length > 0)
+      run.deps.log.warn('pages written again at the end of the rebuild', { pages: again.length });
+    return [...new Set([...Object.keys(written), ...result.written, ...result.removed, ...gone])];
+  }
+  const result = await writePages(run.deps.output, plan, index.head.configHash, previous, load, force);
   if (force || result.written.length > 0 || result.removed.length > 0)
     index.setPageSignatures(result.signatures);
   return [...result.written, ...result.removed];

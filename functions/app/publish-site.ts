@@ -1,3 +1,4 @@
+import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import type { Post } from '../core/posts/post.ts';
@@ -22,6 +23,7 @@ import { refsFromIndex } from './post-refs.ts';
 import { pingHub, publishPages, regenerateFeeds } from './publish-outputs.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
 import { bodyWarnings, renderFromStore } from './read-posts.ts';
+import { rebuildUnderWay, startRebuild } from './rebuild/plan-rebuild.ts';
 import { isPostKey, isStaticKey, mirrorStatic, staticUrl } from './site-output.ts';
 import { texToMathml } from './tex-to-mathml.ts';
 
@@ -42,11 +44,31 @@ const IO_CONCURRENCY = 16;
  * @throws ConfigError for a bad site.yaml; store errors as they come (the caller retries)
  */
 export async function publishChanges(deps: PublishDeps, keys: readonly string[]): Promise<PublishReport> {
+  // A fan-out rebuild under way owns the index until its final step, which publishes every file
+  // that changed meanwhile: these changes are left to it.
+  const rebuilding = await rebuildUnderWay(deps);
+  if (rebuilding !== undefined) {
+    if (keys.length > 0)
+      deps.log.info('changes left to the rebuild under way', {
+        keys: new Set(keys).size,
+        rebuild: rebuilding,
+      });
+    return { rebuilt: false, processed: 0, regenerated: [], removed: [], pages: [], failed: [], rebuilding };
+  }
+  return applyChanges(deps, keys);
+}
+
+/**
+ * {@link publishChanges} without looking for a rebuild under way: for the rebuild's own final step.
+ * @param keys - content keys, decoded; any order, duplicates allowed
+ */
+export async function applyChanges(deps: PublishDeps, keys: readonly string[]): Promise<PublishReport> {
   const config = await loadSiteConfig(deps.content, deps.overrides);
   const now = deps.clock.now();
   // No index, or one built with another site.yaml (uploaded again unchanged, it needs no rebuild).
   const index = await PostIndex.open(deps.state, now, hashOf(config));
-  if (index === undefined) return rebuildSite(deps);
+  if (index === undefined)
+    return deps.rebuild ? startRebuild({ ...deps, rebuild: deps.rebuild }) : rebuildSite(deps);
   const run = startRun(deps, config, index, now);
   const { heads } = index.head;
   const unique = [...new Set(keys)];
@@ -101,16 +123,14 @@ export function publishDue(deps: PublishDeps): Promise<PublishReport> {
 }
 
 /**
- * Rebuilds the index and every feed and page from the content bucket's listing: after a
+ * Rebuilds the index and every feed and page from the content bucket's listing in one run: after a
  * configuration change, and as recovery when state is lost or suspect. When each post first
- * appeared is kept from the previous index.
+ * appeared is kept from the previous index. A site too large for one invocation rebuilds in shards
+ * instead (rebuild/fan-out-rebuild.ts), ending in the same {@link completeRebuild}.
  */
 export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   const { site: config, posts, failed } = await readSite(deps, deps.overrides);
-  const now = deps.clock.now();
-  const index = await PostIndex.rebuild(deps.state, now, hashOf(config));
-  index.setNewsletter(config.newsletter !== undefined);
-  const run = startRun(deps, config, index, now);
+  const run = await startRebuildRun(deps, config, deps.clock.now());
 
   // Every non-draft post gets a record and an entry, scheduled and out-voted ones too.
   const entries = new Map<string, PostEntry>();
@@ -124,10 +144,51 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
         warn: bodyWarnings(deps.log, meta.source),
         math: texToMathml,
       });
-      index.writeRecord(post);
+      run.index.writeRecord(post);
       entries.set(post.source, entryOf(post));
     },
   );
+  return completeRebuild(run, {
+    entries: entries.values(),
+    failed,
+    errors: failed.filter((e) => !posts.conflicts.includes(e)),
+    published: posts.published.length,
+  });
+}
+
+/** What a rebuild read and rendered, for {@link completeRebuild}. */
+export interface RebuiltPosts {
+  /** The entry of every non-draft post rendered (records written), scheduled and out-voted too. */
+  entries: Iterable<PostEntry>;
+  /** Every post not published, slug conflicts too, sorted by file: the report's. */
+  failed: PostError[];
+  /** The posts whose latest version is unpublishable (not conflicts): recorded as errors. */
+  errors: PostError[];
+  /** Posts published now. */
+  published: number;
+  /** Post pages already written in this rebuild (by its shards), with their signatures. */
+  pagesWritten?: Record<string, string>;
+}
+
+/**
+ * Starts a rebuild's run: an index rebuilt from nothing but the appearances the state bucket
+ * knows, at `now` (a fan-out rebuild passes the instant it planned at, so every retry agrees).
+ */
+export async function startRebuildRun(deps: PublishDeps, config: SiteConfig, now: Date): Promise<PublishRun> {
+  const index = await PostIndex.rebuild(deps.state, now, hashOf(config));
+  index.setNewsletter(config.newsletter !== undefined);
+  return startRun(deps, config, index, now);
+}
+
+/**
+ * Ends a rebuild, one run or fanned out alike: indexes the rendered posts, mirrors static files,
+ * then switches the feeds, pages and index head to the rebuilt site. Safe to run again after a
+ * crash: every write is the same again.
+ */
+export async function completeRebuild(run: PublishRun, rebuilt: RebuiltPosts): Promise<PublishReport> {
+  const { deps, index, now } = run;
+  const entries = new Map<string, PostEntry>();
+  for (const entry of rebuilt.entries) entries.set(entry.source, entry);
   for (const entry of entries.values()) await index.setEntry(entry.source, entry);
 
   const staticKeys: string[] = [];
@@ -144,21 +205,25 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   await setImageSizes(run, [...Object.values(heads.lists).flat(), ...heads.upcoming]);
 
   const at = now.toISOString();
-  for (const error of failed.filter((e) => !posts.conflicts.includes(e)))
+  for (const error of rebuilt.errors)
     index.setError({ key: error.file, field: error.field, reason: error.reason, at });
   await index.prune(new Set(entries.keys()));
   await index.flush();
 
   const feeds = await regenerateFeeds(run, true);
-  const pages = await publishPages(run, true);
+  const pages = await publishPages(run, true, rebuilt.pagesWritten);
   await index.save();
   await pingHub(run, feeds.regenerated);
-  deps.log.info('rebuilt', { posts: entries.size, failed: failed.length, feeds: feeds.regenerated.length });
+  deps.log.info('rebuilt', {
+    posts: entries.size,
+    failed: rebuilt.failed.length,
+    feeds: feeds.regenerated.length,
+  });
   return {
     rebuilt: true,
-    processed: entries.size + failed.length,
-    published: posts.published.length,
-    failed,
+    processed: entries.size + rebuilt.failed.length,
+    published: rebuilt.published,
+    failed: rebuilt.failed,
     ...feeds,
     pages,
   };

@@ -59,16 +59,9 @@ export function planPages(
   if (!site.pages) return [];
   const link = (entry: PageEntry | undefined): Link | undefined =>
     entry ? { title: entry.title, url: entry.url } : undefined;
-  const pages: PlannedPage[] = published.map((entry, i) => {
-    const newer = link(published[i - 1]);
-    const older = link(published[i + 1]);
-    return {
-      key: pageKey(entry.path),
-      inputs: ['post', entry.hash, newer ?? null, older ?? null],
-      needs: [entry.source],
-      render: (posts) => postPage(site, required(posts, entry.source), newer, older),
-    };
-  });
+  const pages: PlannedPage[] = published.map((entry, i) =>
+    postPagePlan(site, entry, link(published[i - 1]), link(published[i + 1])),
+  );
   const siteFeed: FeedSet = { title: site.title, folder: '' };
   pages.push(
     ...listPages(site, '', site.title, site.description || `Posts from ${site.title}`, published, [siteFeed]),
@@ -118,6 +111,26 @@ export function planPages(
   ];
   pages.push({ key: 'sitemap.xml', inputs: ['sitemap', urls], needs: [], render: () => sitemap(urls) });
   return pages;
+}
+
+/**
+ * A post's page: the post and links to its neighbours in the order of published posts. Planned on
+ * its own by the shards of a fan-out rebuild, which know a post's neighbours but not every post.
+ * @param newer - the next newer published post, if any
+ * @param older - the next older published post, if any
+ */
+export function postPagePlan(
+  site: SiteConfig,
+  entry: Pick<PageEntry, 'source' | 'path' | 'hash'>,
+  newer: Link | undefined,
+  older: Link | undefined,
+): PlannedPage {
+  return {
+    key: pageKey(entry.path),
+    inputs: ['post', entry.hash, newer ?? null, older ?? null],
+    needs: [entry.source],
+    render: (posts) => postPage(site, required(posts, entry.source), newer, older),
+  };
 }
 
 /** A home page (newest posts) and stable archive pages numbered from the oldest post. */

@@ -1,0 +1,226 @@
+// The parallel steps of a fan-out rebuild (see plan-rebuild.ts): reading a shard, the catalogue,
+// rendering a shard. Each writes its output as one object once complete, then, if it was the last
+// of its kind, sends the next step.
+import type { SiteConfig } from '../../core/config/site-config.ts';
+import { PostError } from '../../core/errors.ts';
+import { postPagePlan } from '../../core/pages/page-plan.ts';
+import type { Link } from '../../core/pages/templates.ts';
+import { parsePost, renderPost } from '../../core/posts/parse-post.ts';
+import { siteUrl } from '../../core/posts/permalink.ts';
+import type { ParsedPost, Post, PostMeta } from '../../core/posts/post.ts';
+import { RefIndex } from '../../core/posts/ref-index.ts';
+import { catalogue } from '../../core/site/catalogue.ts';
+import { compareText } from '../../core/site/order.ts';
+import type { PostEntry } from '../../core/site/post-entry.ts';
+import { ignoredFieldReason } from '../../core/text/did-you-mean.ts';
+import type { RebuildWork } from '../../ports/rebuild-queue.ts';
+import { hashOf } from '../hash-of.ts';
+import { loadSiteConfig } from '../load-site-config.ts';
+import { mapLimit } from '../map-limit.ts';
+import { entryOf, PostIndex } from '../post-index/post-index.ts';
+import { bodyWarnings, parseOne } from '../read-posts.ts';
+import { texToMathml } from '../tex-to-mathml.ts';
+import { writePages } from '../write-pages.ts';
+import type { FanOutDeps } from './plan-rebuild.ts';
+import { type FailedPost, type RebuildPlan, RebuildStore, type RenderWork } from './rebuild-store.ts';
+
+const IO_CONCURRENCY = 16;
+/** Posts rendered before their pages are written: bounds the bodies a shard holds. */
+const BATCH = 200;
+
+/**
+ * Runs one step of a rebuild's parallel work. A message of a rebuild that is no longer under way
+ * does nothing; when site.yaml changed since the plan, the step sends the finish at once, which
+ * starts the rebuild again with it.
+ * @throws store errors as they come: the queue delivers the message again
+ */
+export async function runRebuildWork(deps: FanOutDeps, work: RebuildWork): Promise<void> {
+  const store = new RebuildStore(deps.state);
+  const under = await store.current();
+  const plan = under?.id === work.rebuild ? await store.plan(work.rebuild) : undefined;
+  if (plan === undefined) {
+    deps.log.info('rebuild step ignored: that rebuild is over', { ...work });
+    return;
+  }
+  const config = await loadSiteConfig(deps.content, deps.overrides);
+  if (hashOf(config) !== plan.configHash) {
+    await deps.rebuild.queue.sendFinish({ rebuild: plan.id, step: 'finish' });
+    return;
+  }
+  const step: Step = { deps, store, plan, config };
+  if (work.step === 'read') await readShard(step, work.shard);
+  else if (work.step === 'catalogue') await catalogueShards(step);
+  else await renderShard(step, work.shard);
+}
+
+/** What every step works with: the ports, the rebuild's objects and plan, and the configuration. */
+interface Step {
+  deps: FanOutDeps;
+  store: RebuildStore;
+  plan: RebuildPlan;
+  config: SiteConfig;
+}
+
+/** Parses the front matter of a shard's posts, keeping each file's version for the finish. */
+async function readShard({ deps, store, plan, config }: Step, shard: number): Promise<void> {
+  const keys = await store.keys(plan.id, shard);
+  const posts: PostMeta[] = [];
+  const failed: FailedPost[] = [];
+  const versions: Record<string, string | null> = {};
+  const results = await mapLimit(keys, IO_CONCURRENCY, async (key) => {
+    const blob = await deps.content.getVersioned(key);
+    versions[key] = blob?.etag ?? null;
+    return blob === undefined ? undefined : parseOne(key, blob.body, config);
+  });
+  for (const result of results) {
+    if (result === undefined) continue;
+    if ('error' in result) {
+      failed.push({ file: result.error.file, field: result.error.field, reason: result.error.reason });
+      continue;
+    }
+    const { body: _body, math: _math, ...meta } = result.post as ParsedPost;
+    posts.push(meta);
+    for (const typo of result.typos)
+      deps.log.warn('field ignored', {
+        key: meta.source,
+        field: typo.field,
+        reason: ignoredFieldReason(typo.meant),
+      });
+  }
+  await store.writeRead(plan.id, shard, { posts, failed, versions });
+  if ((await store.done(plan.id, 'read')).size >= plan.shards)
+    await deps.rebuild.queue.sendWork([{ rebuild: plan.id, step: 'catalogue' }]);
+}
+
+/**
+ * Decides what is published from every shard's front matter (as a one-run rebuild decides it) and
+ * gives each shard its work: the posts to render and each published post's neighbours.
+ */
+async function catalogueShards({ deps, store, plan, config }: Step): Promise<void> {
+  if ((await store.catalogue(plan.id)) !== undefined) {
+    // Done before, but the step may have died before sending every render: send the missing ones.
+    const rendered = await store.done(plan.id, 'rendered');
+    const missing = Array.from({ length: plan.shards }, (_, n) => n).filter((n) => !rendered.has(n));
+    await deps.rebuild.queue.sendWork(missing.map((shard) => ({ rebuild: plan.id, step: 'render', shard })));
+    return;
+  }
+  const shards = Array.from({ length: plan.shards }, (_, n) => n);
+  const reads = await mapLimit(shards, IO_CONCURRENCY, async (n) => {
+    const read = await store.read(plan.id, n);
+    if (read === undefined) throw new Error(`internal: rebuild ${plan.id} shard ${n} is not read yet`);
+    return read;
+  });
+  const posts = catalogue(
+    reads.flatMap((read) => read.posts),
+    new Date(plan.now),
+  );
+  const link = (post: PostMeta | undefined): Link | null =>
+    post === undefined ? null : { title: post.title, url: siteUrl(config, post.path) };
+  const pages = new Map<string, { newer: Link | null; older: Link | null }>();
+  posts.published.forEach((post, i) => {
+    pages.set(post.source, { newer: link(posts.published[i - 1]), older: link(posts.published[i + 1]) });
+  });
+  const rendered = new Set(
+    [...posts.published, ...posts.scheduled, ...posts.conflicted].map((p) => p.source),
+  );
+  const failed = [
+    ...reads.flatMap((read) => read.failed),
+    ...posts.conflicts.map((e) => ({ file: e.file, field: e.field, reason: e.reason })),
+  ].sort((a, b) => compareText(a.file, b.file));
+  for (const error of failed)
+    deps.log.warn('post not published', { key: error.file, field: error.field, reason: error.reason });
+  await mapLimit(shards, IO_CONCURRENCY, async (n) => {
+    const work: RenderWork = { posts: [] };
+    for (const post of reads[n]?.posts ?? []) {
+      if (!rendered.has(post.source)) continue;
+      const page = pages.get(post.source);
+      work.posts.push(page === undefined ? { source: post.source } : { source: post.source, page });
+    }
+    await store.writeWork(plan.id, n, work);
+  });
+  await store.writeCatalogue(plan.id, {
+    links: posts.published.map((post) => ({ source: post.source, url: post.url })),
+    published: posts.published.length,
+    failed,
+    conflicts: posts.conflicts.map((e) => e.file),
+  });
+  await deps.rebuild.queue.sendWork(shards.map((shard) => ({ rebuild: plan.id, step: 'render', shard })));
+}
+
+/** Renders a shard's posts: each record, and each published post's page. */
+async function renderShard({ deps, store, plan, config }: Step, shard: number): Promise<void> {
+  const [work, catalogued] = await Promise.all([store.work(plan.id, shard), store.catalogue(plan.id)]);
+  if (work === undefined || catalogued === undefined)
+    throw new Error(`internal: rebuild ${plan.id} renders shard ${shard} before its catalogue`);
+  const refs = new RefIndex(catalogued.links);
+  const entries: PostEntry[] = [];
+  const pages: Record<string, string> = {};
+  const skipped: string[] = [];
+  for (let i = 0; i < work.posts.length; i += BATCH) {
+    const batch = work.posts.slice(i, i + BATCH);
+    const posts = new Map<string, Post>();
+    await mapLimit(batch, IO_CONCURRENCY, async ({ source }) => {
+      const post = await renderNow(deps, config, refs, source);
+      if (post === undefined) {
+        skipped.push(source);
+        return;
+      }
+      await PostIndex.writeRecord(deps.state, post);
+      posts.set(source, post);
+      entries.push(entryOf(post));
+    });
+    const planned = batch.flatMap(({ source, page }) => {
+      const post = posts.get(source);
+      if (page === undefined || post === undefined) return [];
+      return [
+        postPagePlan(
+          config,
+          { source, path: post.path, hash: entryOf(post).hash },
+          link(page.newer),
+          link(page.older),
+        ),
+      ];
+    });
+    const written = await writePages(
+      deps.output,
+      planned,
+      plan.configHash,
+      undefined,
+      async () => posts,
+      true,
+    );
+    Object.assign(pages, written.signatures);
+  }
+  await store.writeRendered(plan.id, shard, { entries, pages, skipped });
+  if ((await store.done(plan.id, 'rendered')).size >= plan.shards)
+    await deps.rebuild.queue.sendFinish({ rebuild: plan.id, step: 'finish' });
+}
+
+/**
+ * A post rendered from the bucket as it is now, or undefined when it was deleted or no longer parses
+ * (it changed under the rebuild: the finish publishes it as it is then).
+ */
+async function renderNow(
+  deps: FanOutDeps,
+  config: SiteConfig,
+  refs: RefIndex,
+  source: string,
+): Promise<Post | undefined> {
+  const bytes = await deps.content.get(source);
+  if (bytes === undefined) return undefined;
+  try {
+    return renderPost(parsePost({ key: source, bytes }, config), {
+      site: config,
+      refs,
+      warn: bodyWarnings(deps.log, source),
+      math: texToMathml,
+    });
+  } catch (error) {
+    if (error instanceof PostError) return undefined;
+    throw error;
+  }
+}
+
+function link(value: Link | null): Link | undefined {
+  return value ?? undefined;
+}

@@ -1,0 +1,312 @@
+import { describe, expect, it } from 'vitest';
+import { fixedClock } from '../../functions/adapters/clocks.ts';
+import { silentLogger } from '../../functions/adapters/loggers.ts';
+import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
+import { MemoryRebuildQueue } from '../../functions/adapters/memory-rebuild-queue.ts';
+import { buildSite } from '../../functions/app/build-site.ts';
+import { publishChanges, rebuildSite } from '../../functions/app/publish-site.ts';
+import { finishRebuild } from '../../functions/app/rebuild/finish-rebuild.ts';
+import { type FanOutDeps, startRebuild } from '../../functions/app/rebuild/plan-rebuild.ts';
+import { runRebuildWork } from '../../functions/app/rebuild/rebuild-shards.ts';
+import type { BlobStore, PutOptions } from '../../functions/ports/blob-store.ts';
+import type { Logger } from '../../functions/ports/logger.ts';
+import type { RebuildMessage } from '../../functions/ports/rebuild-queue.ts';
+import { postFile, SITE_YAML } from '../helpers/memory-content.ts';
+
+const NOW = new Date('2024-06-01T00:00:00Z');
+const POSTS = 300;
+const SHARD = 50;
+const CATEGORIES = ['News', 'Tech', 'Life', 'Café & Co'];
+
+/**
+ * A site of 300 posts with what makes a rebuild hard: categories, drafts, scheduled posts, two posts
+ * claiming one URL, a post that does not parse, links between posts, images with sizes.
+ */
+function siteFiles(): Record<string, string | Uint8Array> {
+  const files: Record<string, string | Uint8Array> = {
+    'site.yaml': `${SITE_YAML}feedLimit: 5\npageSize: 7\n`,
+    'static/images/a.png': new Uint8Array(123),
+  };
+  for (let i = 0; i < POSTS; i++) {
+    const day = new Date(Date.UTC(2023, 0, 1) + i * 37_000_000).toISOString();
+    const extra = [
+      `categories: [${CATEGORIES.filter((_, c) => (i + c) % 3 === 0).join(', ')}]`,
+      i % 41 === 0 ? 'draft: true' : '',
+      i % 10 === 0 ? 'image: /images/a.png' : '',
+      i === 7 || i === 8 ? 'slug: shared' : '',
+    ].join('\n');
+    const body = i % 25 === 0 ? `See {{< ref "p${String(i + 1).padStart(3, '0')}.md" >}}.` : undefined;
+    files[`posts/p${String(i).padStart(3, '0')}.md`] = postFile(`Post ${i}`, day, extra, body);
+  }
+  files['posts/z-later.md'] = postFile('Later', '2024-09-01');
+  files['posts/z-broken.md'] = postFile('Broken', 'never');
+  return files;
+}
+
+async function storeOf(files: Record<string, string | Uint8Array>): Promise<MemoryBlobStore> {
+  const store = new MemoryBlobStore();
+  for (const [key, body] of Object.entries(files)) await store.put(key, body);
+  return store;
+}
+
+/** Every object of a store, as text, except the rebuild's own working objects. */
+function objects(store: MemoryBlobStore): Record<string, string> {
+  const all: Record<string, string> = {};
+  for (const key of [...store.objects.keys()].sort())
+    if (!key.startsWith('rebuild/')) all[key] = store.text(key) ?? '';
+  return all;
+}
+
+/**
+ * The state bucket's objects as data: the same index, whatever order its shards list their keys in
+ * (that follows the order posts were indexed in, which a one-run rebuild does not fix either).
+ */
+function stateOf(store: MemoryBlobStore): Record<string, unknown> {
+  const sorted = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(sorted)
+      : typeof value === 'object' && value !== null
+        ? Object.fromEntries(
+            Object.entries(value)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, v]) => [k, sorted(v)]),
+          )
+        : value;
+  return Object.fromEntries(
+    Object.entries(objects(store)).map(([key, text]) => [key, sorted(JSON.parse(text))]),
+  );
+}
+
+/** A store that fails one write matching `when` (the first `times` such writes), as a crash would. */
+class FailingStore implements BlobStore {
+  failures = 0;
+  constructor(
+    readonly inner: MemoryBlobStore,
+    private readonly when: (key: string) => boolean,
+    private times = 1,
+  ) {}
+  get = (key: string) => this.inner.get(key);
+  getVersioned = (key: string) => this.inner.getVersioned(key);
+  delete = (key: string) => this.inner.delete(key);
+  list = (prefix: string) => this.inner.list(prefix);
+  async put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void> {
+    if (this.times > 0 && this.when(key)) {
+      this.times--;
+      this.failures++;
+      throw new Error(`injected crash writing ${key}`);
+    }
+    return this.inner.put(key, body, options);
+  }
+}
+
+interface Stores {
+  content: MemoryBlobStore;
+  output: MemoryBlobStore;
+  state: MemoryBlobStore;
+}
+
+let expectedRun: Promise<Stores> | undefined;
+/** The one-run rebuild of {@link siteFiles}, made once: what every fan-out must equal. */
+function expectedSite(): Promise<Stores> {
+  expectedRun ??= singleRun();
+  return expectedRun;
+}
+
+async function singleRun(files = siteFiles()): Promise<Stores> {
+  const stores = {
+    content: await storeOf(files),
+    output: new MemoryBlobStore(),
+    state: new MemoryBlobStore(),
+  };
+  await rebuildSite({ ...stores, clock: fixedClock(NOW), log: silentLogger });
+  return stores;
+}
+
+/**
+ * Runs a fan-out rebuild to its end, as SQS would deliver its messages: a message whose step throws
+ * comes back later; `between` runs after each message (uploads during the rebuild).
+ */
+async function fanOut(
+  stores: Stores,
+  options: {
+    output?: BlobStore;
+    state?: BlobStore;
+    log?: Logger;
+    deliver?: (message: RebuildMessage) => RebuildMessage[];
+    between?: (step: number, deps: FanOutDeps) => Promise<void>;
+  } = {},
+): Promise<{ steps: number; retried: number }> {
+  const queue = new MemoryRebuildQueue();
+  const deps: FanOutDeps = {
+    content: stores.content,
+    output: options.output ?? stores.output,
+    state: options.state ?? stores.state,
+    clock: fixedClock(NOW),
+    log: options.log ?? silentLogger,
+    rebuild: { queue, shardSize: SHARD },
+  };
+  await startRebuild(deps);
+  let steps = 0;
+  let retried = 0;
+  for (let message = queue.take(); message !== undefined; message = queue.take()) {
+    for (const delivered of options.deliver?.(message) ?? [message]) {
+      try {
+        if (delivered.step === 'finish') await finishRebuild(deps, delivered);
+        else await runRebuildWork(deps, delivered);
+      } catch {
+        retried++;
+        queue.messages.push(delivered);
+      }
+      steps++;
+      await options.between?.(steps, deps);
+    }
+    if (steps > 1000) throw new Error('the rebuild does not end');
+  }
+  return { steps, retried };
+}
+
+describe('fan-out rebuild', () => {
+  it('writes byte for byte what the one-run rebuild writes: feeds, pages, index and records', async () => {
+    const expected = await expectedSite();
+    const stores = {
+      content: await storeOf(siteFiles()),
+      output: new MemoryBlobStore(),
+      state: new MemoryBlobStore(),
+    };
+    const warnings: string[] = [];
+    const log: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+    const { steps } = await fanOut(stores, { log });
+    // 7 shards read, the catalogue, 7 shards rendered, the finish.
+    expect(steps).toBe(16);
+    expect(Object.keys(objects(stores.output)).length).toBeGreaterThan(300);
+    expect(objects(stores.output)).toEqual(objects(expected.output));
+    expect(stateOf(stores.state)).toEqual(stateOf(expected.state));
+    // Nothing of the rebuild is left behind, and no post page had to be written again at the end.
+    expect([...stores.state.objects.keys()].filter((k) => k.startsWith('rebuild/'))).toEqual([]);
+    expect(warnings).not.toContain('pages written again at the end of the rebuild');
+  });
+
+  it.each([
+    ['a render shard', (key: string) => key.startsWith('posts/p1') && key.endsWith('/index.html'), 'output'],
+    ['the catalogue', (key: string) => key.endsWith('/catalogue.json'), 'state'],
+    ['the final step, before the index head', (key: string) => key === 'index.json', 'state'],
+    ['the final step, among the feeds', (key: string) => key === 'categories/tech/atom.xml', 'output'],
+  ] as const)('resumes after a crash in %s to the same output', async (_where, when, store) => {
+    const expected = await expectedSite();
+    const stores = {
+      content: await storeOf(siteFiles()),
+      output: new MemoryBlobStore(),
+      state: new MemoryBlobStore(),
+    };
+    const failing = new FailingStore(stores[store], when);
+    const { retried } = await fanOut(stores, { [store]: failing });
+    expect(failing.failures).toBe(1);
+    expect(retried).toBe(1);
+    expect(objects(stores.output)).toEqual(objects(expected.output));
+    expect(stateOf(stores.state)).toEqual(stateOf(expected.state));
+  });
+
+  it('is not harmed by every message arriving twice, or by a message of a finished rebuild', async () => {
+    const expected = await expectedSite();
+    const stores = {
+      content: await storeOf(siteFiles()),
+      output: new MemoryBlobStore(),
+      state: new MemoryBlobStore(),
+    };
+    const seen: RebuildMessage[] = [];
+    await fanOut(stores, {
+      deliver: (message) => {
+        seen.push(message);
+        return [message, message];
+      },
+    });
+    expect(objects(stores.output)).toEqual(objects(expected.output));
+    expect(stateOf(stores.state)).toEqual(stateOf(expected.state));
+    // Late copies of the whole rebuild's messages, after it finished, change nothing.
+    const queue = new MemoryRebuildQueue();
+    const deps: FanOutDeps = { ...stores, clock: fixedClock(NOW), log: silentLogger, rebuild: { queue } };
+    for (const message of seen)
+      if (message.step === 'finish') await finishRebuild(deps, message);
+      else await runRebuildWork(deps, message);
+    expect(queue.messages).toEqual([]);
+    expect(objects(stores.output)).toEqual(objects(expected.output));
+  });
+
+  it('leaves the live feeds and index alone until the final step', async () => {
+    const stores = await singleRun();
+    const before = { output: objects(stores.output), index: stores.state.text('index.json') };
+    await stores.content.put(
+      'site.yaml',
+      `${SITE_YAML}feedLimit: 3\npageSize: 7\ntitle: Renamed\n`.replace('title: Test Site\n', ''),
+    );
+    await fanOut(stores, {
+      between: async (step) => {
+        if (step >= 15) return; // the finish is step 16
+        expect(stores.state.text('index.json')).toBe(before.index);
+        for (const key of [
+          'rss.xml',
+          'atom.xml',
+          'feed.json',
+          'index.html',
+          'categories/news/rss.xml',
+          'sitemap.xml',
+        ])
+          expect(stores.output.text(key)).toBe(before.output[key]);
+      },
+    });
+    expect(stores.output.text('rss.xml')).toContain('Renamed');
+  });
+
+  it('publishes what was uploaded while it ran: the result is a full build of the content at its end', async () => {
+    const stores = {
+      content: await storeOf(siteFiles()),
+      output: new MemoryBlobStore(),
+      state: new MemoryBlobStore(),
+    };
+    const changes: Record<number, () => Promise<string>> = {
+      3: async () => {
+        await stores.content.put(
+          'posts/p010.md',
+          postFile('Edited during the rebuild', '2024-05-30', 'categories: [Tech]'),
+        );
+        return 'posts/p010.md';
+      },
+      9: async () => {
+        await stores.content.delete('posts/p100.md');
+        return 'posts/p100.md';
+      },
+      12: async () => {
+        await stores.content.put('posts/new.md', postFile('Uploaded during the rebuild', '2024-05-31'));
+        return 'posts/new.md';
+      },
+      14: async () => {
+        await stores.content.put('posts/z-broken.md', postFile('Fixed', '2024-05-29'));
+        return 'posts/z-broken.md';
+      },
+    };
+    await fanOut(stores, {
+      between: async (step, deps) => {
+        const change = changes[step];
+        if (change === undefined) return;
+        // The upload's event reaches the publish function, which leaves it to the rebuild.
+        const report = await publishChanges(deps, [await change()]);
+        expect(report.rebuilding).toBeDefined();
+      },
+    });
+    const built = new MemoryBlobStore();
+    await buildSite({ content: stores.content, output: built, clock: fixedClock(NOW), log: silentLogger });
+    const files = (store: MemoryBlobStore) =>
+      Object.fromEntries(
+        Object.entries(objects(store)).filter(([key]) => /(\.xml|\.json|\.html)$/.test(key)),
+      );
+    expect(files(stores.output)).toEqual(files(built));
+    expect(stores.output.text('feed.json')).toContain('Uploaded during the rebuild');
+    // Publishing works as usual once the rebuild is over.
+    await stores.content.put('posts/after.md', postFile('After the rebuild', '2024-05-31T12:00:00Z'));
+    const after = await publishChanges({ ...stores, clock: fixedClock(NOW), log: silentLogger }, [
+      'posts/after.md',
+    ]);
+    expect(after.rebuilding).toBeUndefined();
+    expect(stores.output.text('feed.json')).toContain('After the rebuild');
+  });
+});
