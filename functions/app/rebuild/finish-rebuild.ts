@@ -1,12 +1,11 @@
 import { PostError } from '../../core/errors.ts';
 import type { RebuildFinish } from '../../ports/rebuild-queue.ts';
 import { hashOf } from '../hash-of.ts';
-import { loadSiteConfig } from '../load-site-config.ts';
 import { mapLimit } from '../map-limit.ts';
 import type { PublishReport } from '../publish-run.ts';
 import { applyChanges, completeRebuild, startRebuildRun } from '../publish-site.ts';
 import { isPostKey } from '../site-output.ts';
-import { type FanOutDeps, startRebuild } from './plan-rebuild.ts';
+import { configForStep, type FanOutDeps, startRebuild } from './plan-rebuild.ts';
 import { RebuildStore } from './rebuild-store.ts';
 
 const IO_CONCURRENCY = 16;
@@ -31,7 +30,7 @@ export async function finishRebuild(
     return undefined;
   }
   const plan = await store.plan(under.id);
-  const config = await loadSiteConfig(deps.content, deps.overrides);
+  const config = await configForStep(deps, under.id);
   if (plan === undefined || hashOf(config) !== plan.configHash) {
     // site.yaml changed under the rebuild (its event was left to this rebuild): rebuild with it.
     deps.log.info('site configuration changed during the rebuild: starting it again', { rebuild: under.id });

@@ -23,6 +23,8 @@
  * output is one object, written when it is complete, and what it renders is the same again.
  */
 import { randomUUID } from 'node:crypto';
+import type { SiteConfig } from '../../core/config/site-config.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { hashOf } from '../hash-of.ts';
 import { loadSiteConfig } from '../load-site-config.ts';
 import type { PublishDeps, PublishReport } from '../publish-run.ts';
@@ -123,6 +125,26 @@ async function resume(deps: FanOutDeps, store: RebuildStore, under: RebuildMarke
     }
   }
   deps.log.info('rebuild resumed', { rebuild: id, sent });
+}
+
+/**
+ * The site configuration for a step of the rebuild `id`. An invalid site.yaml abandons the rebuild
+ * (the previous site stays published, and publishing resumes, reporting the mistake); the upload
+ * that fixes it starts a rebuild anew.
+ * @throws ConfigError naming the field, after abandoning
+ */
+export async function configForStep(deps: PublishDeps, id: string): Promise<SiteConfig> {
+  try {
+    return await loadSiteConfig(deps.content, deps.overrides);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      await new RebuildStore(deps.state).clearCurrent();
+      deps.log.warn('rebuild abandoned: site.yaml is invalid; the previous site stays published', {
+        rebuild: id,
+      });
+    }
+    throw error;
+  }
 }
 
 function report(id: string): PublishReport {

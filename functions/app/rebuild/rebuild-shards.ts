@@ -15,13 +15,12 @@ import type { PostEntry } from '../../core/site/post-entry.ts';
 import { ignoredFieldReason } from '../../core/text/did-you-mean.ts';
 import type { RebuildWork } from '../../ports/rebuild-queue.ts';
 import { hashOf } from '../hash-of.ts';
-import { loadSiteConfig } from '../load-site-config.ts';
 import { mapLimit } from '../map-limit.ts';
 import { entryOf, PostIndex } from '../post-index/post-index.ts';
 import { bodyWarnings, parseOne } from '../read-posts.ts';
 import { texToMathml } from '../tex-to-mathml.ts';
 import { writePages } from '../write-pages.ts';
-import type { FanOutDeps } from './plan-rebuild.ts';
+import { configForStep, type FanOutDeps } from './plan-rebuild.ts';
 import { type FailedPost, type RebuildPlan, RebuildStore, type RenderWork } from './rebuild-store.ts';
 
 const IO_CONCURRENCY = 16;
@@ -42,7 +41,7 @@ export async function runRebuildWork(deps: FanOutDeps, work: RebuildWork): Promi
     deps.log.info('rebuild step ignored: that rebuild is over', { ...work });
     return;
   }
-  const config = await loadSiteConfig(deps.content, deps.overrides);
+  const config = await configForStep(deps, plan.id);
   if (hashOf(config) !== plan.configHash) {
     await deps.rebuild.queue.sendFinish({ rebuild: plan.id, step: 'finish' });
     return;

@@ -1,0 +1,143 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../functions/adapters/s3-blob-store.ts';
+import { mapLimit } from '../../functions/app/map-limit.ts';
+import { LOCAL_BUCKETS } from '../../functions/local/local-mode.ts';
+import type { RebuildMessage } from '../../functions/ports/rebuild-queue.ts';
+import type { Measure } from './measure.ts';
+
+/** What a fan-out rebuild cost, step by step, each step a process with the function's memory as heap cap. */
+export interface RebuildFigures {
+  posts: number;
+  shards: number;
+  /** Seconds from the plan to the end of the final step, steps run one after another. */
+  seconds: number;
+  /** Seconds if the shards of each kind ran in parallel, as the rebuild function runs them (ten at once). */
+  parallelSeconds: number;
+  /** The slowest and the most memory-hungry step of each kind. */
+  steps: Record<string, { count: number; maxSeconds: number; maxPeakMb: number }>;
+  /** Objects the site bucket holds at the end. */
+  siteObjects: number;
+}
+
+const HEAP_MB = 1024;
+const CONCURRENCY = 10;
+
+/**
+ * Uploads a content folder to a local S3 endpoint (s3rver in its own process), then runs a fan-out
+ * rebuild one step per process, each under `node --max-old-space-size=1024` (the publish and rebuild
+ * functions' memory), measuring each step's wall time and peak resident memory.
+ * @param repo - the repository root
+ * @param content - a content folder: site.yaml and posts/
+ * @param data - an empty folder for the S3 endpoint's files
+ * @param port - the endpoint's port
+ */
+export async function benchRebuild(
+  repo: string,
+  content: string,
+  data: string,
+  port: number,
+  shardSize = 2000,
+): Promise<RebuildFigures> {
+  const server = spawn(
+    process.execPath,
+    [
+      '--openssl-legacy-provider',
+      '--import',
+      'tsx',
+      join(repo, 'tests/bench/rebuild-s3-server.ts'),
+      data,
+      String(port),
+    ],
+    { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    const endpoint = await firstLine(server);
+    await upload(endpoint, content);
+    const posts = readdirSync(join(content, 'posts')).length;
+    const measures: { step: string; m: Measure }[] = [];
+    const run = (message: RebuildMessage | 'start'): RebuildMessage[] => {
+      const arg = message === 'start' ? 'start' : JSON.stringify(message);
+      const result = spawnSync(
+        '/usr/bin/time',
+        [
+          '-f',
+          '%e %M',
+          process.execPath,
+          `--max-old-space-size=${HEAP_MB}`,
+          '--import',
+          'tsx',
+          join(repo, 'tests/bench/rebuild-step.ts'),
+          endpoint,
+          arg,
+          String(shardSize),
+        ],
+        { cwd: repo, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      );
+      if (result.status !== 0)
+        throw new Error(`rebuild step ${arg} failed:\n${result.stdout}\n${result.stderr}`);
+      const [seconds = 'NaN', kb = 'NaN'] = result.stderr.trim().split('\n').pop()?.split(' ') ?? [];
+      const step = message === 'start' ? 'plan' : message.step;
+      measures.push({ step, m: { seconds: Number(seconds), peakMb: Number(kb) / 1024 } });
+      return JSON.parse(result.stdout.trim().split('\n').pop() ?? '[]');
+    };
+    const queue = run('start');
+    let shards = 0;
+    for (let message = queue.shift(); message !== undefined; message = queue.shift()) {
+      if (message.step === 'read') shards++;
+      queue.push(...run(message));
+    }
+    const steps: RebuildFigures['steps'] = {};
+    for (const { step, m } of measures) {
+      const s = steps[step] ?? { count: 0, maxSeconds: 0, maxPeakMb: 0 };
+      steps[step] = {
+        count: s.count + 1,
+        maxSeconds: Math.max(s.maxSeconds, m.seconds),
+        maxPeakMb: Math.max(s.maxPeakMb, m.peakMb),
+      };
+    }
+    const seconds = measures.reduce((sum, { m }) => sum + m.seconds, 0);
+    // Shards of one kind in rounds of ten: each round as long as its slowest.
+    const parallelSeconds = ['plan', 'read', 'catalogue', 'render', 'finish'].reduce((sum, step) => {
+      const times = measures.filter((x) => x.step === step).map((x) => x.m.seconds);
+      let total = 0;
+      for (let i = 0; i < times.length; i += CONCURRENCY)
+        total += Math.max(...times.slice(i, i + CONCURRENCY));
+      return sum + total;
+    }, 0);
+    const siteObjects = readdirSync(join(data, LOCAL_BUCKETS.site), { recursive: true }).filter((f) =>
+      String(f).endsWith('._S3rver_object'),
+    ).length;
+    return { posts, shards, seconds, parallelSeconds, steps, siteObjects };
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+async function upload(endpoint: string, content: string): Promise<void> {
+  const client = createS3Client(endpoint);
+  const files = ['site.yaml', ...readdirSync(join(content, 'posts')).map((f) => `posts/${f}`)];
+  await mapLimit(files, 32, (key) =>
+    client.send(
+      new PutObjectCommand({
+        Bucket: LOCAL_BUCKETS.content,
+        Key: key,
+        Body: readFileSync(join(content, key)),
+      }),
+    ),
+  );
+}
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const line = text.split('\n')[0];
+      if (text.includes('\n') && line) resolve(line.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`the S3 endpoint exited (${code})`)));
+  });
+}
