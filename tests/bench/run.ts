@@ -200,7 +200,7 @@ limit = 20
         `  ${step.padEnd(9)} ${String(f.count).padStart(3)} run(s)  slowest ${f.maxSeconds.toFixed(1)} s  peak ${f.maxPeakMb.toFixed(0)} MB`,
       );
     console.log(
-      `  wall time ${r.seconds.toFixed(0)} s one step after another; ${r.parallelSeconds.toFixed(0)} s with shards ten at a time; ${count(r.siteObjects)} objects in the site bucket`,
+      `  wall time ${r.wallSeconds.toFixed(0)} s here (two steps at a time); ${r.seconds.toFixed(0)} s of steps in all; ${r.parallelSeconds.toFixed(0)} s with shards ten at a time; ${count(r.siteObjects)} objects in the site bucket`,
     );
     const peak = Math.max(...Object.values(r.steps).map((f) => f.maxPeakMb));
     const slowest = Math.max(...Object.values(r.steps).map((f) => f.maxSeconds));
