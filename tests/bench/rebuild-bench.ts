@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../functions/adapters/s3-blob-store.ts';
@@ -70,7 +70,8 @@ export async function benchRebuild(
     } else {
       // Folders instead of buckets: the content folder as it is, site and state beside it.
       mkdirSync(data, { recursive: true });
-      symlinkSync(content, join(data, 'content'));
+      // Present when resuming a rebuild an earlier run of the benchmark left unfinished.
+      if (!existsSync(join(data, 'content'))) symlinkSync(content, join(data, 'content'));
       endpoint = `file:${data}`;
     }
     const posts = readdirSync(join(content, 'posts')).length;
