@@ -111,13 +111,12 @@ export class HeraldStack extends Stack {
       'the publish queue',
     );
     for (const event of [s3.EventType.OBJECT_CREATED, s3.EventType.OBJECT_REMOVED]) {
-      content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'posts/', suffix: '.md' });
-      content.addEventNotification(event, new s3n.SqsDestination(queue), {
-        prefix: 'posts/',
-        suffix: '.markdown',
-      });
+      // Every file under posts/: markdown posts, and the images, PDFs and audio of page bundles.
+      content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'posts/' });
       content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'static/' });
       content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'site.yaml' });
+      // A category's _index.md is configuration: a change rebuilds with it.
+      content.addEventNotification(event, new s3n.SqsDestination(queue), { prefix: 'categories/' });
     }
 
     const feedCache = new cloudfront.CachePolicy(this, 'FeedCache', {

@@ -1,8 +1,12 @@
-import type { Mailer, OutgoingMail, SendQuota } from '../ports/mailer.ts';
+import type { Mailer, OutgoingMail, SendQuota, SentRecord } from '../ports/mailer.ts';
 
-/** Keeps every message in memory: for tests and benchmarks. */
+/**
+ * Keeps every message in memory: for tests and benchmarks. Like the outbox, it keeps a record by
+ * idempotency key and accepts a keyed message once.
+ */
 export class MemoryMailer implements Mailer {
   readonly sent: OutgoingMail[] = [];
+  private readonly byKey = new Map<string, string>();
 
   constructor(
     private readonly sendQuota: SendQuota = {
@@ -13,8 +17,18 @@ export class MemoryMailer implements Mailer {
   ) {}
 
   async send(mail: OutgoingMail): Promise<{ messageId: string }> {
+    const key = mail.idempotencyKey === undefined ? undefined : `${mail.idempotencyKey} ${mail.to}`;
+    const earlier = key === undefined ? undefined : this.byKey.get(key);
+    if (earlier !== undefined) return { messageId: earlier };
     this.sent.push(mail);
-    return { messageId: `memory-${this.sent.length}` };
+    const messageId = `memory-${this.sent.length}`;
+    if (key !== undefined) this.byKey.set(key, messageId);
+    return { messageId };
+  }
+
+  async findSent(idempotencyKey: string, to: string): Promise<SentRecord> {
+    const messageId = this.byKey.get(`${idempotencyKey} ${to}`);
+    return messageId === undefined ? { found: false } : { found: true, messageId };
   }
 
   async quota(): Promise<SendQuota> {

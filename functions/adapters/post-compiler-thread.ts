@@ -3,6 +3,7 @@
 // such as PostError do not survive the trip between threads).
 import { parentPort } from 'node:worker_threads';
 import { renderOne } from '../app/read-posts.ts';
+import { parseSiteConfig } from '../core/config/site-config.ts';
 import type { RenderContext } from '../ports/post-compiler.ts';
 import type { CompileReply, CompileRequest } from './worker-post-compiler.ts';
 
@@ -10,6 +11,16 @@ const port = parentPort;
 if (port === null) throw new Error('post-compiler-thread runs only as a worker thread');
 
 let context: RenderContext | undefined;
+
+// The renderer builds its parsers and allowlists on first use (a few hundred milliseconds): done
+// here, before the thread takes work, so that the main thread's per-post timeout measures posts.
+renderOne(
+  'posts/warm-up.md',
+  new TextEncoder().encode(
+    '---\ntitle: Warm-up\ndate: 2024-01-01\n---\n*Warm* [up](/x/) <b>x</b>\n\n| a |\n|---|\n| b |\n',
+  ),
+  { site: parseSiteConfig('title: Warm-up\nbaseUrl: https://example.org/\nauthor: Herald\n'), links: [] },
+);
 
 port.on('message', (request: CompileRequest) => {
   if (request.kind === 'context') {
@@ -22,7 +33,9 @@ port.on('message', (request: CompileRequest) => {
     const current = context;
     reply = {
       id: request.id,
-      results: request.files.map((file) => {
+      results: request.files.map((file, index) => {
+        // Starts the main thread's watchdog for this file (see WorkerPostCompiler).
+        port.postMessage({ id: request.id, starting: index } satisfies CompileReply);
         const result = renderOne(file.key, file.bytes, current);
         return 'error' in result
           ? { error: { file: result.error.file, field: result.error.field, reason: result.error.reason } }

@@ -1,5 +1,11 @@
 import { GetSendQuotaCommand, type SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
-import { type Mailer, type OutgoingMail, SendError, type SendQuota } from '../ports/mailer.ts';
+import {
+  type Mailer,
+  type OutgoingMail,
+  SendError,
+  type SendQuota,
+  type SentRecord,
+} from '../ports/mailer.ts';
 
 /**
  * Sends through Amazon SES's SendRawEmail with a configuration set (whose event destination
@@ -25,6 +31,14 @@ export class SesMailer implements Mailer {
     } catch (error) {
       throw classify(error);
     }
+  }
+
+  /**
+   * SES has no idempotency token and no way to look a message up by one: it cannot tell. (A message's
+   * own headers are not searchable, and SES replaces Message-ID.)
+   */
+  async findSent(): Promise<SentRecord> {
+    return 'unknown';
   }
 
   async quota(): Promise<SendQuota> {

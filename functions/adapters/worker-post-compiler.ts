@@ -21,12 +21,18 @@ interface ErrorFields {
   reason: string;
 }
 
-/** What a worker answers: one result per file, or why the whole request failed (a bug, not content). */
+/**
+ * What a worker answers: one result per file, or why the whole request failed (a bug, not content);
+ * and, before each file, which one it starts, so the main thread can time each post.
+ */
 export type CompileReply =
   | { id: number; results: ({ post: Post; warnings: string[] } | { error: ErrorFields })[] }
-  | { id: number; failure: string };
+  | { id: number; failure: string }
+  | { id: number; starting: number };
 
 interface Pending {
+  context: RenderContext;
+  files: readonly PostFile[];
   resolve(results: PostRenderResult[]): void;
   reject(error: Error): void;
 }
@@ -35,7 +41,18 @@ interface Thread {
   worker: Worker;
   pending: Map<number, Pending>;
   context?: RenderContext;
+  /** The file the thread is rendering now, and the watchdog that stops it if it takes too long. */
+  current?: { id: number; index: number; watchdog: NodeJS.Timeout } | undefined;
+  /** Ended by the watchdog: its exit is expected, and its requests have gone to other threads. */
+  stopped?: boolean;
 }
+
+/**
+ * How long one post may take to render before the build gives up on it. Within POST_LIMITS the
+ * slowest body renders in about 2 s (`npm run bench`); a post that still takes longer is stopped,
+ * so that it cannot hold a build, whatever it holds.
+ */
+export const POST_RENDER_TIMEOUT_MS = 10_000;
 
 /**
  * A {@link PostCompiler} that spreads files over worker threads, one per core: markdown and
@@ -47,8 +64,14 @@ export class WorkerPostCompiler implements PostCompiler {
   private threads: Thread[] = [];
   private nextId = 0;
 
-  /** @param threads - how many worker threads (default: one per core, at most 8) */
-  constructor(threads = Math.min(8, availableParallelism())) {
+  /**
+   * @param threads - how many worker threads (default: one per core, at most 8)
+   * @param timeoutMs - how long one post may render before it fails with a PostError naming it
+   */
+  constructor(
+    threads = Math.min(8, availableParallelism()),
+    private readonly timeoutMs = POST_RENDER_TIMEOUT_MS,
+  ) {
     this.size = Math.max(1, threads);
   }
 
@@ -59,7 +82,7 @@ export class WorkerPostCompiler implements PostCompiler {
     const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      thread.pending.set(id, { resolve, reject });
+      thread.pending.set(id, { context, files, resolve, reject });
       if (thread.pending.size === 1) thread.worker.ref();
       if (thread.context !== context) {
         thread.worker.postMessage({ kind: 'context', context } satisfies CompileRequest);
@@ -87,6 +110,13 @@ export class WorkerPostCompiler implements PostCompiler {
       return pending;
     };
     worker.on('message', (reply: CompileReply) => {
+      clearTimeout(thread.current?.watchdog);
+      thread.current = undefined;
+      if ('starting' in reply) {
+        const watchdog = setTimeout(() => this.stop(thread), this.timeoutMs);
+        thread.current = { id: reply.id, index: reply.starting, watchdog };
+        return;
+      }
       const pending = settle(reply.id);
       if ('failure' in reply) {
         pending?.reject(new Error(`post compiler thread failed: ${reply.failure}`));
@@ -101,12 +131,49 @@ export class WorkerPostCompiler implements PostCompiler {
       );
     });
     const failAll = (error: Error): void => {
+      clearTimeout(thread.current?.watchdog);
+      if (thread.stopped) return;
       for (const id of [...thread.pending.keys()]) settle(id)?.reject(error);
       this.threads = this.threads.filter((t) => t !== thread);
     };
     worker.on('error', failAll);
     worker.on('exit', (code) => failAll(new Error(`post compiler thread exited with code ${code}`)));
     return thread;
+  }
+
+  /**
+   * Ends a thread whose current post ran past the timeout (JavaScript cannot be interrupted from
+   * outside: only ending the thread stops it). That post fails with an error naming it; the rest of
+   * its request, and the thread's other requests, are rendered by the remaining threads.
+   */
+  private stop(thread: Thread): void {
+    const current = thread.current;
+    if (current === undefined) return;
+    thread.stopped = true;
+    this.threads = this.threads.filter((t) => t !== thread);
+    void thread.worker.terminate();
+    for (const [id, pending] of thread.pending) {
+      if (id !== current.id) {
+        this.render(pending.context, pending.files).then(pending.resolve, pending.reject);
+        continue;
+      }
+      const file = pending.files[current.index];
+      const rest = pending.files.filter((_, i) => i !== current.index);
+      const seconds = this.timeoutMs / 1000;
+      const timedOut: PostRenderResult = {
+        error: new PostError(
+          file?.key ?? '(unknown file)',
+          'body',
+          `took longer than ${seconds} s to render and was stopped, so that one post cannot hold up publishing; split it into smaller posts or simplify its markup`,
+        ),
+      };
+      this.render(pending.context, rest).then(
+        (results) =>
+          pending.resolve([...results.slice(0, current.index), timedOut, ...results.slice(current.index)]),
+        pending.reject,
+      );
+    }
+    thread.pending.clear();
   }
 }
 

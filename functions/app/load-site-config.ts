@@ -1,3 +1,4 @@
+import { type CategoryPage, isCategoryIndexKey, parseCategoryPage } from '../core/config/category-pages.ts';
 import {
   type ConfigTypo,
   parseSiteConfig,
@@ -5,6 +6,7 @@ import {
   type SiteOverrides,
 } from '../core/config/site-config.ts';
 import { ConfigError } from '../core/errors.ts';
+import { keyProblem } from '../core/site/object-key.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 
 /** Key of the site configuration in the content store. */
@@ -30,7 +32,30 @@ export async function loadSiteConfig(
   }
   const site = parseSiteConfig(new TextDecoder().decode(bytes), SITE_CONFIG_KEY, overrides, onTypo);
   const shortcodes = await loadShortcodeTemplates(content);
-  return Object.keys(shortcodes).length === 0 ? site : { ...site, shortcodes };
+  const categoryPages = await loadCategoryPages(content);
+  return {
+    ...site,
+    ...(Object.keys(shortcodes).length === 0 ? {} : { shortcodes }),
+    ...(Object.keys(categoryPages).length === 0 ? {} : { categoryPages }),
+  };
+}
+
+/** Folder of category texts in the content store: `categories/<name>/_index.md`, as in Hugo. */
+export const CATEGORIES_PREFIX = 'categories/';
+
+// Like templates, these belong to the configuration: a changed text rewrites the category's pages
+// and feeds through the configuration's hash.
+async function loadCategoryPages(content: BlobStore): Promise<Record<string, CategoryPage>> {
+  const pages: Record<string, CategoryPage> = {};
+  const decoder = new TextDecoder();
+  for await (const info of content.list(CATEGORIES_PREFIX)) {
+    if (!isCategoryIndexKey(info.key) || keyProblem(info.key) !== undefined) continue;
+    const bytes = await content.get(info.key);
+    if (bytes === undefined) continue;
+    const { slug, page } = parseCategoryPage(info.key, decoder.decode(bytes));
+    if (slug !== '') Object.defineProperty(pages, slug, { value: page, enumerable: true });
+  }
+  return pages;
 }
 
 /** Folder of site shortcode templates in the content store: `shortcodes/<name>.html`. */

@@ -11,7 +11,9 @@ import { mapLimit } from './map-limit.ts';
 import { texToMathml } from './tex-to-mathml.ts';
 
 /** One post file read: its metadata (and any likely misspelt fields), or why it cannot be published. */
-export type PostReadResult = { post: PostMeta; typos: FieldTypo[] } | { error: PostError };
+export type PostReadResult =
+  | { post: PostMeta; typos: FieldTypo[]; warnings: string[] }
+  | { error: PostError };
 
 const IO_CONCURRENCY = 32;
 /** Files handed to the compiler at once: big enough to amortise a thread hop, small enough to balance. */
@@ -52,7 +54,7 @@ export async function readPosts(
     const result = parseOne(key, bytes, site);
     if (!('post' in result)) return result;
     const { body: _body, ...meta } = result.post as ParsedPost;
-    return { post: meta, typos: result.typos };
+    return { post: meta, typos: result.typos, warnings: result.warnings };
   });
   return results.filter((r): r is PostReadResult => r !== undefined);
 }
@@ -85,8 +87,15 @@ export async function renderPosts(
 /** Parses one post file into a result instead of throwing for a content error. */
 export function parseOne(key: string, bytes: Uint8Array, site: SiteConfig): PostReadResult {
   const typos: FieldTypo[] = [];
+  const warnings: string[] = [];
   try {
-    return { post: parsePost({ key, bytes }, site, (typo) => typos.push(typo)), typos };
+    const post = parsePost(
+      { key, bytes },
+      site,
+      (typo) => typos.push(typo),
+      (warning) => warnings.push(`${warning.field}: ${warning.reason}`),
+    );
+    return { post, typos, warnings };
   } catch (error) {
     if (error instanceof PostError) return { error };
     throw error;

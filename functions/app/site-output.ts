@@ -6,6 +6,7 @@ import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post } from '../core/posts/post.ts';
 import type { PlannedFeed } from '../core/site/feed-plan.ts';
 import { keyProblem } from '../core/site/object-key.ts';
+import { TAXONOMIES } from '../core/site/taxonomies.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 
 /** Feeds and pages change with every post; readers poll feeds, so caches must let go quickly. */
@@ -89,14 +90,15 @@ export async function mirrorStatic(
   return bytes.byteLength;
 }
 
-/** Category feed files in the site store that no feed of `folders` accounts for. */
-export async function staleCategoryFeeds(out: BlobStore, folders: ReadonlySet<string>): Promise<string[]> {
+/** Category, tag and series feed files in the site store that no feed of `folders` accounts for. */
+export async function staleTermFeeds(out: BlobStore, folders: ReadonlySet<string>): Promise<string[]> {
   const feedFiles = new Set<string>(Object.values(FEED_FORMATS).map((f) => f.file));
   const stale: string[] = [];
-  for await (const info of out.list('categories/')) {
-    const slash = info.key.lastIndexOf('/');
-    if (feedFiles.has(info.key.slice(slash + 1)) && !folders.has(info.key.slice(0, slash + 1)))
-      stale.push(info.key);
-  }
+  for (const taxonomy of TAXONOMIES)
+    for await (const info of out.list(`${taxonomy}/`)) {
+      const slash = info.key.lastIndexOf('/');
+      if (feedFiles.has(info.key.slice(slash + 1)) && !folders.has(info.key.slice(0, slash + 1)))
+        stale.push(info.key);
+    }
   return stale;
 }

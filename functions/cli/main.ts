@@ -79,6 +79,7 @@ program
           );
         for (const { file, warning } of report.warnings)
           console.error(`  ${relativeToCwd(resolve(contentDir, file))}: warning: ${warning}`);
+        for (const notice of report.notices) console.error(`  notice: ${notice}`);
         console.log(`Feeds: ${out}/rss.xml, ${out}/atom.xml, ${out}/feed.json`);
         const categories = report.written.filter((k) => /^categories\/[^/]+\/rss\.xml$/.test(k)).length;
         if (categories > 0)

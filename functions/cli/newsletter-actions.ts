@@ -19,7 +19,7 @@ import {
 } from '../app/newsletter/manage-subscribers.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
 import { planDigest } from '../app/newsletter/plan-digest.ts';
-import { runDigestNow } from '../app/newsletter/run-digest.ts';
+import { type ResumedDigest, runDigestNow } from '../app/newsletter/run-digest.ts';
 import { exportList, importList, type ListImportReport } from '../app/newsletter/subscriber-list.ts';
 import type { SiteConfig } from '../core/config/site-config.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
@@ -189,14 +189,7 @@ export function digest(options: TargetOptions & { now?: Date; preview?: boolean 
       site,
       { until, apiUrl: n.apiUrl },
     );
-    if (resumed !== undefined)
-      console.log(
-        `Resumed digest ${resumed.digestId}, which a stopped run had not finished: sent ${resumed.report.sent}, rejected ${resumed.report.rejected}` +
-          (resumed.inDoubt > 0
-            ? `; ${resumed.inDoubt} recipients were being mailed when it stopped and are not mailed again`
-            : '') +
-          '.',
-      );
+    if (resumed !== undefined) console.log(describeResumed(resumed));
     if (plan.skipped === 'already-planned')
       console.log(`Digest ${plan.digestId}: already sent (the last digest covered up to ${plan.since}).`);
     else if (plan.skipped === 'no-new-posts')
@@ -219,6 +212,22 @@ export function digest(options: TargetOptions & { now?: Date; preview?: boolean 
       );
     }
   });
+}
+
+/** What `herald digest` says of the interrupted digest it finished first. */
+export function describeResumed(resumed: ResumedDigest): string {
+  const { report, inDoubt } = resumed;
+  const parts = [`sent ${report.sent}`, `rejected ${report.rejected}`];
+  if (inDoubt > 0) {
+    parts.push(
+      `of ${inDoubt} being mailed when it stopped, ${report.recovered} had reached the outbox (recorded now, not mailed again)`,
+    );
+  }
+  if (report.held > 0)
+    parts.push(
+      `${report.held} are still claimed by a run that may be at work and are looked at again by the next herald digest`,
+    );
+  return `Resumed digest ${resumed.digestId}, which a stopped run had not finished: ${parts.join('; ')}.`;
 }
 
 const manage = (n: Newsletter): ManageDeps => ({
@@ -310,9 +319,8 @@ export async function importFiles(files: string[], options: TargetOptions): Prom
           })
         : undefined;
       bar?.start(parsed.entries.length, 0);
-      const report = await importList(manage(n), parsed.entries, (done) => {
-        if (done % 100 === 0 || done === parsed.entries.length) bar?.update(done);
-      });
+      // Told once per stored group of addresses; the bar redraws at most a few times a second.
+      const report = await importList(manage(n), parsed.entries, (done) => bar?.update(done));
       bar?.stop();
       const skipped = [...parsed.skipped, ...report.skipped].sort((a, b) => a.line - b.line);
       for (const skip of skipped) console.log(`${file}:${skip.line}: ${skip.email}: skipped: ${skip.reason}`);

@@ -17,6 +17,7 @@ import { createS3Client, S3BlobStore } from '../adapters/s3-blob-store.ts';
 import { buildSite } from '../app/build-site.ts';
 import { loadSiteConfig } from '../app/load-site-config.ts';
 import { NewsletterStore } from '../app/newsletter/newsletter-store.ts';
+import { finishLastDigest } from '../app/newsletter/run-digest.ts';
 import { HeraldError } from '../core/errors.ts';
 import { latestRunAtOrBefore } from '../core/newsletter/schedule.ts';
 import { TokenSigner } from '../core/newsletter/tokens.ts';
@@ -352,6 +353,15 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   log.info('content synced', { uploaded: synced.uploaded.length, deleted: synced.deleted.length });
   // The sync's own events first (on a first run they build state), then what is due.
   await idle();
+  // A digest that a killed local mode (or herald digest) left half sent is finished before anything
+  // new: its jobs lived in that process's memory, where AWS's queue would have kept them.
+  void queue
+    .run(async () => {
+      const siteConfig = await newsletterDeps.currentSite('the interrupted digest is not resumed');
+      if (siteConfig?.newsletter === undefined) return;
+      await finishLastDigest({ ...newsletterDeps, timer: newsletterDeps.clock }, siteConfig, { apiUrl });
+    })
+    .catch((error: unknown) => log.error('resuming an interrupted digest failed', { error: String(error) }));
   await tick();
   const ticker = setInterval(() => void tick(), (options.tickSeconds ?? 60) * 1000);
 

@@ -5,7 +5,18 @@ export interface OutgoingMail {
   to: string;
   /** The whole RFC 5322 message. */
   raw: Uint8Array;
+  /**
+   * Names this message for good (a digest and its recipient): a mail service that keeps a record by
+   * it sends a second message with the same key at most once, and {@link Mailer.findSent} finds it.
+   */
+  idempotencyKey?: string;
 }
+
+/**
+ * What a mail service knows of a message sent earlier under an idempotency key: it has it (with the
+ * id it gave it), it does not, or it keeps no record by key and cannot tell (Amazon SES).
+ */
+export type SentRecord = { found: true; messageId: string } | { found: false } | 'unknown';
 
 /** What the sending account may send (Amazon SES's GetSendQuota). */
 export interface SendQuota {
@@ -45,4 +56,9 @@ export interface Mailer {
    */
   send(mail: OutgoingMail): Promise<{ messageId: string }>;
   quota(): Promise<SendQuota>;
+  /**
+   * Whether a message to `to` with this idempotency key was accepted: what a sender that died
+   * between handing a message over and recording it asks before sending it again.
+   */
+  findSent(idempotencyKey: string, to: string): Promise<SentRecord>;
 }

@@ -9,6 +9,7 @@ import { buildSite } from '../../functions/app/build-site.ts';
 import { inThreadCompiler } from '../../functions/app/read-posts.ts';
 import { parseSiteConfig, type SiteConfig } from '../../functions/core/config/site-config.ts';
 import { PostError } from '../../functions/core/errors.ts';
+import { bodyCost, POST_LIMITS } from '../../functions/core/posts/post-limits.ts';
 import type { PostCompiler } from '../../functions/ports/post-compiler.ts';
 import { contentStore, postFile } from '../helpers/memory-content.ts';
 
@@ -77,4 +78,39 @@ describe('WorkerPostCompiler', () => {
     const [result] = await compiler.render({ site, links: [] }, [{ key: 'posts/a.md', bytes }]);
     expect(result && 'post' in result && result.post.contentHtml).toBe('<p>Body of A.</p>');
   });
+
+  it('stops a post that renders past the timeout: it fails naming the file, the others render, the build goes on', async () => {
+    const site = parseSiteConfig('title: T\nbaseUrl: https://example.org/\nauthor: A\n');
+    const timed = new WorkerPostCompiler(1, 300);
+    try {
+      const plain = (n: number) => ({
+        key: `posts/p${n}.md`,
+        bytes: new TextEncoder().encode(postFile(`P${n}`, '2024-01-01')),
+      });
+      // The slowest shape within POST_LIMITS (table rows at the markup budget): about 1 s here and
+      // more on a loaded machine, far past 300 ms; a plain post takes a few milliseconds.
+      const rows = '| x | y | z | w |\n'.repeat(Math.floor((POST_LIMITS.markup - 20) / 9));
+      const slow = {
+        key: 'posts/huge-table.md',
+        bytes: new TextEncoder().encode(
+          postFile('Huge', '2024-01-01', '', `| a | b | c | d |\n|---|---|---|---|\n${rows}`),
+        ),
+      };
+      expect(bodyCost(`| a | b | c | d |\n|---|---|---|---|\n${rows}`).markup).toBeLessThanOrEqual(
+        POST_LIMITS.markup,
+      );
+      const results = await timed.render({ site, links: [] }, [plain(1), slow, plain(2)]);
+      expect(results.map((r) => ('post' in r ? r.post.title : r.error.message))).toEqual([
+        'P1',
+        'posts/huge-table.md: body: took longer than 0.3 s to render and was stopped, so that one post cannot hold up publishing; split it into smaller posts or simplify its markup',
+        'P2',
+      ]);
+      expect(results[1] && 'error' in results[1] && results[1].error).toBeInstanceOf(PostError);
+      // A new thread takes the stopped one's place.
+      const [after] = await timed.render({ site, links: [] }, [plain(3)]);
+      expect(after && 'post' in after && after.post.title).toBe('P3');
+    } finally {
+      await timed.close();
+    }
+  }, 60_000);
 });

@@ -18,24 +18,55 @@ const POSTS = 300;
 const SHARD = 50;
 const CATEGORIES = ['News', 'Tech', 'Life', 'Café & Co'];
 
+const PHOTO = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4, 5, 6]);
+
 /**
- * A site of 300 posts with what makes a rebuild hard: categories, drafts, scheduled posts, two posts
- * claiming one URL, a post that does not parse, links between posts, images with sizes.
+ * A site of 300 posts with every feature a rebuild must get right: categories, tags and series (a
+ * term spelt in two cases), drafts, scheduled and expired posts, two posts claiming one URL, a post
+ * that does not parse, links between posts (one to a missing post, one to the post that fails for
+ * it), aliases (two claiming one old URL, one naming a real post's URL), page bundles with resources
+ * (one expired), a translation, a category's _index.md, images with sizes.
  */
 function siteFiles(): Record<string, string | Uint8Array> {
   const files: Record<string, string | Uint8Array> = {
     'site.yaml': `${SITE_YAML}feedLimit: 5\npageSize: 7\n`,
     'static/images/a.png': new Uint8Array(123),
+    'categories/Tech/_index.md': '---\ntitle: Technology\ndescription: Machines & <code>.\n---\n',
+    'posts/Image Gallery/index.md': postFile(
+      'Image Gallery',
+      '2023-02-01',
+      'image: photo.png\ntags: [Photos]',
+      '![A photo](photo.png) and [the notes](files/notes.pdf).',
+    ),
+    'posts/Image Gallery/photo.png': PHOTO,
+    'posts/Image Gallery/files/notes.pdf': '%PDF-1.4 tiny',
+    'posts/Image Gallery/index.ja.md': postFile('ギャラリー', '2023-02-01', '', '日本語'),
+    'posts/hello.fr.md': postFile('Bonjour', '2023-02-02'),
+    'posts/gone-bundle/index.md': postFile('Gone bundle', '2023-02-03', 'expiryDate: 2024-01-01'),
+    'posts/gone-bundle/old.png': PHOTO,
   };
   for (let i = 0; i < POSTS; i++) {
     const day = new Date(Date.UTC(2023, 0, 1) + i * 37_000_000).toISOString();
     const extra = [
       `categories: [${CATEGORIES.filter((_, c) => (i + c) % 3 === 0).join(', ')}]`,
+      i % 4 === 0 ? `tags: [${i % 8 === 0 ? 'Writing' : 'writing'}, t${i % 5}]` : '',
+      i % 9 === 0 ? `series: [Series ${i % 2}]` : '',
       i % 41 === 0 ? 'draft: true' : '',
       i % 10 === 0 ? 'image: /images/a.png' : '',
       i === 7 || i === 8 ? 'slug: shared' : '',
+      i === 50 || i === 51 ? `aliases: [/old/p${i}/, /old/shared/]` : '',
+      i === 52 ? 'aliases: [/posts/p053/]' : '',
+      i === 60 || i === 61 ? 'expiryDate: 2024-03-01' : '',
     ].join('\n');
-    const body = i % 25 === 0 ? `See {{< ref "p${String(i + 1).padStart(3, '0')}.md" >}}.` : undefined;
+    const next = String(i + 1).padStart(3, '0');
+    const body =
+      i === 13
+        ? 'See {{< ref "missing.md" >}}.'
+        : i === 14
+          ? 'See {{< ref "p013.md" >}}.'
+          : i % 25 === 0
+            ? `See {{< ref "p${next}.md" >}} and {{< relref "z-later.md" >}}.`
+            : undefined;
     files[`posts/p${String(i).padStart(3, '0')}.md`] = postFile(`Post ${i}`, day, extra, body);
   }
   files['posts/z-later.md'] = postFile('Later', '2024-09-01');
@@ -59,7 +90,10 @@ function objects(store: MemoryBlobStore): Record<string, string> {
 
 /**
  * The state bucket's objects as data: the same index, whatever order its shards list their keys in
- * (that follows the order posts were indexed in, which a one-run rebuild does not fix either).
+ * (that follows the order posts were indexed in, which a one-run rebuild does not fix either), and
+ * with the page index's chunks numbered in the order its head lists them. A chunk's name is never
+ * reused, so a final step run again after a crash names its chunks after those of the first try:
+ * the same rows under other names.
  */
 function stateOf(store: MemoryBlobStore): Record<string, unknown> {
   const sorted = (value: unknown): unknown =>
@@ -72,9 +106,25 @@ function stateOf(store: MemoryBlobStore): Record<string, unknown> {
               .map(([k, v]) => [k, sorted(v)]),
           )
         : value;
-  return Object.fromEntries(
-    Object.entries(objects(store)).map(([key, text]) => [key, sorted(JSON.parse(text))]),
+  const state = Object.fromEntries(
+    Object.entries(objects(store)).map(([key, text]) => [key, JSON.parse(text)]),
   );
+  const head = state['pages/head.json'] as
+    | { nextChunk: number; lists: Record<string, { chunks: { id: string }[] }> }
+    | undefined;
+  if (head !== undefined) {
+    const names = new Map<string, string>();
+    for (const folder of Object.keys(head.lists).sort())
+      for (const chunk of head.lists[folder]?.chunks ?? []) {
+        const name = `chunk-${names.size}`;
+        names.set(chunk.id, name);
+        state[`pages/chunks/${name}.json`] = state[`pages/chunks/${chunk.id}.json`];
+        delete state[`pages/chunks/${chunk.id}.json`];
+        chunk.id = name;
+      }
+    head.nextChunk = names.size;
+  }
+  return sorted(state) as Record<string, unknown>;
 }
 
 /** A store that fails one write matching `when` (the first `times` such writes), as a crash would. */
@@ -179,6 +229,27 @@ describe('fan-out rebuild', () => {
     // 7 shards read, the catalogue, 7 shards rendered, the finish.
     expect(steps).toBe(16);
     expect(Object.keys(objects(stores.output)).length).toBeGreaterThan(300);
+    // The site holds what makes it hard (so that equality below means something).
+    const site = objects(expected.output);
+    for (const key of [
+      'posts/image-gallery/photo.png',
+      'posts/image-gallery/files/notes.pdf',
+      'old/p50/index.html',
+      'old/shared/index.html',
+      'tags/writing/index.html',
+      'series/series-1/rss.xml',
+      'posts/shared/index.html',
+    ])
+      expect(site[key], key).toBeDefined();
+    for (const key of ['posts/p013/index.html', 'posts/p014/index.html', 'posts/p060/index.html'])
+      expect(site[key], key).toBeUndefined();
+    expect(Object.keys(site).filter((key) => key.startsWith('posts/gone-bundle/'))).toEqual([]);
+    expect(site['categories/tech/index.html']).toContain('<h1>Technology</h1>');
+    expect(site['posts/p025/index.html']).toContain('https://example.org/posts/p026/');
+    const links = JSON.parse(expected.state.text('index.json') ?? '{}').links;
+    expect(links['posts/p013.md']).toBeNull();
+    expect(links['posts/p025.md']['z-later.md']).toBe('https://example.org/posts/z-later/');
+    expect(Object.keys(site).some((key) => key.includes('ja'))).toBe(false);
     expect(objects(stores.output)).toEqual(objects(expected.output));
     expect(stateOf(stores.state)).toEqual(stateOf(expected.state));
     // Nothing of the rebuild is left behind, and no post page had to be written again at the end.

@@ -5,8 +5,14 @@ import { fixedClock } from '../../functions/adapters/clocks.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
 import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
 import { buildSite } from '../../functions/app/build-site.ts';
+import { addSubscriber } from '../../functions/app/newsletter/manage-subscribers.ts';
+import { planDigest } from '../../functions/app/newsletter/plan-digest.ts';
+import { sendDigestJob } from '../../functions/app/newsletter/send-digest.ts';
+import { parseSiteConfig } from '../../functions/core/config/site-config.ts';
+import { ConfigError } from '../../functions/core/errors.ts';
 import { jsonFeedErrors, xmlWellFormed } from '../helpers/feed-checks.ts';
 import { contentStore } from '../helpers/memory-content.ts';
+import { memoryNewsletter, newsletterSiteYaml, parseMail, publishAt } from '../helpers/newsletter.ts';
 
 // Strings from every plane, with the characters that break XML, HTML and JSON made common: markup,
 // quotes, CDATA ends, NUL and other controls, lone surrogates, U+FFFE/U+FFFF, URL schemes.
@@ -120,4 +126,82 @@ describe('every output is well-formed for any post (property)', () => {
       },
     );
   });
+
+  it('random strings in every field of a digest: each e-mail parses as MIME, its HTML parses, its headers are well-formed', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(hostilePost, { minLength: 1, maxLength: 2 }),
+        fc.record({ title: hostileString, fromName: hostileString, postalAddress: hostileString }),
+        fc.array(hostileString, { maxLength: 2 }),
+        fc.emailAddress(),
+        async (posts, siteFields, categories, address) => {
+          const yaml = newsletterSiteYaml({
+            title: siteFields.title,
+            newsletter: {
+              from: { name: siteFields.fromName, address: 'digest@example.org' },
+              schedule: 'monday 09:00',
+              postalAddress: siteFields.postalAddress,
+              content: 'full',
+            },
+          });
+          let site: ReturnType<typeof parseSiteConfig>;
+          try {
+            site = parseSiteConfig(yaml);
+          } catch (error) {
+            // A site.yaml Herald refuses (an empty title, say) is reported, not mailed.
+            if (error instanceof ConfigError) return;
+            throw error;
+          }
+          const world = memoryNewsletter(Date.parse('2024-06-03T09:00:00Z'));
+          await publishAt(world, '2024-05-27T09:00:00Z', {}, yaml);
+          // Dated days before the digest, within its maximum age.
+          const files = Object.fromEntries(
+            posts.map(({ body, ...fields }, i) => [
+              `posts/p${i}.md`,
+              `${JSON.stringify({ ...fields, date: `2024-05-3${i}` })}\n${body}\n`,
+            ]),
+          );
+          await publishAt(
+            world,
+            '2024-06-01T09:00:00Z',
+            { ...files, 'posts/plain.md': '---\ntitle: Plain\ndate: 2024-05-30\n---\nx\n' },
+            yaml,
+          );
+          const deps = { ...world, clock: world.timer };
+          await addSubscriber(deps, { email: 'reader@example.org', categories: [] }, 'cli');
+          await addSubscriber(deps, { email: address, categories }, 'cli');
+          await planDigest(world, site, { until: new Date('2024-06-03T09:00:00Z') });
+          for (let next = world.queue.take(); next; next = world.queue.take())
+            await sendDigestJob(world, site, next.job, { apiUrl: 'https://api.example.org/' });
+          // The reader of every post gets one at least: Plain always publishes.
+          expect(world.mailer.sent.map((m) => m.to)).toContain('reader@example.org');
+          for (const mail of world.mailer.sent) {
+            const raw = Buffer.from(mail.raw);
+            const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1');
+            // Headers in 7-bit ASCII (encoded words for the rest), CRLF lines of at most 998 characters.
+            expect([mail.to, /^[\t\x20-\x7e\r\n]*$/.test(head)]).toEqual([mail.to, true]);
+            for (const line of head.split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
+            expect(head.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+            const parsed = await parseMail(mail.raw);
+            expect(parsed.from?.value.map((a) => a.address)).toEqual(['digest@example.org']);
+            const to = Array.isArray(parsed.to) ? parsed.to : [parsed.to];
+            expect(to.flatMap((t) => t?.value.map((a) => a.address))).toEqual([mail.to]);
+            expect(typeof parsed.subject).toBe('string');
+            expect(parsed.subject).not.toMatch(/[\r\n]/);
+            expect(parsed.text).toContain('https://api.example.org/unsubscribe?token=');
+            expect(typeof parsed.html).toBe('string');
+            const errors: string[] = [];
+            parse(parsed.html || '', { onParseError: (e) => errors.push(e.code) });
+            expect([mail.to, errors]).toEqual([mail.to, []]);
+            // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for NUL is the point.
+            expect(/\u0000/.test(`${parsed.subject}${parsed.text}${parsed.html}`)).toBe(false);
+          }
+        },
+      ),
+      {
+        numRuns: Number(process.env.HERALD_PROPERTY_RUNS ?? 25),
+        seed: Number(process.env.HERALD_PROPERTY_SEED ?? Date.now() % 2 ** 31),
+      },
+    );
+  }, 60_000);
 });

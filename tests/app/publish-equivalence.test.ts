@@ -15,7 +15,9 @@ function random(seed: number): () => number {
   };
 }
 
-const CATEGORIES = ['News', 'Tech', 'Life'];
+// Categories and tags in two cases: one term each, named by its newest post in both modes.
+const CATEGORIES = ['News', 'Tech', 'Life', 'news'];
+const TAGS = ['Go', 'go', 'Rust', 'web dev'];
 const UNSAFE_KEYS = [
   'posts/../x.md',
   'posts/./p1.md',
@@ -25,15 +27,20 @@ const UNSAFE_KEYS = [
   'static//images/i9.png',
 ];
 
-/** The site's feed files as text, by key. */
+/** The site's feed and page files as text, and the bundle resources it publishes, by key. */
 function feedFiles(store: MemoryBlobStore): Record<string, string> {
   const files: Record<string, string> = {};
   for (const key of [...store.objects.keys()].sort()) {
-    if (/(^|\/)(rss\.xml|atom\.xml|feed\.json|index\.html|404\.html|sitemap\.xml)$/.test(key))
+    if (/(^|\/)(rss\.xml|atom\.xml|feed\.json|index\.html|404\.html|sitemap(-[a-z0-9-]+)?\.xml)$/.test(key))
       files[key] = store.text(key) ?? '';
+    else if (!key.startsWith('images/')) files[key] = `${store.objects.get(key)?.body.byteLength} bytes`;
   }
   return files;
 }
+
+/** Page bundles of the random history: their index files, translations and resources. */
+const BUNDLES = ['posts/b0/', 'posts/b1/', 'posts/b1/inner/'];
+const RESOURCES = ['r0.png', 'photos/r1.jpg', 'doc.pdf'];
 
 describe('incremental publishing', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])(
@@ -58,20 +65,35 @@ describe('incremental publishing', () => {
         `${SITE_YAML.replace('timezone: UTC', 'timezone: Europe/Paris')}feedLimit: 3\npageSize: 2\n`,
       );
       await publishChanges(deps, []);
+      /** Deletes a file, or writes it with a new size, in both stores. */
+      const addOrRemoveFile = async (key: string): Promise<void> => {
+        if (next() < 0.3) {
+          await deps.content.delete(key);
+          await lastGood.delete(key);
+        } else {
+          const bytes = new Uint8Array(1 + Math.floor(next() * 50));
+          await deps.content.put(key, bytes);
+          await lastGood.put(key, bytes);
+        }
+      };
       for (let step = 0; step < 80; step++) {
-        let key = `posts/p${Math.floor(next() * 14)}.md`;
+        const bundle = BUNDLES[Math.floor(next() * BUNDLES.length)] ?? 'posts/b0/';
+        let key = next() < 0.25 ? `${bundle}index.md` : `posts/p${Math.floor(next() * 14)}.md`;
         const roll = next();
-        if (roll < 0.08) {
+        if (roll < 0.06) {
+          // Resources of bundles (and of a bundle inside a bundle) come, change and go.
+          key = `${bundle}${RESOURCES[Math.floor(next() * RESOURCES.length)]}`;
+          await addOrRemoveFile(key);
+        } else if (roll < 0.08) {
+          // A translation is never the post, and never takes its URL.
+          key = `${bundle}index.ja.md`;
+          const file = postFile(`Japanese ${step}`, '2024-05-03', next() < 0.5 ? 'slug: shared 0' : '');
+          await deps.content.put(key, file);
+          await lastGood.put(key, file);
+        } else if (roll < 0.1) {
           // Images come and go; posts that use them gain or lose their enclosure.
           key = `static/images/i${Math.floor(next() * 3)}.png`;
-          if (next() < 0.3) {
-            await deps.content.delete(key);
-            await lastGood.delete(key);
-          } else {
-            const bytes = new Uint8Array(1 + Math.floor(next() * 50));
-            await deps.content.put(key, bytes);
-            await lastGood.put(key, bytes);
-          }
+          await addOrRemoveFile(key);
         } else if (roll < 0.2) {
           await deps.content.delete(key);
           await lastGood.delete(key);
@@ -85,11 +107,29 @@ describe('incremental publishing', () => {
           const day = 1 + Math.floor(next() * 40);
           const date = new Date(Date.UTC(2024, 4, day, Math.floor(next() * 24))).toISOString();
           const cats = CATEGORIES.filter(() => next() < 0.4);
+          const tags = TAGS.filter(() => next() < 0.3);
           const extra = [
             cats.length > 0 ? `categories: [${cats.join(', ')}]` : '',
+            tags.length > 0 ? `tags: [${tags.join(', ')}]` : '',
+            next() < 0.15 ? `series: [Series ${Math.floor(next() * 2)}]` : '',
             next() < 0.1 ? 'draft: true' : '',
             next() < 0.1 ? `slug: shared ${Math.floor(next() * 2)}` : '',
-            next() < 0.3 ? `image: /images/i${Math.floor(next() * 3)}.png` : '',
+            // A bundle's own image: its enclosure has the resource's size.
+            key.endsWith('/index.md') && next() < 0.5
+              ? 'image: r0.png'
+              : next() < 0.3
+                ? `image: /images/i${Math.floor(next() * 3)}.png`
+                : '',
+            key.endsWith('/index.md') && next() < 0.2 ? 'headless: true' : '',
+            // Expiring posts leave at their expiry, which the tick must notice.
+            next() < 0.2
+              ? `expiryDate: ${new Date(Date.parse(date) + Math.floor(next() * 20) * 86_400_000).toISOString()}`
+              : '',
+            // Aliases redirect; they collide with each other and with real posts' URLs.
+            next() < 0.25
+              ? `aliases: [/old/${key.slice(6, -3)}/, ${next() < 0.5 ? '/old/shared/' : `/posts/p${Math.floor(next() * 14)}/`}]`
+              : '',
+            next() < 0.05 ? `url: /pages/p${Math.floor(next() * 3)}/` : '',
           ].join('\n');
           await deps.content.put(key, postFile(`Title ${step}`, date, extra));
           await lastGood.put(key, postFile(`Title ${step}`, date, extra));

@@ -119,6 +119,7 @@ export async function benchRate(
       return { messageId: 'x' };
     },
     quota: async () => ({ maxSendRate: rate, max24HourSend: 1e9, sentLast24Hours: 0 }),
+    findSent: async () => 'unknown',
   };
   const first = performance.now();
   const report = await sendDigestJob({ ...w, mailer: ses, timer: systemClock }, site, job, { apiUrl: API });

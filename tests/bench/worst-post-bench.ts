@@ -48,7 +48,66 @@ export function benchWorstPosts(): WorstPostMeasure[] {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) printWorstPosts(benchWorstPosts());
+/** The attack posts issue 16 reported, each beyond a limit: how fast and how cheaply each is refused. */
+export interface RefusedPostMeasure {
+  input: string;
+  kb: number;
+  ms: number;
+  /** Heap growth while refusing it (MB): what the post cost the publish function. */
+  heapMb: number;
+  reason: string;
+}
+
+const ATTACKS: Record<string, () => string> = {
+  // 808 KB: took 15 s and 1.09 GB before the limits.
+  '808 KB markdown table': () =>
+    `| a | b | c | d |\n|---|---|---|---|\n${'| xxxxxxxxx | yyyyyyyyy | zzzzzzzzz | wwwwwwww |\n'.repeat(16_500)}`,
+  // 900 KB of nested <div>: stalled publishing 25-33 s.
+  '900 KB nested <div>': () => `${'<div>'.repeat(90_000)}x${'</div>'.repeat(90_000)}\n`,
+  // A 19 KB post with 2,000 categories wrote 6,499 objects and stalled publishing for 30 s.
+  '2,000 categories': () => 'x\n',
+};
+
+/** Parses and renders each attack post; each must be refused with a PostError. */
+export function benchRefusedPosts(): RefusedPostMeasure[] {
+  const site = testSite();
+  return Object.entries(ATTACKS).map(([input, body]) => {
+    const categories =
+      input === '2,000 categories'
+        ? `categories: [${Array.from({ length: 2000 }, (_, i) => `c${i}`).join(', ')}]\n`
+        : '';
+    const bytes = new TextEncoder().encode(
+      `---\ntitle: Attack\ndate: 2024-01-01\n${categories}---\n${body()}`,
+    );
+    globalThis.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const start = performance.now();
+    let reason = 'NOT refused';
+    try {
+      renderPost(parsePost({ key: 'posts/attack.md', bytes }, site));
+    } catch (error) {
+      if (!(error instanceof PostError)) throw error;
+      reason = `${error.field}: ${error.reason.slice(0, 70)}`;
+    }
+    const ms = performance.now() - start;
+    const heapMb = Math.max(0, process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+    return { input, kb: bytes.byteLength / 1024, ms, heapMb, reason };
+  });
+}
+
+/** Prints the figures of {@link benchRefusedPosts}. */
+export function printRefusedPosts(measures: RefusedPostMeasure[]): void {
+  console.log("\nIssue 16's attack posts, each beyond a limit, parse until refused:");
+  for (const m of measures)
+    console.log(
+      `  ${m.input.padEnd(24)} ${m.kb.toFixed(0).padStart(4)} KB  ${m.ms.toFixed(0).padStart(5)} ms  heap +${m.heapMb.toFixed(0).padStart(3)} MB  ${m.reason}`,
+    );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printWorstPosts(benchWorstPosts());
+  printRefusedPosts(benchRefusedPosts());
+}
 
 /** Prints the figures of {@link benchWorstPosts}. */
 export function printWorstPosts(measures: WorstPostMeasure[]): void {

@@ -32,7 +32,7 @@ const body = (key: string): string => {
 };
 
 describe('feeds of the golden site', () => {
-  it('writes site-wide and per-category feeds in three formats with their media types', () => {
+  it('writes site-wide, per-category and per-tag feeds in three formats with their media types', () => {
     expect([...files.keys()].sort()).toEqual([
       'atom.xml',
       'categories/how-to-tech/atom.xml',
@@ -43,6 +43,9 @@ describe('feeds of the golden site', () => {
       'categories/security/rss.xml',
       'feed.json',
       'rss.xml',
+      'tags/intro/atom.xml',
+      'tags/intro/feed.json',
+      'tags/intro/rss.xml',
     ]);
     expect(files.get('rss.xml')?.contentType).toBe('application/rss+xml; charset=utf-8');
     expect(files.get('atom.xml')?.contentType).toBe('application/atom+xml; charset=utf-8');

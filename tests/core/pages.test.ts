@@ -1,7 +1,7 @@
 import { parse } from 'parse5';
 import { describe, expect, it } from 'vitest';
 import { withHeadingAnchors } from '../../functions/core/pages/heading-anchors.ts';
-import { type PageEntry, pageKey, planPages } from '../../functions/core/pages/page-plan.ts';
+import { type PageEntry, pageKey, planPages, SITEMAP_SIZE } from '../../functions/core/pages/page-plan.ts';
 import { opensWithImage } from '../../functions/core/pages/post-extras.ts';
 import { postPage } from '../../functions/core/pages/templates.ts';
 import { parsePost, renderPost } from '../../functions/core/posts/parse-post.ts';
@@ -65,6 +65,8 @@ describe('page plan', () => {
         'posts/p4/index.html',
         'posts/p5/index.html',
         'sitemap.xml',
+        'sitemap-lists.xml',
+        'sitemap-posts-1.xml',
       ].sort(),
     );
     expect(pageKey('/posts/a.html')).toBe('posts/a.html');
@@ -84,7 +86,8 @@ describe('page plan', () => {
       'page/3/index.html',
       'posts/p5/index.html',
       'posts/p6/index.html',
-      'sitemap.xml',
+      'sitemap-lists.xml',
+      'sitemap-posts-1.xml',
     ]);
   });
 
@@ -164,9 +167,32 @@ describe('pages', () => {
     expect(form('index.html')).not.toContain('name="categories"');
   });
 
-  it('list every post in the sitemap', () => {
-    const xml = page('sitemap.xml');
+  it('list every post in a sitemap of posts, the lists in another, both named in sitemap.xml', () => {
+    const xml = page('sitemap-posts-1.xml');
     for (const n of [1, 2, 3, 4, 5]) expect(xml).toContain(`<loc>https://example.org/posts/p${n}/</loc>`);
+    expect(page('sitemap-lists.xml')).toContain('<loc>https://example.org/categories/odd/</loc>');
+    expect(page('sitemap.xml')).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' +
+        '  <sitemap><loc>https://example.org/sitemap-lists.xml</loc></sitemap>\n' +
+        '  <sitemap><loc>https://example.org/sitemap-posts-1.xml</loc></sitemap>\n</sitemapindex>\n',
+    );
+    expect(page('page/2/index.html')).toContain('<h1>Field Notes: page 2</h1>');
+  });
+
+  it('split posts over sitemaps of a fixed size, numbered from the oldest post', () => {
+    const many = Array.from({ length: SITEMAP_SIZE + 1 }, (_, i) => ({
+      ...entry(posts[0] as Post),
+      source: `posts/m${i}.md`,
+      path: `/posts/m${i}/`,
+      url: `https://example.org/posts/m${i}/`,
+    }));
+    const keys = planPages(site, many).map((p) => p.key);
+    expect(keys).toContain('sitemap-posts-2.xml');
+    expect(keys).not.toContain('sitemap-posts-3.xml');
+    const second = planPages(site, many).find((p) => p.key === 'sitemap-posts-2.xml');
+    // The newest post alone: the oldest thousand fill the first.
+    expect(second?.render(byKey).match(/<url>/g)).toHaveLength(1);
+    expect(second?.render(byKey)).toContain('posts/m0/');
   });
 });
 
@@ -199,11 +225,14 @@ describe('post page extras', () => {
       undefined,
     );
 
-  it('shows the reading time (213 words a minute, as Hugo) and the tags', () => {
-    const html = page('tags: [Go, "a<b"]', 'word '.repeat(214));
+  it('shows the reading time (213 words a minute, as Hugo), the tags and series, linked to their pages', () => {
+    const html = page('tags: [Go, "a<b"]\nseries: [Learning Go]', 'word '.repeat(214));
     expect(html).toContain(' · 2 min read');
     expect(html).toContain(
-      '<p class="tags">Tags: <span class="tag">Go</span>, <span class="tag">a&lt;b</span></p>',
+      '<p class="tags">Tags: <a href="https://example.org/tags/go/">Go</a>, <a href="https://example.org/tags/alessb/">a&lt;b</a></p>',
+    );
+    expect(html).toContain(
+      '<p class="series">Series: <a href="https://example.org/series/learning-go/">Learning Go</a></p>',
     );
     expect(page('', 'Short.')).toContain(' · 1 min read');
   });

@@ -67,6 +67,16 @@ describe('renderMarkdown', () => {
     );
   });
 
+  it('numbers repeated heading ids past ones already taken, and in one pass over thousands of headings', () => {
+    // A heading written as "h-1" takes that id: the next repeat of "h" skips it, as Hugo does.
+    expect(renderMarkdown('# h\n\n# h\n\n# h-1\n\n# h\n\n# h-1', page)).toBe(
+      '<h1 id="h">h</h1>\n<h1 id="h-1">h</h1>\n<h1 id="h-1-1">h-1</h1>\n<h1 id="h-2">h</h1>\n<h1 id="h-1-2">h-1</h1>',
+    );
+    const many = renderMarkdown('# h\n'.repeat(5000), page);
+    expect(many.match(/<h1 id="h-4999">/g)).toHaveLength(1);
+    expect(new Set(many.match(/id="[^"]+"/g)).size).toBe(5000);
+  });
+
   it("renders footnotes with Goldmark's ids, definition lists, task lists and strikethrough", () => {
     const html = renderMarkdown(
       'A note.[^n] ~~old~~\n\nTerm\n: Meaning\n\n- [x] done\n- [ ] open\n\n[^n]: The *note*.',

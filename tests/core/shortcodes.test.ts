@@ -111,23 +111,31 @@ describe('Hugo built-in shortcodes', () => {
     expect(warnings).toEqual(['shortcode param "missing" is not a value in site.yaml params: removed']);
   });
 
-  it('resolves ref and relref to other posts, keeping anchors, and warns of a missing target', () => {
+  it('resolves ref and relref to other posts, keeping anchors', () => {
     const refs = new RefIndex([
       { source: 'posts/2023/other.md', url: 'https://example.org/posts/other/' },
       { source: 'posts/bundle/index.md', url: 'https://example.org/posts/bundle/' },
     ]);
     const { html, warnings } = render(
-      '[a]({{< ref "other.md" >}}) [b]({{< relref "/posts/bundle" >}}) [c]({{< ref "posts/2023/other.md#part" >}}) [d]({{< ref "#top" >}}) [e]({{< ref "gone.md" >}})',
+      '[a]({{< ref "other.md" >}}) [b]({{< relref "/posts/bundle" >}}) [c]({{< ref "posts/2023/other.md#part" >}}) [d]({{< ref "#top" >}})',
       { refs },
     );
     expect(html).toBe(
       '<p><a href="https://example.org/posts/other/">a</a> <a href="https://example.org/posts/bundle/">b</a> ' +
-        '<a href="https://example.org/posts/other/#part">c</a> <a href="https://example.org/posts/hello/#top">d</a> ' +
-        '<a href="https://example.org/posts/hello/">e</a></p>',
+        '<a href="https://example.org/posts/other/#part">c</a> <a href="https://example.org/posts/hello/#top">d</a></p>',
     );
-    expect(warnings).toEqual([
-      '{{< ref "gone.md" >}} names no post (try "posts/other-post.md"): the link points to this post',
-    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it.each([
+    ['{{< ref "gone.md" >}}', '{{< ref "gone.md" >}}'],
+    ['{{< relref "posts/gone#x" >}}', '{{< relref "posts/gone#x" >}}'],
+    ['{% post_url 2023-01-01-gone %}', '{% post_url 2023-01-01-gone %}'],
+  ])('makes a link to a missing post (%s) an error for the post, as Hugo does', (body, written) => {
+    const refs = new RefIndex([{ source: 'posts/other.md', url: 'https://example.org/posts/other/' }]);
+    expect(() => render(`[x](${body})`, { refs })).toThrow(
+      `posts/hello.md: body: ${written} names no post (write its file path, e.g. "posts/other-post.md", or check that the post exists and is not a draft)`,
+    );
   });
 });
 

@@ -54,8 +54,8 @@ describe('readSubscriberFile', () => {
     });
   });
 
-  it('reads Substack, Buttondown (semicolons) and listmonk (tabs) exports', () => {
-    const substack = read('substack-emails.csv');
+  it("reads Substack's, Buttondown's (re-saved with semicolons) and listmonk's exports", () => {
+    const substack = read('email_list.fieldnotes.csv');
     expect(substack.format).toBe('substack');
     expect(substack.entries.map((e) => [e.email, e.status])).toEqual([
       ['fay@example.org', 'active'],
@@ -71,16 +71,35 @@ describe('readSubscriberFile', () => {
       ['lou@example.org', 'suppressed', '2023-06-04T10:00:00.000Z'],
     ]);
     expect(buttondown.entries[1]?.consent?.confirmedAt).toBeUndefined();
-    expect(buttondown.skipped[0]?.reason).toMatch(
-      /^subscriber_type: "martian" is not a Buttondown subscriber type/,
+    expect(buttondown.skipped[0]?.reason).toMatch(/^type: "martian" is not a Buttondown subscriber type/);
+    // The names Buttondown's API used before it renamed them.
+    const older = readSubscriberFile(
+      'email,creation_date,subscriber_type\nida@example.org,2023-06-01T10:00:00Z,regular\nmay@example.org,,martian\n',
+      'b.csv',
     );
-    const listmonk = read('listmonk-subscribers.tsv');
-    expect([listmonk.format, listmonk.delimiter]).toEqual(['listmonk', '\t']);
-    expect(listmonk.entries.map((e) => [e.email, e.status, e.consent?.requestedAt])).toEqual([
-      ['ned@example.org', 'active', '2020-07-04T11:22:33.123Z'],
-      ['oli@example.org', 'unsubscribed', '2020-07-05T11:22:33.000Z'],
-      ['pam@example.org', 'suppressed', '2020-07-06T11:22:33.000Z'],
+    expect(older.entries.map((e) => [e.email, e.status])).toEqual([['ida@example.org', 'active']]);
+    expect(older.skipped[0]?.reason).toMatch(/^subscriber_type: "martian"/);
+    const listmonk = read('listmonk-subscribers.csv');
+    expect([listmonk.format, listmonk.delimiter]).toEqual(['listmonk', ',']);
+    expect(
+      listmonk.entries.map((e) => [e.email, e.status, e.consent?.requestedAt, e.unsubscribedAt]),
+    ).toEqual([
+      ['ned@example.org', 'active', '2020-07-04T11:22:33.123Z', undefined],
+      ['oli@example.org', 'unsubscribed', '2020-07-05T11:22:33.000Z', '2024-01-01T00:00:00.000Z'],
+      // Go's time string: the offset counts, the zone's abbreviation after it is a label.
+      ['pam@example.org', 'suppressed', '2020-07-06T11:22:33.000Z', '2024-01-02T00:00:00.000Z'],
     ]);
+    expect(listmonk.entries[2]?.suppression?.at).toBe('2024-01-02T00:00:00.000Z');
+    expect(listmonk.skipped).toEqual([]);
+  });
+
+  it('detects a tab-separated file (a listmonk export re-saved from a spreadsheet)', () => {
+    const tabs = readSubscriberFile(
+      'uuid\temail\tname\tattributes\tstatus\tcreated_at\tupdated_at\nu-1\tned@example.org\tNed\t{}\tenabled\t2020-07-04 11:22:33.123456+00\t2020-07-04 11:22:33+00\n',
+      'listmonk.tsv',
+    );
+    expect([tabs.format, tabs.delimiter]).toEqual(['listmonk', '\t']);
+    expect(tabs.entries[0]?.consent?.requestedAt).toBe('2020-07-04T11:22:33.123Z');
   });
 
   it('reads a plain list without a header, reporting repeats', () => {

@@ -11,20 +11,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../functions/adapters/clocks.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
 import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
+import { MemoryDigestQueue } from '../../functions/adapters/memory-digest-queue.ts';
 import { MemoryMailer } from '../../functions/adapters/memory-mailer.ts';
 import { createS3Client, S3BlobStore } from '../../functions/adapters/s3-blob-store.ts';
 import { NewsletterStore } from '../../functions/app/newsletter/newsletter-store.ts';
-import { runDigestNow } from '../../functions/app/newsletter/run-digest.ts';
 import { publishChanges } from '../../functions/app/publish-site.ts';
 import { OUTPUTS } from '../../functions/config/stack-outputs.ts';
 import { TokenSigner } from '../../functions/core/newsletter/tokens.ts';
+import { createDigestHandler } from '../../functions/handlers/digest-handler.ts';
+import { siteReader } from '../../functions/handlers/newsletter-handler-deps.ts';
 import { type LocalS3, startLocalS3 } from '../../functions/local/local-s3.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
-import { newsletterSite } from '../helpers/newsletter.ts';
 
 const HERALD = fileURLToPath(new URL('../../functions/cli/herald.mjs', import.meta.url));
 const SECRET = 'stack-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -107,6 +109,41 @@ async function herald(...args: string[]): Promise<{ stdout: string; stderr: stri
 }
 
 const stack = ['--stack', 'Herald', '--endpoint'];
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:NewsletterSecret-AbCdEf';
+/** The options naming each resource, as a deployed stack's outputs give them. */
+const deployed = () => ['--bucket', BUCKETS.newsletter, '--secret', SECRET_ARN, '--endpoint', s3.endpoint];
+let content: S3BlobStore;
+let publish: (at: string, keys: string[]) => Promise<unknown>;
+
+/**
+ * Runs the digest function as AWS does: the scheduler's event at `at`, then each job it queued as
+ * an SQS message.
+ * @returns the addresses mailed, sorted
+ */
+async function digestFunctionAt(at: string): Promise<string[]> {
+  const client = createS3Client(s3.endpoint);
+  const until = new Date(at);
+  const clock = { ...fixedClock(until), sleep: async () => {} };
+  const mailer = new MemoryMailer();
+  const queue = new MemoryDigestQueue();
+  const handler = createDigestHandler({
+    newsletter: new NewsletterStore(new S3BlobStore(client, BUCKETS.newsletter)),
+    state: new S3BlobStore(client, BUCKETS.state),
+    mailer,
+    signer: new TokenSigner(SECRET),
+    clock,
+    log: silentLogger,
+    currentSite: siteReader(content, {}, silentLogger, clock),
+    apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/',
+    queue,
+  });
+  await handler({ action: 'digest', scheduledTime: at });
+  for (let next = queue.take(); next !== undefined; next = queue.take()) {
+    const batch = { Records: [{ messageId: `job-${queue.jobs.length}`, body: JSON.stringify(next.job) }] };
+    expect(await handler(batch as SQSEvent)).toEqual({ batchItemFailures: [] });
+  }
+  return mailer.sent.map((m) => m.to).sort();
+}
 const list = (name: string) => {
   const copy = join(work, name);
   copyFileSync(fixturePath(`lists/${name}`), copy);
@@ -117,14 +154,14 @@ beforeAll(async () => {
   s3 = await startLocalS3(join(work, 's3'), Object.values(BUCKETS));
   standIn = await startStandIn();
   standInUrl = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
-  const content = new S3BlobStore(createS3Client(s3.endpoint), BUCKETS.content);
+  content = new S3BlobStore(createS3Client(s3.endpoint), BUCKETS.content);
   await content.put(
     'site.yaml',
     'title: Field Notes\nbaseUrl: https://fieldnotes.example.org/\nauthor: Ann\nnewsletter:\n  from: Field Notes <digest@fieldnotes.example.org>\n  schedule: monday 09:00\n',
   );
   // The newsletter switched on a week before, then one post published, as the publish function
   // runs on their uploads (the site bucket is not part of this test).
-  const publish = (at: string, keys: string[]) =>
+  publish = (at: string, keys: string[]) =>
     publishChanges(
       {
         content,
@@ -166,16 +203,16 @@ describe('herald subscribers against a deployed stack', () => {
     expect(send.stderr).toContain('invoke the DigestFunctionName output');
   }, 30_000);
 
-  it('imports Mailchimp and Substack exports; only subscribed members get the digest; export round-trips', async () => {
+  it('with --bucket/--secret/--endpoint: imports Mailchimp (subscribed, unsubscribed, cleaned) and Substack exports; the digest function mails subscribed members only, two weeks running; export round-trips', async () => {
+    const callsBefore = calls.length;
     const imported = await herald(
       'subscribers',
       'import',
       list('subscribed_members_export_9f8e7d.csv'),
       list('unsubscribed_members_export_9f8e7d.csv'),
       list('cleaned_members_export_9f8e7d.csv'),
-      list('substack-emails.csv'),
-      ...stack,
-      s3.endpoint,
+      list('email_list.fieldnotes.csv'),
+      ...deployed(),
     );
     expect(imported.stderr).toBe('');
     expect(imported.stdout).toContain('(Mailchimp export): added 2 (2 active), updated 0, skipped 2.');
@@ -186,13 +223,12 @@ describe('herald subscribers against a deployed stack', () => {
       'cleaned_members_export_9f8e7d.csv (Mailchimp export): added 1 (1 suppressed)',
     );
     expect(imported.stdout).toContain(
-      'substack-emails.csv (Substack export): added 3 (2 active, 1 unsubscribed)',
+      'email_list.fieldnotes.csv (Substack export): added 3 (2 active, 1 unsubscribed)',
     );
-    // The names came from the stack's outputs; the secret from Secrets Manager, by its ARN.
-    expect(calls).toContain('DescribeStacks Herald');
-    expect(calls.some((c) => c.startsWith('GetSecretValue arn:aws:secretsmanager:'))).toBe(true);
+    // The bucket named, the secret read from Secrets Manager by its ARN, no stack looked up.
+    expect(calls.slice(callsBefore)).toEqual([`GetSecretValue ${SECRET_ARN}`]);
 
-    const listed = (await herald('subscribers', 'list', ...stack, s3.endpoint)).stdout;
+    const listed = (await herald('subscribers', 'list', ...deployed())).stdout;
     expect(listed).toMatch(/^dan@example\.org\tunsubscribed\t/m);
     expect(listed).toMatch(/^erin@example\.org\tsuppressed \(bounce 2023-02-03T04:05:06\.000Z\)/m);
     expect(listed).toContain('7 addresses');
@@ -202,36 +238,22 @@ describe('herald subscribers against a deployed stack', () => {
       'subscribers',
       'import',
       list('subscribed_members_export_9f8e7d.csv'),
-      ...stack,
-      s3.endpoint,
+      ...deployed(),
     );
     expect(again.stdout).toContain('ann@example.org: skipped: already subscribed');
 
-    // The digest function's use-cases over the same buckets: who gets mail.
-    const client = createS3Client(s3.endpoint);
-    const mailer = new MemoryMailer();
-    const until = new Date('2026-11-30T09:00:00Z');
-    await runDigestNow(
-      {
-        newsletter: new NewsletterStore(new S3BlobStore(client, BUCKETS.newsletter)),
-        state: new S3BlobStore(client, BUCKETS.state),
-        mailer,
-        signer: new TokenSigner(SECRET),
-        clock: fixedClock(until),
-        timer: { ...fixedClock(until), sleep: async () => {} },
-        log: silentLogger,
-      },
-      newsletterSite(),
-      { until, apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com/' },
+    // The digest function, as deployed (the scheduler's event, then the jobs it queued), over the
+    // same buckets: who gets mail, this Monday and the next.
+    const expected = ['Bob@example.org', 'ann@example.org', 'fay@example.org', 'gus@example.org'];
+    expect(await digestFunctionAt('2026-11-30T09:00:00Z')).toEqual(expected);
+    await content.put(
+      'posts/p2.md',
+      '---\ntitle: Second Week\ndate: 2026-12-05T10:00:00Z\ndescription: Still here.\n---\n\nStill here.\n',
     );
-    expect(mailer.sent.map((m) => m.to).sort()).toEqual([
-      'Bob@example.org',
-      'ann@example.org',
-      'fay@example.org',
-      'gus@example.org',
-    ]);
+    await publish('2026-12-05T10:00:00Z', ['posts/p2.md']);
+    expect(await digestFunctionAt('2026-12-07T09:00:00Z')).toEqual(expected);
 
-    const exported = await herald('subscribers', 'export', '--out', 'first.csv', ...stack, s3.endpoint);
+    const exported = await herald('subscribers', 'export', '--out', 'first.csv', ...deployed());
     expect(exported.code).toBe(0);
     const first = readFileSync(join(work, 'first.csv'), 'utf8');
     expect(first).toMatch(/^erin@example\.org,suppressed,,import,2019-01-01T00:00:00\.000Z,/m);

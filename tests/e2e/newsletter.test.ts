@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { atomSchemaErrors, xmlWellFormed } from '../helpers/feed-checks.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 import { type RunningLocalMode, startLocalMode, stopLocalMode } from '../helpers/local-mode.ts';
 import { parseMail } from '../helpers/newsletter.ts';
@@ -33,10 +34,10 @@ async function mailTo(address: string, count: number) {
   );
 }
 
-async function publishPost(slug: string, title: string, at: Date): Promise<void> {
+async function publishPost(slug: string, title: string, at: Date, category = 'News'): Promise<void> {
   writeFileSync(
     join(contentDir, 'posts', `${slug}.md`),
-    `---\ntitle: ${title}\ndate: ${at.toISOString()}\ncategories: [News]\n---\nBody of ${title}.\n`,
+    `---\ntitle: ${title}\ndate: ${at.toISOString()}\ncategories: [${category}]\n---\nBody of ${title}.\n`,
   );
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
@@ -146,6 +147,74 @@ describe('newsletter in local mode', () => {
     expect(await herald('digest')).toContain('no new posts');
     expect(readdirSync(outbox).filter((f) => f.endsWith('-second@example.org.eml'))).toHaveLength(2);
   }, 60_000);
+
+  it('a reader narrows categories on the preferences page from a digest; the next digest follows; the archive links every post', async () => {
+    const api = `${running.siteUrl}api/`;
+    await fetch(`${api}subscribe`, {
+      method: 'POST',
+      body: new URLSearchParams({ email: 'prefs@example.org' }),
+    });
+    const [confirmation] = await mailTo('prefs@example.org', 1);
+    await fetch(/https?:\/\/\S+\/api\/confirm\?token=\S+/.exec(confirmation?.text ?? '')?.[0] ?? '');
+    await herald('digest');
+    const written = new Date(Date.now() - 60_000);
+    await publishPost('travel-notes', 'Travel Notes', written, 'Travel');
+    await publishPost('news-item', 'News Item', written, 'News');
+    const first = await herald('digest');
+    const digestId = /Digest (\S+): 2 posts/.exec(first)?.[1];
+    expect(digestId, first).toBeDefined();
+    // Outbox file names need not sort by time: find each mail by its content.
+    const digest = (await mailTo('prefs@example.org', 2)).find((m) => m.text?.includes('Travel Notes'));
+    expect(digest?.text).toContain('Travel Notes');
+    expect(digest?.text).toContain('News Item');
+
+    // The digest's footer links to the reader's own page; GET shows it and changes nothing.
+    const preferences = /https?:\/\/\S+\/api\/preferences\?token=\S+/.exec(digest?.text ?? '')?.[0] ?? '';
+    expect(preferences).not.toBe('');
+    const page = await fetch(preferences);
+    expect(page.status).toBe(200);
+    const form = await page.text();
+    expect(form).toContain('prefs@example.org');
+    expect(form).toMatch(/<input type="checkbox" name="categories" value="travel"> Travel/);
+    expect(form).toMatch(/<input type="checkbox" name="categories" value="news"> News/);
+    expect(await herald('subscribers', 'list')).toMatch(/^prefs@example\.org\tactive\tall posts\t/m);
+    // The form posts the choice: Travel only.
+    const saved = await fetch(preferences, {
+      method: 'POST',
+      body: new URLSearchParams([
+        ['categories', 'travel'],
+        ['action', 'save'],
+      ]),
+    });
+    expect(saved.status).toBe(200);
+    expect(await saved.text()).toContain('Saved');
+    expect(await herald('subscribers', 'list')).toMatch(/^prefs@example\.org\tactive\ttravel\t/m);
+
+    // The next digest: a post in each category appeared; the reader gets the Travel one only.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await publishPost('more-travel', 'More Travel', new Date(), 'Travel');
+    await publishPost('more-news', 'More News', new Date(), 'News');
+    expect(await herald('digest')).toMatch(/: 2 posts; sent \d+/);
+    const next = (await mailTo('prefs@example.org', 3)).find((m) => m.subject?.includes('More'));
+    expect(next?.subject).toBe('Local News: More Travel');
+    expect(next?.text).toContain('More Travel');
+    expect(next?.text).not.toContain('More News');
+
+    // The publish runs after the first digest (the uploads above) wrote its archive page, which
+    // links every post it carried, the archive's list, and its feed.
+    const archive = await fetch(`${running.siteUrl}newsletter/${digestId}/`);
+    expect(archive.status).toBe(200);
+    const archived = await archive.text();
+    for (const slug of ['travel-notes', 'news-item'])
+      expect(archived).toContain(`href="${running.siteUrl}posts/${slug}/"`);
+    expect(await (await fetch(`${running.siteUrl}newsletter/`)).text()).toContain(
+      `href="${running.siteUrl}newsletter/${digestId}/"`,
+    );
+    const feed = await (await fetch(`${running.siteUrl}newsletter/atom.xml`)).text();
+    expect(xmlWellFormed(feed)).toBe(true);
+    expect(await atomSchemaErrors(feed)).toEqual([]);
+    expect(feed).toContain(`<id>${running.siteUrl}newsletter/${digestId}/</id>`);
+  }, 90_000);
 
   it('imports a CSV, skipping invalid and suppressed addresses with reasons, and exports it', async () => {
     const csv = join(work, 'list.csv');

@@ -78,6 +78,31 @@ describe('publish handler with real event JSON against local S3', () => {
     expect((await titles(buckets.site))[0]).toBe('Ok');
   });
 
+  it('publishes a page bundle’s file named by its own event, under the post’s URL, and removes it', async () => {
+    await buckets.content.put('posts/Image Gallery/index.md', postFile('Gallery', '2024-03-05'));
+    await buckets.content.put('posts/Image Gallery/my photo+1.png', new Uint8Array([5, 6, 7]));
+    const files = ['posts/Image Gallery/index.md', 'posts/Image Gallery/my photo+1.png'];
+    expect(
+      await handler(
+        s3Notifications(
+          BUCKETS.content,
+          files.map((key) => ({ key })),
+        ),
+      ),
+    ).toEqual({
+      batchItemFailures: [],
+    });
+    expect(await buckets.site.get('posts/image-gallery/my photo+1.png')).toEqual(new Uint8Array([5, 6, 7]));
+    for (const key of files) await buckets.content.delete(key);
+    await handler(
+      s3Notifications(
+        BUCKETS.content,
+        files.map((key) => ({ key, removed: true })),
+      ),
+    );
+    expect(await buckets.site.get('posts/image-gallery/my photo+1.png')).toBeUndefined();
+  });
+
   it('runs the tick and a rebuild', async () => {
     const tick = (await handler({
       version: '0',

@@ -61,7 +61,7 @@ describe('content bucket', () => {
     }
   });
 
-  it('notifies the publish queue of posts (.md, .markdown), static files and site.yaml, created or removed', () => {
+  it('notifies the publish queue of posts and their bundles’ files, static files, site.yaml and category texts, created or removed', () => {
     const notifications = template.findResources('Custom::S3BucketNotifications');
     const [config] = Object.values(notifications);
     expect(config?.Properties.BucketName).toEqual({ Ref: contentId });
@@ -73,13 +73,13 @@ describe('content bucket', () => {
     );
     expect(filters.sort()).toEqual(
       [
-        's3:ObjectCreated:* prefix=posts/ suffix=.markdown',
-        's3:ObjectCreated:* prefix=posts/ suffix=.md',
+        's3:ObjectCreated:* prefix=posts/',
         's3:ObjectCreated:* prefix=site.yaml',
+        's3:ObjectCreated:* prefix=categories/',
         's3:ObjectCreated:* prefix=static/',
-        's3:ObjectRemoved:* prefix=posts/ suffix=.markdown',
-        's3:ObjectRemoved:* prefix=posts/ suffix=.md',
+        's3:ObjectRemoved:* prefix=posts/',
         's3:ObjectRemoved:* prefix=site.yaml',
+        's3:ObjectRemoved:* prefix=categories/',
         's3:ObjectRemoved:* prefix=static/',
       ].sort(),
     );

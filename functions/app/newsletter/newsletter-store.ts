@@ -1,6 +1,7 @@
 import type { DigestPost } from '../../core/newsletter/digest-posts.ts';
 import type { Subscriber, Suppression } from '../../core/newsletter/subscriber.ts';
 import { type BlobStore, WriteConflict } from '../../ports/blob-store.ts';
+import { AddressGroups, type AddressRecords, recordVersion } from './address-groups.ts';
 
 /** A planned digest: its posts are fixed when it is planned, so every batch sends the same thing. */
 export interface DigestRecord {
@@ -12,7 +13,11 @@ export interface DigestRecord {
   plannedAt: string;
 }
 
-/** What one recipient of a digest has had: written before the send, so a retry never repeats it. */
+/**
+ * What one recipient of a digest has had. "sending" is claimed before the send and names when, so
+ * that a sender that died holding it can be told from one still at work (see send-digest.ts);
+ * "sent" records the mail service's id for the message.
+ */
 export interface SentMarker {
   at: string;
   status: 'sending' | 'sent' | 'rejected';
@@ -32,25 +37,35 @@ export interface DigestState {
   pending?: string;
 }
 
-const SUBSCRIBERS = 'subscribers/';
-const SUPPRESSED = 'suppressed/';
+// Where each subscriber and suppression was one object, before addresses were grouped (see
+// address-groups.ts); such objects are folded into their groups by the first store that sees them.
+const LEGACY_SUBSCRIBERS = 'subscribers/';
+const LEGACY_SUPPRESSED = 'suppressed/';
 const DIGESTS = 'digests/';
 const STATE = 'digests/state.json';
 
 /**
- * The newsletter's private bucket: one object per subscriber and per suppressed address, planned
- * digests and, per digest, one marker per recipient. One object per subscriber means concurrent
- * sign-ups never overwrite each other.
+ * The newsletter's private bucket: subscriber records and suppressed addresses in groups (see
+ * {@link AddressGroups}), planned digests and, per digest, one marker per recipient.
  */
 export class NewsletterStore {
-  constructor(private readonly store: BlobStore) {}
+  private readonly addresses: AddressGroups;
+  private legacyFolded: Promise<void> | undefined;
 
-  readSubscriber(id: string): Promise<Subscriber | undefined> {
-    return this.readJson<Subscriber>(`${SUBSCRIBERS}${id}.json`);
+  constructor(private readonly store: BlobStore) {
+    this.addresses = new AddressGroups(store);
   }
 
-  writeSubscriber(subscriber: Subscriber): Promise<void> {
-    return this.writeJson(`${SUBSCRIBERS}${subscriber.id}.json`, subscriber);
+  async readSubscriber(id: string): Promise<Subscriber | undefined> {
+    await this.ready();
+    return (await this.addresses.read(id)).subscriber;
+  }
+
+  async writeSubscriber(subscriber: Subscriber): Promise<void> {
+    await this.ready();
+    await this.addresses.update([subscriber.id], (records) => {
+      records.set(subscriber.id, { ...records.get(subscriber.id), subscriber });
+    });
   }
 
   /**
@@ -60,45 +75,122 @@ export class NewsletterStore {
   async readSubscriberVersioned(
     id: string,
   ): Promise<{ subscriber: Subscriber; version: string } | undefined> {
-    const found = await this.store.getVersioned(`${SUBSCRIBERS}${id}.json`);
-    return found === undefined
-      ? undefined
-      : { subscriber: JSON.parse(new TextDecoder().decode(found.body)) as Subscriber, version: found.etag };
+    const subscriber = await this.readSubscriber(id);
+    return subscriber === undefined ? undefined : { subscriber, version: recordVersion(subscriber) };
   }
 
   /**
    * Writes a subscriber only if the record is still the version read (or, without one, still absent).
    * @throws WriteConflict when another request changed the record first
    */
-  replaceSubscriber(subscriber: Subscriber, version: string | undefined): Promise<void> {
-    return this.store.put(`${SUBSCRIBERS}${subscriber.id}.json`, JSON.stringify(subscriber), {
-      contentType: 'application/json',
-      ...(version === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: version }),
+  async replaceSubscriber(subscriber: Subscriber, version: string | undefined): Promise<void> {
+    await this.ready();
+    const [written] = await this.addresses.update([subscriber.id], (records) => {
+      const current = records.get(subscriber.id)?.subscriber;
+      const holds =
+        version === undefined
+          ? current === undefined
+          : current !== undefined && recordVersion(current) === version;
+      if (holds) records.set(subscriber.id, { ...records.get(subscriber.id), subscriber });
+      return holds;
+    });
+    if (!written) throw new WriteConflict(`subscriber ${subscriber.id}`);
+  }
+
+  async deleteSubscriber(id: string): Promise<void> {
+    await this.ready();
+    await this.addresses.update([id], (records) => {
+      const { suppression } = records.get(id) ?? {};
+      records.set(id, suppression ? { suppression } : {});
     });
   }
 
-  deleteSubscriber(id: string): Promise<void> {
-    return this.store.delete(`${SUBSCRIBERS}${id}.json`);
-  }
-
-  /** Every subscriber id, in key order, without reading the records. */
+  /** Every subscriber id, in id order. */
   async *subscriberIds(): AsyncIterable<string> {
-    for await (const info of this.store.list(SUBSCRIBERS))
-      yield info.key.slice(SUBSCRIBERS.length, -'.json'.length);
+    await this.ready();
+    for await (const [id, records] of this.addresses.all()) if (records.subscriber) yield id;
   }
 
-  /** Every suppressed subscriber id, in key order, without reading the records. */
+  /** Every suppressed subscriber id, in id order. */
   async *suppressedIds(): AsyncIterable<string> {
-    for await (const info of this.store.list(SUPPRESSED))
-      yield info.key.slice(SUPPRESSED.length, -'.json'.length);
+    await this.ready();
+    for await (const [id, records] of this.addresses.all()) if (records.suppression) yield id;
   }
 
-  readSuppression(id: string): Promise<Suppression | undefined> {
-    return this.readJson<Suppression>(`${SUPPRESSED}${id}.json`);
+  /** Every address the list knows, with its subscriber record and suppression, in id order. */
+  async *addressRecords(): AsyncIterable<[string, AddressRecords]> {
+    await this.ready();
+    yield* this.addresses.all();
   }
 
-  writeSuppression(id: string, suppression: Suppression): Promise<void> {
-    return this.writeJson(`${SUPPRESSED}${id}.json`, suppression);
+  /**
+   * Changes the records of many addresses with few writes (an import): see {@link AddressGroups.update}.
+   * `change` may be called again for a group that a concurrent writer changed first.
+   */
+  async updateAddresses<R>(
+    ids: Iterable<string>,
+    change: (records: Map<string, AddressRecords>) => R,
+    onGroup?: (result: R) => void,
+  ): Promise<R[]> {
+    await this.ready();
+    return this.addresses.update(ids, change, onGroup);
+  }
+
+  async readSuppression(id: string): Promise<Suppression | undefined> {
+    await this.ready();
+    return (await this.addresses.read(id)).suppression;
+  }
+
+  async writeSuppression(id: string, suppression: Suppression): Promise<void> {
+    await this.ready();
+    await this.addresses.update([id], (records) => {
+      records.set(id, { ...records.get(id), suppression });
+    });
+  }
+
+  /** Once per store: folds what an earlier version kept one object per address into the groups. */
+  private ready(): Promise<void> {
+    this.legacyFolded ??= this.foldLegacyRecords().catch((error: unknown) => {
+      // Tried again by the next call: a failed listing must not disable the store for good.
+      this.legacyFolded = undefined;
+      throw error;
+    });
+    return this.legacyFolded;
+  }
+
+  private async foldLegacyRecords(): Promise<void> {
+    const legacy = new Map<string, AddressRecords>();
+    const keys: string[] = [];
+    for (const [prefix, field] of [
+      [LEGACY_SUBSCRIBERS, 'subscriber'],
+      [LEGACY_SUPPRESSED, 'suppression'],
+    ] as const) {
+      for await (const info of this.store.list(prefix)) {
+        const bytes = await this.store.get(info.key);
+        if (bytes === undefined) continue;
+        const id = info.key.slice(prefix.length, -'.json'.length);
+        let value: Subscriber & Suppression;
+        try {
+          value = JSON.parse(new TextDecoder().decode(bytes)) as Subscriber & Suppression;
+        } catch (error) {
+          // Nothing is folded (or deleted) until every record reads: none may be lost.
+          throw new Error(
+            `${info.key}: not valid JSON; restore it from a backup or a version of the object`,
+            {
+              cause: error,
+            },
+          );
+        }
+        legacy.set(id, { ...legacy.get(id), [field]: value });
+        keys.push(info.key);
+      }
+    }
+    if (legacy.size === 0) return;
+    // A record already in a group was written after the change of layout: it is the newer one.
+    await this.addresses.update(legacy.keys(), (records) => {
+      for (const [id, found] of records) records.set(id, { ...legacy.get(id), ...found });
+    });
+    for (const key of keys) await this.store.delete(key);
   }
 
   readDigestState(): Promise<DigestState | undefined> {
@@ -152,7 +244,7 @@ export class NewsletterStore {
   async markers(digestId: string): Promise<Map<string, SentMarker>> {
     const found = new Map<string, SentMarker>();
     for (const id of await this.markedRecipients(digestId)) {
-      const marker = await this.readJson<SentMarker>(`${DIGESTS}${digestId}/sent/${id}.json`);
+      const marker = await this.readMarker(digestId, id);
       if (marker !== undefined) found.set(id, marker);
     }
     return found;
@@ -179,6 +271,47 @@ export class NewsletterStore {
       .put(`${DIGESTS}${digestId}/sent/${subscriberId}.json`, JSON.stringify(marker), {
         contentType: 'application/json',
         ifNoneMatch: '*',
+      })
+      .then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof WriteConflict) return false;
+          throw error;
+        },
+      );
+  }
+
+  /** One recipient's marker with the version a {@link replaceMarker} can name; `undefined` if none. */
+  async readMarkerVersioned(
+    digestId: string,
+    subscriberId: string,
+  ): Promise<{ marker: SentMarker; version: string } | undefined> {
+    const found = await this.store.getVersioned(`${DIGESTS}${digestId}/sent/${subscriberId}.json`);
+    return found === undefined
+      ? undefined
+      : { marker: JSON.parse(new TextDecoder().decode(found.body)) as SentMarker, version: found.etag };
+  }
+
+  /** One recipient's marker, or `undefined`. */
+  readMarker(digestId: string, subscriberId: string): Promise<SentMarker | undefined> {
+    return this.readJson<SentMarker>(`${DIGESTS}${digestId}/sent/${subscriberId}.json`);
+  }
+
+  /**
+   * Takes over a recipient whose sender stopped: replaces the marker only if it is still the
+   * version read, so of two senders taking over one recipient exactly one does.
+   * @returns false when another sender changed the marker first
+   */
+  replaceMarker(
+    digestId: string,
+    subscriberId: string,
+    marker: SentMarker,
+    version: string,
+  ): Promise<boolean> {
+    return this.store
+      .put(`${DIGESTS}${digestId}/sent/${subscriberId}.json`, JSON.stringify(marker), {
+        contentType: 'application/json',
+        ifMatch: version,
       })
       .then(
         () => true,

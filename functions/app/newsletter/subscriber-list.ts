@@ -1,12 +1,10 @@
 import { mergeListEntry } from '../../core/newsletter/list-import.ts';
-import type { Subscriber, Suppression } from '../../core/newsletter/subscriber.ts';
 import type {
   ExportRecord,
   ListEntry,
   ListStatus,
   SkippedLine,
 } from '../../core/newsletter/subscriber-file.ts';
-import { mapLimit } from '../map-limit.ts';
 import type { ManageDeps } from './manage-subscribers.ts';
 import type { NewsletterStore } from './newsletter-store.ts';
 
@@ -20,14 +18,11 @@ export interface ListImportReport {
   skipped: SkippedLine[];
 }
 
-// Enough requests in flight to hide the latency of S3 (or local mode's server), few enough for
-// one process's sockets.
-const IN_FLIGHT = 48;
-
 /**
  * Imports the entries of a subscriber file into the list, keeping every choice and every piece
- * of consent evidence the file has (see {@link mergeListEntry}). The stored ids are listed first,
- * so that a new address costs one write and no read.
+ * of consent evidence the file has (see {@link mergeListEntry}). Addresses are changed a stored
+ * group at a time (one read and one write for all the file's addresses in it), each group's
+ * entries in line order, so that an address given twice is merged with its first line.
  * @param onProgress - told how many entries are done, for a progress bar
  */
 export async function importList(
@@ -35,61 +30,71 @@ export async function importList(
   entries: readonly ListEntry[],
   onProgress: (done: number) => void = () => {},
 ): Promise<ListImportReport> {
-  const [stored, suppressed] = await Promise.all([
-    collect(deps.newsletter.subscriberIds()),
-    collect(deps.newsletter.suppressedIds()),
-  ]);
+  const now = deps.clock.now();
+  const byId = new Map<string, ListEntry[]>();
+  for (const entry of entries) {
+    const id = deps.signer.subscriberId(entry.email);
+    const same = byId.get(id);
+    if (same === undefined) byId.set(id, [entry]);
+    else same.push(entry);
+  }
   const report: ListImportReport = {
     added: { pending: 0, active: 0, unsubscribed: 0, suppressed: 0 },
     updated: 0,
     skipped: [],
   };
-  const now = deps.clock.now();
   let done = 0;
-  await mapLimit(entries, IN_FLIGHT, async (entry) => {
-    const id = deps.signer.subscriberId(entry.email);
-    const [existing, suppression] = await Promise.all([
-      stored.has(id) ? deps.newsletter.readSubscriber(id) : undefined,
-      suppressed.has(id) ? deps.newsletter.readSuppression(id) : undefined,
-    ]);
-    const outcome = mergeListEntry(id, existing, suppression, entry, now);
-    if (outcome.kind === 'skip')
-      report.skipped.push({ line: entry.line, email: entry.email, reason: outcome.reason });
-    else {
-      // The suppression first: should the process stop between the two writes, the address is
-      // already kept from mail.
-      if (outcome.suppression) await deps.newsletter.writeSuppression(id, outcome.suppression);
-      if (outcome.subscriber) await deps.newsletter.writeSubscriber(outcome.subscriber);
-      if (outcome.change === 'added') report.added[entry.status]++;
-      else report.updated++;
-    }
-    onProgress(++done);
-  });
+  await deps.newsletter.updateAddresses(
+    byId.keys(),
+    // Called again when a concurrent writer changed the group first: it only edits the records
+    // and returns its tally, which is counted once the group is stored.
+    (records) => {
+      const tally: ListImportReport = {
+        added: { pending: 0, active: 0, unsubscribed: 0, suppressed: 0 },
+        updated: 0,
+        skipped: [],
+      };
+      let count = 0;
+      for (const [id, stored] of records) {
+        for (const entry of byId.get(id) ?? []) {
+          count++;
+          const current = records.get(id) ?? stored;
+          const outcome = mergeListEntry(id, current.subscriber, current.suppression, entry, now);
+          if (outcome.kind === 'skip') {
+            tally.skipped.push({ line: entry.line, email: entry.email, reason: outcome.reason });
+            continue;
+          }
+          records.set(id, {
+            ...current,
+            ...(outcome.subscriber ? { subscriber: outcome.subscriber } : {}),
+            ...(outcome.suppression ? { suppression: outcome.suppression } : {}),
+          });
+          if (outcome.change === 'added') tally.added[entry.status]++;
+          else tally.updated++;
+        }
+      }
+      return { tally, count };
+    },
+    ({ tally, count }) => {
+      for (const status of Object.keys(report.added) as ListStatus[])
+        report.added[status] += tally.added[status];
+      report.updated += tally.updated;
+      report.skipped.push(...tally.skipped);
+      done += count;
+      onProgress(done);
+    },
+  );
   report.skipped.sort((a, b) => a.line - b.line);
   return report;
 }
 
 /** Every address the list knows (subscribers and suppressions), for {@link writeSubscriberFile}. */
 export async function exportList(newsletter: NewsletterStore): Promise<ExportRecord[]> {
-  const [subscriberIds, suppressedIds] = await Promise.all([
-    collect(newsletter.subscriberIds()),
-    collect(newsletter.suppressedIds()),
-  ]);
-  const ids = [...new Set([...subscriberIds, ...suppressedIds])];
-  const records = await mapLimit(ids, IN_FLIGHT, async (id): Promise<ExportRecord | undefined> => {
-    const [subscriber, suppression]: [Subscriber | undefined, Suppression | undefined] = await Promise.all([
-      subscriberIds.has(id) ? newsletter.readSubscriber(id) : undefined,
-      suppressedIds.has(id) ? newsletter.readSuppression(id) : undefined,
-    ]);
+  const records: ExportRecord[] = [];
+  for await (const [, { subscriber, suppression }] of newsletter.addressRecords()) {
     const email = subscriber?.email ?? suppression?.email;
-    if (email === undefined) return undefined;
-    return { email, ...(subscriber ? { subscriber } : {}), ...(suppression ? { suppression } : {}) };
-  });
-  return records.filter((r): r is ExportRecord => r !== undefined);
-}
-
-async function collect(ids: AsyncIterable<string>): Promise<Set<string>> {
-  const set = new Set<string>();
-  for await (const id of ids) set.add(id);
-  return set;
+    if (email === undefined) continue;
+    records.push({ email, ...(subscriber ? { subscriber } : {}), ...(suppression ? { suppression } : {}) });
+  }
+  return records;
 }

@@ -22,7 +22,7 @@ export interface ErrorRecord {
  * site (one entry per post, one record per URL, static file sizes) lives in shards.
  */
 export interface IndexHead {
-  version: 4;
+  version: typeof INDEX_VERSION;
   /** Hash of the site configuration the index was built with; a change means a rebuild. */
   configHash: string;
   heads: Heads;
@@ -31,6 +31,31 @@ export interface IndexHead {
   feeds: Record<string, string>;
   /** When a publish run first saw the newsletter switched on (ISO 8601); absent while it is off. */
   newsletterSince?: string;
+  /**
+   * Who links to whom: for each post whose body links to other posts, the URL each link target
+   * resolved to (null: no post), or null when not known (the post failed before its links were
+   * read). A run that changes which posts exist re-renders the posts whose links now resolve
+   * differently.
+   */
+  links?: Record<string, Record<string, string | null> | null>;
+}
+
+/**
+ * The layout's version: an index of another version is rebuilt. 5 added the resources of page
+ * bundles, which an index of version 4 never published.
+ */
+export const INDEX_VERSION = 5;
+
+/** Is this head one of the current layout? */
+export function isCurrentHead(head: { version?: unknown } | undefined): head is IndexHead {
+  return head?.version === INDEX_VERSION;
+}
+
+/** A page bundle's resource as last published: where, and its size (an enclosure needs it). */
+export interface ResourceRecord {
+  /** Key in the site store. */
+  target: string;
+  size: number;
 }
 
 /** What the index knows of one URL: who claims it, and when its owner first appeared there. */
@@ -41,17 +66,24 @@ export interface UrlRecord {
   appearance?: Appearance;
 }
 
-/** Families of sharded maps: entries by source, URL records by path, static sizes by key. */
-export type ShardFamily = 'entries' | 'urls' | 'statics';
+/**
+ * Families of sharded maps: entries by source, URL records by path, static sizes by key, published
+ * bundle resources by content key, and where each published post sits in the page index (its date
+ * and path) by source.
+ */
+export type ShardFamily = 'entries' | 'urls' | 'statics' | 'resources' | 'pagerows';
 export type ShardValue<F extends ShardFamily> = F extends 'entries'
   ? PostEntry
   : F extends 'urls'
     ? UrlRecord
-    : number;
+    : F extends 'resources'
+      ? ResourceRecord
+      : F extends 'pagerows'
+        ? Pick<PostEntry, 'published' | 'path'>
+        : number;
 
 const IO_CONCURRENCY = 16;
 const INDEX_KEY = 'index.json';
-const PAGES_KEY = 'pages.json';
 const RECORDS = 'records/';
 const ERRORS = 'errors/';
 
@@ -92,14 +124,6 @@ export class IndexStore {
     for await (const info of this.store.list(`${family}/`))
       names.push(info.key.slice(family.length + 1, -'.json'.length));
     return names;
-  }
-
-  readPageSignatures(): Promise<Record<string, string> | undefined> {
-    return this.readJson<Record<string, string>>(PAGES_KEY);
-  }
-
-  writePageSignatures(signatures: Record<string, string>): Promise<void> {
-    return this.writeJson(PAGES_KEY, signatures);
   }
 
   readRecord(key: string): Promise<Post | undefined> {
@@ -169,22 +193,27 @@ export class ShardCache {
   /**
    * Replaces every stored shard of a family with what `keep` retains of it (nothing by default):
    * the start of a rebuild.
+   * @param returnFormer - also return every value the family held (else the map is empty)
    */
   async reset<F extends ShardFamily>(
     family: F,
     keep?: (value: ShardValue<F>) => ShardValue<F> | undefined,
-  ): Promise<void> {
+    returnFormer = false,
+  ): Promise<Map<string, ShardValue<F>>> {
+    const former = new Map<string, ShardValue<F>>();
     await mapLimit(await this.store.shardNames(family), IO_CONCURRENCY, async (shard) => {
       const kept: Record<string, ShardValue<F>> = {};
       this.loaded.set(`${family}/${shard}`, kept);
       this.dirty.add(`${family}/${shard}`);
-      if (keep === undefined) return;
+      if (keep === undefined && !returnFormer) return;
       const values = await this.store.readShard(family, shard);
       for (const [key, value] of Object.entries(values)) {
-        const retained = keep(value);
+        if (returnFormer) former.set(key, value);
+        const retained = keep?.(value);
         if (retained !== undefined) kept[key] = retained;
       }
     });
+    return former;
   }
 
   async flush(): Promise<void> {

@@ -15,21 +15,32 @@
  *   renames that keep the URL, and rebuilds; a new owner after a conflict gets a new one.
  * - **head**: per feed folder, the newest published posts, a few more than a feed shows
  *   (the **capacity**), so that one upload touches only these lists.
- * - **shard**: entries, URL records and static sizes are split over 256 objects by a hash of their
- *   key; a run reads and writes only the shards its keys fall in.
+ * - **resource**: a file of a page bundle (`posts/gallery/photo.jpg`), published under its post's
+ *   path while the post is live and owns it; the index records where each went and its size.
+ * - **shard**: entries, URL records, static sizes and resources are split over 256 objects by a
+ *   hash of their key; a run reads and writes only the shards its keys fall in.
  * - **signature**: a hash of everything a feed or page depends on; unchanged means not rewritten.
  *
  * How the state bucket is laid out is private to this folder.
  */
 import type { Post } from '../../core/posts/post.ts';
 import { buildHeads } from '../../core/site/feed-heads.ts';
-import { type Appearance, ownerOf, type PostEntry, visibleAt } from '../../core/site/post-entry.ts';
+import { type Appearance, isLive, ownerOf, type PostEntry, visibleAt } from '../../core/site/post-entry.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { hashOf } from '../hash-of.ts';
 import { mapLimit } from '../map-limit.ts';
-import { type ErrorRecord, type IndexHead, IndexStore, ShardCache, type UrlRecord } from './index-store.ts';
+import {
+  type ErrorRecord,
+  INDEX_VERSION,
+  type IndexHead,
+  IndexStore,
+  isCurrentHead,
+  type ResourceRecord,
+  ShardCache,
+  type UrlRecord,
+} from './index-store.ts';
 
-export type { ErrorRecord } from './index-store.ts';
+export type { ErrorRecord, ResourceRecord } from './index-store.ts';
 export {
   appearedBetween,
   categoriesInUse,
@@ -62,8 +73,12 @@ export class PostIndex {
   private readonly arrived = new Set<string>();
   /** Sources whose path changed in this run, with their old path: a new slug is not a new post. */
   private readonly moved = new Map<string, string>();
+  /** Sources whose entry, ownership or publication may have changed in this run: their pages follow. */
+  private readonly changedSources = new Set<string>();
   private owners: Promise<PostEntry[]> | undefined;
   private entries: Promise<PostEntry[]> | undefined;
+  /** On a rebuild, the bundle resources the previous index had published, by content key. */
+  formerResources: ReadonlyMap<string, ResourceRecord> = new Map();
 
   private constructor(
     private readonly store: IndexStore,
@@ -83,8 +98,8 @@ export class PostIndex {
   static async open(state: BlobStore, now: Date, configHash: string): Promise<PostIndex | undefined> {
     const store = new IndexStore(state);
     const head = await store.readHead();
-    if (head?.version !== 4 || (head as IndexHead).configHash !== configHash) return undefined;
-    return new PostIndex(store, head as IndexHead, now, () => now.toISOString());
+    if (!isCurrentHead(head) || head.configHash !== configHash) return undefined;
+    return new PostIndex(store, head, now, () => now.toISOString());
   }
 
   /**
@@ -96,9 +111,10 @@ export class PostIndex {
   static async rebuild(state: BlobStore, now: Date, configHash: string): Promise<PostIndex> {
     const store = new IndexStore(state);
     const previous = await store.readHead();
-    const known = previous?.version === 4 ? (previous as IndexHead) : undefined;
+    // Version 4 differs only in publishing no bundle resources: what it knew of the past still holds.
+    const known = isCurrentHead(previous) || previous?.version === 4 ? (previous as IndexHead) : undefined;
     const head: IndexHead = {
-      version: 4,
+      version: INDEX_VERSION,
       configHash,
       heads: buildHeads([], now, 1),
       errors: {},
@@ -109,6 +125,8 @@ export class PostIndex {
     const index = new PostIndex(store, head, now, known ? () => at : (entry) => entry.published);
     await index.shards.reset('entries');
     await index.shards.reset('statics');
+    // Resources are published anew; what was published before is kept aside, to remove what moved.
+    index.formerResources = await index.shards.reset('resources', undefined, true);
     await index.shards.reset('urls', (url) =>
       url.appearance ? { claims: [], appearance: url.appearance } : undefined,
     );
@@ -162,14 +180,61 @@ export class PostIndex {
     else entries[source] = entry;
     this.shards.touch('entries', source);
     const changes: OwnerChange[] = [];
-    for (const path of paths)
-      changes.push({ path, before: before.get(path), after: await this.ownerOf(path) });
+    this.changedSources.add(source);
+    for (const path of paths) {
+      const change = { path, before: before.get(path), after: await this.ownerOf(path) };
+      changes.push(change);
+      for (const owner of [change.before, change.after])
+        if (owner !== undefined) this.changedSources.add(owner);
+    }
     return changes;
   }
 
   /** Notes that scheduled posts went live, so that their appearance is fixed in this run. */
   wentLive(entries: readonly PostEntry[]): void {
-    for (const entry of entries) this.touched.add(entry.path);
+    for (const entry of entries) {
+      this.touched.add(entry.path);
+      this.changedSources.add(entry.source);
+    }
+  }
+
+  /** Notes that posts expired, so that their pages leave in this run. */
+  expired(entries: readonly PostEntry[]): void {
+    for (const entry of entries) this.changedSources.add(entry.source);
+  }
+
+  /**
+   * What pages should show now of each post this run may have changed: its entry when it owns its
+   * URL and is live at `now`, else undefined (gone, a draft, scheduled, expired, or a conflict loser).
+   * Read after {@link flush}.
+   */
+  async pageChanges(now: Date): Promise<{ source: string; entry: PostEntry | undefined }[]> {
+    const changes: { source: string; entry: PostEntry | undefined }[] = [];
+    for (const source of [...this.changedSources].sort()) {
+      const entry = await this.entry(source);
+      const shown =
+        entry !== undefined && isLive(entry, now.getTime()) && (await this.ownerOf(entry.path)) === source;
+      changes.push({ source, entry: shown ? entry : undefined });
+    }
+    return changes;
+  }
+
+  /** Posts whose bodies link to other posts, with what each link resolved to (see IndexHead.links). */
+  linkers(): Readonly<Record<string, Readonly<Record<string, string | null>> | null>> {
+    return this.head.links ?? {};
+  }
+
+  /**
+   * Remembers what a post's links resolved to, or forgets the post when it links to none (or is gone).
+   * @param resolved - target as written -> URL or null; null when the links are not known
+   */
+  setLinks(source: string, resolved: Record<string, string | null> | null | undefined): void {
+    if (resolved === undefined) {
+      if (this.head.links !== undefined) delete this.head.links[source];
+      return;
+    }
+    this.head.links ??= {};
+    this.head.links[source] = resolved;
   }
 
   /** The size of a static file the site publishes, by content key. */
@@ -182,6 +247,18 @@ export class PostIndex {
     if (size === undefined) delete statics[key];
     else statics[key] = size;
     this.shards.touch('statics', key);
+  }
+
+  /** Where a bundle's resource is published now, by content key; undefined when it is not. */
+  async resource(key: string): Promise<ResourceRecord | undefined> {
+    return (await this.shards.get('resources', key))[key];
+  }
+
+  async setResource(key: string, record: ResourceRecord | undefined): Promise<void> {
+    const resources = await this.shards.get('resources', key);
+    if (record === undefined) delete resources[key];
+    else resources[key] = record;
+    this.shards.touch('resources', key);
   }
 
   /**
@@ -232,15 +309,6 @@ export class PostIndex {
     for await (const key of this.store.keysOf('records')) if (!sources.has(key)) this.deleteRecord(key);
     for await (const key of this.store.keysOf('errors'))
       if (!(key in this.head.errors)) this.defer(this.store.deleteError(key));
-  }
-
-  /** The signature of every page last written, by key; empty when none were. */
-  async pageSignatures(): Promise<Record<string, string>> {
-    return (await this.store.readPageSignatures()) ?? {};
-  }
-
-  setPageSignatures(signatures: Record<string, string>): void {
-    this.defer(this.store.writePageSignatures(signatures));
   }
 
   /**
@@ -337,7 +405,11 @@ export function entryOf(post: Post): PostEntry {
     hash: hashOf(post),
   };
   if (post.categories.length > 0) entry.categories = post.categories.map((c) => c.name);
+  if (post.tags.length > 0) entry.tags = post.tags.map((t) => t.name);
+  if (post.series !== undefined) entry.series = post.series.map((t) => t.name);
   if (post.image !== undefined) entry.image = post.image;
+  if (post.aliases !== undefined) entry.aliases = post.aliases;
+  if (post.expires !== undefined) entry.expires = new Date(post.expires).toISOString();
   return entry;
 }
 

@@ -2,12 +2,12 @@
 // digest, the preferences page). Part of the post index: they read its layout directly.
 import type { AppearedPost } from '../../core/newsletter/digest-posts.ts';
 import type { Post, Term } from '../../core/posts/post.ts';
-import { categoryOf } from '../../core/site/feed-heads.ts';
-import { ownerOf, visibleAt } from '../../core/site/post-entry.ts';
+import { termOf } from '../../core/site/feed-heads.ts';
+import { hasExpired, ownerOf, visibleAt } from '../../core/site/post-entry.ts';
 import { toSlug } from '../../core/text/slug.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { mapLimit } from '../map-limit.ts';
-import { type IndexHead, IndexStore } from './index-store.ts';
+import { IndexStore, isCurrentHead } from './index-store.ts';
 
 const IO_CONCURRENCY = 16;
 
@@ -31,6 +31,8 @@ export async function appearedBetween(state: BlobStore, since: Date, until: Date
     const entry = owner === undefined ? undefined : entries.get(owner);
     const appearance = record.appearance;
     if (entry === undefined || appearance === undefined || appearance.source !== owner) continue;
+    // A post that has left the site by the digest's time is not mailed.
+    if (hasExpired(entry, until.getTime())) continue;
     const at = visibleAt(appearance, entry.published);
     if (at > since.getTime() && at <= until.getTime())
       appeared.push({ entry, visibleAt: new Date(at).toISOString() });
@@ -44,7 +46,7 @@ export async function appearedBetween(state: BlobStore, since: Date, until: Date
  */
 export async function newsletterSince(state: BlobStore): Promise<Date | undefined> {
   const head = await new IndexStore(state).readHead();
-  const since = head?.version === 4 ? (head as IndexHead).newsletterSince : undefined;
+  const since = isCurrentHead(head) ? head.newsletterSince : undefined;
   return since === undefined ? undefined : new Date(since);
 }
 
@@ -63,12 +65,12 @@ export async function publishedCategories(state: BlobStore): Promise<Term[]> {
  */
 export async function categoriesInUse(state: BlobStore, scheduled: boolean): Promise<Term[] | undefined> {
   const head = await new IndexStore(state).readHead();
-  if (head?.version !== 4) return undefined;
-  const { heads } = head as IndexHead;
+  if (!isCurrentHead(head)) return undefined;
+  const { heads } = head;
   const terms = new Map<string, Term>();
   for (const [folder, list] of Object.entries(heads.lists))
     if (folder.startsWith('categories/') && list.length > 0) {
-      const term = categoryOf(folder, list);
+      const { term } = termOf(folder, list);
       terms.set(term.slug, term);
     }
   if (scheduled)

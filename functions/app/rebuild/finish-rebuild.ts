@@ -1,4 +1,6 @@
 import { PostError } from '../../core/errors.ts';
+import { isTranslation, resourceBundles } from '../../core/posts/content-files.ts';
+import { keyProblem } from '../../core/site/object-key.ts';
 import type { RebuildFinish } from '../../ports/rebuild-queue.ts';
 import { hashOf } from '../hash-of.ts';
 import { mapLimit } from '../map-limit.ts';
@@ -42,6 +44,15 @@ export async function finishRebuild(
   const rendered = await mapLimit(shards, IO_CONCURRENCY, (n) => store.rendered(plan.id, n));
   if (catalogued === undefined || rendered.some((r) => r === undefined)) return undefined;
 
+  // The listing as it is now: bundle resources are published as they are, and posts whose file
+  // differs from the version a shard read (or that came or went since) are published after.
+  const postKeys = new Map<string, string | undefined>();
+  const keys: string[] = [];
+  for await (const info of deps.content.list('posts/')) {
+    if (keyProblem(info.key) === undefined) keys.push(info.key);
+    if (isPostKey(info.key) && !isTranslation(info.key, config.language)) postKeys.set(info.key, info.etag);
+  }
+
   const run = await startRebuildRun(deps, config, new Date(plan.now));
   const failed = catalogued.failed.map((f) => new PostError(f.file, f.field, f.reason));
   const conflicts = new Set(catalogued.conflicts);
@@ -49,28 +60,26 @@ export async function finishRebuild(
   for (const shard of rendered) Object.assign(pagesWritten, shard?.pages);
   const report = await completeRebuild(run, {
     entries: rendered.flatMap((shard) => shard?.entries ?? []),
+    links: rendered.flatMap((shard) => Object.entries(shard?.links ?? {})),
+    brokenLinks: catalogued.brokenLinks,
     failed,
     errors: failed.filter((e) => !conflicts.has(e.file)),
     published: catalogued.published,
+    resources: resourceBundles(keys, config.language),
     pagesWritten,
   });
 
-  // What changed while the rebuild ran: files whose version differs from the one read, files
-  // added or removed since the plan, and posts a shard could not render.
   const versions = new Map<string, string | null>();
   for (const n of shards) {
     const read = await store.read(plan.id, n);
     for (const [key, etag] of Object.entries(read?.versions ?? {})) versions.set(key, etag);
   }
   const changed = new Set(rendered.flatMap((shard) => shard?.skipped ?? []));
-  const seen = new Set<string>();
-  for await (const info of deps.content.list('posts/')) {
-    if (!isPostKey(info.key)) continue;
-    seen.add(info.key);
-    const etag = info.etag ?? (await deps.content.getVersioned(info.key))?.etag ?? null;
-    if (versions.get(info.key) !== etag) changed.add(info.key);
+  for (const [key, listed] of postKeys) {
+    const etag = listed ?? (await deps.content.getVersioned(key))?.etag ?? null;
+    if (versions.get(key) !== etag) changed.add(key);
   }
-  for (const [key, etag] of versions) if (etag !== null && !seen.has(key)) changed.add(key);
+  for (const [key, etag] of versions) if (etag !== null && !postKeys.has(key)) changed.add(key);
   // site.yaml and static files: the rebuild read them at its end, as they are now.
   if (changed.size > 0) {
     deps.log.info('publishing what changed during the rebuild', { rebuild: plan.id, keys: changed.size });

@@ -25,6 +25,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SiteConfig } from '../../core/config/site-config.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { isTranslation, translationsNotice } from '../../core/posts/content-files.ts';
 import { hashOf } from '../hash-of.ts';
 import { loadSiteConfig } from '../load-site-config.ts';
 import type { PublishDeps, PublishReport } from '../publish-run.ts';
@@ -57,7 +58,14 @@ export async function startRebuild(deps: FanOutDeps): Promise<PublishReport> {
   }
   const config = await loadSiteConfig(deps.content, deps.overrides);
   const keys: string[] = [];
-  for await (const info of deps.content.list('posts/')) if (isPostKey(info.key)) keys.push(info.key);
+  const translations: string[] = [];
+  for await (const info of deps.content.list('posts/')) {
+    if (!isPostKey(info.key)) continue;
+    if (isTranslation(info.key, config.language)) translations.push(info.key);
+    else keys.push(info.key);
+  }
+  if (translations.length > 0)
+    deps.log.info('translations left out', { notice: translationsNotice(translations, config.language) });
   keys.sort();
   const size = Math.max(1, deps.rebuild.shardSize ?? DEFAULT_SHARD_SIZE);
   const shards = Math.max(1, Math.ceil(keys.length / size));

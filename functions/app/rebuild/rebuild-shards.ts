@@ -3,22 +3,20 @@
 // of its kind, sends the next step.
 import type { SiteConfig } from '../../core/config/site-config.ts';
 import { PostError } from '../../core/errors.ts';
-import { postPagePlan } from '../../core/pages/page-plan.ts';
-import type { Link } from '../../core/pages/templates.ts';
-import { parsePost, renderPost } from '../../core/posts/parse-post.ts';
-import { siteUrl } from '../../core/posts/permalink.ts';
+import { type Neighbour, postPagePlan } from '../../core/pages/page-plan.ts';
 import type { ParsedPost, Post, PostMeta } from '../../core/posts/post.ts';
 import { RefIndex } from '../../core/posts/ref-index.ts';
-import { catalogue } from '../../core/site/catalogue.ts';
-import { compareText } from '../../core/site/order.ts';
 import type { PostEntry } from '../../core/site/post-entry.ts';
+import { byTerm, TAXONOMIES, type TermNames, termFolder, termsOf } from '../../core/site/taxonomies.ts';
 import { ignoredFieldReason } from '../../core/text/did-you-mean.ts';
 import type { RebuildWork } from '../../ports/rebuild-queue.ts';
+import { decidePublished } from '../build-site.ts';
 import { hashOf } from '../hash-of.ts';
 import { mapLimit } from '../map-limit.ts';
 import { entryOf, PostIndex } from '../post-index/post-index.ts';
+import { postPageEntry } from '../publish-pages.ts';
+import { renderedPosts, renderForIndex } from '../publish-site.ts';
 import { bodyWarnings, parseOne } from '../read-posts.ts';
-import { texToMathml } from '../tex-to-mathml.ts';
 import { writePages } from '../write-pages.ts';
 import { configForStep, type FanOutDeps } from './plan-rebuild.ts';
 import { type FailedPost, type RebuildPlan, RebuildStore, type RenderWork } from './rebuild-store.ts';
@@ -85,6 +83,7 @@ async function readShard({ deps, store, plan, config }: Step, shard: number): Pr
         field: typo.field,
         reason: ignoredFieldReason(typo.meant),
       });
+    for (const warning of result.warnings) bodyWarnings(deps.log, meta.source)(warning);
   }
   await store.writeRead(plan.id, shard, { posts, failed, versions });
   if ((await store.done(plan.id, 'read')).size >= plan.shards)
@@ -92,8 +91,9 @@ async function readShard({ deps, store, plan, config }: Step, shard: number): Pr
 }
 
 /**
- * Decides what is published from every shard's front matter (as a one-run rebuild decides it) and
- * gives each shard its work: the posts to render and each published post's neighbours.
+ * Decides what is published from every shard's front matter, as a one-run rebuild decides it
+ * ({@link decidePublished}), and gives each shard its work: the posts to render, each published
+ * post's neighbours and the site's names of their terms.
  */
 async function catalogueShards({ deps, store, plan, config }: Step): Promise<void> {
   if ((await store.catalogue(plan.id)) !== undefined) {
@@ -109,76 +109,93 @@ async function catalogueShards({ deps, store, plan, config }: Step): Promise<voi
     if (read === undefined) throw new Error(`internal: rebuild ${plan.id} shard ${n} is not read yet`);
     return read;
   });
-  const posts = catalogue(
+  const unparsed = reads.flatMap((read) => read.failed.map((f) => new PostError(f.file, f.field, f.reason)));
+  const { posts, failed, brokenLinks } = await decidePublished(
+    deps,
+    config,
     reads.flatMap((read) => read.posts),
+    unparsed,
     new Date(plan.now),
   );
-  const link = (post: PostMeta | undefined): Link | null =>
-    post === undefined ? null : { title: post.title, url: siteUrl(config, post.path) };
-  const pages = new Map<string, { newer: Link | null; older: Link | null }>();
+  const neighbour = (post: PostMeta | undefined): Neighbour | null =>
+    post === undefined ? null : { title: post.title, url: post.url };
+  const pages = new Map<string, { newer: Neighbour | null; older: Neighbour | null }>();
   posts.published.forEach((post, i) => {
-    pages.set(post.source, { newer: link(posts.published[i - 1]), older: link(posts.published[i + 1]) });
+    pages.set(post.source, {
+      newer: neighbour(posts.published[i - 1]),
+      older: neighbour(posts.published[i + 1]),
+    });
   });
-  const rendered = new Set(
-    [...posts.published, ...posts.scheduled, ...posts.conflicted].map((p) => p.source),
-  );
-  const failed = [
-    ...reads.flatMap((read) => read.failed),
-    ...posts.conflicts.map((e) => ({ file: e.file, field: e.field, reason: e.reason })),
-  ].sort((a, b) => compareText(a.file, b.file));
-  for (const error of failed)
-    deps.log.warn('post not published', { key: error.file, field: error.field, reason: error.reason });
+  // One name per term across the site (its newest post's spelling), as the final step's pages show.
+  const names = new Map<string, string>();
+  for (const taxonomy of TAXONOMIES)
+    for (const [slug, { term }] of byTerm(posts.published, taxonomy))
+      names.set(termFolder(taxonomy, slug), term.name);
+  const rendered = renderedPosts(posts);
+  const renders = new Set(rendered.map((p) => p.source));
   await mapLimit(shards, IO_CONCURRENCY, async (n) => {
-    const work: RenderWork = { posts: [] };
+    const work: RenderWork = { posts: [], names: {} };
     for (const post of reads[n]?.posts ?? []) {
-      if (!rendered.has(post.source)) continue;
+      if (!renders.has(post.source)) continue;
       const page = pages.get(post.source);
       work.posts.push(page === undefined ? { source: post.source } : { source: post.source, page });
+      if (page === undefined) continue;
+      for (const taxonomy of TAXONOMIES)
+        for (const term of termsOf(post, taxonomy)) {
+          const folder = termFolder(taxonomy, term.slug);
+          const name = names.get(folder);
+          if (name !== undefined) work.names[folder] = name;
+        }
     }
     await store.writeWork(plan.id, n, work);
   });
   await store.writeCatalogue(plan.id, {
-    links: posts.published.map((post) => ({ source: post.source, url: post.url })),
-    published: posts.published.length,
-    failed,
+    links: rendered.map(({ source, url }) => ({ source, url })),
+    published: posts.published.map((post) => post.source),
+    failed: failed.map((e) => ({ file: e.file, field: e.field, reason: e.reason })),
     conflicts: posts.conflicts.map((e) => e.file),
+    brokenLinks,
   });
   await deps.rebuild.queue.sendWork(shards.map((shard) => ({ rebuild: plan.id, step: 'render', shard })));
 }
 
 /** Renders a shard's posts: each record, and each published post's page. */
 async function renderShard({ deps, store, plan, config }: Step, shard: number): Promise<void> {
-  const [work, catalogued] = await Promise.all([store.work(plan.id, shard), store.catalogue(plan.id)]);
-  if (work === undefined || catalogued === undefined)
+  const [work, read, catalogued] = await Promise.all([
+    store.work(plan.id, shard),
+    store.read(plan.id, shard),
+    store.catalogue(plan.id),
+  ]);
+  if (work === undefined || read === undefined || catalogued === undefined)
     throw new Error(`internal: rebuild ${plan.id} renders shard ${shard} before its catalogue`);
+  const metas = new Map(read.posts.map((post) => [post.source, post]));
   const refs = new RefIndex(catalogued.links);
+  const names: TermNames = (taxonomy, slug) => work.names[termFolder(taxonomy, slug)];
   const entries: PostEntry[] = [];
+  const links: Record<string, Record<string, string | null>> = {};
   const pages: Record<string, string> = {};
   const skipped: string[] = [];
   for (let i = 0; i < work.posts.length; i += BATCH) {
     const batch = work.posts.slice(i, i + BATCH);
     const posts = new Map<string, Post>();
     await mapLimit(batch, IO_CONCURRENCY, async ({ source }) => {
-      const post = await renderNow(deps, config, refs, source);
-      if (post === undefined) {
+      const meta = metas.get(source);
+      const rendered = meta === undefined ? undefined : await renderNow(deps, config, refs, meta);
+      if (rendered === undefined) {
         skipped.push(source);
         return;
       }
+      const { post, resolved } = rendered;
       await PostIndex.writeRecord(deps.state, post);
       posts.set(source, post);
       entries.push(entryOf(post));
+      if (resolved !== undefined) links[source] = resolved;
     });
     const planned = batch.flatMap(({ source, page }) => {
       const post = posts.get(source);
       if (page === undefined || post === undefined) return [];
-      return [
-        postPagePlan(
-          config,
-          { source, path: post.path, hash: entryOf(post).hash },
-          link(page.newer),
-          link(page.older),
-        ),
-      ];
+      const entry = postPageEntry(config, entryOf(post), names);
+      return [postPagePlan(config, entry, page.newer ?? undefined, page.older ?? undefined)];
     });
     const written = await writePages(
       deps.output,
@@ -190,36 +207,25 @@ async function renderShard({ deps, store, plan, config }: Step, shard: number): 
     );
     Object.assign(pages, written.signatures);
   }
-  await store.writeRendered(plan.id, shard, { entries, pages, skipped });
+  await store.writeRendered(plan.id, shard, { entries, links, pages, skipped });
   if ((await store.done(plan.id, 'rendered')).size >= plan.shards)
     await deps.rebuild.queue.sendFinish({ rebuild: plan.id, step: 'finish' });
 }
 
 /**
- * A post rendered from the bucket as it is now, or undefined when it was deleted or no longer parses
- * (it changed under the rebuild: the finish publishes it as it is then).
+ * A post rendered from the bucket as it is now, or undefined when it was deleted or no longer
+ * renders (it changed under the rebuild: the finish publishes it as it is then).
  */
 async function renderNow(
   deps: FanOutDeps,
   config: SiteConfig,
   refs: RefIndex,
-  source: string,
-): Promise<Post | undefined> {
-  const bytes = await deps.content.get(source);
-  if (bytes === undefined) return undefined;
+  meta: PostMeta,
+): Promise<Awaited<ReturnType<typeof renderForIndex>> | undefined> {
   try {
-    return renderPost(parsePost({ key: source, bytes }, config), {
-      site: config,
-      refs,
-      warn: bodyWarnings(deps.log, source),
-      math: texToMathml,
-    });
+    return await renderForIndex(deps, config, refs, meta);
   } catch (error) {
     if (error instanceof PostError) return undefined;
     throw error;
   }
-}
-
-function link(value: Link | null): Link | undefined {
-  return value ?? undefined;
 }

@@ -1,4 +1,4 @@
-import type { Link } from '../../core/pages/templates.ts';
+import type { Neighbour } from '../../core/pages/page-plan.ts';
 import type { PostMeta } from '../../core/posts/post.ts';
 import type { PostEntry } from '../../core/site/post-entry.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
@@ -56,23 +56,30 @@ export interface ReadShard {
 
 /** What the catalogue decided, for the render shards and the final step. */
 export interface CatalogueResult {
-  /** Every published post's source and URL: what `ref` and `post_url` resolve against. */
+  /** Every post that is not a draft (source and URL): what `ref` and `post_url` resolve against. */
   links: { source: string; url: string }[];
-  published: number;
-  /** Every post not published (slug conflicts too), sorted by file. */
+  /** The sources of the posts published. */
+  published: string[];
+  /** Every post not published (slug conflicts and broken links too), sorted by file. */
   failed: FailedPost[];
   /** Files among `failed` that lost a slug conflict: not recorded as errors. */
   conflicts: string[];
+  /** Posts left out for a link to a missing post. */
+  brokenLinks: string[];
 }
 
 /** What one shard renders: every non-draft post that parsed, with its page's neighbours if published. */
 export interface RenderWork {
-  posts: { source: string; page?: { newer: Link | null; older: Link | null } }[];
+  posts: { source: string; page?: { newer: Neighbour | null; older: Neighbour | null } }[];
+  /** The site's name of each term the shard's published posts show, by list folder. */
+  names: Record<string, string>;
 }
 
 /** What rendering one shard did. */
 export interface RenderedShard {
   entries: PostEntry[];
+  /** What the links of posts that have any resolved to, by source. */
+  links: Record<string, Record<string, string | null>>;
   /** Signatures of the post pages written, by key. */
   pages: Record<string, string>;
   /** Posts that changed under the rebuild and no longer render: the final step publishes them anew. */

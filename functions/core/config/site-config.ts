@@ -5,6 +5,7 @@ import { parseEmailAddress } from '../newsletter/email-address.ts';
 import type { DigestSchedule, Weekday } from '../newsletter/schedule.ts';
 import { closest } from '../text/did-you-mean.ts';
 import { stripXmlForbidden } from '../text/xml-safe.ts';
+import type { CategoryPage } from './category-pages.ts';
 
 /** A person credited for a post or a site. */
 export interface Person {
@@ -46,6 +47,8 @@ export interface SiteConfig {
   params?: Record<string, unknown>;
   /** Site shortcode templates by name, read from `shortcodes/<name>.html` beside site.yaml. */
   shortcodes?: Record<string, string>;
+  /** Titles and descriptions of category pages by slug, from `categories/<name>/_index.md`. */
+  categoryPages?: Record<string, CategoryPage>;
 }
 
 /** The `newsletter:` section of site.yaml. */

@@ -1,6 +1,7 @@
 import type { Person, SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
+import { describeTerm, type Taxonomy, termFolder } from '../site/taxonomies.ts';
 
 /** The three formats Herald writes for every feed, with their file names and media types. */
 export const FEED_FORMATS = {
@@ -11,8 +12,8 @@ export const FEED_FORMATS = {
 
 export type FeedFormat = keyof typeof FEED_FORMATS;
 
-/** Which posts a feed carries: the whole site, or one category. */
-export type FeedScope = { kind: 'site' } | { kind: 'category'; category: Term };
+/** Which posts a feed carries: the whole site, or one category, tag or series. */
+export type FeedScope = { kind: 'site' } | { kind: 'term'; taxonomy: Taxonomy; term: Term };
 
 /** An item's image, with its size when Herald publishes the file itself. */
 export interface FeedImage {
@@ -26,7 +27,7 @@ export interface FeedModel {
   title: string;
   description: string;
   homeUrl: string;
-  /** Folder of the feed's files relative to the site root: `` or `categories/<slug>/`. */
+  /** Folder of the feed's files relative to the site root: `` or `<taxonomy>/<slug>/`. */
   folder: string;
   urls: Record<FeedFormat, string>;
   language: string;
@@ -68,11 +69,11 @@ export function buildFeedModel(
   const items = posts.slice(0, site.feedLimit).map((post) => toItem(post, imageSizes));
   const updated = new Date(Math.max(0, ...items.map((item) => item.updated.getTime())));
   return {
-    title: scope.kind === 'site' ? site.title : `${site.title}: ${scope.category.name}`,
+    title: scope.kind === 'site' ? site.title : `${site.title}: ${scope.term.name}`,
     description:
       scope.kind === 'site'
         ? site.description || site.title
-        : `Posts in ${scope.category.name} from ${site.title}`,
+        : describeTerm(site, scope.taxonomy, scope.term).description,
     homeUrl: site.baseUrl,
     folder,
     urls: {
@@ -90,7 +91,7 @@ export function buildFeedModel(
 
 /** Folder of a scope's feeds relative to the site root. */
 export function feedFolder(scope: FeedScope): string {
-  return scope.kind === 'site' ? '' : `categories/${scope.category.slug}/`;
+  return scope.kind === 'site' ? '' : termFolder(scope.taxonomy, scope.term.slug);
 }
 
 function toItem(post: Post, imageSizes: ReadonlyMap<string, number>): FeedItem {

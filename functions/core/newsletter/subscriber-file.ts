@@ -388,7 +388,10 @@ const BUTTONDOWN_ACTIVE = [
 ];
 const BUTTONDOWN_LEFT = ['unsubscribed', 'removed'];
 
-/** Buttondown's subscriber export: `subscriber_type` (or `type`) and `creation_date`. */
+/**
+ * Buttondown's subscriber export: `type` and `creation_date`, as its API names a subscriber's fields
+ * (`subscriber_type` and `email` before the API's 2024 renaming, still read).
+ */
 const buttondownReader: Reader = {
   format: 'buttondown',
   read(get) {
@@ -412,7 +415,8 @@ const buttondownReader: Reader = {
         suppression: { reason, detail: `${type} in Buttondown` },
       };
     }
-    return `subscriber_type: "${type}" is not a Buttondown subscriber type Herald knows; fix or remove the line`;
+    const column = get('subscribertype') === '' ? 'type' : 'subscriber_type';
+    return `${column}: "${type}" is not a Buttondown subscriber type Herald knows; fix or remove the line`;
   },
 };
 
@@ -436,12 +440,15 @@ const listmonkReader: Reader = {
         unsubscribedVia: 'link',
         ...optionalDate(get('updatedat')),
       };
+    // The last change of a blocklisted subscriber is, as a rule, the blocklisting.
+    const at = date(get('updatedat'), 'updated_at');
     return {
       status: 'suppressed',
       categories: [],
       consent,
       unsubscribedVia: 'link',
-      suppression: { reason: 'manual', detail: 'blocklisted in listmonk' },
+      ...(at ? { unsubscribedAt: at } : {}),
+      suppression: { reason: 'manual', detail: 'blocklisted in listmonk', ...(at ? { at } : {}) },
     };
   },
 };
@@ -504,10 +511,12 @@ function requiredDate(value: string, column: string): string {
   return at;
 }
 
-// ISO 8601 and the "2021-03-04 10:11:12" (Mailchimp), "2021-03-04 10:11:12.123456+00" (listmonk,
-// PostgreSQL) forms; no zone means UTC, as these services write.
+// ISO 8601 and the "2021-03-04 10:11:12" (Mailchimp), "2021-03-04 10:11:12.123456+00"
+// (PostgreSQL) and "2020-07-04 11:22:33.123456 +0000 UTC" (listmonk: Go's time.Time.String, the
+// zone's abbreviation after the offset, which alone counts) forms; no zone means UTC, as these
+// services write.
 const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?(?:\s+[A-Z]{1,6})?$/i;
 
 /**
  * A date and time from an import file as ISO 8601 (UTC, milliseconds), undefined when empty.

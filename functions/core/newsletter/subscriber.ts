@@ -17,7 +17,7 @@ export interface Consent {
   note?: string;
 }
 
-/** One subscriber, as stored (privately) under `subscribers/<id>.json`. */
+/** One subscriber, as stored (privately) in the newsletter bucket. */
 export interface Subscriber {
   id: string;
   email: EmailAddress;
@@ -43,7 +43,7 @@ export interface Preferences {
   paused: boolean;
 }
 
-/** Why an address gets no mail at all: kept under `suppressed/<id>.json`. */
+/** Why an address gets no mail at all: kept beside the subscriber records. */
 export interface Suppression {
   email: EmailAddress;
   reason: 'bounce' | 'complaint' | 'manual';

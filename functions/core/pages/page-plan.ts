@@ -1,7 +1,17 @@
 import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
-import { byCategory } from '../site/catalogue.ts';
+import {
+  byTerm,
+  describeTerm,
+  TAXONOMIES,
+  type Taxonomy,
+  type TermNames,
+  termFolder,
+  termsOf,
+  withTermNames,
+} from '../site/taxonomies.ts';
+import { aliasPage, planAliases } from './alias-pages.ts';
 import { type ArchivedDigest, archivePages } from './newsletter-archive.ts';
 import {
   type FeedSet,
@@ -12,6 +22,7 @@ import {
   notFoundPage,
   postPage,
   sitemap,
+  sitemapIndex,
 } from './templates.ts';
 
 /** What pages need of a published post without its body. */
@@ -25,8 +36,12 @@ export interface PageEntry {
   published: string;
   updated: string;
   categories: Term[];
-  /** Changes whenever anything about the post changes. */
-  hash: string;
+  tags: Term[];
+  series?: Term[] | undefined;
+  /** Old site paths that redirect to the post. */
+  aliases?: string[] | undefined;
+  /** Changes whenever anything about the post changes; a full build that keeps no signatures has none. */
+  hash?: string;
 }
 
 /** One page of the site: where it goes, what it depends on, and how to render it. */
@@ -46,6 +61,280 @@ export function pageKey(path: string): string {
   return key === '' || key.endsWith('/') ? `${key}index.html` : key;
 }
 
+/** Posts a sitemap of posts holds: sitemaps are numbered from the oldest post, like archive pages. */
+export const SITEMAP_SIZE = 1000;
+
+/** The key of the sitemap of posts number `n` (from 1, oldest posts first). */
+export function postSitemapKey(n: number): string {
+  return `sitemap-posts-${n}.xml`;
+}
+
+/** Sitemap listing the home page and the pages of every category, tag and series. */
+export const LISTS_SITEMAP_KEY = 'sitemap-lists.xml';
+
+/**
+ * A list of posts with a home page and archive pages: the site's, or a category's, tag's or series'.
+ * The same for a full build and an incremental publish, so both write the same bytes.
+ */
+export interface PostList {
+  /** `` or `<taxonomy>/<slug>/`. */
+  folder: string;
+  heading: string;
+  description: string;
+  /** The feeds this list mirrors. */
+  feeds: FeedSet[];
+  category?: Term;
+  /** The description is the author's (a category's `_index.md`): the home page shows it under the heading. */
+  intro?: boolean;
+}
+
+/** The site's list: every published post. */
+export function siteList(site: SiteConfig): PostList {
+  return {
+    folder: '',
+    heading: site.title,
+    description: site.description || `Posts from ${site.title}`,
+    feeds: [siteFeed(site)],
+  };
+}
+
+/**
+ * A term's list (category, tag or series), named as its newest post spells it, or as a category's
+ * `_index.md` says (see {@link describeTerm}).
+ */
+export function termList(site: SiteConfig, taxonomy: Taxonomy, term: Term): PostList {
+  const text = describeTerm(site, taxonomy, term);
+  return {
+    folder: termFolder(taxonomy, term.slug),
+    heading: text.heading,
+    description: text.description,
+    feeds: [siteFeed(site), termFeed(site, taxonomy, term)],
+    ...(taxonomy === 'categories' ? { category: term } : {}),
+    ...(text.written ? { intro: true } : {}),
+  };
+}
+
+/** A term of the site with its taxonomy: what the feeds page and the lists sitemap name. */
+export interface SiteTerm {
+  taxonomy: Taxonomy;
+  term: Term;
+}
+
+/** How many archive (or sitemap) pages `count` posts fill at `size` a page; an empty list has one. */
+export function pageCount(count: number, size: number): number {
+  return Math.max(1, Math.ceil(count / size));
+}
+
+/**
+ * Where page `n` of a list numbered from the oldest post starts and ends, as indexes into the list
+ * newest first: page 1 holds the oldest posts, the last page the newest (and fewer when not full).
+ */
+export function pageRange(count: number, size: number, n: number): { from: number; to: number } {
+  return { from: Math.max(0, count - n * size), to: Math.max(0, count - (n - 1) * size) };
+}
+
+/** The page a post is on, by its position counted from the oldest post (0 for the oldest). */
+export function pageOfPosition(position: number, size: number): number {
+  return Math.floor(position / size) + 1;
+}
+
+/** What a post's page shows of a neighbour: a fan-out rebuild's shards know no more of it. */
+export type Neighbour = Pick<PageEntry, 'title' | 'url'>;
+
+/**
+ * The page of one post, from its entry and its neighbours in time.
+ * @param entry - with its terms named as the site names them (see withTermNames)
+ * @param newer - the next post in time, if any
+ * @param older - the previous post in time, if any
+ */
+export function postPagePlan(
+  site: SiteConfig,
+  entry: PageEntry,
+  newer: Neighbour | undefined,
+  older: Neighbour | undefined,
+): PlannedPage {
+  const newerLink = link(newer);
+  const olderLink = link(older);
+  return {
+    key: pageKey(entry.path),
+    inputs: [
+      'post',
+      entry.hash ?? null,
+      newerLink ?? null,
+      olderLink ?? null,
+      entry.categories,
+      entry.tags,
+      entry.series ?? null,
+    ],
+    needs: [entry.source],
+    render: (posts) => postPage(site, namedAs(required(posts, entry.source), entry), newerLink, olderLink),
+  };
+}
+
+/**
+ * The redirect pages of old URLs: pages of their own, listed nowhere (not in the sitemap or lists).
+ * @param published - every published post
+ */
+export function aliasPagePlans(site: SiteConfig, published: readonly PageEntry[]): PlannedPage[] {
+  return planAliases(published).redirects.map((redirect) => {
+    const target = siteUrl(site, redirect.target);
+    return {
+      key: pageKey(redirect.path),
+      inputs: ['alias', target],
+      needs: [],
+      render: () => aliasPage(site, target),
+    };
+  });
+}
+
+/**
+ * The home page of a list: its newest posts and a link to the archive page after them.
+ * @param newest - the list's newest posts, at least a page of them when it has that many
+ * @param count - how many posts the list has
+ */
+export function homePagePlan(
+  site: SiteConfig,
+  list: PostList,
+  newest: readonly PageEntry[],
+  count: number,
+): PlannedPage {
+  const size = site.pageSize;
+  const items = newest.slice(0, size).map(listItem);
+  const older =
+    count > size
+      ? { title: 'Older posts', url: archiveUrl(site, list, pageOfPosition(count - 1 - size, size)) }
+      : undefined;
+  const { folder, heading, description, feeds, category } = list;
+  return {
+    key: pageKey(`/${folder}`),
+    inputs: ['home', heading, items, older ?? null],
+    needs: [],
+    render: () =>
+      listPage(site, {
+        heading,
+        description,
+        path: `/${folder}`,
+        items,
+        ...(older ? { older } : {}),
+        feeds,
+        ...(category ? { category } : {}),
+        ...(list.intro ? { intro: description } : {}),
+      }),
+  };
+}
+
+/**
+ * Archive page `n` of a list, numbered from the oldest post so that a new post changes only the
+ * newest page. Its title says which page it is, not how many there are: that would change them all.
+ * @param items - the page's posts, newest first (see {@link pageRange})
+ * @param count - how many posts the list has
+ */
+export function archivePagePlan(
+  site: SiteConfig,
+  list: PostList,
+  n: number,
+  items: readonly PageEntry[],
+  count: number,
+): PlannedPage {
+  const last = pageCount(count, site.pageSize);
+  const { folder, heading, description, feeds, category } = list;
+  const shown = items.map(listItem);
+  const newer =
+    n < last
+      ? { title: 'Newer posts', url: archiveUrl(site, list, n + 1) }
+      : { title: 'Newest posts', url: siteUrl(site, folder === '' ? '/' : folder) };
+  const older = n > 1 ? { title: 'Older posts', url: archiveUrl(site, list, n - 1) } : undefined;
+  const title = `${heading}: page ${n}`;
+  return {
+    key: `${folder}page/${n}/index.html`,
+    inputs: ['archive', title, shown, newer, older ?? null],
+    needs: [],
+    render: () =>
+      listPage(site, {
+        heading: title,
+        description,
+        path: `/${folder}page/${n}/`,
+        items: shown,
+        newer,
+        ...(older ? { older } : {}),
+        feeds,
+        ...(category ? { category } : {}),
+      }),
+  };
+}
+
+/**
+ * The page explaining feeds, with every feed of the site and the newest posts.
+ * @param terms - the terms that have a published post, by taxonomy (in {@link TAXONOMIES} order)
+ *   then slug
+ * @param newest - the site's newest posts, at least a page of them when it has that many
+ */
+export function feedsPagePlan(
+  site: SiteConfig,
+  terms: readonly SiteTerm[],
+  newest: readonly PageEntry[],
+): PlannedPage {
+  const feedSets: FeedSet[] = [
+    siteFeed(site),
+    ...terms.map(({ taxonomy, term }) => termFeed(site, taxonomy, term)),
+  ];
+  const latest = newest.slice(0, site.pageSize).map(listItem);
+  return {
+    key: 'feeds/index.html',
+    inputs: ['feeds', feedSets, latest],
+    needs: [],
+    render: () => feedsPage(site, feedSets, latest),
+  };
+}
+
+/** The page served for a missing path. */
+export function notFoundPagePlan(site: SiteConfig): PlannedPage {
+  return { key: '404.html', inputs: ['404'], needs: [], render: () => notFoundPage(site) };
+}
+
+/**
+ * `sitemap.xml`: an index of the sitemap of lists and the fixed-size sitemaps of posts, so that a new
+ * post rewrites one small sitemap, not one that lists the whole site.
+ * @param postSitemaps - how many sitemaps of posts there are
+ */
+export function sitemapIndexPlan(site: SiteConfig, postSitemaps: number): PlannedPage {
+  const urls = [
+    LISTS_SITEMAP_KEY,
+    ...Array.from({ length: postSitemaps }, (_, i) => postSitemapKey(i + 1)),
+  ].map((key) => siteUrl(site, key));
+  return { key: 'sitemap.xml', inputs: ['sitemap index', urls], needs: [], render: () => sitemapIndex(urls) };
+}
+
+/**
+ * The sitemap of the home page and the pages of every term, each with the last change of its newest
+ * post.
+ * @param newest - the site's newest post, if any
+ * @param terms - each term with a published post, in {@link feedsPagePlan} order, and its newest post
+ */
+export function listsSitemapPlan(
+  site: SiteConfig,
+  newest: PageEntry | undefined,
+  terms: readonly (SiteTerm & { newest: PageEntry })[],
+): PlannedPage {
+  const urls = [
+    { loc: site.baseUrl, ...(newest ? { lastmod: utc(newest.updated) } : {}) },
+    ...terms.map(({ taxonomy, term, newest }) => ({
+      loc: siteUrl(site, termFolder(taxonomy, term.slug)),
+      lastmod: utc(newest.updated),
+    })),
+  ];
+  return { key: LISTS_SITEMAP_KEY, inputs: ['sitemap', urls], needs: [], render: () => sitemap(urls) };
+}
+
+/**
+ * Sitemap of posts number `n`, numbered from the oldest post like archive pages.
+ * @param entries - its posts, newest first (see {@link pageRange} with {@link SITEMAP_SIZE})
+ */
+export function postSitemapPlan(n: number, entries: readonly PageEntry[]): PlannedPage {
+  const urls = entries.map((entry) => ({ loc: entry.url, lastmod: utc(entry.updated) }));
+  return { key: postSitemapKey(n), inputs: ['sitemap', urls], needs: [], render: () => sitemap(urls) };
+}
+
 /**
  * Every page of the site. List pages are numbered from the oldest post (`page/1/` holds the first
  * posts ever published), so a new post changes the newest page and the home page, not all of them.
@@ -53,148 +342,76 @@ export function pageKey(path: string): string {
  */
 export function planPages(
   site: SiteConfig,
-  published: readonly PageEntry[],
+  entries: readonly PageEntry[],
   digests: readonly ArchivedDigest[] = [],
 ): PlannedPage[] {
   if (!site.pages) return [];
-  const link = (entry: PageEntry | undefined): Link | undefined =>
-    entry ? { title: entry.title, url: entry.url } : undefined;
+  // One name per term across the site (its newest post's spelling), on every page that shows it.
+  const groups = new Map(TAXONOMIES.map((taxonomy) => [taxonomy, byTerm(entries, taxonomy)] as const));
+  const names: TermNames = (taxonomy, slug) => groups.get(taxonomy)?.get(slug)?.term.name;
+  const published = entries.map((entry) => withTermNames(entry, names));
   const pages: PlannedPage[] = published.map((entry, i) =>
-    postPagePlan(site, entry, link(published[i - 1]), link(published[i + 1])),
+    postPagePlan(site, entry, published[i - 1], published[i + 1]),
   );
-  const siteFeed: FeedSet = { title: site.title, folder: '' };
-  pages.push(
-    ...listPages(site, '', site.title, site.description || `Posts from ${site.title}`, published, [siteFeed]),
+  pages.push(...aliasPagePlans(site, published));
+  pages.push(...listPages(site, siteList(site), published));
+  // Every category, tag and series has its list pages and feeds, as Hugo's taxonomies have.
+  const terms = TAXONOMIES.flatMap((taxonomy) =>
+    [...byTerm(published, taxonomy).values()].map(({ term, posts }) => ({ taxonomy, term, posts })),
   );
-  const categories = [...byCategory(published).values()];
-  for (const { category, posts } of categories) {
-    const feeds = [
-      siteFeed,
-      { title: `${site.title}: ${category.name}`, folder: `categories/${category.slug}/` },
-    ];
-    pages.push(
-      ...listPages(
-        site,
-        `categories/${category.slug}/`,
-        category.name,
-        `Posts in ${category.name} from ${site.title}`,
-        posts,
-        feeds,
-        category,
-      ),
-    );
-  }
-  const feedSets: FeedSet[] = [
-    siteFeed,
-    ...categories.map(({ category }) => ({
-      title: `${site.title}: ${category.name}`,
-      folder: `categories/${category.slug}/`,
-    })),
-  ];
-  const latest = published.slice(0, site.pageSize).map(listItem);
-  pages.push({
-    key: 'feeds/index.html',
-    inputs: ['feeds', feedSets, latest],
-    needs: [],
-    render: () => feedsPage(site, feedSets, latest),
-  });
-  pages.push({ key: '404.html', inputs: ['404'], needs: [], render: () => notFoundPage(site) });
+  for (const { taxonomy, term, posts } of terms)
+    pages.push(...listPages(site, termList(site, taxonomy, term), posts));
+  pages.push(feedsPagePlan(site, terms, published));
+  pages.push(notFoundPagePlan(site));
   // The newsletter's archive, from the digests sent so far.
   if (site.newsletter) pages.push(...archivePages(site, digests));
-  const urls = [
-    { loc: site.baseUrl, ...(published[0] ? { lastmod: utc(published[0].updated) } : {}) },
-    ...categories.map(({ category, posts }) => ({
-      loc: siteUrl(site, `categories/${category.slug}/`),
-      ...(posts[0] ? { lastmod: utc(posts[0].updated) } : {}),
-    })),
-    ...published.map((entry) => ({ loc: entry.url, lastmod: utc(entry.updated) })),
-  ];
-  pages.push({ key: 'sitemap.xml', inputs: ['sitemap', urls], needs: [], render: () => sitemap(urls) });
+  const sitemaps = published.length === 0 ? 0 : pageCount(published.length, SITEMAP_SIZE);
+  pages.push(sitemapIndexPlan(site, sitemaps));
+  pages.push(
+    listsSitemapPlan(
+      site,
+      published[0],
+      terms.flatMap(({ taxonomy, term, posts }) => (posts[0] ? [{ taxonomy, term, newest: posts[0] }] : [])),
+    ),
+  );
+  for (let n = 1; n <= sitemaps; n++) {
+    const { from, to } = pageRange(published.length, SITEMAP_SIZE, n);
+    pages.push(postSitemapPlan(n, published.slice(from, to)));
+  }
   return pages;
-}
-
-/**
- * A post's page: the post and links to its neighbours in the order of published posts. Planned on
- * its own by the shards of a fan-out rebuild, which know a post's neighbours but not every post.
- * @param newer - the next newer published post, if any
- * @param older - the next older published post, if any
- */
-export function postPagePlan(
-  site: SiteConfig,
-  entry: Pick<PageEntry, 'source' | 'path' | 'hash'>,
-  newer: Link | undefined,
-  older: Link | undefined,
-): PlannedPage {
-  return {
-    key: pageKey(entry.path),
-    inputs: ['post', entry.hash, newer ?? null, older ?? null],
-    needs: [entry.source],
-    render: (posts) => postPage(site, required(posts, entry.source), newer, older),
-  };
 }
 
 /** A home page (newest posts) and stable archive pages numbered from the oldest post. */
-function listPages(
-  site: SiteConfig,
-  folder: string,
-  heading: string,
-  description: string,
-  posts: readonly PageEntry[],
-  feeds: FeedSet[],
-  category?: Term,
-): PlannedPage[] {
-  const size = site.pageSize;
+function listPages(site: SiteConfig, list: PostList, posts: readonly PageEntry[]): PlannedPage[] {
   const count = posts.length;
-  const last = Math.max(1, Math.ceil(count / size));
-  const archiveUrl = (n: number): string => siteUrl(site, `${folder}page/${n}/`);
-  /** Archive page holding the post at `index` (newest first). */
-  const pageOf = (index: number): number => Math.floor((count - 1 - index) / size) + 1;
-  const home = siteUrl(site, folder === '' ? '/' : folder);
-  const pages: PlannedPage[] = [];
-  const homeItems = posts.slice(0, size).map(listItem);
-  const homeOlder = count > size ? { title: 'Older posts', url: archiveUrl(pageOf(size)) } : undefined;
-  pages.push({
-    key: pageKey(`/${folder}`),
-    inputs: ['home', heading, homeItems, homeOlder ?? null],
-    needs: [],
-    render: () =>
-      listPage(site, {
-        heading,
-        description,
-        path: `/${folder}`,
-        items: homeItems,
-        ...(homeOlder ? { older: homeOlder } : {}),
-        feeds,
-        ...(category ? { category } : {}),
-      }),
-  });
-  for (let n = 1; n <= last; n++) {
-    // Page n holds the posts of rank (n-1)*size to n*size-1, counting from the oldest.
-    const from = Math.max(0, count - n * size);
-    const to = count - (n - 1) * size;
-    const items = posts.slice(from, to).map(listItem);
-    const newer =
-      n < last ? { title: 'Newer posts', url: archiveUrl(n + 1) } : { title: 'Newest posts', url: home };
-    const older = n > 1 ? { title: 'Older posts', url: archiveUrl(n - 1) } : undefined;
-    const title = `${heading}: page ${n} of ${last}`;
-    pages.push({
-      key: `${folder}page/${n}/index.html`,
-      inputs: ['archive', title, items, newer, older ?? null],
-      needs: [],
-      render: () =>
-        listPage(site, {
-          heading: title,
-          description,
-          path: `/${folder}page/${n}/`,
-          items,
-          newer,
-          ...(older ? { older } : {}),
-          feeds,
-          ...(category ? { category } : {}),
-        }),
-    });
+  const pages = [homePagePlan(site, list, posts, count)];
+  for (let n = 1; n <= pageCount(count, site.pageSize); n++) {
+    const { from, to } = pageRange(count, site.pageSize, n);
+    pages.push(archivePagePlan(site, list, n, posts.slice(from, to), count));
   }
   return pages;
+}
+
+function archiveUrl(site: SiteConfig, list: PostList, n: number): string {
+  return siteUrl(site, `${list.folder}page/${n}/`);
+}
+
+function siteFeed(site: SiteConfig): FeedSet {
+  return { title: site.title, folder: '' };
+}
+
+function termFeed(site: SiteConfig, taxonomy: Taxonomy, term: Term): FeedSet {
+  return { title: `${site.title}: ${term.name}`, folder: termFolder(taxonomy, term.slug) };
+}
+
+/** A post's record with its terms named as its entry names them (the site's one name per term). */
+function namedAs(post: Post, entry: PageEntry): Post {
+  const names: TermNames = (taxonomy, slug) => termsOf(entry, taxonomy).find((t) => t.slug === slug)?.name;
+  return withTermNames(post, names);
+}
+
+function link(entry: Neighbour | undefined): Link | undefined {
+  return entry ? { title: entry.title, url: entry.url } : undefined;
 }
 
 function utc(iso: string): string {

@@ -2,6 +2,7 @@ import type { SiteConfig } from '../config/site-config.ts';
 import { FEED_FORMATS } from '../feeds/feed-model.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
+import { type Taxonomy, termFolder } from '../site/taxonomies.ts';
 import { longDate } from '../text/long-date.ts';
 import { withHeadingAnchors } from './heading-anchors.ts';
 import { type Html, html, raw } from './html.ts';
@@ -92,7 +93,12 @@ export function dateText(site: SiteConfig, iso: string): Html {
 }
 
 function categoryLinks(site: SiteConfig, categories: Term[]): Html {
-  return html`${categories.map((c, i) => html`${i > 0 ? ', ' : ''}<a href="${siteUrl(site, `categories/${c.slug}/`)}">${c.name}</a>`)}`;
+  return termLinks(site, 'categories', categories);
+}
+
+/** Links to the pages of a post's categories, tags or series. */
+function termLinks(site: SiteConfig, taxonomy: Taxonomy, terms: readonly Term[]): Html {
+  return html`${terms.map((t, i) => html`${i > 0 ? ', ' : ''}<a href="${siteUrl(site, termFolder(taxonomy, t.slug))}">${t.name}</a>`)}`;
 }
 
 function siteFeeds(site: SiteConfig): FeedSet {
@@ -118,7 +124,7 @@ export function postPage(
 <h1>${post.title}</h1>
 <p class="meta">${dateText(site, post.published)} · ${post.authors.map((a) => a.name).join(', ')} · ${minutes} min read${post.categories.length > 0 ? html` · ${categoryLinks(site, post.categories)}` : ''}</p>
 ${cover ? html`<figure class="cover"><img src="${cover}" alt="${post.title}"></figure>\n` : ''}${raw(withHeadingAnchors(post.contentHtml))}
-${post.tags.length > 0 ? html`<p class="tags">Tags: ${post.tags.map((t, i) => html`${i > 0 ? ', ' : ''}<span class="tag">${t.name}</span>`)}</p>\n` : ''}</article>
+${post.series?.length ? html`<p class="series">Series: ${termLinks(site, 'series', post.series)}</p>\n` : ''}${post.tags.length > 0 ? html`<p class="tags">Tags: ${termLinks(site, 'tags', post.tags)}</p>\n` : ''}</article>
 <nav class="neighbours" aria-label="More posts">
 ${older ? html`<a rel="prev" href="${older.url}">← ${older.title}</a>` : html`<span></span>`}
 ${newer ? html`<a rel="next" href="${newer.url}">${newer.title} →</a>` : html`<span></span>`}
@@ -149,13 +155,20 @@ export interface ListPageOptions {
   feeds: FeedSet[];
   /** On a category's pages: its subscribe form asks for that category's posts only. */
   category?: Term;
+  /** Text shown under the heading (a category's description from its `_index.md`). */
+  intro?: string;
 }
 
 /** The home page, a category page or an archive page: posts with summaries, and pagination. */
 export function listPage(site: SiteConfig, page: ListPageOptions): string {
   const feed = page.feeds[page.feeds.length - 1] ?? siteFeeds(site);
   const body = html`<h1>${page.heading}</h1>
-<p class="meta feeds">Subscribe: ${FEED_LINKS.map(({ format, label }) => html`<a href="${siteUrl(site, feed.folder + format.file)}">${label}</a> `)}</p>
+${
+  page.intro
+    ? html`<p>${page.intro}</p>
+`
+    : ''
+}<p class="meta feeds">Subscribe: ${FEED_LINKS.map(({ format, label }) => html`<a href="${siteUrl(site, feed.folder + format.file)}">${label}</a> `)}</p>
 ${site.subscribeUrl ? subscribeForm(site.subscribeUrl, page.category) : ''}<ol class="posts">
 ${page.items.map(
   (item) => html`<li><article><h2><a href="${item.url}">${item.title}</a></h2>
@@ -245,7 +258,7 @@ export function notFoundPage(site: SiteConfig): string {
 }
 
 /**
- * A sitemap of the home page, the category pages and every post.
+ * A sitemap of some of the site's pages.
  * @param urls - absolute URLs with their last change (ISO 8601)
  */
 export function sitemap(urls: { loc: string; lastmod?: string }[]): string {
@@ -253,4 +266,13 @@ export function sitemap(urls: { loc: string; lastmod?: string }[]): string {
     (u) => html`  <url><loc>${u.loc}</loc>${u.lastmod ? html`<lastmod>${u.lastmod}</lastmod>` : ''}</url>\n`,
   );
   return `<?xml version="1.0" encoding="UTF-8"?>\n${html`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${entries}</urlset>\n`}`;
+}
+
+/**
+ * A sitemap index: the sitemaps of the site, each an absolute URL.
+ * @param urls - absolute URLs of sitemaps at the site's root (a sitemap may only list URLs below its own folder)
+ */
+export function sitemapIndex(urls: string[]): string {
+  const entries = urls.map((loc) => html`  <sitemap><loc>${loc}</loc></sitemap>\n`);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${html`<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${entries}</sitemapindex>\n`}`;
 }

@@ -1,9 +1,11 @@
 import type { SiteConfig } from '../config/site-config.ts';
 import { PostError, type Problem } from '../errors.ts';
+import { linksToPosts } from '../shortcodes/expand-shortcodes.ts';
 import type { RefResolver } from '../shortcodes/shortcode-context.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
 import { normaliseText } from '../text/normalise.ts';
 import { toSlug } from '../text/slug.ts';
+import { baseName } from './content-files.ts';
 import {
   type FieldTypo,
   FrontMatterFields,
@@ -16,18 +18,22 @@ import {
   typoHint,
 } from './field-values.ts';
 import { FrontMatterSyntaxError, splitFrontMatter } from './front-matter.ts';
+import { isHeadless } from './headless.ts';
 import type { MathRenderer } from './math-syntax.ts';
 import { expandPermalink, siteUrl } from './permalink.ts';
 import type { ParsedPost, Post, Term } from './post.ts';
 import { calendarDate, formatInstant, type PostInstant, parsePostDate } from './post-date.ts';
 import { bodyCost, POST_LIMITS } from './post-limits.ts';
 import { renderMarkdown } from './render-markdown.ts';
+import { readSitePath } from './site-path.ts';
 
 /** Largest post accepted, in bytes. Anything bigger is almost surely a mistaken upload. */
 export const MAX_POST_BYTES = 1024 * 1024;
 
 const DATE_FIELDS = ['date', 'postdate', 'publishDate', 'pubDate', 'published'] as const;
 const UPDATED_FIELDS = ['lastmod', 'updated', 'modified'] as const;
+// Hugo's names for the moment a post stops being published (field names match in any case).
+const EXPIRY_FIELDS = ['expiryDate', 'unpublishdate'] as const;
 const SUMMARY_LENGTH = 300;
 /** Stands in for a missing or unreadable date while the rest of a failing post is checked. */
 const EPOCH: PostInstant = { ms: 0, offset: 0 };
@@ -52,6 +58,8 @@ export interface PostSource {
  * @param site - the validated site configuration (timezone, base URL, permalink, default author)
  * @param onTypo - told of each front matter key that is probably a misspelt field (`categoires`):
  *   the post is published without it, and the author should hear of it
+ * @param onWarning - told of a value left out while the post is still published (an alias that
+ *   would leave the site)
  * @throws PostError naming the file and every field at fault, with reasons, when the post cannot
  *   be published
  */
@@ -59,6 +67,7 @@ export function parsePost(
   source: PostSource,
   site: SiteConfig,
   onTypo?: (typo: FieldTypo) => void,
+  onWarning?: (warning: { field: string; reason: string }) => void,
 ): ParsedPost {
   const fail = (field: string, reason: string, cause?: unknown): never => {
     throw new PostError(source.key, field, reason, cause === undefined ? undefined : { cause });
@@ -77,6 +86,8 @@ export function parsePost(
   }
   const { data, body } = split;
   const fields = new FrontMatterFields(data);
+  // Hugo's headless bundles are resources for other pages, not pages: nothing of them is checked.
+  if (isHeadless(fields)) return headlessPost(source.key, site);
   if (onTypo) for (const typo of fieldTypos(data)) onTypo(typo);
 
   // Past the front matter, every field is checked before giving up, so that one upload shows the
@@ -131,10 +142,14 @@ export function parsePost(
     ...readList(fields.find(['tags'])?.value),
     ...readList(fields.find(['keywords'])?.value),
   ]);
+  const series = toTerms(readList(fields.find(['series'])?.value));
+  const writtenAliases = readList(fields.find(['aliases'])?.value);
 
   for (const [field, terms] of [
     ['categories', categories],
     ['tags', tags],
+    ['series', series],
+    ['aliases', writtenAliases],
   ] as const) {
     if (terms.length > POST_LIMITS.terms)
       problem(
@@ -154,12 +169,25 @@ export function parsePost(
       `has HTML elements nested ${cost.htmlDepth} deep; at most ${POST_LIMITS.htmlDepth} are allowed`,
     );
 
-  const path = expandPermalink(site.permalink, {
-    slug,
-    date: () => calendarDate(published.ms, site.timezone),
-    category: categories[0]?.slug,
-  });
+  const expiryField = fields.find(EXPIRY_FIELDS);
+  const expires = expiryField && readDate(expiryField);
+
+  // Hugo's `url` replaces the whole permalink; it is read from the site root.
+  const urlField = fields.find(['url']);
+  const urlText = urlField === undefined ? undefined : readText(urlField.value);
+  const ownPath = urlText === undefined ? undefined : readSitePath(urlText, site, '/');
+  if (urlField !== undefined && ownPath === undefined) problem(urlField.key, 'is not a path such as /about/');
+  if (ownPath !== undefined && 'error' in ownPath) problem(urlField?.key ?? 'url', ownPath.error);
+  const path =
+    ownPath !== undefined && 'path' in ownPath
+      ? ownPath.path
+      : expandPermalink(site.permalink, {
+          slug,
+          date: () => calendarDate(published.ms, site.timezone),
+          category: categories[0]?.slug,
+        });
   const url = siteUrl(site, path);
+  const aliases = readAliases(writtenAliases, path, site, onWarning);
 
   const draftField = fields.find(['draft']);
   const draft =
@@ -197,9 +225,34 @@ export function parsePost(
     draft: shown.draft,
   };
   if (image.url !== undefined) post.image = image.url;
+  if (series.length > 0) post.series = series;
+  if (aliases.length > 0) post.aliases = aliases;
+  if (expires !== undefined) post.expires = formatInstant(expires);
+  if (linksToPosts(body)) post.linksToPosts = true;
   const mathField = fields.find(['math']);
   if (mathField !== undefined && readFlag(mathField.value) === true) post.math = true;
   return post;
+}
+
+/** A headless bundle's index: never published, like a draft, and never reported as one. */
+function headlessPost(key: string, site: SiteConfig): ParsedPost {
+  const path = `/${key}`;
+  return {
+    source: key,
+    slug: '',
+    title: '',
+    path,
+    url: siteUrl(site, path),
+    published: new Date(0).toISOString(),
+    updated: new Date(0).toISOString(),
+    summary: '',
+    body: '',
+    categories: [],
+    tags: [],
+    authors: [site.author],
+    draft: true,
+    headless: true,
+  };
 }
 
 // A local preview shows drafts and scheduled posts as if published, with their state in the title
@@ -231,11 +284,35 @@ function notUtf8Reason(bytes: Uint8Array): string {
   return utf16 ? 'is UTF-16 text; save it as UTF-8' : 'is not UTF-8 text; save it as UTF-8';
 }
 
-/** `posts/2023/my-post.md` -> `my-post`; a page bundle `posts/my-post/index.md` -> `my-post`. */
+/**
+ * `posts/2023/my-post.md` -> `my-post`; a page bundle `posts/my-post/index.md` -> `my-post`; a
+ * language in the name is not part of it (`posts/hello.en.md` -> `hello`).
+ */
 function slugFromKey(key: string): string {
-  const parts = key.replace(/\.(md|markdown)$/i, '').split('/');
-  const last = parts.pop() ?? '';
-  return /^(index|_index)$/i.test(last) ? (parts.pop() ?? '') : last;
+  const parts = key.split('/');
+  parts.pop();
+  const name = baseName(key);
+  return /^(index|_index)$/i.test(name) ? (parts.pop() ?? '') : name;
+}
+
+/**
+ * The post's aliases as site paths, its own path and repeats left out. An alias that could leave
+ * the site or overwrite Herald's own files is dropped with a warning: the post itself is fine.
+ */
+function readAliases(
+  written: string[],
+  path: string,
+  site: SiteConfig,
+  onWarning: ((warning: { field: string; reason: string }) => void) | undefined,
+): string[] {
+  const folder = path.slice(0, path.lastIndexOf('/', path.length - 2) + 1);
+  const aliases = new Set<string>();
+  for (const value of written) {
+    const read = readSitePath(value, site, folder);
+    if ('error' in read) onWarning?.({ field: 'aliases', reason: `${read.error}; alias ignored` });
+    else if (read.path !== path) aliases.add(read.path);
+  }
+  return [...aliases].sort();
 }
 
 function toTerms(names: string[]): Term[] {

@@ -25,10 +25,26 @@ export interface PostMeta {
   summary: string;
   categories: Term[];
   tags: Term[];
+  /** Hugo's `series`: a taxonomy with its own pages, when a post names one. */
+  series?: Term[];
+  /**
+   * Site paths of old URLs that redirect to the post (Hugo's `aliases`), e.g. `/2019/old-name/`;
+   * never listed in feeds, sitemaps or archives.
+   */
+  aliases?: string[];
+  /** ISO 8601: when the post leaves the site (Hugo's `expiryDate`); absent when it never does. */
+  expires?: string;
+  /** The body links to other posts (`ref`, `relref`, `link`, `post_url`): it fails when they are gone. */
+  linksToPosts?: boolean;
   authors: Person[];
   /** Absolute URL. */
   image?: string;
   draft: boolean;
+  /**
+   * A Hugo headless bundle (`headless: true`, or `build: { render: never }`): not a post, never
+   * published, and not counted as a draft either.
+   */
+  headless?: true;
 }
 
 /** A post read and validated, its markdown body not yet rendered (most posts never need it). */

@@ -1,3 +1,4 @@
+import { PostError } from '../errors.ts';
 import { escapeHtml, htmlToPlainText } from '../text/html-text.ts';
 import {
   argument,
@@ -176,15 +177,23 @@ function ref(call: ShortcodeCall, context: ShortcodeContext, absolute: boolean):
   const target = hash < 0 ? written : written.slice(0, hash);
   const anchor = hash < 0 ? '' : written.slice(hash);
   const url = target === '' ? context.pageUrl : context.refs?.resolve(target, context.source);
-  if (url === undefined) {
-    // Hugo's refLinksErrorLevel "warning": the post still publishes, the link stays on its own page.
-    context.warn(
-      `{{< ${call.name} "${written}" >}} names no post (try "posts/other-post.md"): the link points to this post`,
-    );
-  }
+  // Hugo fails the page (refLinksErrorLevel "error", its default): a broken link to another post is
+  // a mistake the author must see, and publishing the post would hide it.
+  if (url === undefined) missingPost(context, `{{< ${call.name} "${written}" >}}`);
   const full = `${url ?? context.pageUrl}${anchor}`;
   // relref is the site-relative path; both are URLs Herald's sanitiser resolves against the page.
   return { markdown: absolute ? full : new URL(full).pathname + new URL(full).hash };
+}
+
+/**
+ * Reports a link to a post that does not exist.
+ * @throws PostError for the linking post, when the site's posts are known (a render for a summary or
+ *   a test without them links the post to itself instead)
+ */
+export function missingPost(context: ShortcodeContext, written: string): void {
+  const reason = `${written} names no post (write its file path, e.g. "posts/other-post.md", or check that the post exists and is not a draft)`;
+  if (context.refs !== undefined) throw new PostError(context.source, 'body', reason);
+  context.warn(`${reason}: the link points to this post`);
 }
 
 function param(call: ShortcodeCall, context: ShortcodeContext): ShortcodeOutput {

@@ -1,5 +1,5 @@
 import { Placeholders } from '../text/placeholders.ts';
-import { BUILTIN_SHORTCODES } from './builtin-shortcodes.ts';
+import { BUILTIN_SHORTCODES, missingPost } from './builtin-shortcodes.ts';
 import { type BlockParser, codeRanges } from './code-ranges.ts';
 import { type HugoTag, type LiquidTag, type ScannedTag, scanTags } from './scan-tags.ts';
 import type { ShortcodeCall, ShortcodeContext, ShortcodeOutput } from './shortcode-context.ts';
@@ -123,9 +123,7 @@ function renderLiquid(
     case 'post_url': {
       const target = argText.trim();
       const url = context.refs?.resolve(target, context.source);
-      if (url === undefined) {
-        context.warn(`{% ${name} ${target} %} names no post: the link points to this post`);
-      }
+      if (url === undefined) missingPost(context, `{% ${name} ${target} %}`);
       return url ?? context.pageUrl;
     }
     default:

@@ -1,10 +1,14 @@
 import { PostError } from '../errors.ts';
-import type { PostMeta, Term } from '../posts/post.ts';
+import type { PostMeta } from '../posts/post.ts';
 import { compareText, sortNewestFirst } from './order.ts';
-import { ownerOf } from './post-entry.ts';
+import { hasExpired, ownerOf } from './post-entry.ts';
 
 /** What deciding publication needs of a post: the site index holds just this for every post. */
-export type CatalogueEntry = Pick<PostMeta, 'source' | 'path' | 'published' | 'draft' | 'categories'>;
+export type CatalogueEntry = Pick<
+  PostMeta,
+  'source' | 'path' | 'published' | 'draft' | 'categories' | 'headless'
+> &
+  Pick<Partial<PostMeta>, 'expires'>;
 
 /** Every parsed post sorted into what is published now and what is held back. */
 export interface Catalogue<P extends CatalogueEntry> {
@@ -13,21 +17,31 @@ export interface Catalogue<P extends CatalogueEntry> {
   drafts: P[];
   /** Dated after `now`; they appear once their date has passed. */
   scheduled: P[];
+  /** Past their expiry: they left the site (they keep their URL against later claimants). */
+  expired: P[];
   /** Posts left out because another post already has their URL, and why. */
   conflicts: PostError[];
   conflicted: P[];
 }
 
 /**
- * Decides which posts are published at `now`.
+ * Decides which posts are published at `now`. Headless bundles are in no list: they are not posts.
  * Two posts with one URL: {@link ownerOf} says which keeps it; the other is an error naming both.
  * @param posts - parsed posts in any order
  * @param now - the current instant (from a Clock, never read here)
  */
 export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Date): Catalogue<P> {
-  const result: Catalogue<P> = { published: [], drafts: [], scheduled: [], conflicts: [], conflicted: [] };
+  const result: Catalogue<P> = {
+    published: [],
+    drafts: [],
+    scheduled: [],
+    expired: [],
+    conflicts: [],
+    conflicted: [],
+  };
   const claims = new Map<string, P[]>();
   for (const post of posts) {
+    if (post.headless) continue;
     if (post.draft) result.drafts.push(post);
     else claims.set(post.path, [...(claims.get(post.path) ?? []), post]);
   }
@@ -35,7 +49,8 @@ export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Dat
     const owner = ownerOf(claimants.map((p) => p.source));
     for (const post of claimants) {
       if (post.source === owner) {
-        if (Date.parse(post.published) > now.getTime()) result.scheduled.push(post);
+        if (hasExpired(post, now.getTime())) result.expired.push(post);
+        else if (Date.parse(post.published) > now.getTime()) result.scheduled.push(post);
         else result.published.push(post);
         continue;
       }
@@ -48,26 +63,9 @@ export function catalogue<P extends CatalogueEntry>(posts: Iterable<P>, now: Dat
   const bySource = (a: P, b: P) => compareText(a.source, b.source);
   result.drafts.sort(bySource);
   result.scheduled.sort(bySource);
+  result.expired.sort(bySource);
   result.conflicted.sort(bySource);
   result.conflicts.sort((a, b) => compareText(a.file, b.file));
   result.published = sortNewestFirst(result.published);
   return result;
-}
-
-/**
- * Groups published posts by category, keeping each group newest first.
- * @returns categories by slug, in slug order
- */
-export function byCategory<P extends Pick<PostMeta, 'categories'>>(
-  published: readonly P[],
-): Map<string, { category: Term; posts: P[] }> {
-  const groups = new Map<string, { category: Term; posts: P[] }>();
-  for (const post of published) {
-    for (const category of post.categories) {
-      const group = groups.get(category.slug) ?? { category, posts: [] };
-      group.posts.push(post);
-      groups.set(category.slug, group);
-    }
-  }
-  return new Map([...groups].sort(([a], [b]) => compareText(a, b)));
 }

@@ -1,6 +1,7 @@
 import type { Term } from '../posts/post.ts';
 import { toSlug } from '../text/slug.ts';
-import { compareEntries, type PostEntry } from './post-entry.ts';
+import { compareEntries, hasExpired, isLive, type PostEntry } from './post-entry.ts';
+import { folderTerm, type Taxonomy, termFolder } from './taxonomies.ts';
 
 /**
  * The head of every feed: for each feed folder, the newest published posts of its scope, a few more
@@ -8,7 +9,7 @@ import { compareEntries, type PostEntry } from './post-entry.ts';
  * these lists, which is what keeps it cheap on a 10,000-post site.
  */
 export interface Heads {
-  /** Per feed folder (`` or `categories/<slug>/`), newest first, at most `capacity` posts. */
+  /** Per feed folder (`` or `<taxonomy>/<slug>/`), newest first, at most `capacity` posts. */
   lists: Record<string, PostEntry[]>;
   /** Folders whose list holds every published post of the scope. */
   complete: Record<string, boolean>;
@@ -16,16 +17,24 @@ export interface Heads {
   upcoming: PostEntry[];
 }
 
-/** The feed folders a post belongs to: the site's, and one per category. */
+/**
+ * The feed folders a post belongs to in the heads: the site's, and one per category. Tags and
+ * series are not kept here: a site has many of them, and copies of their newest posts would make
+ * the head (read and written by every run) grow to megabytes; their feeds are planned from the
+ * whole index instead (see planTermFeeds in publish-outputs.ts).
+ */
 export function foldersOf(entry: PostEntry): string[] {
-  return ['', ...new Set((entry.categories ?? []).map((name) => `categories/${toSlug(name)}/`))];
+  return ['', ...new Set((entry.categories ?? []).map((name) => termFolder('categories', toSlug(name))))];
 }
 
-/** The category of a folder, named as its newest post spells it (as a full build names it). */
-export function categoryOf(folder: string, list: readonly PostEntry[]): Term {
-  const slug = folder.slice('categories/'.length, -1);
-  const name = list.flatMap((e) => e.categories ?? []).find((n) => toSlug(n) === slug) ?? slug;
-  return { name, slug };
+/**
+ * The term of a category, tag or series folder, named as its newest post spells it (as a full
+ * build names it: see byTerm in taxonomies.ts).
+ */
+export function termOf(folder: string, list: readonly PostEntry[]): { taxonomy: Taxonomy; term: Term } {
+  const { taxonomy, slug } = folderTerm(folder) ?? { taxonomy: 'categories', slug: folder };
+  const name = list.flatMap((e) => e[taxonomy] ?? []).find((n) => toSlug(n) === slug) ?? slug;
+  return { taxonomy, term: { name, slug } };
 }
 
 /**
@@ -37,6 +46,7 @@ export function buildHeads(entries: readonly PostEntry[], now: Date, capacity: n
   // The site-wide feed exists even before the first post.
   const heads: Heads = { lists: { '': [] }, complete: { '': true }, upcoming: [] };
   for (const entry of [...entries].sort(compareEntries)) {
+    if (hasExpired(entry, now.getTime())) continue;
     if (Date.parse(entry.published) > now.getTime()) {
       heads.upcoming.unshift(entry);
       continue;
@@ -64,7 +74,7 @@ export function refillFolder(
   capacity: number,
 ): void {
   const inScope = entries
-    .filter((e) => Date.parse(e.published) <= now.getTime() && foldersOf(e).includes(folder))
+    .filter((e) => isLive(e, now.getTime()) && foldersOf(e).includes(folder))
     .sort(compareEntries);
   if (inScope.length === 0 && folder !== '') {
     delete heads.lists[folder];
@@ -100,6 +110,7 @@ export function removeEntry(heads: Heads, source: string): Set<string> {
  * A list that grows past `capacity` drops its oldest post and is no longer complete.
  */
 export function addEntry(heads: Heads, entry: PostEntry, now: Date, capacity: number): void {
+  if (hasExpired(entry, now.getTime())) return;
   if (Date.parse(entry.published) > now.getTime()) {
     heads.upcoming.push(entry);
     heads.upcoming.sort((a, b) => compareEntries(b, a));
@@ -132,6 +143,19 @@ export function promoteDue(heads: Heads, now: Date, capacity: number): PostEntry
   heads.upcoming = heads.upcoming.filter((e) => Date.parse(e.published) > now.getTime());
   for (const entry of due) addEntry(heads, entry, now, capacity);
   return due;
+}
+
+/**
+ * Removes posts whose expiry has passed from the lists (and from upcoming, when they expire before
+ * their date comes): the tick takes them off the site.
+ * @returns the posts removed
+ */
+export function removeExpired(heads: Heads, now: Date): PostEntry[] {
+  const expired = new Map<string, PostEntry>();
+  for (const entry of [...Object.values(heads.lists).flat(), ...heads.upcoming])
+    if (hasExpired(entry, now.getTime())) expired.set(entry.source, entry);
+  for (const source of expired.keys()) removeEntry(heads, source);
+  return [...expired.values()];
 }
 
 /** Folders whose list is shorter than a feed but does not hold every post: they need a refill. */

@@ -20,10 +20,33 @@ export interface PostEntry {
   hash: string;
   /** Category names, as the post spells them. */
   categories?: string[];
+  /** Tag names, as the post spells them. */
+  tags?: string[];
+  /** Series names, as the post spells them. */
+  series?: string[];
   /** Absolute URL of the post's image. */
   image?: string;
   /** Size of the image when the site publishes it (static/): its RSS enclosure needs it. */
   imageSize?: number;
+  /** Site paths that redirect to the post. */
+  aliases?: string[];
+  /** ISO 8601 UTC: when the post leaves the site. */
+  expires?: string;
+}
+
+/**
+ * THE publication window, the only place it is written: a post is on the site from its date until
+ * its expiry (Hugo's `expiryDate`), exclusive. Feeds, pages, sitemaps and digests all ask this.
+ * @param post - its own date and, if it has one, its expiry (ISO 8601)
+ * @param now - epoch milliseconds
+ */
+export function isLive(post: { published: string; expires?: string | undefined }, now: number): boolean {
+  return Date.parse(post.published) <= now && !hasExpired(post, now);
+}
+
+/** Has the post's expiry passed at `now` (epoch milliseconds)? */
+export function hasExpired(post: { expires?: string | undefined }, now: number): boolean {
+  return post.expires !== undefined && Date.parse(post.expires) <= now;
 }
 
 /** Newest first; ties by path, as a full build orders them. */

@@ -1,0 +1,340 @@
+import type { SiteConfig } from '../core/config/site-config.ts';
+import { archivePages } from '../core/pages/newsletter-archive.ts';
+import {
+  archivePagePlan,
+  feedsPagePlan,
+  homePagePlan,
+  listsSitemapPlan,
+  type PageEntry,
+  type PlannedPage,
+  pageCount,
+  pageKey,
+  pageOfPosition,
+  pageRange,
+  planPages,
+  postPagePlan,
+  postSitemapKey,
+  postSitemapPlan,
+  SITEMAP_SIZE,
+  type SiteTerm,
+  siteList,
+  sitemapIndexPlan,
+  termList,
+} from '../core/pages/page-plan.ts';
+import { siteUrl } from '../core/posts/permalink.ts';
+import type { Term } from '../core/posts/post.ts';
+import { compareText } from '../core/site/order.ts';
+import { compareEntries, isLive, type PostEntry } from '../core/site/post-entry.ts';
+import {
+  folderTerm,
+  TAXONOMIES,
+  type Taxonomy,
+  type TermNames,
+  termFolder,
+  termsNamed,
+  withTermNames,
+} from '../core/site/taxonomies.ts';
+import { mapLimit } from './map-limit.ts';
+import { readArchive } from './newsletter/digest-archive.ts';
+import { type ListChanges, PageIndex, type PageRow } from './post-index/page-index.ts';
+import { loadRecords, reportAliasCollisions } from './publish-outputs.ts';
+import type { PublishRun } from './publish-run.ts';
+import { type PagesWritten, writePages } from './write-pages.ts';
+
+// The pages of a publish run. A full run writes them all and the page index with them; an incremental
+// run updates the page index with the posts it changed and writes only the pages that show them: what
+// it costs depends on what changed, not on how many posts the site has.
+
+const IO_CONCURRENCY = 16;
+
+/** Pages a full run owns in the site bucket, so that those of posts and categories that are gone go. */
+const PAGE_KEY = /\.html$|^sitemap(-[a-z0-9-]+)?\.xml$|^newsletter\/atom\.xml$/;
+
+/**
+ * Writes the pages this run changed (all of them when `force`) and removes those of posts and
+ * terms that are gone.
+ * @param keep - on a full run, keys of the site bucket that are not pages though they look like one
+ *   (static files): every other page not written is removed
+ * @param changed - sources this run changed: their alias collisions are reported (all when `force`)
+ * @param shardPages - on a full run, post pages a fan-out rebuild's shards already wrote, with their
+ *   signatures: written again only if planned differently now
+ * @returns keys written or removed
+ */
+export async function publishPages(
+  run: PublishRun,
+  force: boolean,
+  keep: ReadonlySet<string> = new Set(),
+  changed?: ReadonlySet<string>,
+  shardPages?: Readonly<Record<string, string>>,
+): Promise<string[]> {
+  const { config, index, deps } = run;
+  if (!config.pages) return force ? await removeStalePages(run, new Set(), keep) : [];
+  const pages = force ? undefined : await PageIndex.open(deps.state, index.head.configHash);
+  if (pages === undefined) {
+    const all = await writeAllPages(run, force ? undefined : changed, shardPages);
+    // A first incremental run with pages (state from an older Herald) knows no static files: it
+    // rewrites every page and leaves the rest as it is.
+    return force ? [...all, ...(await removeStalePages(run, new Set(all), keep))] : all;
+  }
+
+  const hadAliases = pages.hasAliases();
+  const changes = await index.pageChanges(run.now);
+  await pages.apply(changes.map(({ source, entry }) => ({ source, row: entry && rowOf(entry) })));
+  // Rare changes that reach pages the index cannot find cheaply: any alias (a redirect page depends
+  // on every post's URL), or a term named anew (every post page showing it). Then every page is
+  // planned again, and those of the last run that are no longer planned are removed.
+  if (hadAliases || pages.hasAliases() || renamedTerm(pages)) return rewriteAllPages(run, changed);
+  const toEntry = pageEntries(config, (taxonomy, slug) => {
+    const newest = pages.newest(termFolder(taxonomy, slug));
+    return newest && termsNamed(newest[taxonomy]).find((t) => t.slug === slug)?.name;
+  });
+  const plan: PlannedPage[] = [];
+  const removed = new Set<string>();
+  for (const [source, key] of pages.postsToWrite()) {
+    const rank = await pages.rankOf('', key, source);
+    if (rank === undefined) continue;
+    const around = await pages.rows('', Math.max(0, rank - 1), rank + 2);
+    const at = rank === 0 ? 0 : 1;
+    const [newer, self, older] = [around[at - 1], around[at] as PageRow, around[at + 1]];
+    plan.push(postPagePlan(config, toEntry(self), newer && toEntry(newer), older && toEntry(older)));
+  }
+  for (const path of pages.removedPaths) removed.add(pageKey(path));
+
+  for (const [folder, listChanges] of pages.changes) {
+    const changes = listChanges;
+    const count = pages.count(folder);
+    const size = config.pageSize;
+    const pagesBefore = changes.countBefore === undefined ? 0 : pageCount(changes.countBefore, size);
+    if (count === 0 && folder !== '') {
+      removed.add(pageKey(`/${folder}`));
+      for (let n = 1; n <= pagesBefore; n++) removed.add(`${folder}page/${n}/index.html`);
+      continue;
+    }
+    const newest = await pages.rows(folder, 0, size);
+    const list = folder === '' ? siteList(config) : termListOf(config, folder, newest[0]);
+    plan.push(homePagePlan(config, list, newest.map(toEntry), count));
+    const last = pageCount(count, size);
+    for (const n of changedPages(changes, count, size, pagesBefore)) {
+      const { from, to } = pageRange(count, size, n);
+      plan.push(archivePagePlan(config, list, n, (await pages.rows(folder, from, to)).map(toEntry), count));
+    }
+    for (let n = last + 1; n <= pagesBefore; n++) removed.add(`${folder}page/${n}/index.html`);
+    if (folder !== '') continue;
+
+    const sitemapsBefore = changes.countBefore ? pageCount(changes.countBefore, SITEMAP_SIZE) : 0;
+    const sitemaps = count === 0 ? 0 : pageCount(count, SITEMAP_SIZE);
+    for (const n of changedPages(changes, count, SITEMAP_SIZE, sitemapsBefore)) {
+      if (n > sitemaps) continue;
+      const { from, to } = pageRange(count, SITEMAP_SIZE, n);
+      plan.push(postSitemapPlan(n, (await pages.rows('', from, to)).map(toEntry)));
+    }
+    for (let n = sitemaps + 1; n <= sitemapsBefore; n++) removed.add(postSitemapKey(n));
+    if (sitemaps !== sitemapsBefore) plan.push(sitemapIndexPlan(config, sitemaps));
+  }
+
+  if (pages.changes.size > 0) {
+    // The feeds page and the sitemap of lists name every term and the newest posts: small, and
+    // written whenever a list changed.
+    const terms = pages
+      .folders()
+      .filter((folder) => folder !== '')
+      .map((folder) => {
+        const newest = pages.newest(folder) as PageRow;
+        return { ...siteTermOf(folder, newest), newest: toEntry(newest) };
+      })
+      .sort(compareTerms);
+    const newestSite = (await pages.rows('', 0, config.pageSize)).map(toEntry);
+    plan.push(feedsPagePlan(config, terms, newestSite));
+    plan.push(listsSitemapPlan(config, newestSite[0], terms));
+  }
+
+  const result = await writeRunPages(run, plan, undefined, true);
+  const written = new Set(result.written);
+  const gone = [...removed].filter((key) => !written.has(key));
+  await mapLimit(gone, IO_CONCURRENCY, (key) => deps.output.delete(key));
+  const archive = await writeNewsletterArchive(run, pages.signatures);
+  pages.signatures = archive.signatures;
+  await pages.save();
+  return [...result.written, ...gone, ...archive.written, ...archive.removed];
+}
+
+/**
+ * The archive pages (or sitemaps) of a list to write after its changes: those holding a post changed
+ * in place, every page from the first position where a post came or went, and the page that was or
+ * becomes the last (its link to newer posts changes).
+ * @param pagesBefore - the list's pages when the run started (0: write them all)
+ */
+function changedPages(changes: ListChanges, count: number, size: number, pagesBefore: number): number[] {
+  const last = pageCount(count, size);
+  if (pagesBefore === 0) return Array.from({ length: last }, (_, i) => i + 1);
+  const pages = new Set<number>();
+  for (const position of changes.updated) pages.add(pageOfPosition(position, size));
+  if (changes.shiftFrom !== undefined)
+    for (let n = pageOfPosition(changes.shiftFrom, size); n <= last; n++) pages.add(n);
+  if (last !== pagesBefore) pages.add(Math.min(last, pagesBefore));
+  return [...pages].filter((n) => n >= 1 && n <= last).sort((a, b) => a - b);
+}
+
+/**
+ * Every page of an incremental run that cannot tell which pages changed: those the page index
+ * held before this run are planned from its rows, and those no longer planned are removed.
+ */
+async function rewriteAllPages(run: PublishRun, changed: ReadonlySet<string> | undefined): Promise<string[]> {
+  const { config, index, deps } = run;
+  // The page index as the last run left it (this run's changes are not saved yet).
+  const before = (await PageIndex.open(deps.state, index.head.configHash)) as PageIndex;
+  const rows = await before.rows('', 0, before.count(''));
+  const toEntry = pageEntries(config);
+  const previous = new Set(planPages(config, rows.map(toEntry)).map((page) => page.key));
+  const written = await writeAllPages(run, changed);
+  const now = new Set(written);
+  const gone = [...previous].filter((key) => !now.has(key) && !key.startsWith('newsletter/'));
+  await mapLimit(gone, IO_CONCURRENCY, (key) => deps.output.delete(key));
+  return [...written, ...gone];
+}
+
+/**
+ * Every page, from every published post, and the page index written anew.
+ * @param changed - sources whose alias collisions are reported (all when undefined)
+ * @param written - pages already written with their signatures (a fan-out rebuild's post pages):
+ *   skipped when planned the same, and counted as written
+ */
+async function writeAllPages(
+  run: PublishRun,
+  changed: ReadonlySet<string> | undefined,
+  written?: Readonly<Record<string, string>>,
+): Promise<string[]> {
+  const { config, index, deps } = run;
+  const now = run.now.getTime();
+  const published = (await index.allOwners()).filter((e) => isLive(e, now)).sort(compareEntries);
+  reportAliasCollisions(run, published, changed);
+  const pages = await PageIndex.write(deps.state, index.head.configHash, published.map(rowOf));
+  const toEntry = pageEntries(config);
+  const plan = planPages(config, published.map(toEntry)).filter(
+    (page) => !page.key.startsWith('newsletter/'),
+  );
+  const result = await writeRunPages(run, plan, written, written === undefined);
+  const archive = await writeNewsletterArchive(run, {}, true);
+  pages.signatures = archive.signatures;
+  await pages.save();
+  if (written === undefined) return [...result.written, ...archive.written];
+  // A shard's page planned differently from the whole site's plan would be a bug: say so.
+  const again = result.written.filter((key) => key in written);
+  if (again.length > 0)
+    deps.log.warn('pages written again at the end of the rebuild', { pages: again.length });
+  const kept = Object.keys(written).filter((key) => key in result.signatures);
+  return [...new Set([...kept, ...result.written, ...result.removed, ...archive.written])];
+}
+
+/**
+ * The newsletter's archive pages, from the digests planned so far: they change outside publish runs,
+ * so they are compared by signature on every run.
+ */
+async function writeNewsletterArchive(
+  run: PublishRun,
+  previous: Record<string, string>,
+  force = false,
+): Promise<{ written: string[]; removed: string[]; signatures: Record<string, string> }> {
+  const { config, deps } = run;
+  const plan = config.newsletter ? archivePages(config, await readArchive(deps.state)) : [];
+  return writeRunPages(run, plan, previous, force);
+}
+
+/** {@link writePages} into this run's output bucket, loading the posts pages need from its records. */
+function writeRunPages(
+  run: PublishRun,
+  plan: readonly PlannedPage[],
+  previous: Readonly<Record<string, string>> | undefined,
+  force: boolean,
+): Promise<PagesWritten> {
+  return writePages(
+    run.deps.output,
+    plan,
+    run.index.head.configHash,
+    previous,
+    (sources) => loadRecords(run, sources),
+    force,
+  );
+}
+
+/** On a full run: removes pages of the site bucket that were not written and are not to be kept. */
+async function removeStalePages(
+  run: PublishRun,
+  written: ReadonlySet<string>,
+  keep: ReadonlySet<string>,
+): Promise<string[]> {
+  const stale: string[] = [];
+  for await (const info of run.deps.output.list(''))
+    if (PAGE_KEY.test(info.key) && !written.has(info.key) && !keep.has(info.key)) stale.push(info.key);
+  await mapLimit(stale, IO_CONCURRENCY, (key) => run.deps.output.delete(key));
+  return stale;
+}
+
+/**
+ * A post's entry as the pages of a full run show it, its terms named as the site names them: what a
+ * fan-out rebuild's shards plan a post page from, so that the final step finds it planned the same.
+ */
+export function postPageEntry(config: SiteConfig, entry: PostEntry, names: TermNames): PageEntry {
+  return pageEntries(config, names)(rowOf(entry));
+}
+
+function rowOf(entry: PostEntry): PageRow {
+  const { image: _image, imageSize: _size, ...row } = entry;
+  return row;
+}
+
+/**
+ * Turns rows into what page templates take.
+ * @param names - the site's name of each term; without, terms keep the row's spelling (planPages
+ *   names them itself)
+ */
+function pageEntries(config: SiteConfig, names?: TermNames): (row: PageRow) => PageEntry {
+  return (row) => {
+    const entry: PageEntry = {
+      source: row.source,
+      path: row.path,
+      url: siteUrl(config, row.path),
+      title: row.title,
+      summary: row.summary,
+      published: row.published,
+      updated: row.updated,
+      categories: termsNamed(row.categories),
+      tags: termsNamed(row.tags),
+      series: termsNamed(row.series),
+      aliases: row.aliases,
+      hash: row.hash,
+    };
+    return names === undefined ? entry : withTermNames(entry, names);
+  };
+}
+
+/** A term of a list folder, named as the list's newest post spells it. */
+function siteTermOf(folder: string, newest: PageRow | undefined): SiteTerm {
+  const { taxonomy, slug } = folderTerm(folder) ?? { taxonomy: 'categories' as Taxonomy, slug: folder };
+  const found = newest === undefined ? undefined : termsNamed(newest[taxonomy]).find((t) => t.slug === slug);
+  const term: Term = found ?? { name: slug, slug };
+  return { taxonomy, term };
+}
+
+function termListOf(config: SiteConfig, folder: string, newest: PageRow | undefined) {
+  const { taxonomy, term } = siteTermOf(folder, newest);
+  return termList(config, taxonomy, term);
+}
+
+/** The order a full build names terms in: by taxonomy, then slug. */
+function compareTerms(a: SiteTerm, b: SiteTerm): number {
+  return (
+    TAXONOMIES.indexOf(a.taxonomy) - TAXONOMIES.indexOf(b.taxonomy) || compareText(a.term.slug, b.term.slug)
+  );
+}
+
+/** Did a list of a term that still has posts change the name it shows (its newest post's spelling)? */
+function renamedTerm(pages: PageIndex): boolean {
+  for (const [folder, changes] of pages.changes) {
+    if (folder === '' || changes.newestBefore === undefined) continue;
+    const now = pages.newest(folder);
+    if (now === undefined) continue;
+    if (siteTermOf(folder, changes.newestBefore).term.name !== siteTermOf(folder, now).term.name) return true;
+  }
+  return false;
+}

@@ -1,0 +1,344 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixedClock } from '../../functions/adapters/clocks.ts';
+import { silentLogger } from '../../functions/adapters/loggers.ts';
+import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
+import { buildSite } from '../../functions/app/build-site.ts';
+import {
+  type PublishDeps,
+  publishChanges,
+  publishDue,
+  rebuildSite,
+} from '../../functions/app/publish-site.ts';
+import { fixturePath } from '../helpers/fixtures.ts';
+import { contentStore, postFile, SITE_YAML } from '../helpers/memory-content.ts';
+
+// Hugo's content structure: page bundles and their resources, translations, headless bundles.
+
+const NOW = new Date('2024-06-01T00:00:00Z');
+const PHOTO = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4, 5, 6]);
+const PDF = new TextEncoder().encode('%PDF-1.4 tiny');
+
+const gallery = {
+  'posts/Image Gallery/index.md': postFile(
+    'Image Gallery',
+    '2024-05-01',
+    'image: photo.png',
+    '![A photo](photo.png) and [the notes](files/notes.pdf).',
+  ),
+  'posts/Image Gallery/photo.png': PHOTO,
+  'posts/Image Gallery/files/notes.pdf': PDF,
+  'posts/Image Gallery/index.ja.md': postFile('ギャラリー', '2024-05-01', '', '日本語'),
+  'posts/shortcodes/index.md': postFile('Shortcodes', '2024-05-02'),
+  'posts/shortcodes/index.zh.md': postFile('短代码', '2024-05-02'),
+  'posts/hello.md': postFile('Hello', '2024-05-03'),
+  'posts/hello.pt-br.md': postFile('Olá', '2024-05-03'),
+  'posts/node.js.md': postFile('Node', '2024-05-04'),
+};
+
+async function setup(files: Record<string, string | Uint8Array>, siteYaml = SITE_YAML) {
+  const logged: { message: string; fields: Record<string, unknown> }[] = [];
+  const log = {
+    ...silentLogger,
+    info: (message: string, fields: Record<string, unknown> = {}) => logged.push({ message, fields }),
+  };
+  const deps: PublishDeps & { content: MemoryBlobStore; output: MemoryBlobStore } = {
+    content: await contentStore(files, siteYaml),
+    output: new MemoryBlobStore(),
+    state: new MemoryBlobStore(),
+    clock: fixedClock(NOW),
+    log,
+  };
+  return { deps, logged };
+}
+
+function feedItems(store: MemoryBlobStore): { title: string; url: string; content_html: string }[] {
+  return JSON.parse(store.text('feed.json') ?? '{"items":[]}').items;
+}
+
+function resourceKeys(store: MemoryBlobStore): string[] {
+  return [...store.objects.keys()].filter((k) => /\.(png|pdf)$/.test(k)).sort();
+}
+
+describe('page bundles', () => {
+  it('publishes every file beside index.md under the post URL, with its media type, in a build', async () => {
+    const { deps } = await setup(gallery);
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed).toEqual([]);
+    expect(resourceKeys(deps.output)).toEqual([
+      'posts/image-gallery/files/notes.pdf',
+      'posts/image-gallery/photo.png',
+    ]);
+    expect(deps.output.objects.get('posts/image-gallery/photo.png')?.options?.contentType).toBe('image/png');
+    expect(deps.output.objects.get('posts/image-gallery/files/notes.pdf')?.options?.contentType).toBe(
+      'application/pdf',
+    );
+    const gallery0 = feedItems(deps.output).find((i) => i.title === 'Image Gallery');
+    expect(gallery0?.content_html).toContain('src="https://example.org/posts/image-gallery/photo.png"');
+    expect(gallery0?.content_html).toContain(
+      'href="https://example.org/posts/image-gallery/files/notes.pdf"',
+    );
+    // The post's image is a resource: its enclosure has its length.
+    expect(deps.output.text('rss.xml')).toContain(
+      `<enclosure length="${PHOTO.byteLength}" type="image/png" url="https://example.org/posts/image-gallery/photo.png"/>`,
+    );
+  });
+
+  it('publishes a resource on upload, moves resources with the URL, and removes them with the post', async () => {
+    const { deps } = await setup(gallery);
+    await publishChanges(deps, []);
+    expect(resourceKeys(deps.output)).toContain('posts/image-gallery/photo.png');
+
+    await deps.content.put('posts/Image Gallery/second.png', PHOTO);
+    await publishChanges(deps, ['posts/Image Gallery/second.png']);
+    expect(resourceKeys(deps.output)).toContain('posts/image-gallery/second.png');
+
+    await deps.content.put(
+      'posts/Image Gallery/index.md',
+      postFile('Image Gallery', '2024-05-01', 'slug: photos\nimage: photo.png'),
+    );
+    await publishChanges(deps, ['posts/Image Gallery/index.md']);
+    expect(resourceKeys(deps.output)).toEqual([
+      'posts/photos/files/notes.pdf',
+      'posts/photos/photo.png',
+      'posts/photos/second.png',
+    ]);
+    expect(deps.output.text('rss.xml')).toContain(
+      `<enclosure length="${PHOTO.byteLength}" type="image/png" url="https://example.org/posts/photos/photo.png"/>`,
+    );
+
+    await deps.content.delete('posts/Image Gallery/second.png');
+    await publishChanges(deps, ['posts/Image Gallery/second.png']);
+    expect(resourceKeys(deps.output)).not.toContain('posts/photos/second.png');
+
+    await deps.content.delete('posts/Image Gallery/index.md');
+    await publishChanges(deps, ['posts/Image Gallery/index.md']);
+    expect(resourceKeys(deps.output)).toEqual([]);
+  });
+
+  it('keeps the last good version’s resources when an edit fails, and publishes none for a draft', async () => {
+    const { deps } = await setup(gallery);
+    await publishChanges(deps, []);
+    await deps.content.put('posts/Image Gallery/index.md', '---\ntitle: Broken\ndate: never\n---\n');
+    const failed = await publishChanges(deps, ['posts/Image Gallery/index.md']);
+    expect(failed.failed.map((e) => e.field)).toEqual(['date']);
+    expect(resourceKeys(deps.output)).toContain('posts/image-gallery/photo.png');
+
+    await deps.content.put('posts/Image Gallery/index.md', postFile('Gallery', '2024-05-01', 'draft: true'));
+    await publishChanges(deps, ['posts/Image Gallery/index.md']);
+    expect(resourceKeys(deps.output)).toEqual([]);
+    // A resource uploaded to a draft's bundle waits for the post.
+    await deps.content.put('posts/Image Gallery/late.png', PHOTO);
+    await publishChanges(deps, ['posts/Image Gallery/late.png']);
+    expect(resourceKeys(deps.output)).toEqual([]);
+  });
+
+  it('never lets a bundle file replace a page: HTML files are not resources (Hugo reads them as pages)', async () => {
+    const { deps } = await setup({
+      'posts/x/index.md': postFile('X', '2024-05-01'),
+      'posts/x/index.html': '<p>not the page</p>',
+      'posts/x/frame.htm': '<p>framed</p>',
+    });
+    await publishChanges(deps, []);
+    await publishChanges(deps, ['posts/x/index.html', 'posts/x/frame.htm']);
+    expect(deps.output.text('posts/x/index.html')).toContain('<h1>X</h1>');
+    expect(deps.output.text('posts/x/frame.htm')).toBeUndefined();
+  });
+
+  it('gives a resource to the nearest bundle above it, and to none beside a single-file post', async () => {
+    const { deps } = await setup({
+      'posts/outer/index.md': postFile('Outer', '2024-05-01'),
+      'posts/outer/a.png': PHOTO,
+      'posts/outer/inner/index.md': postFile('Inner', '2024-05-02'),
+      'posts/outer/inner/b.png': PHOTO,
+      'posts/single.md': postFile('Single', '2024-05-03'),
+      'posts/c.png': PHOTO,
+    });
+    await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(resourceKeys(deps.output)).toEqual(['posts/inner/b.png', 'posts/outer/a.png']);
+  });
+
+  it('publishes a scheduled bundle’s resources on its date, not before', async () => {
+    const { deps } = await setup({
+      'posts/soon/index.md': postFile('Soon', '2024-06-02'),
+      'posts/soon/a.png': PHOTO,
+    });
+    await publishChanges(deps, []);
+    expect(resourceKeys(deps.output)).toEqual([]);
+    deps.clock = fixedClock(new Date('2024-06-03T00:00:00Z'));
+    await publishDue(deps);
+    expect(resourceKeys(deps.output)).toEqual(['posts/soon/a.png']);
+  });
+
+  it('moves resources on a rebuild when the permalink changes, leaving nothing behind', async () => {
+    const { deps } = await setup(gallery);
+    await publishChanges(deps, []);
+    await deps.content.put('site.yaml', `${SITE_YAML}permalink: /:year/:slug/\n`);
+    await rebuildSite(deps);
+    expect(resourceKeys(deps.output)).toEqual([
+      '2024/image-gallery/files/notes.pdf',
+      '2024/image-gallery/photo.png',
+    ]);
+  });
+});
+
+describe('translations', () => {
+  it('never take the post’s URL or count as a conflict, and are left out with one notice', async () => {
+    const { deps, logged } = await setup(gallery);
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed).toEqual([]);
+    expect(feedItems(deps.output).map((i) => [i.title, i.url])).toEqual([
+      ['Node', 'https://example.org/posts/node-js/'],
+      ['Hello', 'https://example.org/posts/hello/'],
+      ['Shortcodes', 'https://example.org/posts/shortcodes/'],
+      ['Image Gallery', 'https://example.org/posts/image-gallery/'],
+    ]);
+    expect(report.notices).toEqual([
+      "3 translations (ja, pt-br, zh) left out: posts/Image Gallery/index.ja.md, posts/hello.pt-br.md, posts/shortcodes/index.zh.md; Herald publishes the posts in the site's language (en) only",
+    ]);
+    expect(logged.filter((l) => l.message === 'translations left out')).toHaveLength(1);
+  });
+
+  it('are left out on upload too, with one notice per publish', async () => {
+    const { deps, logged } = await setup({ 'posts/hello.md': postFile('Hello', '2024-05-03') });
+    await publishChanges(deps, []);
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'slug: hello'));
+    await deps.content.put('posts/hello.de.md', postFile('Hallo', '2024-05-03'));
+    const report = await publishChanges(deps, ['posts/hello.ja.md', 'posts/hello.de.md']);
+    expect(report.failed).toEqual([]);
+    expect(feedItems(deps.output).map((i) => i.title)).toEqual(['Hello']);
+    expect(logged.filter((l) => l.message === 'translations left out')).toHaveLength(1);
+  });
+
+  it('make the site’s language the post on a site in another language', async () => {
+    const { deps } = await setup(
+      {
+        'posts/shortcodes/index.zh.md': postFile('短代码', '2024-05-02'),
+        'posts/shortcodes/index.en.md': postFile('Shortcodes', '2024-05-02'),
+      },
+      `${SITE_YAML}language: zh-CN\n`,
+    );
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed).toEqual([]);
+    const urls = feedItems(deps.output).map((i) => i.url);
+    expect(urls).toContain('https://example.org/posts/shortcodes/');
+    expect(urls).not.toContain('https://example.org/posts/index-zh/');
+    expect(feedItems(deps.output).find((i) => i.url.endsWith('/posts/shortcodes/'))?.title).toBe('短代码');
+  });
+
+  it('publish nothing of a bundle that has only translations', async () => {
+    const { deps } = await setup({
+      'posts/chinese-test/index.zh-cn.md': postFile('中文', '2024-05-01'),
+      'posts/chinese-test/a.png': PHOTO,
+    });
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.published).toBe(0);
+    expect(resourceKeys(deps.output)).toEqual([]);
+  });
+});
+
+describe('headless bundles and _index.md', () => {
+  it('are neither posts nor errors nor drafts, whatever their front matter', async () => {
+    const { deps } = await setup({
+      'posts/_index.md': '---\ntitle: Posts\n---\nAll posts.\n',
+      'posts/widgets/index.md': '---\nheadless: true\n---\n',
+      'posts/widgets/a.png': PHOTO,
+      'posts/hidden/index.md': '---\ntitle: Hidden\nbuild:\n  render: never\n  list: never\n---\n',
+      'posts/old/index.md': '+++\ntitle = "Old"\n[_build]\nlist = false\n+++\n',
+      'posts/hello.md': postFile('Hello', '2024-05-03'),
+    });
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed).toEqual([]);
+    expect([report.published, report.drafts]).toEqual([1, 0]);
+    expect(resourceKeys(deps.output)).toEqual([]);
+    const published = await publishChanges(deps, ['posts/widgets/index.md', 'posts/hidden/index.md']);
+    expect(published.failed).toEqual([]);
+  });
+
+  it('still publishes a post whose build options render and list it', async () => {
+    const { deps } = await setup({
+      'posts/shown.md': postFile('Shown', '2024-05-03', 'build:\n  render: always\n  list: always'),
+    });
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.published).toBe(1);
+  });
+});
+
+describe('a category’s _index.md', () => {
+  const files = {
+    'posts/hello.md': postFile('Hello', '2024-05-03', 'categories: [Field Notes]'),
+    'categories/Field Notes/_index.md':
+      '---\ntitle: Notes from the field\ndescription: Short <reports> & sketches.\n---\nBody text.\n',
+    'categories/other/_index.md': '+++\ntitle = "Other"\nslug = "elsewhere"\n+++\n',
+  };
+
+  it('gives the category’s pages their heading and text, and its feeds their description', async () => {
+    const { deps } = await setup(files);
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed).toEqual([]);
+    const page = deps.output.text('categories/field-notes/index.html') ?? '';
+    expect(page).toContain('<h1>Notes from the field</h1>\n<p>Short &lt;reports&gt; &amp; sketches.</p>');
+    expect(page).toContain('<meta name="description" content="Short &lt;reports&gt; &amp; sketches.">');
+    expect(JSON.parse(deps.output.text('categories/field-notes/feed.json') ?? '{}').description).toBe(
+      'Short <reports> & sketches.',
+    );
+    // A category without one keeps Herald's wording.
+    await deps.content.delete('categories/Field Notes/_index.md');
+    await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(deps.output.text('categories/field-notes/index.html')).toContain(
+      '<h1>Field Notes</h1>\n<p class="meta feeds">',
+    );
+  });
+
+  it('takes effect on upload, as configuration does', async () => {
+    const { deps } = await setup(files);
+    await publishChanges(deps, []);
+    await deps.content.put('categories/Field Notes/_index.md', '---\ntitle: Renamed\n---\n');
+    const report = await publishChanges(deps, ['categories/Field Notes/_index.md']);
+    expect(report.rebuilt).toBe(true);
+    expect(deps.output.text('categories/field-notes/index.html')).toContain('<h1>Renamed</h1>');
+  });
+
+  it('names the file when its front matter cannot be read', async () => {
+    const { deps } = await setup({ ...files, 'categories/bad/_index.md': '---\ntitle: [unclosed\n---\n' });
+    await expect(buildSite({ ...deps, clock: fixedClock(NOW) })).rejects.toMatchObject({
+      name: 'ConfigError',
+      file: 'categories/bad/_index.md',
+      field: 'front matter',
+    });
+  });
+});
+
+describe('a real theme’s content uploaded file by file', () => {
+  it('publishes what herald build writes, in any upload order (Hugo Theme Stack’s example)', async () => {
+    const root = fixturePath('hugo-theme-stack');
+    const files = readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name !== 'README.md')
+      .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'));
+    const full = await contentStore({});
+    for (const key of files) await full.put(key, readFileSync(join(root, key)));
+    const built = new MemoryBlobStore();
+    await buildSite({ content: full, output: built, clock: fixedClock(NOW), log: silentLogger });
+
+    // site.yaml first (the first run builds from it), then the rest in reverse order: resources
+    // before their index.md, translations before the post.
+    const { deps } = await setup({ 'site.yaml': readFileSync(join(root, 'site.yaml'), 'utf8') });
+    await publishChanges(deps, []);
+    for (const key of files
+      .filter((k) => k !== 'site.yaml')
+      .sort()
+      .reverse()) {
+      await deps.content.put(key, readFileSync(join(root, key)));
+      await publishChanges(deps, [key]);
+    }
+    const everything = (store: MemoryBlobStore) =>
+      Object.fromEntries(
+        [...store.objects].map(([key, object]) => [key, Buffer.from(object.body).toString('base64')]),
+      );
+    expect(everything(deps.output)).toEqual(everything(built));
+    expect(Object.keys(everything(built))).toContain(
+      'posts/placeholder-text/matt-le-SJSpo9hQf7s-unsplash.jpg',
+    );
+  });
+});

@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixturePath } from '../helpers/fixtures.ts';
+import { brokenLinks } from '../helpers/site-links.ts';
+
+// A real theme's demo content (page bundles with images, translations, a bundle of translations
+// only, _index.md) built by the CLI as an author runs it.
+
+const HERALD = fileURLToPath(new URL('../../functions/cli/herald.mjs', import.meta.url));
+const BASE = 'https://example.com/';
+const out = join(mkdtempSync(join(tmpdir(), 'herald-stack-')), 'public');
+let result: { code: number; stdout: string; stderr: string };
+
+beforeAll(async () => {
+  const args = [
+    'build',
+    '--content',
+    fixturePath('hugo-theme-stack'),
+    '--out',
+    out,
+    '--now',
+    '2025-01-01T00:00:00Z',
+  ];
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [HERALD, ...args]);
+    result = { code: 0, stdout, stderr };
+  } catch (error) {
+    result = error as typeof result;
+  }
+}, 60_000);
+
+describe('herald build of Hugo Theme Stack’s example content', () => {
+  it('exits 0 with the English posts only, and one notice for the translations', () => {
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Published 4 posts');
+    expect(result.stdout).toContain('(0 draft, 0 scheduled, 0 failed)');
+    const notices = result.stderr.split('\n').filter((line) => line.includes('notice:'));
+    expect(notices).toEqual([
+      expect.stringContaining(
+        '4 translations (ar, ja, zh-cn, zh-tw) left out: posts/chinese-test/index.ja.md',
+      ),
+    ]);
+    const feed = JSON.parse(readFileSync(join(out, 'feed.json'), 'utf8')) as { items: { title: string }[] };
+    expect(feed.items.map((i) => i.title)).toEqual([
+      'Rich Content',
+      'Placeholder Text',
+      'Math Typesetting',
+      'Emoji Support',
+    ]);
+  });
+
+  it('publishes each bundle’s image under its post, with its size in the enclosure', () => {
+    const photo = 'posts/emoji-support/the-creative-exchange-d2zvqp3fpro-unsplash.jpg';
+    const bytes = readFileSync(fixturePath(`hugo-theme-stack/${photo}`));
+    expect(readFileSync(join(out, photo))).toEqual(bytes);
+    expect(readFileSync(join(out, 'rss.xml'), 'utf8')).toContain(
+      `<enclosure length="${bytes.byteLength}" type="image/jpeg" url="${BASE}${photo}"/>`,
+    );
+    // The bundle of translations only publishes nothing, its image neither.
+    expect(() => readFileSync(join(out, 'posts/test-chinese/index.html'))).toThrow();
+    expect(() =>
+      readFileSync(join(out, 'posts/chinese-test/helena-hertz-wWZzXlDpMog-unsplash.jpg')),
+    ).toThrow();
+  });
+
+  it('describes the category Test with its _index.md', () => {
+    expect(readFileSync(join(out, 'categories/test/index.html'), 'utf8')).toContain(
+      '<h1>Test</h1>\n<p>This is an example category</p>',
+    );
+  });
+
+  it('leaves no link, image or feed item pointing at a file it did not write', () => {
+    expect(brokenLinks(out, BASE)).toEqual([]);
+  });
+});
