@@ -66,7 +66,11 @@ export async function benchRebuild(
     let endpoint: string;
     if (server !== undefined) {
       endpoint = await firstLine(server);
+      const began = Date.now();
       await upload(endpoint, content);
+      console.log(
+        `  content uploaded to the local S3 endpoint in ${((Date.now() - began) / 1000).toFixed(0)} s`,
+      );
     } else {
       // Folders instead of buckets: the content folder as it is, site and state beside it.
       mkdirSync(data, { recursive: true });
@@ -137,6 +141,33 @@ export async function benchRebuild(
   } finally {
     server?.kill('SIGTERM');
   }
+}
+
+/**
+ * Prints a rebuild's figures step by step.
+ * @returns the highest peak memory and the slowest step, in MB and seconds
+ */
+export function printRebuild(
+  r: RebuildFigures,
+  shardSize: number,
+  storage: 's3' | 'fs',
+): { peak: number; slowest: number } {
+  const count = (n: number): string => n.toLocaleString('en-GB');
+  const where = storage === 'fs' ? 'folders as buckets' : 'local S3 (s3rver)';
+  console.log(
+    `Fan-out rebuild, ${count(r.posts)} posts in ${r.shards} shards of ${count(shardSize)}, pages on, against ${where}, each step a process under --max-old-space-size=${HEAP_MB}:`,
+  );
+  for (const [step, f] of Object.entries(r.steps))
+    console.log(
+      `  ${step.padEnd(9)} ${String(f.count).padStart(3)} run(s)  slowest ${f.maxSeconds.toFixed(1)} s  peak ${f.maxPeakMb.toFixed(0)} MB`,
+    );
+  console.log(
+    `  wall time ${r.wallSeconds.toFixed(0)} s here (two steps at a time); ${r.seconds.toFixed(0)} s of steps in all; ${r.parallelSeconds.toFixed(0)} s with shards ten at a time; ${count(r.siteObjects)} objects in the site bucket`,
+  );
+  return {
+    peak: Math.max(...Object.values(r.steps).map((f) => f.maxPeakMb)),
+    slowest: Math.max(...Object.values(r.steps).map((f) => f.maxSeconds)),
+  };
 }
 
 /** Runs a command under /usr/bin/time without blocking this process: its output, time and peak memory. */

@@ -28,7 +28,7 @@ import { benchHandler } from './handler-bench.ts';
 import { benchImportCli, benchImportInProcess, type CliRun, writeSyntheticList } from './import-bench.ts';
 import { type Measure, measure, medianMeasure } from './measure.ts';
 import { benchPublish } from './publish-bench.ts';
-import { benchRebuild } from './rebuild-bench.ts';
+import { benchRebuild, printRebuild } from './rebuild-bench.ts';
 import { writeSyntheticPosts } from './synthetic-posts.ts';
 import {
   benchRefusedPosts,
@@ -195,20 +195,9 @@ limit = 20
     console.log(`\nWriting ${count(size)} synthetic posts for the fan-out rebuild …`);
     const content = contentFolder(work, size, true);
     const storage = values['rebuild-store'] === 'fs' ? 'fs' : 's3';
-    const where = storage === 'fs' ? 'folders as buckets' : 'local S3 (s3rver)';
     const r = await benchRebuild(repo, content, join(work, 's3-rebuild'), 42451, shardSize, storage);
-    console.log(
-      `Fan-out rebuild, ${count(r.posts)} posts in ${r.shards} shards of ${count(shardSize)}, pages on, against ${where}, each step a process under --max-old-space-size=1024:`,
-    );
-    for (const [step, f] of Object.entries(r.steps))
-      console.log(
-        `  ${step.padEnd(9)} ${String(f.count).padStart(3)} run(s)  slowest ${f.maxSeconds.toFixed(1)} s  peak ${f.maxPeakMb.toFixed(0)} MB`,
-      );
-    console.log(
-      `  wall time ${r.wallSeconds.toFixed(0)} s here (two steps at a time); ${r.seconds.toFixed(0)} s of steps in all; ${r.parallelSeconds.toFixed(0)} s with shards ten at a time; ${count(r.siteObjects)} objects in the site bucket`,
-    );
-    const peak = Math.max(...Object.values(r.steps).map((f) => f.maxPeakMb));
-    const slowest = Math.max(...Object.values(r.steps).map((f) => f.maxSeconds));
+    const { peak, slowest } = printRebuild(r, shardSize, storage);
+    const where = storage === 'fs' ? 'folders as buckets' : 'local S3 (s3rver)';
     goal(
       `rebuild of ${count(size)} posts: runs to the end, every step`,
       `peak ${peak.toFixed(0)} MB`,
