@@ -48,6 +48,8 @@ export interface BuildReport {
   published: number;
   drafts: number;
   scheduled: number;
+  /** Past their `expiryDate`: left out of feeds and pages. */
+  expired: number;
   failed: PostError[];
   /** Front matter keys that are probably misspelt fields, ignored: the posts published without them. */
   typos: FileTypo[];
@@ -197,6 +199,7 @@ export async function buildSite(
     published: posts.published.length,
     drafts: posts.drafts.length,
     scheduled: posts.scheduled.length,
+    expired: posts.expired.length,
     failed,
     typos,
     warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
