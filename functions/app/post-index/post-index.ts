@@ -143,6 +143,14 @@ export class PostIndex {
   }
 
   /**
+   * Writes a post's record outside any run: the shards of a fan-out rebuild render posts in parallel
+   * invocations, before the one that rebuilds the index ({@link rebuild}) takes their entries.
+   */
+  static writeRecord(state: BlobStore, post: Post): Promise<void> {
+    return new IndexStore(state).writeRecord(post);
+  }
+
+  /**
    * Notes whether the site has a newsletter: the first run that sees it switched on fixes the
    * moment from which digests carry posts, so switching it on never mails the past.
    */
