@@ -13,9 +13,10 @@ import { RebuildStore } from './rebuild-store.ts';
 const IO_CONCURRENCY = 16;
 
 /**
- * The final step of a fan-out rebuild, run where publish runs are serialised: rebuilds the index
- * from every shard's entries, writes the feeds and list pages (the post pages are the shards'),
- * switches the index head, then publishes every post whose file changed since its shard read it,
+ * The final step of a fan-out rebuild, run where publish runs are serialised: ends it as a one-run
+ * rebuild ends ({@link completeRebuild}) over every shard's entries and links: the index, static
+ * files, bundle resources, feeds, list, alias and term pages and the page index (the post pages
+ * are the shards'), then publishes every post whose file changed since its shard read it,
  * and clears the rebuild's mark, after which publish runs apply their changes again. A crash
  * anywhere in it leaves the mark: the step runs again from its start, with the same result.
  * @returns undefined when the message is stale (the rebuild is over) or early (shards remain)

@@ -4,8 +4,8 @@
  * 1. **plan** (the publish function, here): list the post keys, cut the sorted listing into shards
  *    of a few thousand, record the plan and mark the rebuild as under way; send a `read` per shard.
  * 2. **read** (parallel): parse each shard's front matter. The last shard to finish sends:
- * 3. **catalogue** (one): decide what is published, the order and each post page's neighbours;
- *    send a `render` per shard.
+ * 3. **catalogue** (one): decide what is published as every full build does (decidePublished), the
+ *    order, each post page's neighbours and the site's name of each term; send a `render` per shard.
  * 4. **render** (parallel): render each post, write its record and, when published, its page. The
  *    last shard to finish sends:
  * 5. **finish** (the publish function, serialised with publishing): rebuild the index from the
