@@ -2,7 +2,13 @@ import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/s
 import { PostError } from '../core/errors.ts';
 import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
 import { planPages } from '../core/pages/page-plan.ts';
-import { isTranslation, resourceBundles, translationsNotice } from '../core/posts/content-files.ts';
+import {
+  bundledMarkdownNotice,
+  type MarkdownRole,
+  markdownRoles,
+  resourceBundles,
+  translationsNotice,
+} from '../core/posts/content-files.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
@@ -87,6 +93,8 @@ export interface ReadSite {
   resources: Map<string, Bundle>;
   /** Files in another language than the site's, left out. */
   translations: string[];
+  /** Markdown files of page bundles other than their index files: resources, not posts. */
+  bundled: string[];
 }
 
 /**
@@ -111,6 +119,7 @@ export async function buildSite(
     warnings: fieldWarnings,
     resources,
     translations,
+    bundled,
   } = await readSite(deps, overrides, preview);
 
   const written: string[] = [];
@@ -201,7 +210,10 @@ export async function buildSite(
     typos,
     warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     written,
-    notices: translations.length > 0 ? [translationsNotice(translations, site.language)] : [],
+    notices: [
+      ...(translations.length > 0 ? [translationsNotice(translations, site)] : []),
+      ...(bundled.length > 0 ? [bundledMarkdownNotice(bundled)] : []),
+    ],
   };
 }
 
@@ -222,17 +234,18 @@ export async function readSite(
   };
   const loaded = await loadSiteConfig(content, overrides, (found) => typo(SITE_CONFIG_KEY, found));
   const site = preview === undefined ? loaded : { ...loaded, preview };
-  const postKeys: string[] = [];
-  const translations: string[] = [];
   const keys: string[] = [];
-  for await (const info of content.list('posts/')) {
+  for await (const info of content.list('posts/'))
     if (keyProblem(info.key) === undefined) keys.push(info.key);
-    if (!isPostKey(info.key)) continue;
-    if (isTranslation(info.key, site.language)) translations.push(info.key);
-    else postKeys.push(info.key);
-  }
+  const roles = [...markdownRoles(keys, isPostKey, site)];
+  const withRole = (role: MarkdownRole) => roles.filter(([, r]) => r === role).map(([key]) => key);
+  const postKeys = withRole('post');
+  const translations = withRole('translation');
+  const bundled = withRole('bundled');
   if (translations.length > 0)
-    log.info('translations left out', { notice: translationsNotice(translations, site.language) });
+    log.info('translations left out', { notice: translationsNotice(translations, site) });
+  if (bundled.length > 0)
+    log.info('markdown in bundles left out', { notice: bundledMarkdownNotice(bundled) });
   const failed: PostError[] = [];
   const parsed: PostMeta[] = [];
   const warnings: BodyWarning[] = [];
@@ -261,8 +274,9 @@ export async function readSite(
     typos,
     warnings,
     brokenLinks,
-    resources: resourceBundles(keys, site.language),
+    resources: resourceBundles(keys, site),
     translations,
+    bundled,
   };
 }
 

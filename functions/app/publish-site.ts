@@ -1,7 +1,7 @@
 import { PostError } from '../core/errors.ts';
 import {
+  bundledMarkdownNotice,
   bundleFolderOf,
-  isTranslation,
   resourceTarget,
   translationsNotice,
 } from '../core/posts/content-files.ts';
@@ -27,7 +27,9 @@ import {
   copyResource,
   copyResources,
   isResourceKey,
+  markdownRoleOf,
   resourcesUnder,
+  withBundleMarkdown,
 } from './bundle-resources.ts';
 import { hashOf } from './hash-of.ts';
 import { loadSiteConfig } from './load-site-config.ts';
@@ -67,10 +69,18 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   const { heads } = index.head;
   const unique = [...new Set(keys)];
   const failed: PostError[] = [];
-  const isPost = (key: string) => isPostKey(key) && !isTranslation(key, config.language);
+  // An index file decides whether the other markdown in its folder are posts or its resources.
+  const touched = await withBundleMarkdown(deps.content, unique, isPostKey);
+  const roles = new Map(
+    await mapLimit(
+      touched.filter(isPostKey),
+      IO_CONCURRENCY,
+      async (key) => [key, await markdownRoleOf(deps.content, key, config)] as const,
+    ),
+  );
   // Objects and their entries are read concurrently; the keys are then applied one at a time,
   // since they can share shards, URLs and feed heads.
-  const posts = unique.filter(isPost);
+  const posts = touched.filter((key) => roles.get(key) === 'post');
   const contents = new Map(
     await mapLimit(posts, IO_CONCURRENCY, async (key) => {
       await index.entry(key);
@@ -78,18 +88,20 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
     }),
   );
   const translations: string[] = [];
-  for (const key of unique) {
-    if (isPost(key)) {
+  const bundled: string[] = [];
+  for (const key of touched) {
+    const role = roles.get(key);
+    if (role === 'post') {
       const error = await reconcilePost(run, key, contents.get(key));
       if (error !== undefined) failed.push(error);
-    } else if (isPostKey(key)) {
-      // A translation is no post, whatever an older Herald made of it; it may make a bundle.
-      translations.push(key);
+    } else if (role !== undefined) {
+      // A translation or a bundle's markdown is no post, whatever it was before; it may make a bundle.
+      (role === 'translation' ? translations : bundled).push(key);
       await reconcilePost(run, key, undefined);
     } else if (isStaticKey(key)) {
       await reconcileStatic(run, key);
     } else if (isResourceKey(key)) {
-      const bundle = await bundleOf(deps.content, key, config.language);
+      const bundle = await bundleOf(deps.content, key, config);
       await placeResource(run, key, bundle, true);
     }
   }
@@ -98,7 +110,9 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
     for (const error of await reRenderLinkers(run))
       if (!failed.some((f) => f.file === error.file)) failed.push(error);
   if (translations.length > 0)
-    deps.log.info('translations left out', { notice: translationsNotice(translations, config.language) });
+    deps.log.info('translations left out', { notice: translationsNotice(translations, config) });
+  if (bundled.length > 0)
+    deps.log.info('markdown in bundles left out', { notice: bundledMarkdownNotice(bundled) });
   const due = promoteDue(heads, now, run.capacity);
   index.wentLive(due);
   // Expired posts leave at their expiry, on the first run (often the tick) after it.
@@ -375,7 +389,7 @@ async function resourceSize(run: PublishRun, entry: PostEntry, image: string): P
 async function syncBundleOf(run: PublishRun, source: string): Promise<void> {
   const folder = bundleFolderOf(source);
   if (folder === undefined) return;
-  for (const [key, bundle] of await resourcesUnder(run.deps.content, folder, run.config.language))
+  for (const [key, bundle] of await resourcesUnder(run.deps.content, folder, run.config))
     await placeResource(run, key, bundle, false);
 }
 

@@ -37,7 +37,10 @@ const gallery = {
   'posts/node.js.md': postFile('Node', '2024-05-04'),
 };
 
-async function setup(files: Record<string, string | Uint8Array>, siteYaml = SITE_YAML) {
+/** The site of these tests names the languages of its translations, as a Hugo site's config does. */
+const LANGUAGES_YAML = `${SITE_YAML}languages:\n  en: { languageName: English }\n  ja: {}\n  zh: {}\n  zh-cn: {}\n  pt-br: {}\n`;
+
+async function setup(files: Record<string, string | Uint8Array>, siteYaml = LANGUAGES_YAML) {
   const logged: { message: string; fields: Record<string, unknown> }[] = [];
   const log = {
     ...silentLogger,
@@ -204,8 +207,8 @@ describe('translations', () => {
     const { deps, logged } = await setup({ 'posts/hello.md': postFile('Hello', '2024-05-03') });
     await publishChanges(deps, []);
     await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'slug: hello'));
-    await deps.content.put('posts/hello.de.md', postFile('Hallo', '2024-05-03'));
-    const report = await publishChanges(deps, ['posts/hello.ja.md', 'posts/hello.de.md']);
+    await deps.content.put('posts/hello.zh.md', postFile('你好', '2024-05-03'));
+    const report = await publishChanges(deps, ['posts/hello.ja.md', 'posts/hello.zh.md']);
     expect(report.failed).toEqual([]);
     expect(feedItems(deps.output).map((i) => i.title)).toEqual(['Hello']);
     expect(logged.filter((l) => l.message === 'translations left out')).toHaveLength(1);
@@ -235,6 +238,77 @@ describe('translations', () => {
     const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
     expect(report.published).toBe(0);
     expect(resourceKeys(deps.output)).toEqual([]);
+  });
+});
+
+describe('language suffixes the site does not configure, and markdown in bundles', () => {
+  it('are part of the name, as in Hugo: post.it.md is a post of its own', async () => {
+    const { deps, logged } = await setup(
+      {
+        'posts/post.it.md': postFile('Post', '2024-05-01'),
+        'posts/notes.me.md': postFile('Notes', '2024-05-02'),
+        'posts/only/index.ja.md': postFile('テスト', '2024-05-03'),
+        'posts/only/a.png': PHOTO,
+      },
+      SITE_YAML,
+    );
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed).toEqual([]);
+    expect(report.notices).toEqual([]);
+    expect(feedItems(deps.output).map((i) => i.url)).toEqual([
+      'https://example.org/posts/only/',
+      'https://example.org/posts/notes-me/',
+      'https://example.org/posts/post-it/',
+    ]);
+    // Hugo publishes a bundle whose only index file has an unconfigured suffix, with its files.
+    expect(resourceKeys(deps.output)).toEqual(['posts/only/a.png']);
+    expect(logged.filter((l) => l.message === 'translations left out')).toEqual([]);
+  });
+
+  it('leaves a bundle’s other markdown out as its resources, in builds and on upload', async () => {
+    const files = {
+      'posts/a/index.md': postFile('A', '2024-05-01'),
+      'posts/a/index.fr.md': postFile('A en français', '2024-05-01'),
+      'posts/a/notes.md': postFile('Notes', '2024-05-02'),
+      'posts/a/deep/more.md': postFile('More', '2024-05-03'),
+      'posts/b.md': postFile('B', '2024-05-04'),
+    };
+    const { deps, logged } = await setup(files, SITE_YAML);
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed).toEqual([]);
+    expect(feedItems(deps.output).map((i) => i.title)).toEqual(['B', 'A']);
+    expect(report.notices).toEqual([
+      '3 markdown files in page bundles left out: posts/a/deep/more.md, posts/a/index.fr.md, posts/a/notes.md; a page bundle has one post, its index file, and Hugo reads other markdown in it as resources, not pages (to publish index.<code>.md as a translation, name its language in site.yaml languages)',
+    ]);
+    expect(logged.filter((l) => l.message === 'markdown in bundles left out')).toHaveLength(1);
+
+    // On upload: the bundle's index file decides for every markdown file below it.
+    const { deps: live } = await setup({ 'posts/b.md': files['posts/b.md'] }, SITE_YAML);
+    await publishChanges(live, []);
+    await live.content.put('posts/a/notes.md', files['posts/a/notes.md']);
+    await live.content.put('posts/a/deep/more.md', files['posts/a/deep/more.md']);
+    await publishChanges(live, ['posts/a/notes.md', 'posts/a/deep/more.md']);
+    expect(feedItems(live.output).map((i) => i.title)).toEqual(['B', 'More', 'Notes']);
+    await live.content.put('posts/a/index.md', files['posts/a/index.md']);
+    await publishChanges(live, ['posts/a/index.md']);
+    expect(feedItems(live.output).map((i) => i.title)).toEqual(['B', 'A']);
+    expect(live.output.text('posts/notes/index.html')).toBeUndefined();
+    // A markdown file uploaded into the bundle stays its resource.
+    await live.content.put('posts/a/index.fr.md', files['posts/a/index.fr.md']);
+    await publishChanges(live, ['posts/a/index.fr.md']);
+    expect(feedItems(live.output).map((i) => i.title)).toEqual(['B', 'A']);
+    // Without index.md, index.fr.md (fr is no language here) is the bundle's post, as Hugo picks it.
+    await live.content.delete('posts/a/index.md');
+    await publishChanges(live, ['posts/a/index.md']);
+    expect(feedItems(live.output).map((i) => i.title)).toEqual(['B', 'A en français']);
+    // Without any index file the folder is no bundle: its markdown files are posts again.
+    await live.content.delete('posts/a/index.fr.md');
+    await publishChanges(live, ['posts/a/index.fr.md']);
+    expect(feedItems(live.output).map((i) => i.title)).toEqual(['B', 'More', 'Notes']);
+    // And a full build agrees with every step.
+    const full = new MemoryBlobStore();
+    await buildSite({ ...live, output: full, clock: fixedClock(NOW) });
+    expect(feedItems(full)).toEqual(feedItems(live.output));
   });
 });
 
