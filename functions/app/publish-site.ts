@@ -1,7 +1,9 @@
+import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import {
   bundledMarkdownNotice,
   bundleFolderOf,
+  leftOutTranslations,
   resourceTarget,
   translationsNotice,
 } from '../core/posts/content-files.ts';
@@ -32,6 +34,7 @@ import {
   withBundleMarkdown,
 } from './bundle-resources.ts';
 import { hashOf } from './hash-of.ts';
+import { forEachLanguage, languageStores } from './language-views.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { entryOf, ownersAmong, PostIndex } from './post-index/post-index.ts';
@@ -60,11 +63,51 @@ const IO_CONCURRENCY = 16;
  * @throws ConfigError for a bad site.yaml; store errors as they come (the caller retries)
  */
 export async function publishChanges(deps: PublishDeps, keys: readonly string[]): Promise<PublishReport> {
+  const own = await publishLanguage(deps, keys);
+  // Each language's run checks its own index: a changed site.yaml rebuilds every language.
+  const others = await forEachLanguage(own.config, (code) => publishLanguage(languageDeps(deps, code), keys));
+  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), own.report);
+}
+
+/**
+ * Rebuilds the index and every feed and page from the content bucket's listing: after a
+ * configuration change, and as recovery when state is lost or suspect. When each post first
+ * appeared is kept from the previous index. Every language the site publishes is rebuilt.
+ */
+export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
+  const own = await rebuildLanguage(deps);
+  const others = await forEachLanguage(own.config, (code) => rebuildLanguage(languageDeps(deps, code)));
+  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), own.report);
+}
+
+/** The ports of another language's runs: its view of the stores, and its code in the overrides. */
+function languageDeps(deps: PublishDeps, code: string): PublishDeps {
+  return { ...languageStores(deps, code), overrides: { ...deps.overrides, languageView: code } };
+}
+
+/** A run's report with another language's added, its feed folders and pages under its folder. */
+function withLanguageReport(all: PublishReport, code: string, other: PublishReport): PublishReport {
+  const inFolder = (keys: readonly string[]) => keys.map((key) => `${code}/${key}`);
+  return {
+    ...all,
+    ...(all.published === undefined ? {} : { published: all.published + (other.published ?? 0) }),
+    regenerated: [...all.regenerated, ...inFolder(other.regenerated)],
+    removed: [...all.removed, ...inFolder(other.removed)],
+    pages: [...all.pages, ...inFolder(other.pages)],
+    failed: [...all.failed, ...other.failed],
+  };
+}
+
+/** One language's publish run: the site's own, or (with `overrides.languageView`) another's. */
+async function publishLanguage(
+  deps: PublishDeps,
+  keys: readonly string[],
+): Promise<{ report: PublishReport; config: SiteConfig }> {
   const config = await loadSiteConfig(deps.content, deps.overrides);
   const now = deps.clock.now();
   // No index, or one built with another site.yaml (uploaded again unchanged, it needs no rebuild).
   const index = await PostIndex.open(deps.state, now, hashOf(config));
-  if (index === undefined) return rebuildSite(deps);
+  if (index === undefined) return rebuildLanguage(deps);
   const run = startRun(deps, config, index, now);
   const { heads } = index.head;
   const unique = [...new Set(keys)];
@@ -109,9 +152,13 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   if (posts.length > 0)
     for (const error of await reRenderLinkers(run))
       if (!failed.some((f) => f.file === error.file)) failed.push(error);
-  if (translations.length > 0)
-    deps.log.info('translations left out', { notice: translationsNotice(translations, config) });
-  if (bundled.length > 0)
+  // Translations in the languages the site publishes are their languages' posts; a language's view
+  // leaves the notices to the site's own run.
+  const inView = config.defaultLanguage !== undefined;
+  const leftOut = inView ? [] : leftOutTranslations(translations, config);
+  if (leftOut.length > 0)
+    deps.log.info('translations left out', { notice: translationsNotice(leftOut, config) });
+  if (bundled.length > 0 && !inView)
     deps.log.info('markdown in bundles left out', { notice: bundledMarkdownNotice(bundled) });
   const due = promoteDue(heads, now, run.capacity);
   index.wentLive(due);
@@ -140,7 +187,7 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
       pages: pages.length,
       failed: failed.length,
     });
-  return { rebuilt: false, processed: unique.length, failed, ...feeds, pages };
+  return { report: { rebuilt: false, processed: unique.length, failed, ...feeds, pages }, config };
 }
 
 /**
@@ -151,12 +198,8 @@ export function publishDue(deps: PublishDeps): Promise<PublishReport> {
   return publishChanges(deps, []);
 }
 
-/**
- * Rebuilds the index and every feed and page from the content bucket's listing: after a
- * configuration change, and as recovery when state is lost or suspect. When each post first
- * appeared is kept from the previous index.
- */
-export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
+/** Rebuilds one language's site: the site's own, or (with `overrides.languageView`) another's. */
+async function rebuildLanguage(deps: PublishDeps): Promise<{ report: PublishReport; config: SiteConfig }> {
   const { site: config, posts, failed, brokenLinks, resources } = await readSite(deps, deps.overrides);
   const now = deps.clock.now();
   const index = await PostIndex.rebuild(deps.state, now, hashOf(config));
@@ -223,12 +266,15 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   await pingHub(run, feeds.regenerated);
   deps.log.info('rebuilt', { posts: entries.size, failed: failed.length, feeds: feeds.regenerated.length });
   return {
-    rebuilt: true,
-    processed: entries.size + failed.length,
-    published: posts.published.length,
-    failed,
-    ...feeds,
-    pages,
+    report: {
+      rebuilt: true,
+      processed: entries.size + failed.length,
+      published: posts.published.length,
+      failed,
+      ...feeds,
+      pages,
+    },
+    config,
   };
 }
 

@@ -60,8 +60,11 @@ function feedItems(store: MemoryBlobStore): { title: string; url: string; conten
   return JSON.parse(store.text('feed.json') ?? '{"items":[]}').items;
 }
 
+/** The bundle files published in the site's own language (other languages' are under /<code>/). */
 function resourceKeys(store: MemoryBlobStore): string[] {
-  return [...store.objects.keys()].filter((k) => /\.(png|pdf)$/.test(k)).sort();
+  return [...store.objects.keys()]
+    .filter((k) => /\.(png|pdf)$/.test(k) && !/^(ja|zh|zh-cn|pt-br)\//.test(k))
+    .sort();
 }
 
 describe('page bundles', () => {
@@ -186,8 +189,13 @@ describe('page bundles', () => {
   });
 });
 
+/** The JSON feed's items of one language's folder (`ja/`), or the site's own (``). */
+function feedOf(store: MemoryBlobStore, folder: string): { title: string; url: string }[] {
+  return JSON.parse(store.text(`${folder}feed.json`) ?? '{"items":[]}').items;
+}
+
 describe('translations', () => {
-  it('never take the post’s URL or count as a conflict, and are left out with one notice', async () => {
+  it('never take the post’s URL or count as a conflict, and are published under /<code>/', async () => {
     const { deps, logged } = await setup(gallery);
     const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
     expect(report.failed).toEqual([]);
@@ -197,21 +205,81 @@ describe('translations', () => {
       ['Shortcodes', 'https://example.org/posts/shortcodes/'],
       ['Image Gallery', 'https://example.org/posts/image-gallery/'],
     ]);
-    expect(report.notices).toEqual([
-      "3 translations (ja, pt-br, zh) left out: posts/Image Gallery/index.ja.md, posts/hello.pt-br.md, posts/shortcodes/index.zh.md; Herald publishes the posts in the site's language (en) only",
+    expect(feedOf(deps.output, 'ja/').map((i) => [i.title, i.url])).toEqual([
+      ['ギャラリー', 'https://example.org/ja/posts/image-gallery/'],
     ]);
-    expect(logged.filter((l) => l.message === 'translations left out')).toHaveLength(1);
+    expect(feedOf(deps.output, 'zh/').map((i) => i.url)).toEqual([
+      'https://example.org/zh/posts/shortcodes/',
+    ]);
+    expect(feedOf(deps.output, 'pt-br/').map((i) => i.url)).toEqual([
+      'https://example.org/pt-br/posts/hello/',
+    ]);
+    // Each language's feeds and pages say their language; a bundle's files go with each language's post.
+    expect(JSON.parse(deps.output.text('ja/feed.json') ?? '{}').language).toBe('ja');
+    expect(deps.output.text('ja/atom.xml')).toContain('xml:lang="ja"');
+    expect(deps.output.text('ja/rss.xml')).toContain('<language>ja</language>');
+    expect(deps.output.text('ja/posts/image-gallery/index.html')).toContain('<html lang="ja">');
+    expect(deps.output.text('ja/index.html')).toContain(
+      '<link rel="canonical" href="https://example.org/ja/">',
+    );
+    expect(deps.output.objects.has('ja/posts/image-gallery/photo.png')).toBe(true);
+    expect(deps.output.objects.has('ja/sitemap.xml')).toBe(true);
+    // Nothing is left out, so there is nothing to tell.
+    expect(report.notices).toEqual([]);
+    expect(report.published).toBe(7);
+    expect(report.written).toContain('ja/posts/image-gallery/index.html');
+    expect(logged.filter((l) => l.message === 'translations left out')).toEqual([]);
   });
 
-  it('are left out on upload too, with one notice per publish', async () => {
-    const { deps, logged } = await setup({ 'posts/hello.md': postFile('Hello', '2024-05-03') });
+  it('are published, moved and removed on upload, as a full build writes them', async () => {
+    const { deps } = await setup({ 'posts/hello.md': postFile('Hello', '2024-05-03') });
     await publishChanges(deps, []);
-    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'slug: hello'));
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'slug: konnichiwa'));
     await deps.content.put('posts/hello.zh.md', postFile('你好', '2024-05-03'));
     const report = await publishChanges(deps, ['posts/hello.ja.md', 'posts/hello.zh.md']);
     expect(report.failed).toEqual([]);
     expect(feedItems(deps.output).map((i) => i.title)).toEqual(['Hello']);
-    expect(logged.filter((l) => l.message === 'translations left out')).toHaveLength(1);
+    expect(feedOf(deps.output, 'ja/').map((i) => i.url)).toEqual([
+      'https://example.org/ja/posts/konnichiwa/',
+    ]);
+    expect(feedOf(deps.output, 'zh/').map((i) => i.title)).toEqual(['你好']);
+    expect(report.pages).toContain('ja/posts/konnichiwa/index.html');
+    expect(report.regenerated).toContain('ja/');
+
+    await deps.content.delete('posts/hello.ja.md');
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(feedOf(deps.output, 'ja/')).toEqual([]);
+    expect(deps.output.text('ja/posts/konnichiwa/index.html')).toBeUndefined();
+    expect(feedOf(deps.output, 'zh/').map((i) => i.title)).toEqual(['你好']);
+
+    const full = new MemoryBlobStore();
+    await buildSite({ ...deps, output: full, clock: fixedClock(NOW) });
+    for (const key of [
+      'feed.json',
+      'zh/feed.json',
+      'zh/atom.xml',
+      'zh/posts/hello/index.html',
+      'ja/feed.json',
+    ])
+      expect([key, deps.output.text(key)]).toEqual([key, full.text(key)]);
+  });
+
+  it('of a disabled language are left out with one notice per run, as Hugo’s disabled', async () => {
+    const { deps, logged } = await setup(
+      {
+        'posts/hello.md': postFile('Hello', '2024-05-03'),
+        'posts/hello.ja.md': postFile('こんにちは', '2024-05-03'),
+      },
+      `${SITE_YAML}languages:\n  ja: { disabled: true }\n`,
+    );
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.notices).toEqual([
+      '1 translation (ja) left out: posts/hello.ja.md; their languages are disabled in site.yaml languages',
+    ]);
+    expect(deps.output.text('ja/feed.json')).toBeUndefined();
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(logged.filter((l) => l.message === 'translations left out')).toHaveLength(2);
+    expect(feedItems(deps.output).map((i) => i.title)).toEqual(['Hello']);
   });
 
   it('make the site’s language the post on a site in another language', async () => {
@@ -220,24 +288,31 @@ describe('translations', () => {
         'posts/shortcodes/index.zh.md': postFile('短代码', '2024-05-02'),
         'posts/shortcodes/index.en.md': postFile('Shortcodes', '2024-05-02'),
       },
-      `${SITE_YAML}language: zh-CN\n`,
+      `${SITE_YAML}language: zh-CN\nlanguages:\n  en: {}\n`,
     );
     const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
     expect(report.failed).toEqual([]);
     const urls = feedItems(deps.output).map((i) => i.url);
-    expect(urls).toContain('https://example.org/posts/shortcodes/');
-    expect(urls).not.toContain('https://example.org/posts/index-zh/');
-    expect(feedItems(deps.output).find((i) => i.url.endsWith('/posts/shortcodes/'))?.title).toBe('短代码');
+    expect(urls).toEqual(['https://example.org/posts/shortcodes/']);
+    expect(feedItems(deps.output)[0]?.title).toBe('短代码');
+    expect(feedOf(deps.output, 'en/').map((i) => [i.title, i.url])).toEqual([
+      ['Shortcodes', 'https://example.org/en/posts/shortcodes/'],
+    ]);
   });
 
-  it('publish nothing of a bundle that has only translations', async () => {
+  it('of a bundle with no post in the site’s language publish in their languages only', async () => {
     const { deps } = await setup({
       'posts/chinese-test/index.zh-cn.md': postFile('中文', '2024-05-01'),
       'posts/chinese-test/a.png': PHOTO,
     });
     const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
-    expect(report.published).toBe(0);
+    expect(report.published).toBe(1);
+    expect(feedItems(deps.output)).toEqual([]);
     expect(resourceKeys(deps.output)).toEqual([]);
+    expect(feedOf(deps.output, 'zh-cn/').map((i) => i.url)).toEqual([
+      'https://example.org/zh-cn/posts/chinese-test/',
+    ]);
+    expect(deps.output.objects.has('zh-cn/posts/chinese-test/a.png')).toBe(true);
   });
 });
 

@@ -55,6 +55,16 @@ export interface SiteConfig {
    * language suffix is part of its name, as in Hugo.
    */
   languages?: Record<string, LanguageConfig>;
+  /**
+   * Set only in the view of one of the other languages (see language-site.ts): the site's own
+   * language, that of files without a language in their name. The view's `language` is its code.
+   */
+  defaultLanguage?: string;
+  /**
+   * Set only in a language view: the site's root URL, where static files are (the view's `baseUrl`
+   * is its folder, `https://example.org/fr/`).
+   */
+  rootUrl?: string;
 }
 
 /** One language of a multi-language site, as Hugo's `languages.<code>` describes it. */
@@ -67,6 +77,8 @@ export interface LanguageConfig {
   weight?: number;
   /** The site's description in this language (the site's `description` by default). */
   description?: string;
+  /** Not published, as Hugo's `disabled`: its files stay translations, left out with a notice. */
+  disabled?: boolean;
 }
 
 /** The `newsletter:` section of site.yaml. */
@@ -165,8 +177,9 @@ const languageSchema = z.object(
     languageName: z.optional(nonEmpty),
     weight: z.optional(z.int('must be a whole number')),
     description: z.optional(z.string().check(z.trim())),
+    disabled: z.optional(z.boolean('must be true or false')),
   },
-  'must be a mapping of title, languageName, weight and description',
+  'must be a mapping of title, languageName, weight, description and disabled',
 );
 
 // Codes are checked in languagesOf, so that the error names the code at fault.
@@ -270,6 +283,11 @@ export interface SiteOverrides {
   baseUrl?: string;
   /** The deployed subscribe API, when site.yaml does not name one. */
   subscribeUrl?: string;
+  /**
+   * Publish the site of this other language (a code of `languages`), under its own folder; the
+   * publish use-cases set it for each language, never a site owner.
+   */
+  languageView?: string;
 }
 
 /**
@@ -296,7 +314,7 @@ export function parseSiteConfig(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, 'yaml', 'must be a mapping of fields such as title: and baseUrl:');
   }
-  const { subscribeUrl: apiSubscribeUrl, ...winning } = overrides;
+  const { subscribeUrl: apiSubscribeUrl, languageView: _view, ...winning } = overrides;
   const merged: Record<string, unknown> = {
     ...(withoutXmlForbidden(raw) as Record<string, unknown>),
     ...definedOnly(winning),

@@ -10,15 +10,32 @@ const INDEX_FILE = /^index(\.[a-z]{2,3}(?:-[a-z0-9]{2,8})?)?\.(md|markdown)$/i;
 
 /** What decides a file's language: the site's own, and the others site.yaml's `languages` names. */
 export interface SiteLanguages {
-  /** The site's language (`en`, `en-GB`): files in it, or with no language in their name, are posts. */
+  /** The language published (`en`, `en-GB`, or in another language's view its code). */
   language: string;
   /** Configured languages by lower-case code; the site's own may be among them. */
   languages?: Readonly<Record<string, unknown>>;
+  /** In another language's view: the site's own language, that of files with no language suffix. */
+  defaultLanguage?: string;
 }
 
 /** A language suffix as a file name carries it, lower case, whether or not the site configures it. */
 function suffixCode(key: string): string | undefined {
   return LANGUAGE_SUFFIX.exec(key.slice(key.lastIndexOf('/') + 1))?.[1]?.toLowerCase();
+}
+
+/** The site's own language: that of files with no language in their name. */
+function homeLanguage(site: SiteLanguages): string {
+  return site.defaultLanguage ?? site.language;
+}
+
+/**
+ * The other configured language a file is written in (`ja` for `index.ja.md`), or undefined for a
+ * file in the site's own language (no suffix, `index.en.md`, or a suffix the site does not configure).
+ */
+function otherLanguageOf(key: string, site: SiteLanguages): string | undefined {
+  const code = suffixCode(key);
+  if (code === undefined || inSiteLanguage(code, homeLanguage(site))) return undefined;
+  return site.languages !== undefined && Object.hasOwn(site.languages, code) ? code : undefined;
 }
 
 /**
@@ -31,17 +48,32 @@ function suffixCode(key: string): string | undefined {
 export function fileLanguage(key: string, site: SiteLanguages): string | undefined {
   const code = suffixCode(key);
   if (code === undefined) return undefined;
-  if (inSiteLanguage(code, site.language)) return code;
-  return site.languages !== undefined && Object.hasOwn(site.languages, code) ? code : undefined;
+  return inSiteLanguage(code, homeLanguage(site)) ? code : otherLanguageOf(key, site);
 }
 
 /**
  * The other languages a site publishes: the configured codes that are not the site's own, sorted.
  */
 export function otherLanguages(site: SiteLanguages): string[] {
-  return Object.keys(site.languages ?? {})
-    .filter((code) => !inSiteLanguage(code, site.language))
+  return Object.entries(site.languages ?? {})
+    .filter(([code, settings]) => !inSiteLanguage(code, homeLanguage(site)) && !isDisabled(settings))
+    .map(([code]) => code)
     .sort();
+}
+
+// Hugo's `disabled: true`: the language's files are still translations, but are not published.
+function isDisabled(settings: unknown): boolean {
+  return (
+    typeof settings === 'object' &&
+    settings !== null &&
+    (settings as { disabled?: unknown }).disabled === true
+  );
+}
+
+/** Of translation files, those whose language is not published (`disabled` in site.yaml). */
+export function leftOutTranslations(keys: readonly string[], site: SiteLanguages): string[] {
+  const published = new Set(otherLanguages(site));
+  return keys.filter((key) => !published.has(fileLanguage(key, site) ?? ''));
 }
 
 /**
@@ -54,12 +86,14 @@ export function inSiteLanguage(language: string, siteLanguage: string): boolean 
 }
 
 /**
- * Is this markdown file a translation, in another configured language than the site's? A
- * translation is never the post: it takes no URL and claims nothing.
+ * Is this markdown file a translation, in another language than the one published? On the site's
+ * own language, a file in another configured language; in another language's view, every file
+ * not in that language (the site's own included). A translation is never the post: it takes no URL
+ * and claims nothing.
  */
 export function isTranslation(key: string, site: SiteLanguages): boolean {
-  const language = fileLanguage(key, site);
-  return language !== undefined && !inSiteLanguage(language, site.language);
+  const written = otherLanguageOf(key, site);
+  return site.defaultLanguage === undefined ? written !== undefined : written !== site.language.toLowerCase();
 }
 
 /**
@@ -276,6 +310,6 @@ export function translationsNotice(keys: readonly string[], site: SiteLanguages)
   const more = keys.length > 3 ? ` and ${keys.length - 3} more` : '';
   return (
     `${keys.length} translation${keys.length === 1 ? '' : 's'} (${languages.join(', ')}) left out: ${named}${more}; ` +
-    `Herald publishes the posts in the site's language (${site.language}) only`
+    'their languages are disabled in site.yaml languages'
   );
 }

@@ -422,7 +422,8 @@ function readImage(value: unknown, site: SiteConfig, pageUrl: string): { url?: s
       /^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('//')
         ? new URL(path, site.baseUrl).href
         : path.startsWith('/')
-          ? siteUrl(site, path)
+          ? // From the site's root, where static files are, in every language's view.
+            siteUrl({ baseUrl: site.rootUrl ?? site.baseUrl }, path)
           : new URL(path, pageUrl).href;
   } catch {
     return notAllowed;
