@@ -224,6 +224,26 @@ describe('translations', () => {
     );
     expect(deps.output.objects.has('ja/posts/image-gallery/photo.png')).toBe(true);
     expect(deps.output.objects.has('ja/sitemap.xml')).toBe(true);
+    // Every language's home page names the others' (and x-default, the site's own) as alternates,
+    // and every page links to each language's home in its own name.
+    for (const home of ['index.html', 'ja/index.html'])
+      expect([
+        home,
+        deps.output.text(home)?.match(/<link rel="alternate" hreflang="[^"]+" href="[^"]+">/g),
+      ]).toEqual([
+        home,
+        [
+          '<link rel="alternate" hreflang="en" href="https://example.org/">',
+          '<link rel="alternate" hreflang="ja" href="https://example.org/ja/">',
+          '<link rel="alternate" hreflang="pt-br" href="https://example.org/pt-br/">',
+          '<link rel="alternate" hreflang="zh" href="https://example.org/zh/">',
+          '<link rel="alternate" hreflang="zh-cn" href="https://example.org/zh-cn/">',
+          '<link rel="alternate" hreflang="x-default" href="https://example.org/">',
+        ],
+      ]);
+    expect(deps.output.text('ja/posts/image-gallery/index.html')).toContain(
+      '<li><a href="https://example.org/" hreflang="en" lang="en">English</a></li><li><a href="https://example.org/ja/" hreflang="ja" lang="ja" aria-current="true">ja</a></li>',
+    );
     // Nothing is left out, so there is nothing to tell.
     expect(report.notices).toEqual([]);
     expect(report.published).toBe(7);
