@@ -284,6 +284,23 @@ describe('translations', () => {
       expect([key, deps.output.text(key)]).toEqual([key, full.text(key)]);
   });
 
+  it('own their folder: a post of the site’s language cannot take a URL under /<code>/', async () => {
+    const { deps } = await setup({
+      'posts/a.md': postFile('A', '2024-05-01', 'url: /ja/about/'),
+      'posts/b.md': postFile('B', '2024-05-02', 'aliases: [/ja/old/]'),
+      'posts/b.ja.md': postFile('B ja', '2024-05-02', 'url: /about/'),
+    });
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed.map((e) => [e.file, e.field, e.reason])).toEqual([
+      ['posts/a.md', 'url', '"/ja/about/" is under /ja, the folder of the site\'s ja pages'],
+    ]);
+    expect(report.warnings.map((w) => w.warning)).toEqual([
+      expect.stringContaining('"/ja/old/" is under /ja, the folder of the site\'s ja pages'),
+    ]);
+    // Inside its own language, a path is under that language's folder.
+    expect(feedOf(deps.output, 'ja/').map((i) => i.url)).toEqual(['https://example.org/ja/about/']);
+  });
+
   it('of a disabled language are left out with one notice per run, as Hugo’s disabled', async () => {
     const { deps, logged } = await setup(
       {
