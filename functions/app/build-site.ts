@@ -1,8 +1,16 @@
+import { inLanguageFolder } from '../core/config/language-site.ts';
 import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
 import { planPages } from '../core/pages/page-plan.ts';
-import { isTranslation, resourceBundles, translationsNotice } from '../core/posts/content-files.ts';
+import {
+  bundledMarkdownNotice,
+  leftOutTranslations,
+  type MarkdownRole,
+  markdownRoles,
+  resourceBundles,
+  translationsNotice,
+} from '../core/posts/content-files.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post, PostMeta } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
@@ -16,6 +24,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PostCompiler, RenderContext } from '../ports/post-compiler.ts';
 import { type Bundle, copyResources } from './bundle-resources.ts';
+import { forEachLanguage, languageStores } from './language-views.ts';
 import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { bodyWarnings, inThreadCompiler, readPosts, renderFromStore, renderPosts } from './read-posts.ts';
@@ -89,6 +98,8 @@ export interface ReadSite {
   resources: Map<string, Bundle>;
   /** Files in another language than the site's, left out. */
   translations: string[];
+  /** Markdown files of page bundles other than their index files: resources, not posts. */
+  bundled: string[];
 }
 
 /**
@@ -104,6 +115,37 @@ export async function buildSite(
   overrides: SiteOverrides = {},
   preview?: PreviewOptions,
 ): Promise<BuildReport> {
+  const own = await buildLanguage(deps, overrides, preview);
+  // Each other language is the same build over its view of the stores, under /<code>/.
+  const others = await forEachLanguage(own.site, async (code) => {
+    const view = { ...overrides, languageView: code };
+    return (await buildLanguage(languageStores(deps, code), view, preview)).report;
+  });
+  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report), own.report);
+}
+
+/** A build's report with another language's added: its counts, its files' errors, its keys. */
+function withLanguageReport(all: BuildReport, code: string, other: BuildReport): BuildReport {
+  // The configuration's warnings are the same in every language: the site's own run gave them.
+  return {
+    published: all.published + other.published,
+    drafts: all.drafts + other.drafts,
+    scheduled: all.scheduled + other.scheduled,
+    expired: all.expired + other.expired,
+    failed: [...all.failed, ...other.failed].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
+    typos: [...all.typos, ...other.typos.filter((t) => t.file !== SITE_CONFIG_KEY)],
+    warnings: [...all.warnings, ...other.warnings],
+    written: [...all.written, ...other.written.map((key) => `${code}/${key}`)],
+    notices: all.notices,
+  };
+}
+
+/** Builds one language's site: the site's own, or (with `overrides.languageView`) another's. */
+async function buildLanguage(
+  deps: BuildSiteDeps,
+  overrides: SiteOverrides,
+  preview: PreviewOptions | undefined,
+): Promise<{ report: BuildReport; site: SiteConfig }> {
   const { content, output: out } = deps;
   const {
     site,
@@ -113,6 +155,7 @@ export async function buildSite(
     warnings: fieldWarnings,
     resources,
     translations,
+    bundled,
   } = await readSite(deps, overrides, preview);
 
   const written: string[] = [];
@@ -192,10 +235,15 @@ export async function buildSite(
   const keep = new Set(written);
   const stale: string[] = [];
   for await (const info of out.list(''))
-    if (/\.html$|^sitemap(-[a-z0-9-]+)?\.xml$/.test(info.key) && !keep.has(info.key)) stale.push(info.key);
+    if (
+      /\.html$|^sitemap(-[a-z0-9-]+)?\.xml$/.test(info.key) &&
+      !keep.has(info.key) &&
+      !inLanguageFolder(info.key, site)
+    )
+      stale.push(info.key);
   await mapLimit(stale, IO_CONCURRENCY, (key) => out.delete(key));
 
-  return {
+  const report = {
     published: posts.published.length,
     drafts: posts.drafts.length,
     scheduled: posts.scheduled.length,
@@ -204,8 +252,12 @@ export async function buildSite(
     typos,
     warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     written,
-    notices: translations.length > 0 ? [translationsNotice(translations, site.language)] : [],
+    notices: [
+      ...(translations.length > 0 ? [translationsNotice(translations, site)] : []),
+      ...(bundled.length > 0 ? [bundledMarkdownNotice(bundled)] : []),
+    ],
   };
+  return { report, site };
 }
 
 /**
@@ -223,19 +275,28 @@ export async function readSite(
     typos.push({ file, ...found });
     log.warn('field ignored', { key: file, field: found.field, reason: ignoredFieldReason(found.meant) });
   };
-  const loaded = await loadSiteConfig(content, overrides, (found) => typo(SITE_CONFIG_KEY, found));
+  // site.yaml's mistakes are told once, by the site's own language.
+  const loaded = await loadSiteConfig(
+    content,
+    overrides,
+    overrides.languageView === undefined ? (found) => typo(SITE_CONFIG_KEY, found) : undefined,
+  );
   const site = preview === undefined ? loaded : { ...loaded, preview };
-  const postKeys: string[] = [];
-  const translations: string[] = [];
   const keys: string[] = [];
-  for await (const info of content.list('posts/')) {
+  for await (const info of content.list('posts/'))
     if (keyProblem(info.key) === undefined) keys.push(info.key);
-    if (!isPostKey(info.key)) continue;
-    if (isTranslation(info.key, site.language)) translations.push(info.key);
-    else postKeys.push(info.key);
-  }
+  const roles = [...markdownRoles(keys, isPostKey, site)];
+  const withRole = (role: MarkdownRole) => roles.filter(([, r]) => r === role).map(([key]) => key);
+  const postKeys = withRole('post');
+  // Translations in the languages the site publishes are their languages' posts; a language's view
+  // leaves the notices to the site's own run.
+  const inView = site.defaultLanguage !== undefined;
+  const translations = inView ? [] : leftOutTranslations(withRole('translation'), site);
+  const bundled = inView ? [] : withRole('bundled');
   if (translations.length > 0)
-    log.info('translations left out', { notice: translationsNotice(translations, site.language) });
+    log.info('translations left out', { notice: translationsNotice(translations, site) });
+  if (bundled.length > 0)
+    log.info('markdown in bundles left out', { notice: bundledMarkdownNotice(bundled) });
   const failed: PostError[] = [];
   const parsed: PostMeta[] = [];
   const warnings: BodyWarning[] = [];
@@ -255,8 +316,9 @@ export async function readSite(
     ...decided,
     typos,
     warnings,
-    resources: resourceBundles(keys, site.language),
+    resources: resourceBundles(keys, site),
     translations,
+    bundled,
   };
 }
 

@@ -1,11 +1,15 @@
 import { mediaTypeOf } from '../core/feeds/media-type.ts';
 import {
+  bundleFolderOf,
   bundleFoldersAbove,
   bundlePost,
   isIndexFile,
   isResourceName,
+  type MarkdownRole,
+  markdownRole,
   resourceBundles,
   resourceTarget,
+  type SiteLanguages,
 } from '../core/posts/content-files.ts';
 import { keyProblem } from '../core/site/object-key.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
@@ -37,28 +41,74 @@ export function isResourceKey(key: string): boolean {
 }
 
 /**
- * The bundle a resource belongs to now: the nearest folder above it that holds an index file. A
- * listing of `<folder>index` per level finds them without listing whole folders.
- * @param siteLanguage - tells the bundle's post from its translations
+ * The nearest folder at or above a file that is a bundle now, with its index files. A listing of
+ * `<folder>index` per level finds them without listing whole folders.
  * @returns undefined when no folder above it is a bundle
  */
-export async function bundleOf(
+async function nearestBundle(
   content: BlobStore,
   key: string,
-  siteLanguage: string,
-): Promise<Bundle | undefined> {
+): Promise<{ folder: string; keys: string[] } | undefined> {
   for (const folder of bundleFoldersAbove(key)) {
-    const indexes: string[] = [];
+    const keys: string[] = [];
     for await (const info of content.list(`${folder}index`))
       if (
         isIndexFile(info.key) &&
         !info.key.slice(folder.length).includes('/') &&
         keyProblem(info.key) === undefined
       )
-        indexes.push(info.key);
-    if (indexes.length > 0) return { folder, post: bundlePost(indexes, siteLanguage) };
+        keys.push(info.key);
+    if (keys.length > 0) return { folder, keys };
   }
   return undefined;
+}
+
+/**
+ * The bundle a resource belongs to now: the nearest folder above it that holds an index file.
+ * @param site - its languages, to tell the bundle's post from its translations
+ * @returns undefined when no folder above it is a bundle
+ */
+export async function bundleOf(
+  content: BlobStore,
+  key: string,
+  site: SiteLanguages,
+): Promise<Bundle | undefined> {
+  const found = await nearestBundle(content, key);
+  return found === undefined ? undefined : { folder: found.folder, post: bundlePost(found.keys, site) };
+}
+
+/**
+ * What a markdown file under `posts/` is now (a post, a translation, or a bundle's resource), from
+ * the bundle around it in the store, as a full build decides it from the whole listing.
+ */
+export async function markdownRoleOf(
+  content: BlobStore,
+  key: string,
+  site: SiteLanguages,
+): Promise<MarkdownRole> {
+  return markdownRole(key, await nearestBundle(content, key), site);
+}
+
+/**
+ * The keys to reconcile for a set of changed keys: with each changed index file, every markdown
+ * file under its folder, whose role (post or bundle resource) the index file decides.
+ * @param isMarkdown - which keys are markdown pages
+ */
+export async function withBundleMarkdown(
+  content: BlobStore,
+  keys: readonly string[],
+  isMarkdown: (key: string) => boolean,
+): Promise<string[]> {
+  const all = new Set(keys);
+  const folders = new Set(
+    keys.flatMap((key) => {
+      const folder = isMarkdown(key) ? bundleFolderOf(key) : undefined;
+      return folder === undefined ? [] : [folder];
+    }),
+  );
+  for (const folder of folders)
+    for await (const info of content.list(folder)) if (isMarkdown(info.key)) all.add(info.key);
+  return [...all];
 }
 
 /**
@@ -68,14 +118,14 @@ export async function bundleOf(
 export async function resourcesUnder(
   content: BlobStore,
   folder: string,
-  siteLanguage: string,
+  site: SiteLanguages,
 ): Promise<Map<string, Bundle | undefined>> {
   const keys: string[] = [];
   for await (const info of content.list(folder)) if (keyProblem(info.key) === undefined) keys.push(info.key);
-  const found = resourceBundles(keys, siteLanguage);
+  const found = resourceBundles(keys, site);
   const resources = new Map<string, Bundle | undefined>();
   for (const key of keys.filter(isResourceKey))
-    resources.set(key, found.get(key) ?? (await bundleOf(content, key, siteLanguage)));
+    resources.set(key, found.get(key) ?? (await bundleOf(content, key, site)));
   return resources;
 }
 

@@ -1,4 +1,5 @@
 import { type CategoryPage, isCategoryIndexKey, parseCategoryPage } from '../core/config/category-pages.ts';
+import { languageSite } from '../core/config/language-site.ts';
 import {
   type ConfigTypo,
   parseSiteConfig,
@@ -34,7 +35,7 @@ export async function loadSiteConfig(
   const shortcodes = await loadShortcodeTemplates(content);
   const categoryPages = await loadCategoryPages(content);
   return {
-    ...site,
+    ...(overrides.languageView === undefined ? site : languageSite(site, overrides.languageView)),
     ...(Object.keys(shortcodes).length === 0 ? {} : { shortcodes }),
     ...(Object.keys(categoryPages).length === 0 ? {} : { categoryPages }),
   };

@@ -1,3 +1,4 @@
+import { inLanguageFolder } from '../core/config/language-site.ts';
 import type { SiteConfig } from '../core/config/site-config.ts';
 import { archivePages } from '../core/pages/newsletter-archive.ts';
 import {
@@ -265,7 +266,13 @@ async function removeStalePages(
 ): Promise<string[]> {
   const stale: string[] = [];
   for await (const info of run.deps.output.list(''))
-    if (PAGE_KEY.test(info.key) && !written.has(info.key) && !keep.has(info.key)) stale.push(info.key);
+    if (
+      PAGE_KEY.test(info.key) &&
+      !written.has(info.key) &&
+      !keep.has(info.key) &&
+      !inLanguageFolder(info.key, run.config)
+    )
+      stale.push(info.key);
   await mapLimit(stale, IO_CONCURRENCY, (key) => run.deps.output.delete(key));
   return stale;
 }

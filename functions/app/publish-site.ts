@@ -1,8 +1,9 @@
 import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import {
+  bundledMarkdownNotice,
   bundleFolderOf,
-  isTranslation,
+  leftOutTranslations,
   resourceTarget,
   translationsNotice,
 } from '../core/posts/content-files.ts';
@@ -28,9 +29,12 @@ import {
   copyResource,
   copyResources,
   isResourceKey,
+  markdownRoleOf,
   resourcesUnder,
+  withBundleMarkdown,
 } from './bundle-resources.ts';
 import { hashOf } from './hash-of.ts';
+import { forEachLanguage, languageStores } from './language-views.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { entryOf, ownersAmong, PostIndex } from './post-index/post-index.ts';
@@ -76,23 +80,65 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
 
 /**
  * {@link publishChanges} without looking for a rebuild under way: for the rebuild's own final step.
+ * Every language the site publishes applies the changes, the site's own first.
  * @param keys - content keys, decoded; any order, duplicates allowed
  */
 export async function applyChanges(deps: PublishDeps, keys: readonly string[]): Promise<PublishReport> {
+  const own = await applyLanguage(deps, keys);
+  // Each language's run checks its own index: a changed site.yaml rebuilds every language.
+  const others = await forEachLanguage(own.config, (code) => applyLanguage(languageDeps(deps, code), keys));
+  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), own.report);
+}
+
+/** The ports of another language's runs: its view of the stores, and its code in the overrides. */
+function languageDeps(deps: PublishDeps, code: string): PublishDeps {
+  // Another language rebuilds in one run: the fan-out rebuild is the site's own language's.
+  const { rebuild: _fanOut, ...rest } = deps;
+  return { ...languageStores(rest, code), overrides: { ...deps.overrides, languageView: code } };
+}
+
+/** A run's report with another language's added, its feed folders and pages under its folder. */
+function withLanguageReport(all: PublishReport, code: string, other: PublishReport): PublishReport {
+  const inFolder = (keys: readonly string[]) => keys.map((key) => `${code}/${key}`);
+  return {
+    ...all,
+    ...(all.published === undefined ? {} : { published: all.published + (other.published ?? 0) }),
+    regenerated: [...all.regenerated, ...inFolder(other.regenerated)],
+    removed: [...all.removed, ...inFolder(other.removed)],
+    pages: [...all.pages, ...inFolder(other.pages)],
+    failed: [...all.failed, ...other.failed],
+  };
+}
+
+/** One language's publish run: the site's own, or (with `overrides.languageView`) another's. */
+async function applyLanguage(
+  deps: PublishDeps,
+  keys: readonly string[],
+): Promise<{ report: PublishReport; config: SiteConfig }> {
   const config = await loadSiteConfig(deps.content, deps.overrides);
   const now = deps.clock.now();
   // No index, or one built with another site.yaml (uploaded again unchanged, it needs no rebuild).
   const index = await PostIndex.open(deps.state, now, hashOf(config));
   if (index === undefined)
-    return deps.rebuild ? startRebuild({ ...deps, rebuild: deps.rebuild }) : rebuildSite(deps);
+    return deps.rebuild
+      ? { report: await startRebuild({ ...deps, rebuild: deps.rebuild }), config }
+      : rebuildLanguage(deps);
   const run = startRun(deps, config, index, now);
   const { heads } = index.head;
   const unique = [...new Set(keys)];
   const failed: PostError[] = [];
-  const isPost = (key: string) => isPostKey(key) && !isTranslation(key, config.language);
+  // An index file decides whether the other markdown in its folder are posts or its resources.
+  const touched = await withBundleMarkdown(deps.content, unique, isPostKey);
+  const roles = new Map(
+    await mapLimit(
+      touched.filter(isPostKey),
+      IO_CONCURRENCY,
+      async (key) => [key, await markdownRoleOf(deps.content, key, config)] as const,
+    ),
+  );
   // Objects and their entries are read concurrently; the keys are then applied one at a time,
   // since they can share shards, URLs and feed heads.
-  const posts = unique.filter(isPost);
+  const posts = touched.filter((key) => roles.get(key) === 'post');
   const contents = new Map(
     await mapLimit(posts, IO_CONCURRENCY, async (key) => {
       await index.entry(key);
@@ -100,18 +146,20 @@ export async function applyChanges(deps: PublishDeps, keys: readonly string[]): 
     }),
   );
   const translations: string[] = [];
-  for (const key of unique) {
-    if (isPost(key)) {
+  const bundled: string[] = [];
+  for (const key of touched) {
+    const role = roles.get(key);
+    if (role === 'post') {
       const error = await reconcilePost(run, key, contents.get(key));
       if (error !== undefined) failed.push(error);
-    } else if (isPostKey(key)) {
-      // A translation is no post, whatever an older Herald made of it; it may make a bundle.
-      translations.push(key);
+    } else if (role !== undefined) {
+      // A translation or a bundle's markdown is no post, whatever it was before; it may make a bundle.
+      (role === 'translation' ? translations : bundled).push(key);
       await reconcilePost(run, key, undefined);
     } else if (isStaticKey(key)) {
       await reconcileStatic(run, key);
     } else if (isResourceKey(key)) {
-      const bundle = await bundleOf(deps.content, key, config.language);
+      const bundle = await bundleOf(deps.content, key, config);
       await placeResource(run, key, bundle, true);
     }
   }
@@ -119,8 +167,14 @@ export async function applyChanges(deps: PublishDeps, keys: readonly string[]): 
   if (posts.length > 0)
     for (const error of await reRenderLinkers(run))
       if (!failed.some((f) => f.file === error.file)) failed.push(error);
-  if (translations.length > 0)
-    deps.log.info('translations left out', { notice: translationsNotice(translations, config.language) });
+  // Translations in the languages the site publishes are their languages' posts; a language's view
+  // leaves the notices to the site's own run.
+  const inView = config.defaultLanguage !== undefined;
+  const leftOut = inView ? [] : leftOutTranslations(translations, config);
+  if (leftOut.length > 0)
+    deps.log.info('translations left out', { notice: translationsNotice(leftOut, config) });
+  if (bundled.length > 0 && !inView)
+    deps.log.info('markdown in bundles left out', { notice: bundledMarkdownNotice(bundled) });
   const due = promoteDue(heads, now, run.capacity);
   index.wentLive(due);
   // Expired posts leave at their expiry, on the first run (often the tick) after it.
@@ -151,7 +205,7 @@ export async function applyChanges(deps: PublishDeps, keys: readonly string[]): 
       pages: pages.length,
       failed: failed.length,
     });
-  return { rebuilt: false, processed: unique.length, failed, ...feeds, pages };
+  return { report: { rebuilt: false, processed: unique.length, failed, ...feeds, pages }, config };
 }
 
 /**
@@ -169,6 +223,29 @@ export function publishDue(deps: PublishDeps): Promise<PublishReport> {
  * instead (rebuild/plan-rebuild.ts), ending in the same {@link completeRebuild}.
  */
 export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
+  const own = await rebuildLanguage(deps);
+  const others = await forEachLanguage(own.config, (code) => rebuildLanguage(languageDeps(deps, code)));
+  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), own.report);
+}
+
+/**
+ * Rebuilds, each in one run, the other languages of the site: after the fan-out rebuild of the
+ * site's own language.
+ * @param config - the site's configuration, as the rebuild read it
+ * @param report - the site's own language's rebuild
+ * @returns that report with every other language's added
+ */
+export async function rebuildOtherLanguages(
+  deps: PublishDeps,
+  config: SiteConfig,
+  report: PublishReport,
+): Promise<PublishReport> {
+  const others = await forEachLanguage(config, (code) => rebuildLanguage(languageDeps(deps, code)));
+  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), report);
+}
+
+/** Rebuilds one language's site in one run: the site's own, or (with `overrides.languageView`) another's. */
+async function rebuildLanguage(deps: PublishDeps): Promise<{ report: PublishReport; config: SiteConfig }> {
   const { site: config, posts, failed, brokenLinks, resources } = await readSite(deps, deps.overrides);
   const run = await startRebuildRun(deps, config, deps.clock.now());
 
@@ -183,7 +260,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
     run.index.writeRecord(post);
     entries.set(post.source, entryOf(post));
   });
-  return completeRebuild(run, {
+  const report = await completeRebuild(run, {
     entries: entries.values(),
     links,
     brokenLinks,
@@ -192,6 +269,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
     published: posts.published.map((post) => post.source),
     resources,
   });
+  return { report, config };
 }
 
 /**
@@ -480,7 +558,7 @@ async function resourceSize(run: PublishRun, entry: PostEntry, image: string): P
 async function syncBundleOf(run: PublishRun, source: string): Promise<void> {
   const folder = bundleFolderOf(source);
   if (folder === undefined) return;
-  for (const [key, bundle] of await resourcesUnder(run.deps.content, folder, run.config.language))
+  for (const [key, bundle] of await resourcesUnder(run.deps.content, folder, run.config))
     await placeResource(run, key, bundle, false);
 }
 

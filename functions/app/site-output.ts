@@ -14,7 +14,8 @@ export const FRESH_CACHE_CONTROL = 'public, max-age=300';
 /** Static files rarely change once published. */
 export const STATIC_CACHE_CONTROL = 'public, max-age=86400';
 
-const STATIC_PREFIX = 'static/';
+/** Folder of the content bucket whose files are published as they are. */
+export const STATIC_PREFIX = 'static/';
 
 /** Is this content key a post? A Hugo section's `_index.md` describes a list page: it is not one. */
 export function isPostKey(key: string): boolean {

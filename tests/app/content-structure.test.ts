@@ -37,7 +37,10 @@ const gallery = {
   'posts/node.js.md': postFile('Node', '2024-05-04'),
 };
 
-async function setup(files: Record<string, string | Uint8Array>, siteYaml = SITE_YAML) {
+/** The site of these tests names the languages of its translations, as a Hugo site's config does. */
+const LANGUAGES_YAML = `${SITE_YAML}languages:\n  en: { languageName: English }\n  ja: {}\n  zh: {}\n  zh-cn: {}\n  pt-br: {}\n`;
+
+async function setup(files: Record<string, string | Uint8Array>, siteYaml = LANGUAGES_YAML) {
   const logged: { message: string; fields: Record<string, unknown> }[] = [];
   const log = {
     ...silentLogger,
@@ -57,8 +60,11 @@ function feedItems(store: MemoryBlobStore): { title: string; url: string; conten
   return JSON.parse(store.text('feed.json') ?? '{"items":[]}').items;
 }
 
+/** The bundle files published in the site's own language (other languages' are under /<code>/). */
 function resourceKeys(store: MemoryBlobStore): string[] {
-  return [...store.objects.keys()].filter((k) => /\.(png|pdf)$/.test(k)).sort();
+  return [...store.objects.keys()]
+    .filter((k) => /\.(png|pdf)$/.test(k) && !/^(ja|zh|zh-cn|pt-br)\//.test(k))
+    .sort();
 }
 
 describe('page bundles', () => {
@@ -183,8 +189,13 @@ describe('page bundles', () => {
   });
 });
 
+/** The JSON feed's items of one language's folder (`ja/`), or the site's own (``). */
+function feedOf(store: MemoryBlobStore, folder: string): { title: string; url: string }[] {
+  return JSON.parse(store.text(`${folder}feed.json`) ?? '{"items":[]}').items;
+}
+
 describe('translations', () => {
-  it('never take the post’s URL or count as a conflict, and are left out with one notice', async () => {
+  it('never take the post’s URL or count as a conflict, and are published under /<code>/', async () => {
     const { deps, logged } = await setup(gallery);
     const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
     expect(report.failed).toEqual([]);
@@ -194,21 +205,118 @@ describe('translations', () => {
       ['Shortcodes', 'https://example.org/posts/shortcodes/'],
       ['Image Gallery', 'https://example.org/posts/image-gallery/'],
     ]);
-    expect(report.notices).toEqual([
-      "3 translations (ja, pt-br, zh) left out: posts/Image Gallery/index.ja.md, posts/hello.pt-br.md, posts/shortcodes/index.zh.md; Herald publishes the posts in the site's language (en) only",
+    expect(feedOf(deps.output, 'ja/').map((i) => [i.title, i.url])).toEqual([
+      ['ギャラリー', 'https://example.org/ja/posts/image-gallery/'],
     ]);
-    expect(logged.filter((l) => l.message === 'translations left out')).toHaveLength(1);
+    expect(feedOf(deps.output, 'zh/').map((i) => i.url)).toEqual([
+      'https://example.org/zh/posts/shortcodes/',
+    ]);
+    expect(feedOf(deps.output, 'pt-br/').map((i) => i.url)).toEqual([
+      'https://example.org/pt-br/posts/hello/',
+    ]);
+    // Each language's feeds and pages say their language; a bundle's files go with each language's post.
+    expect(JSON.parse(deps.output.text('ja/feed.json') ?? '{}').language).toBe('ja');
+    expect(deps.output.text('ja/atom.xml')).toContain('xml:lang="ja"');
+    expect(deps.output.text('ja/rss.xml')).toContain('<language>ja</language>');
+    expect(deps.output.text('ja/posts/image-gallery/index.html')).toContain('<html lang="ja">');
+    expect(deps.output.text('ja/index.html')).toContain(
+      '<link rel="canonical" href="https://example.org/ja/">',
+    );
+    expect(deps.output.objects.has('ja/posts/image-gallery/photo.png')).toBe(true);
+    expect(deps.output.objects.has('ja/sitemap.xml')).toBe(true);
+    // Every language's home page names the others' (and x-default, the site's own) as alternates,
+    // and every page links to each language's home in its own name.
+    for (const home of ['index.html', 'ja/index.html'])
+      expect([
+        home,
+        deps.output.text(home)?.match(/<link rel="alternate" hreflang="[^"]+" href="[^"]+">/g),
+      ]).toEqual([
+        home,
+        [
+          '<link rel="alternate" hreflang="en" href="https://example.org/">',
+          '<link rel="alternate" hreflang="ja" href="https://example.org/ja/">',
+          '<link rel="alternate" hreflang="pt-br" href="https://example.org/pt-br/">',
+          '<link rel="alternate" hreflang="zh" href="https://example.org/zh/">',
+          '<link rel="alternate" hreflang="zh-cn" href="https://example.org/zh-cn/">',
+          '<link rel="alternate" hreflang="x-default" href="https://example.org/">',
+        ],
+      ]);
+    expect(deps.output.text('ja/posts/image-gallery/index.html')).toContain(
+      '<li><a href="https://example.org/" hreflang="en" lang="en">English</a></li><li><a href="https://example.org/ja/" hreflang="ja" lang="ja" aria-current="true">ja</a></li>',
+    );
+    // Nothing is left out, so there is nothing to tell.
+    expect(report.notices).toEqual([]);
+    expect(report.published).toBe(7);
+    expect(report.written).toContain('ja/posts/image-gallery/index.html');
+    expect(logged.filter((l) => l.message === 'translations left out')).toEqual([]);
   });
 
-  it('are left out on upload too, with one notice per publish', async () => {
-    const { deps, logged } = await setup({ 'posts/hello.md': postFile('Hello', '2024-05-03') });
+  it('are published, moved and removed on upload, as a full build writes them', async () => {
+    const { deps } = await setup({ 'posts/hello.md': postFile('Hello', '2024-05-03') });
     await publishChanges(deps, []);
-    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'slug: hello'));
-    await deps.content.put('posts/hello.de.md', postFile('Hallo', '2024-05-03'));
-    const report = await publishChanges(deps, ['posts/hello.ja.md', 'posts/hello.de.md']);
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'slug: konnichiwa'));
+    await deps.content.put('posts/hello.zh.md', postFile('你好', '2024-05-03'));
+    const report = await publishChanges(deps, ['posts/hello.ja.md', 'posts/hello.zh.md']);
     expect(report.failed).toEqual([]);
     expect(feedItems(deps.output).map((i) => i.title)).toEqual(['Hello']);
-    expect(logged.filter((l) => l.message === 'translations left out')).toHaveLength(1);
+    expect(feedOf(deps.output, 'ja/').map((i) => i.url)).toEqual([
+      'https://example.org/ja/posts/konnichiwa/',
+    ]);
+    expect(feedOf(deps.output, 'zh/').map((i) => i.title)).toEqual(['你好']);
+    expect(report.pages).toContain('ja/posts/konnichiwa/index.html');
+    expect(report.regenerated).toContain('ja/');
+
+    await deps.content.delete('posts/hello.ja.md');
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(feedOf(deps.output, 'ja/')).toEqual([]);
+    expect(deps.output.text('ja/posts/konnichiwa/index.html')).toBeUndefined();
+    expect(feedOf(deps.output, 'zh/').map((i) => i.title)).toEqual(['你好']);
+
+    const full = new MemoryBlobStore();
+    await buildSite({ ...deps, output: full, clock: fixedClock(NOW) });
+    for (const key of [
+      'feed.json',
+      'zh/feed.json',
+      'zh/atom.xml',
+      'zh/posts/hello/index.html',
+      'ja/feed.json',
+    ])
+      expect([key, deps.output.text(key)]).toEqual([key, full.text(key)]);
+  });
+
+  it('own their folder: a post of the site’s language cannot take a URL under /<code>/', async () => {
+    const { deps } = await setup({
+      'posts/a.md': postFile('A', '2024-05-01', 'url: /ja/about/'),
+      'posts/b.md': postFile('B', '2024-05-02', 'aliases: [/ja/old/]'),
+      'posts/b.ja.md': postFile('B ja', '2024-05-02', 'url: /about/'),
+    });
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed.map((e) => [e.file, e.field, e.reason])).toEqual([
+      ['posts/a.md', 'url', '"/ja/about/" is under /ja, the folder of the site\'s ja pages'],
+    ]);
+    expect(report.warnings.map((w) => w.warning)).toEqual([
+      expect.stringContaining('"/ja/old/" is under /ja, the folder of the site\'s ja pages'),
+    ]);
+    // Inside its own language, a path is under that language's folder.
+    expect(feedOf(deps.output, 'ja/').map((i) => i.url)).toEqual(['https://example.org/ja/about/']);
+  });
+
+  it('of a disabled language are left out with one notice per run, as Hugo’s disabled', async () => {
+    const { deps, logged } = await setup(
+      {
+        'posts/hello.md': postFile('Hello', '2024-05-03'),
+        'posts/hello.ja.md': postFile('こんにちは', '2024-05-03'),
+      },
+      `${SITE_YAML}languages:\n  ja: { disabled: true }\n`,
+    );
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.notices).toEqual([
+      '1 translation (ja) left out: posts/hello.ja.md; their languages are disabled in site.yaml languages',
+    ]);
+    expect(deps.output.text('ja/feed.json')).toBeUndefined();
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(logged.filter((l) => l.message === 'translations left out')).toHaveLength(2);
+    expect(feedItems(deps.output).map((i) => i.title)).toEqual(['Hello']);
   });
 
   it('make the site’s language the post on a site in another language', async () => {
@@ -217,24 +325,102 @@ describe('translations', () => {
         'posts/shortcodes/index.zh.md': postFile('短代码', '2024-05-02'),
         'posts/shortcodes/index.en.md': postFile('Shortcodes', '2024-05-02'),
       },
-      `${SITE_YAML}language: zh-CN\n`,
+      `${SITE_YAML}language: zh-CN\nlanguages:\n  en: {}\n`,
     );
     const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
     expect(report.failed).toEqual([]);
     const urls = feedItems(deps.output).map((i) => i.url);
-    expect(urls).toContain('https://example.org/posts/shortcodes/');
-    expect(urls).not.toContain('https://example.org/posts/index-zh/');
-    expect(feedItems(deps.output).find((i) => i.url.endsWith('/posts/shortcodes/'))?.title).toBe('短代码');
+    expect(urls).toEqual(['https://example.org/posts/shortcodes/']);
+    expect(feedItems(deps.output)[0]?.title).toBe('短代码');
+    expect(feedOf(deps.output, 'en/').map((i) => [i.title, i.url])).toEqual([
+      ['Shortcodes', 'https://example.org/en/posts/shortcodes/'],
+    ]);
   });
 
-  it('publish nothing of a bundle that has only translations', async () => {
+  it('of a bundle with no post in the site’s language publish in their languages only', async () => {
     const { deps } = await setup({
       'posts/chinese-test/index.zh-cn.md': postFile('中文', '2024-05-01'),
       'posts/chinese-test/a.png': PHOTO,
     });
     const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
-    expect(report.published).toBe(0);
+    expect(report.published).toBe(1);
+    expect(feedItems(deps.output)).toEqual([]);
     expect(resourceKeys(deps.output)).toEqual([]);
+    expect(feedOf(deps.output, 'zh-cn/').map((i) => i.url)).toEqual([
+      'https://example.org/zh-cn/posts/chinese-test/',
+    ]);
+    expect(deps.output.objects.has('zh-cn/posts/chinese-test/a.png')).toBe(true);
+  });
+});
+
+describe('language suffixes the site does not configure, and markdown in bundles', () => {
+  it('are part of the name, as in Hugo: post.it.md is a post of its own', async () => {
+    const { deps, logged } = await setup(
+      {
+        'posts/post.it.md': postFile('Post', '2024-05-01'),
+        'posts/notes.me.md': postFile('Notes', '2024-05-02'),
+        'posts/only/index.ja.md': postFile('テスト', '2024-05-03'),
+        'posts/only/a.png': PHOTO,
+      },
+      SITE_YAML,
+    );
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed).toEqual([]);
+    expect(report.notices).toEqual([]);
+    expect(feedItems(deps.output).map((i) => i.url)).toEqual([
+      'https://example.org/posts/only/',
+      'https://example.org/posts/notes-me/',
+      'https://example.org/posts/post-it/',
+    ]);
+    // Hugo publishes a bundle whose only index file has an unconfigured suffix, with its files.
+    expect(resourceKeys(deps.output)).toEqual(['posts/only/a.png']);
+    expect(logged.filter((l) => l.message === 'translations left out')).toEqual([]);
+  });
+
+  it('leaves a bundle’s other markdown out as its resources, in builds and on upload', async () => {
+    const files = {
+      'posts/a/index.md': postFile('A', '2024-05-01'),
+      'posts/a/index.fr.md': postFile('A en français', '2024-05-01'),
+      'posts/a/notes.md': postFile('Notes', '2024-05-02'),
+      'posts/a/deep/more.md': postFile('More', '2024-05-03'),
+      'posts/b.md': postFile('B', '2024-05-04'),
+    };
+    const { deps, logged } = await setup(files, SITE_YAML);
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed).toEqual([]);
+    expect(feedItems(deps.output).map((i) => i.title)).toEqual(['B', 'A']);
+    expect(report.notices).toEqual([
+      '3 markdown files in page bundles left out: posts/a/deep/more.md, posts/a/index.fr.md, posts/a/notes.md; a page bundle has one post, its index file, and Hugo reads other markdown in it as resources, not pages (to publish index.<code>.md as a translation, name its language in site.yaml languages)',
+    ]);
+    expect(logged.filter((l) => l.message === 'markdown in bundles left out')).toHaveLength(1);
+
+    // On upload: the bundle's index file decides for every markdown file below it.
+    const { deps: live } = await setup({ 'posts/b.md': files['posts/b.md'] }, SITE_YAML);
+    await publishChanges(live, []);
+    await live.content.put('posts/a/notes.md', files['posts/a/notes.md']);
+    await live.content.put('posts/a/deep/more.md', files['posts/a/deep/more.md']);
+    await publishChanges(live, ['posts/a/notes.md', 'posts/a/deep/more.md']);
+    expect(feedItems(live.output).map((i) => i.title)).toEqual(['B', 'More', 'Notes']);
+    await live.content.put('posts/a/index.md', files['posts/a/index.md']);
+    await publishChanges(live, ['posts/a/index.md']);
+    expect(feedItems(live.output).map((i) => i.title)).toEqual(['B', 'A']);
+    expect(live.output.text('posts/notes/index.html')).toBeUndefined();
+    // A markdown file uploaded into the bundle stays its resource.
+    await live.content.put('posts/a/index.fr.md', files['posts/a/index.fr.md']);
+    await publishChanges(live, ['posts/a/index.fr.md']);
+    expect(feedItems(live.output).map((i) => i.title)).toEqual(['B', 'A']);
+    // Without index.md, index.fr.md (fr is no language here) is the bundle's post, as Hugo picks it.
+    await live.content.delete('posts/a/index.md');
+    await publishChanges(live, ['posts/a/index.md']);
+    expect(feedItems(live.output).map((i) => i.title)).toEqual(['B', 'A en français']);
+    // Without any index file the folder is no bundle: its markdown files are posts again.
+    await live.content.delete('posts/a/index.fr.md');
+    await publishChanges(live, ['posts/a/index.fr.md']);
+    expect(feedItems(live.output).map((i) => i.title)).toEqual(['B', 'More', 'Notes']);
+    // And a full build agrees with every step.
+    const full = new MemoryBlobStore();
+    await buildSite({ ...live, output: full, clock: fixedClock(NOW) });
+    expect(feedItems(full)).toEqual(feedItems(live.output));
   });
 });
 

@@ -29,7 +29,7 @@ const PHOTO = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4, 5, 6]);
  */
 function siteFiles(): Record<string, string | Uint8Array> {
   const files: Record<string, string | Uint8Array> = {
-    'site.yaml': `${SITE_YAML}feedLimit: 5\npageSize: 7\n`,
+    'site.yaml': `${SITE_YAML}feedLimit: 5\npageSize: 7\nlanguages:\n  ja: {}\n`,
     'static/images/a.png': new Uint8Array(123),
     'categories/Tech/_index.md': '---\ntitle: Technology\ndescription: Machines & <code>.\n---\n',
     'posts/Image Gallery/index.md': postFile(
@@ -274,7 +274,9 @@ describe('fan-out rebuild', () => {
     const links = JSON.parse(expected.state.text('index.json') ?? '{}').links;
     expect(links['posts/p013.md']).toBeNull();
     expect(links['posts/p025.md']['z-later.md']).toBe('https://example.org/posts/z-later/');
-    expect(Object.keys(site).some((key) => key.includes('ja'))).toBe(false);
+    // The translation is published in its language's folder, never in the site's own.
+    expect(Object.keys(site).filter((key) => key.includes('ja') && !key.startsWith('ja/'))).toEqual([]);
+    expect(site['ja/posts/image-gallery/index.html']).toContain('ギャラリー');
     expect(objects(stores.output)).toEqual(objects(expected.output));
     expect(stateOf(stores.state)).toEqual(stateOf(expected.state));
     // Nothing of the rebuild is left behind, and no post page had to be written again at the end.
@@ -369,7 +371,10 @@ describe('fan-out rebuild', () => {
     const change = async (site: Stores) => {
       await site.content.put(
         'site.yaml',
-        `${SITE_YAML}feedLimit: 3\npageSize: 7\ntitle: Renamed\n`.replace('title: Test Site\n', ''),
+        `${SITE_YAML}feedLimit: 3\npageSize: 7\ntitle: Renamed\nlanguages:\n  ja: {}\n`.replace(
+          'title: Test Site\n',
+          '',
+        ),
       );
       await site.content.delete('posts/Image Gallery/index.md');
       await site.content.delete('posts/p100.md');

@@ -38,6 +38,13 @@ function feedFiles(store: MemoryBlobStore): Record<string, string> {
   return files;
 }
 
+/**
+ * Odd seeds' sites publish Japanese too (translations are its posts, under /ja/); even seeds' name
+ * no languages, so the same `.ja.md` files are posts or a bundle's resources, as Hugo reads them.
+ * Half and half keeps the suite's time: a second language doubles each run's work.
+ */
+const languagesFor = (seed: number) => (seed % 2 === 1 ? 'languages:\n  ja: { title: ブログ }\n' : '');
+
 /** Page bundles of the random history: their index files, translations and resources. */
 const BUNDLES = ['posts/b0/', 'posts/b1/', 'posts/b1/inner/'];
 const RESOURCES = ['r0.png', 'photos/r1.jpg', 'doc.pdf'];
@@ -57,7 +64,7 @@ describe('incremental publishing', () => {
       const deps: PublishDeps & { content: MemoryBlobStore; output: MemoryBlobStore } = {
         content: await contentStore(
           {},
-          `${SITE_YAML.replace('timezone: UTC', 'timezone: Europe/Paris')}feedLimit: 3\npageSize: 2\n`,
+          `${SITE_YAML.replace('timezone: UTC', 'timezone: Europe/Paris')}feedLimit: 3\npageSize: 2\n${languagesFor(seed)}`,
         ),
         output: new MemoryBlobStore(),
         state: new MemoryBlobStore(),
@@ -68,7 +75,7 @@ describe('incremental publishing', () => {
       // version of its post in place (or nothing, if it never had one), as publishing promises.
       const lastGood = await contentStore(
         {},
-        `${SITE_YAML.replace('timezone: UTC', 'timezone: Europe/Paris')}feedLimit: 3\npageSize: 2\n`,
+        `${SITE_YAML.replace('timezone: UTC', 'timezone: Europe/Paris')}feedLimit: 3\npageSize: 2\n${languagesFor(seed)}`,
       );
       await publishChanges(deps, []);
       /** Deletes a file, or writes it with a new size, in both stores. */
@@ -90,13 +97,30 @@ describe('incremental publishing', () => {
           // Resources of bundles (and of a bundle inside a bundle) come, change and go.
           key = `${bundle}${RESOURCES[Math.floor(next() * RESOURCES.length)]}`;
           await addOrRemoveFile(key);
-        } else if (roll < 0.08) {
-          // A translation is never the post, and never takes its URL.
-          key = `${bundle}index.ja.md`;
-          const file = postFile(`Japanese ${step}`, '2024-05-03', next() < 0.5 ? 'slug: shared 0' : '');
-          await deps.content.put(key, file);
-          await lastGood.put(key, file);
         } else if (roll < 0.1) {
+          // Translations (of bundles and of single-file posts) and a bundle's other markdown come,
+          // change, break and go: a translation never takes the post's URL, and is published in its
+          // language's folder; a bundle's markdown is no post.
+          const n = Math.floor(next() * 14);
+          const choice = next();
+          key =
+            choice < 0.4 ? `${bundle}index.ja.md` : choice < 0.8 ? `posts/p${n}.ja.md` : `${bundle}notes.md`;
+          const file = postFile(
+            `Japanese ${step}`,
+            '2024-05-03',
+            next() < 0.5 ? 'slug: shared 0' : 'tags: [Go]',
+          );
+          const what = next();
+          if (what < 0.25) {
+            await deps.content.delete(key);
+            await lastGood.delete(key);
+          } else if (what < 0.35) {
+            await deps.content.put(key, '---\ntitle: Broken\ndate: never\n---\nx\n');
+          } else {
+            await deps.content.put(key, file);
+            await lastGood.put(key, file);
+          }
+        } else if (roll < 0.12) {
           // Images come and go; posts that use them gain or lose their enclosure.
           key = `static/images/i${Math.floor(next() * 3)}.png`;
           await addOrRemoveFile(key);

@@ -97,3 +97,46 @@ describe('parseSiteConfig and likely mistakes', () => {
     expect(site.pageSize).toBe(10);
   });
 });
+
+describe('parseSiteConfig: languages', () => {
+  it('reads Hugo-like languages, codes in lower case, an empty entry as no settings', () => {
+    const site = parseSiteConfig(
+      `${minimal}languages:\n  en:\n    languageName: English\n    weight: 1\n  zh-CN:\n    title: 博客\n    languageName: 中文\n    weight: 2\n    description: 说明\n  fr:\n`,
+    );
+    expect(site.languages).toEqual({
+      en: { languageName: 'English', weight: 1 },
+      'zh-cn': { title: '博客', languageName: '中文', weight: 2, description: '说明' },
+      fr: {},
+    });
+    expect(parseSiteConfig(minimal).languages).toBeUndefined();
+  });
+
+  it.each([
+    [`${minimal}languages: [fr, de]\n`, 'languages', 'mapping of language codes'],
+    [`${minimal}languages:\n  french: {}\n`, 'languages.french', 'language code such as fr'],
+    [`${minimal}languages:\n  "../x": {}\n`, 'languages.../x', 'language code such as fr'],
+    [`${minimal}languages:\n  qq: {}\n`, 'languages.qq', 'not a language code Herald knows'],
+    [`${minimal}languages:\n  fr: yes\n`, 'languages.fr', 'mapping of title, languageName'],
+    [`${minimal}languages:\n  fr:\n    weight: first\n`, 'languages.fr.weight', 'whole number'],
+    [`${minimal}languages:\n  fr:\n    title: ""\n`, 'languages.fr.title', 'must not be empty'],
+    [`${minimal}languages:\n  fr: {}\n  FR: {}\n`, 'languages.FR', 'names the language fr a second time'],
+  ])('names the field at fault in %j', (text, field, reason) => {
+    const error = errorOf(text);
+    expect([error.field, error.reason]).toEqual([field, expect.stringContaining(reason)]);
+  });
+
+  it('tells of settings it does not read in a language, as Hugo’s params and languagedirection', () => {
+    const typos: unknown[] = [];
+    parseSiteConfig(
+      `${minimal}languages:\n  ar:\n    languagedirection: rtl\n    titel: x\n    params: {}\n`,
+      'site.yaml',
+      {},
+      (typo) => typos.push(typo),
+    );
+    expect(typos).toEqual([
+      { field: 'languages.ar.languagedirection' },
+      { field: 'languages.ar.titel', meant: 'languages.ar.title' },
+      { field: 'languages.ar.params' },
+    ]);
+  });
+});

@@ -5,6 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  atomRuleViolations,
+  atomSchemaErrors,
+  jsonFeedErrors,
+  rssRuleViolations,
+} from '../helpers/feed-checks.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 import { brokenLinks } from '../helpers/site-links.ts';
 
@@ -35,18 +41,21 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('herald build of Hugo Theme Stack’s example content', () => {
-  it('exits 0 with the English posts only, and one notice for the translations', () => {
+  it('exits 0 with the English posts, reading file names as Hugo does with the theme’s languages', () => {
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Published 4 posts');
+    // 5 English posts, and one each in Chinese and Arabic.
+    expect(result.stdout).toContain('Published 7 posts');
     expect(result.stdout).toContain('(0 draft, 0 scheduled, 0 failed)');
     const notices = result.stderr.split('\n').filter((line) => line.includes('notice:'));
     expect(notices).toEqual([
-      expect.stringContaining(
-        '4 translations (ar, ja, zh-cn, zh-tw) left out: posts/chinese-test/index.ja.md',
-      ),
+      // zh-tw is none of the theme's languages: a second index file, which Hugo reads as a resource.
+      expect.stringContaining('1 markdown file in page bundles left out: posts/chinese-test/index.zh-tw.md'),
     ]);
     const feed = JSON.parse(readFileSync(join(out, 'feed.json'), 'utf8')) as { items: { title: string }[] };
     expect(feed.items.map((i) => i.title)).toEqual([
+      // ja is none of the theme's languages either: Hugo 0.111 publishes index.ja.md as the English
+      // page of its bundle (the first index file by name), and so does Herald.
+      'Japanese Test',
       'Rich Content',
       'Placeholder Text',
       'Math Typesetting',
@@ -61,11 +70,47 @@ describe('herald build of Hugo Theme Stack’s example content', () => {
     expect(readFileSync(join(out, 'rss.xml'), 'utf8')).toContain(
       `<enclosure length="${bytes.byteLength}" type="image/jpeg" url="${BASE}${photo}"/>`,
     );
-    // The bundle of translations only publishes nothing, its image neither.
-    expect(() => readFileSync(join(out, 'posts/test-chinese/index.html'))).toThrow();
-    expect(() =>
-      readFileSync(join(out, 'posts/chinese-test/helena-hertz-wWZzXlDpMog-unsplash.jpg')),
-    ).toThrow();
+    // The bundle whose post is index.ja.md publishes its image under that post's URL.
+    expect(readFileSync(join(out, 'posts/test-chinese/helena-hertz-wWZzXlDpMog-unsplash.jpg'))).toEqual(
+      readFileSync(fixturePath('hugo-theme-stack/posts/chinese-test/helena-hertz-wWZzXlDpMog-unsplash.jpg')),
+    );
+  });
+
+  it('publishes the theme’s other languages under /zh-cn/ and /ar/, with their titles and feeds', () => {
+    const zh = JSON.parse(readFileSync(join(out, 'zh-cn/feed.json'), 'utf8')) as {
+      title: string;
+      language: string;
+      items: { url: string }[];
+    };
+    expect([zh.title, zh.language, zh.items.map((i) => i.url)]).toEqual([
+      '演示站点',
+      'zh-cn',
+      [`${BASE}zh-cn/posts/test-chinese/`],
+    ]);
+    expect(readFileSync(join(out, 'ar/atom.xml'), 'utf8')).toContain('xml:lang="ar"');
+    expect(readFileSync(join(out, 'ar/posts/placeholder-text/index.html'), 'utf8')).toContain(
+      '<html lang="ar">',
+    );
+    // Each language's post has the bundle's files beside it, as Hugo publishes them.
+    expect(
+      readFileSync(join(out, 'ar/posts/placeholder-text/matt-le-SJSpo9hQf7s-unsplash.jpg')).byteLength,
+    ).toBe(
+      readFileSync(fixturePath('hugo-theme-stack/posts/placeholder-text/matt-le-SJSpo9hQf7s-unsplash.jpg'))
+        .byteLength,
+    );
+  });
+
+  it('writes every language’s feeds valid under the project’s validators', async () => {
+    for (const folder of ['', 'zh-cn/', 'ar/', 'zh-cn/categories/test/']) {
+      const read = (file: string) => readFileSync(join(out, `${folder}${file}`), 'utf8');
+      expect([folder, rssRuleViolations(read('rss.xml'), `${BASE}${folder}rss.xml`)]).toEqual([folder, []]);
+      expect([folder, atomRuleViolations(read('atom.xml'), `${BASE}${folder}atom.xml`)]).toEqual([
+        folder,
+        [],
+      ]);
+      expect([folder, await atomSchemaErrors(read('atom.xml'))]).toEqual([folder, []]);
+      expect([folder, jsonFeedErrors(read('feed.json'))]).toEqual([folder, []]);
+    }
   });
 
   it('describes the category Test with its _index.md', () => {

@@ -1,11 +1,11 @@
 import { PostError } from '../../core/errors.ts';
-import { isTranslation, resourceBundles } from '../../core/posts/content-files.ts';
+import { markdownRoles, resourceBundles } from '../../core/posts/content-files.ts';
 import { keyProblem } from '../../core/site/object-key.ts';
 import type { RebuildFinish } from '../../ports/rebuild-queue.ts';
 import { hashOf } from '../hash-of.ts';
 import { mapLimit } from '../map-limit.ts';
 import type { PublishReport } from '../publish-run.ts';
-import { applyChanges, completeRebuild, startRebuildRun } from '../publish-site.ts';
+import { applyChanges, completeRebuild, rebuildOtherLanguages, startRebuildRun } from '../publish-site.ts';
 import { isPostKey } from '../site-output.ts';
 import { configForStep, type FanOutDeps, startRebuild } from './plan-rebuild.ts';
 import { RebuildStore } from './rebuild-store.ts';
@@ -49,10 +49,14 @@ export async function finishRebuild(
   // differs from the version a shard read (or that came or went since) are published after.
   const postKeys = new Map<string, string | undefined>();
   const keys: string[] = [];
-  for await (const info of deps.content.list('posts/')) {
-    if (keyProblem(info.key) === undefined) keys.push(info.key);
-    if (isPostKey(info.key) && !isTranslation(info.key, config.language)) postKeys.set(info.key, info.etag);
-  }
+  const etags = new Map<string, string | undefined>();
+  for await (const info of deps.content.list('posts/'))
+    if (keyProblem(info.key) === undefined) {
+      keys.push(info.key);
+      etags.set(info.key, info.etag);
+    }
+  for (const [key, role] of markdownRoles(keys, isPostKey, config))
+    if (role === 'post') postKeys.set(key, etags.get(key));
 
   const run = await startRebuildRun(deps, config, new Date(plan.now));
   const failed = catalogued.failed.map((f) => new PostError(f.file, f.field, f.reason));
@@ -66,7 +70,7 @@ export async function finishRebuild(
     failed,
     errors: failed.filter((e) => !conflicts.has(e.file)),
     published: catalogued.published,
-    resources: resourceBundles(keys, config.language),
+    resources: resourceBundles(keys, config),
     pagesWritten,
   });
 
@@ -88,5 +92,6 @@ export async function finishRebuild(
   }
   await store.clearCurrent();
   await store.clear();
-  return report;
+  // The other languages rebuild in one run each, once the site's own is whole again.
+  return rebuildOtherLanguages(deps, config, report);
 }

@@ -25,7 +25,13 @@
 import { randomUUID } from 'node:crypto';
 import type { SiteConfig } from '../../core/config/site-config.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { isTranslation, translationsNotice } from '../../core/posts/content-files.ts';
+import {
+  bundledMarkdownNotice,
+  leftOutTranslations,
+  markdownRoles,
+  translationsNotice,
+} from '../../core/posts/content-files.ts';
+import { keyProblem } from '../../core/site/object-key.ts';
 import { hashOf } from '../hash-of.ts';
 import { loadSiteConfig } from '../load-site-config.ts';
 import type { PublishDeps, PublishReport } from '../publish-run.ts';
@@ -57,15 +63,20 @@ export async function startRebuild(deps: FanOutDeps): Promise<PublishReport> {
     return report(under.id);
   }
   const config = await loadSiteConfig(deps.content, deps.overrides);
-  const keys: string[] = [];
-  const translations: string[] = [];
-  for await (const info of deps.content.list('posts/')) {
-    if (!isPostKey(info.key)) continue;
-    if (isTranslation(info.key, config.language)) translations.push(info.key);
-    else keys.push(info.key);
-  }
+  const listed: string[] = [];
+  for await (const info of deps.content.list('posts/'))
+    if (keyProblem(info.key) === undefined) listed.push(info.key);
+  const roles = [...markdownRoles(listed, isPostKey, config)];
+  const keys = roles.filter(([, role]) => role === 'post').map(([key]) => key);
+  const translations = leftOutTranslations(
+    roles.filter(([, role]) => role === 'translation').map(([key]) => key),
+    config,
+  );
+  const bundled = roles.filter(([, role]) => role === 'bundled').map(([key]) => key);
   if (translations.length > 0)
-    deps.log.info('translations left out', { notice: translationsNotice(translations, config.language) });
+    deps.log.info('translations left out', { notice: translationsNotice(translations, config) });
+  if (bundled.length > 0)
+    deps.log.info('markdown in bundles left out', { notice: bundledMarkdownNotice(bundled) });
   keys.sort();
   const size = Math.max(1, deps.rebuild.shardSize ?? DEFAULT_SHARD_SIZE);
   const shards = Math.max(1, Math.ceil(keys.length / size));

@@ -49,6 +49,36 @@ export interface SiteConfig {
   shortcodes?: Record<string, string>;
   /** Titles and descriptions of category pages by slug, from `categories/<name>/_index.md`. */
   categoryPages?: Record<string, CategoryPage>;
+  /**
+   * The languages whose files are translations, by lower-case code, as Hugo's `languages`; the
+   * site's own `language` is among them when site.yaml names it. Without the setting, a file name's
+   * language suffix is part of its name, as in Hugo.
+   */
+  languages?: Record<string, LanguageConfig>;
+  /**
+   * Set only in the view of one of the other languages (see language-site.ts): the site's own
+   * language, that of files without a language in their name. The view's `language` is its code.
+   */
+  defaultLanguage?: string;
+  /**
+   * Set only in a language view: the site's root URL, where static files are (the view's `baseUrl`
+   * is its folder, `https://example.org/fr/`).
+   */
+  rootUrl?: string;
+}
+
+/** One language of a multi-language site, as Hugo's `languages.<code>` describes it. */
+export interface LanguageConfig {
+  /** The site's title in this language (the site's `title` by default). */
+  title?: string;
+  /** The language's own name, for language links (`Français`). */
+  languageName?: string;
+  /** Order in language lists: lower first, then by code. */
+  weight?: number;
+  /** The site's description in this language (the site's `description` by default). */
+  description?: string;
+  /** Not published, as Hugo's `disabled`: its files stay translations, left out with a notice. */
+  disabled?: boolean;
 }
 
 /** The `newsletter:` section of site.yaml. */
@@ -139,6 +169,29 @@ const newsletterSchema = z.object({
   ),
 });
 
+const LANGUAGE_CODE = /^[a-z]{2,3}(-[a-z0-9]{2,8})?$/i;
+
+const languageSchema = z.object(
+  {
+    title: z.optional(nonEmpty),
+    languageName: z.optional(nonEmpty),
+    weight: z.optional(z.int('must be a whole number')),
+    description: z.optional(z.string().check(z.trim())),
+    disabled: z.optional(z.boolean('must be true or false')),
+  },
+  'must be a mapping of title, languageName, weight, description and disabled',
+);
+
+// Codes are checked in languagesOf, so that the error names the code at fault.
+const languagesSchema = z.record(
+  z.string(),
+  z.pipe(
+    z.nullable(languageSchema),
+    z.transform((value) => value ?? {}),
+  ),
+  'must be a mapping of language codes (fr, pt-br) to their settings',
+);
+
 const siteSchema = z.object({
   title: nonEmpty,
   baseUrl: z
@@ -185,7 +238,16 @@ const siteSchema = z.object({
       .check(z.minimum(1, 'must be at least 1'), z.maximum(1000, 'must be at most 1000')),
     20,
   ),
+  languages: z.optional(languagesSchema),
 });
+
+function isKnownLanguage(code: string): boolean {
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' }).of(code) !== undefined;
+  } catch {
+    return false;
+  }
+}
 
 function isKnownZone(zone: string): boolean {
   try {
@@ -221,6 +283,11 @@ export interface SiteOverrides {
   baseUrl?: string;
   /** The deployed subscribe API, when site.yaml does not name one. */
   subscribeUrl?: string;
+  /**
+   * Publish the site of this other language (a code of `languages`), under its own folder; the
+   * publish use-cases set it for each language, never a site owner.
+   */
+  languageView?: string;
 }
 
 /**
@@ -247,7 +314,7 @@ export function parseSiteConfig(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, 'yaml', 'must be a mapping of fields such as title: and baseUrl:');
   }
-  const { subscribeUrl: apiSubscribeUrl, ...winning } = overrides;
+  const { subscribeUrl: apiSubscribeUrl, languageView: _view, ...winning } = overrides;
   const merged: Record<string, unknown> = {
     ...(withoutXmlForbidden(raw) as Record<string, unknown>),
     ...definedOnly(winning),
@@ -265,7 +332,7 @@ export function parseSiteConfig(
     const reason = given === undefined ? 'is required' : issue?.message;
     throw new ConfigError(file, field, reason ?? 'is invalid');
   }
-  const { websubHub, subscribeUrl, newsletter, params, math, ...site } = result.data;
+  const { websubHub, subscribeUrl, newsletter, params, math, languages, ...site } = result.data;
   checkPermalinkTokens(site.permalink, file);
   if (onTypo) {
     for (const typo of unknownKeys(raw as Record<string, unknown>, Object.keys(siteSchema.shape), ''))
@@ -278,6 +345,13 @@ export function parseSiteConfig(
         'newsletter.',
       ))
         onTypo(typo);
+    for (const [code, settings] of Object.entries(asMapping((raw as Record<string, unknown>).languages)))
+      for (const typo of unknownKeys(
+        asMapping(settings),
+        Object.keys(languageSchema.shape),
+        `languages.${code}.`,
+      ))
+        onTypo(typo);
   }
   const author = typeof site.author === 'string' ? { name: site.author } : definedOnly(site.author);
   const baseUrl = site.baseUrl.endsWith('/') ? site.baseUrl : `${site.baseUrl}/`;
@@ -288,6 +362,7 @@ export function parseSiteConfig(
     ...(math ? { math } : {}),
     ...(subscribeUrl ? { subscribeUrl } : {}),
     ...(newsletter ? { newsletter: newsletterOf(newsletter, baseUrl, file) } : {}),
+    ...(languages ? { languages: languagesOf(languages, file) } : {}),
     author: author as Person,
     baseUrl,
   };
@@ -327,6 +402,38 @@ function newsletterOf(
     welcome: input.welcome,
     maxAgeDays: input.maxAgeDays,
   };
+}
+
+// Codes are matched without case, as file names carry them (`index.zh-CN.md` is `zh-cn`); one
+// language written twice would make two sites of the same files.
+function languagesOf(
+  input: Record<string, z.infer<typeof languageSchema>>,
+  file: string,
+): Record<string, LanguageConfig> {
+  const languages: Record<string, LanguageConfig> = {};
+  for (const [code, settings] of Object.entries(input)) {
+    // A code is what a file name carries (`index.pt-br.md`) and a folder of the site (`/pt-br/`): a
+    // language and region as Hugo writes them, one the language database knows.
+    if (!LANGUAGE_CODE.test(code))
+      throw new ConfigError(file, `languages.${code}`, 'must be a language code such as fr, pt-br or zh-cn');
+    if (!isKnownLanguage(code))
+      throw new ConfigError(
+        file,
+        `languages.${code}`,
+        'is not a language code Herald knows (use one such as fr, pt-br or zh-cn)',
+      );
+    const lower = code.toLowerCase();
+    if (languages[lower] !== undefined)
+      throw new ConfigError(file, `languages.${code}`, `names the language ${lower} a second time`);
+    languages[lower] = definedOnly(settings) as LanguageConfig;
+  }
+  return languages;
+}
+
+function asMapping(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 // A misspelt token would otherwise be written literally into every URL (`/:yaer/hello/`).

@@ -1,3 +1,4 @@
+import { siteLanguageLinks } from '../config/language-site.ts';
 import type { SiteConfig } from '../config/site-config.ts';
 import { FEED_FORMATS } from '../feeds/feed-model.ts';
 import { siteUrl } from '../posts/permalink.ts';
@@ -52,6 +53,17 @@ interface LayoutOptions {
 /** The document around every page: head with canonical URL, social cards and feed autodiscovery. */
 function layout(site: SiteConfig, page: LayoutOptions): string {
   const canonical = siteUrl(site, page.path);
+  const languages = siteLanguageLinks(site);
+  // A language's home page has an equivalent in every other language: its home. Other pages' own
+  // translations are not linked (see README, "Translations").
+  const alternates =
+    page.path === '/' && languages.length > 0
+      ? html`${languages.map((l) => html`<link rel="alternate" hreflang="${l.code}" href="${l.url}">\n`)}<link rel="alternate" hreflang="x-default" href="${languages[0]?.url ?? site.baseUrl}">\n`
+      : '';
+  const languageNav =
+    languages.length > 0
+      ? html`<nav aria-label="Languages"><ul>${languages.map((l) => html`<li><a href="${l.url}" hreflang="${l.code}" lang="${l.code}"${l.current ? raw(' aria-current="true"') : ''}>${l.name}</a></li>`)}</ul></nav>\n`
+      : '';
   const title = page.path === '/' ? site.title : `${page.title} – ${site.title}`;
   return `<!doctype html>\n${html`<html lang="${site.language}">
 <head>
@@ -60,7 +72,7 @@ function layout(site: SiteConfig, page: LayoutOptions): string {
 <title>${title}</title>
 <meta name="description" content="${page.description}">
 <link rel="canonical" href="${canonical}">
-<meta property="og:site_name" content="${site.title}">
+${alternates}<meta property="og:site_name" content="${site.title}">
 <meta property="og:type" content="${page.type}">
 <meta property="og:title" content="${page.title}">
 <meta property="og:description" content="${page.description}">
@@ -73,7 +85,7 @@ ${page.feeds.map((feed) => FEED_LINKS.map(({ format, type }) => html`<link rel="
 <header class="site">
 <a class="name" href="${site.baseUrl}">${site.title}</a>
 <nav aria-label="Site"><ul><li><a href="${siteUrl(site, '/')}">Home</a></li><li><a href="${siteUrl(site, '/feeds/')}">Feeds</a></li></ul></nav>
-</header>
+${languageNav}</header>
 <main id="content">
 ${page.body}
 </main>

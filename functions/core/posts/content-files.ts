@@ -8,27 +8,72 @@ const LANGUAGE_SUFFIX = /\.([a-z]{2,3}(?:-[a-z0-9]{2,8})?)\.(md|markdown)$/i;
 /** A bundle's index file: `index.md`, `index.markdown`, or a translation of it (`index.ja.md`). */
 const INDEX_FILE = /^index(\.[a-z]{2,3}(?:-[a-z0-9]{2,8})?)?\.(md|markdown)$/i;
 
-// Only a code the language database knows is a language: `node.js.md` and `config.go.md` keep their
-// whole name. Intl's data is part of Node (full ICU), so every run of Herald agrees on it.
-const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+/** What decides a file's language: the site's own, and the others site.yaml's `languages` names. */
+export interface SiteLanguages {
+  /** The language published (`en`, `en-GB`, or in another language's view its code). */
+  language: string;
+  /** Configured languages by lower-case code; the site's own may be among them. */
+  languages?: Readonly<Record<string, unknown>>;
+  /** In another language's view: the site's own language, that of files with no language suffix. */
+  defaultLanguage?: string;
+}
 
-/** Is `code` a language (`ja`, `zh-CN`)? */
-function knownLanguage(code: string): boolean {
-  try {
-    return languageNames.of(code) !== undefined;
-  } catch {
-    return false;
-  }
+/** A language suffix as a file name carries it, lower case, whether or not the site configures it. */
+function suffixCode(key: string): string | undefined {
+  return LANGUAGE_SUFFIX.exec(key.slice(key.lastIndexOf('/') + 1))?.[1]?.toLowerCase();
+}
+
+/** The site's own language: that of files with no language in their name. */
+function homeLanguage(site: SiteLanguages): string {
+  return site.defaultLanguage ?? site.language;
 }
 
 /**
- * The language a markdown file's name says it is written in, lower case.
- * @param key - e.g. `posts/gallery/index.ja.md` (-> `ja`), `posts/hello.zh-CN.md` (-> `zh-cn`)
- * @returns undefined when the name carries no language (`index.md`, `node.js.md`)
+ * The other configured language a file is written in (`ja` for `index.ja.md`), or undefined for a
+ * file in the site's own language (no suffix, `index.en.md`, or a suffix the site does not configure).
  */
-export function fileLanguage(key: string): string | undefined {
-  const code = LANGUAGE_SUFFIX.exec(key.slice(key.lastIndexOf('/') + 1))?.[1]?.toLowerCase();
-  return code !== undefined && knownLanguage(code) ? code : undefined;
+function otherLanguageOf(key: string, site: SiteLanguages): string | undefined {
+  const code = suffixCode(key);
+  if (code === undefined || inSiteLanguage(code, homeLanguage(site))) return undefined;
+  return site.languages !== undefined && Object.hasOwn(site.languages, code) ? code : undefined;
+}
+
+/**
+ * The language a markdown file's name says it is written in, lower case. As in Hugo, only the
+ * site's language and those site.yaml configures are languages: on a site without `languages`,
+ * `post.fr.md` is a post called `post.fr`, and `node.js.md` is always `node.js`.
+ * @param key - e.g. `posts/gallery/index.ja.md` (-> `ja` when `ja` is configured)
+ * @returns undefined when the name carries no configured language (`index.md`, `node.js.md`)
+ */
+export function fileLanguage(key: string, site: SiteLanguages): string | undefined {
+  const code = suffixCode(key);
+  if (code === undefined) return undefined;
+  return inSiteLanguage(code, homeLanguage(site)) ? code : otherLanguageOf(key, site);
+}
+
+/**
+ * The other languages a site publishes: the configured codes that are not the site's own, sorted.
+ */
+export function otherLanguages(site: SiteLanguages): string[] {
+  return Object.entries(site.languages ?? {})
+    .filter(([code, settings]) => !inSiteLanguage(code, homeLanguage(site)) && !isDisabled(settings))
+    .map(([code]) => code)
+    .sort();
+}
+
+// Hugo's `disabled: true`: the language's files are still translations, but are not published.
+function isDisabled(settings: unknown): boolean {
+  return (
+    typeof settings === 'object' &&
+    settings !== null &&
+    (settings as { disabled?: unknown }).disabled === true
+  );
+}
+
+/** Of translation files, those whose language is not published (`disabled` in site.yaml). */
+export function leftOutTranslations(keys: readonly string[], site: SiteLanguages): string[] {
+  const published = new Set(otherLanguages(site));
+  return keys.filter((key) => !published.has(fileLanguage(key, site) ?? ''));
 }
 
 /**
@@ -41,21 +86,25 @@ export function inSiteLanguage(language: string, siteLanguage: string): boolean 
 }
 
 /**
- * Is this markdown file a translation, in another language than the site's? A translation is never
- * the post: it takes no URL and claims nothing.
+ * Is this markdown file a translation, in another language than the one published? On the site's
+ * own language, a file in another configured language; in another language's view, every file
+ * not in that language (the site's own included). A translation is never the post: it takes no URL
+ * and claims nothing.
  */
-export function isTranslation(key: string, siteLanguage: string): boolean {
-  const language = fileLanguage(key);
-  return language !== undefined && !inSiteLanguage(language, siteLanguage);
+export function isTranslation(key: string, site: SiteLanguages): boolean {
+  const written = otherLanguageOf(key, site);
+  return site.defaultLanguage === undefined ? written !== undefined : written !== site.language.toLowerCase();
 }
 
 /**
  * A file's name without its folder, extension and language: `posts/2023/hello.en.md` -> `hello`,
  * `posts/gallery/index.ja.md` -> `index`.
  */
-export function baseName(key: string): string {
+export function baseName(key: string, site: SiteLanguages): string {
   const name = key.slice(key.lastIndexOf('/') + 1);
-  return fileLanguage(key) === undefined ? name.replace(MARKDOWN, '') : name.replace(LANGUAGE_SUFFIX, '');
+  return fileLanguage(key, site) === undefined
+    ? name.replace(MARKDOWN, '')
+    : name.replace(LANGUAGE_SUFFIX, '');
 }
 
 /**
@@ -94,15 +143,20 @@ export function bundleFoldersAbove(key: string): string[] {
 }
 
 /**
- * Of the index files in one bundle folder, the one that is the post: in the site's language
- * (`index.md`, or `index.en.md` on an English site), the first by key when several are.
+ * Of the index files in one bundle folder, the one that is the post: `index.md` or `index.<site's
+ * language>.md`, else (as Hugo does) an index file whose suffix is no configured language
+ * (`index.ja.md` on a site without `ja`), the first by key. The others in the site's language are
+ * the bundle's resources.
  * @returns undefined for a bundle that has only translations
  */
-export function bundlePost(indexKeys: Iterable<string>, siteLanguage: string): string | undefined {
+export function bundlePost(indexKeys: Iterable<string>, site: SiteLanguages): string | undefined {
   let post: string | undefined;
+  let named = false;
   for (const key of indexKeys) {
-    if (isTranslation(key, siteLanguage)) continue;
-    if (post === undefined || key < post) post = key;
+    if (isTranslation(key, site)) continue;
+    const inLanguage = fileLanguage(key, site) !== undefined || suffixCode(key) === undefined;
+    if (post === undefined || (inLanguage && !named) || (inLanguage === named && key < post)) post = key;
+    named ||= inLanguage;
   }
   return post;
 }
@@ -116,13 +170,13 @@ export function isIndexFile(key: string): boolean {
  * The bundle each resource belongs to: the nearest folder above it holding an index file, as Hugo
  * decides. A resource in no bundle (an image beside a single-file post) belongs to none.
  * @param keys - every key under `posts/`, any order
- * @param siteLanguage - the site's language, to tell the bundle's post from its translations
+ * @param site - the site's languages, to tell the bundle's post from its translations
  * @returns for each resource key, its bundle's folder and post (undefined for a bundle of
  *   translations only)
  */
 export function resourceBundles(
   keys: Iterable<string>,
-  siteLanguage: string,
+  site: SiteLanguages,
 ): Map<string, { folder: string; post: string | undefined }> {
   const all = [...keys];
   const indexes = new Map<string, string[]>();
@@ -134,8 +188,7 @@ export function resourceBundles(
   for (const key of all) {
     if (!isResourceName(key)) continue;
     const folder = bundleFoldersAbove(key).find((f) => indexes.has(f));
-    if (folder !== undefined)
-      found.set(key, { folder, post: bundlePost(indexes.get(folder) ?? [], siteLanguage) });
+    if (folder !== undefined) found.set(key, { folder, post: bundlePost(indexes.get(folder) ?? [], site) });
   }
   return found;
 }
@@ -154,17 +207,109 @@ export function resourceTarget(postPath: string, folder: string, key: string): s
   return `${dir}${key.slice(folder.length)}`;
 }
 
+/** What a markdown file under `posts/` is (`_index.md` files aside). */
+export type MarkdownRole =
+  /** a post in the site's language */
+  | 'post'
+  /** a translation in another configured language */
+  | 'translation'
+  /** a page bundle's resource: not a page, as in Hugo (`notes.md` beside a bundle's `index.md`) */
+  | 'bundled';
+
+/**
+ * What a markdown file is, given the index files of the nearest bundle folder at or above it (as
+ * {@link bundleFoldersAbove} lists them): an index file is the post (or its translation) only when
+ * it is its folder's; any other markdown file in a bundle, at any depth, is a resource.
+ * @param indexes - the index files of that nearest bundle folder, with its folder; undefined when
+ *   no folder above the file is a bundle
+ */
+export function markdownRole(
+  key: string,
+  indexes: { folder: string; keys: readonly string[] } | undefined,
+  site: SiteLanguages,
+): MarkdownRole {
+  const own = bundleFolderOf(key);
+  if (own !== undefined && indexes?.folder === own) {
+    if (isTranslation(key, site)) {
+      // One translation per language: the first by key, as for the post.
+      const language = fileLanguage(key, site);
+      const first = indexes.keys.filter((k) => fileLanguage(k, site) === language).sort()[0];
+      return first === key ? 'translation' : 'bundled';
+    }
+    return bundlePost(indexes.keys, site) === key ? 'post' : 'bundled';
+  }
+  if (indexes !== undefined) return 'bundled';
+  return isTranslation(key, site) ? 'translation' : 'post';
+}
+
+/**
+ * The role of every markdown file among a listing, as {@link markdownRole} decides it.
+ * @param keys - every key under `posts/`, any order
+ * @param isMarkdown - which keys are markdown pages (`_index.md` and bad keys excluded)
+ */
+export function markdownRoles(
+  keys: Iterable<string>,
+  isMarkdown: (key: string) => boolean,
+  site: SiteLanguages,
+): Map<string, MarkdownRole> {
+  const all = [...keys];
+  const indexes = new Map<string, string[]>();
+  for (const key of all) {
+    const folder = isMarkdown(key) ? bundleFolderOf(key) : undefined;
+    if (folder !== undefined) indexes.set(folder, [...(indexes.get(folder) ?? []), key]);
+  }
+  const roles = new Map<string, MarkdownRole>();
+  for (const key of all) {
+    if (!isMarkdown(key)) continue;
+    const folder = bundleFoldersAbove(key).find((f) => indexes.has(f));
+    const found = folder === undefined ? undefined : { folder, keys: indexes.get(folder) ?? [] };
+    roles.set(key, markdownRole(key, found, site));
+  }
+  return roles;
+}
+
+/**
+ * The one notice a build or publish run gives for the markdown files of page bundles it left out:
+ * Hugo reads them as the bundle's resources, not as pages.
+ * @param keys - such files, any order
+ */
+export function bundledMarkdownNotice(keys: readonly string[]): string {
+  const named = [...keys].sort().slice(0, 3).join(', ');
+  const more = keys.length > 3 ? ` and ${keys.length - 3} more` : '';
+  const looksTranslated = keys.some(
+    (key) => suffixCode(key) !== undefined && knownLanguage(suffixCode(key) ?? ''),
+  );
+  return (
+    `${keys.length} markdown file${keys.length === 1 ? '' : 's'} in page bundles left out: ${named}${more}; ` +
+    'a page bundle has one post, its index file, and Hugo reads other markdown in it as resources, not pages' +
+    (looksTranslated
+      ? ' (to publish index.<code>.md as a translation, name its language in site.yaml languages)'
+      : '')
+  );
+}
+
+// Only for the hint above: a suffix that is a language, though the site does not configure it.
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+function knownLanguage(code: string): boolean {
+  try {
+    return languageNames.of(code) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The one notice a build or publish run gives for the translations it left out, naming a few.
  * @param keys - translation files, any order
- * @param siteLanguage - the language the site publishes
+ * @param site - the site's languages
  */
-export function translationsNotice(keys: readonly string[], siteLanguage: string): string {
-  const languages = [...new Set(keys.map((key) => fileLanguage(key) ?? '?'))].sort();
+export function translationsNotice(keys: readonly string[], site: SiteLanguages): string {
+  const languages = [...new Set(keys.map((key) => fileLanguage(key, site) ?? '?'))].sort();
   const named = [...keys].sort().slice(0, 3).join(', ');
   const more = keys.length > 3 ? ` and ${keys.length - 3} more` : '';
   return (
     `${keys.length} translation${keys.length === 1 ? '' : 's'} (${languages.join(', ')}) left out: ${named}${more}; ` +
-    `Herald publishes the posts in the site's language (${siteLanguage}) only`
+    'their languages are disabled in site.yaml languages'
   );
 }

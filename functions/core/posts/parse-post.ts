@@ -5,7 +5,7 @@ import type { RefResolver } from '../shortcodes/shortcode-context.ts';
 import { htmlToPlainText } from '../text/html-text.ts';
 import { normaliseText } from '../text/normalise.ts';
 import { toSlug } from '../text/slug.ts';
-import { baseName } from './content-files.ts';
+import { baseName, bundleFolderOf, type SiteLanguages } from './content-files.ts';
 import {
   type FieldTypo,
   FrontMatterFields,
@@ -133,7 +133,7 @@ export function parsePost(
   const slugField = fields.find(['slug']);
   const slug =
     toSlug(readText(slugField?.value) ?? '') ||
-    toSlug(slugFromKey(source.key)) ||
+    toSlug(slugFromKey(source.key, site)) ||
     toSlug(title) ||
     (problem('slug', 'has no letters or digits to make a URL from') ?? 'post');
 
@@ -288,11 +288,12 @@ function notUtf8Reason(bytes: Uint8Array): string {
  * `posts/2023/my-post.md` -> `my-post`; a page bundle `posts/my-post/index.md` -> `my-post`; a
  * language in the name is not part of it (`posts/hello.en.md` -> `hello`).
  */
-function slugFromKey(key: string): string {
+function slugFromKey(key: string, site: SiteLanguages): string {
   const parts = key.split('/');
   parts.pop();
-  const name = baseName(key);
-  return /^(index|_index)$/i.test(name) ? (parts.pop() ?? '') : name;
+  const name = baseName(key, site);
+  // A bundle's index file is named by its folder, whatever suffix it carries (`index.ja.md`).
+  return bundleFolderOf(key) !== undefined || /^_index$/i.test(name) ? (parts.pop() ?? '') : name;
 }
 
 /**
@@ -421,7 +422,8 @@ function readImage(value: unknown, site: SiteConfig, pageUrl: string): { url?: s
       /^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('//')
         ? new URL(path, site.baseUrl).href
         : path.startsWith('/')
-          ? siteUrl(site, path)
+          ? // From the site's root, where static files are, in every language's view.
+            siteUrl({ baseUrl: site.rootUrl ?? site.baseUrl }, path)
           : new URL(path, pageUrl).href;
   } catch {
     return notAllowed;

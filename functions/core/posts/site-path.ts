@@ -1,4 +1,5 @@
 import type { SiteConfig } from '../config/site-config.ts';
+import { otherLanguages } from './content-files.ts';
 
 /**
  * Top-level folders and files Herald writes itself: a post's `url` or an alias there would overwrite
@@ -33,7 +34,7 @@ const MAX_LENGTH = 500;
  */
 export function readSitePath(
   value: string,
-  site: Pick<SiteConfig, 'baseUrl'>,
+  site: Pick<SiteConfig, 'baseUrl' | 'language' | 'languages' | 'defaultLanguage'>,
   relativeTo: string,
 ): { path: string } | { error: string } {
   const written = value.trim();
@@ -76,5 +77,8 @@ export function readSitePath(
   if (segments.length === 1 && segments[0] === '') return refuse("is the site's home page");
   if (RESERVED.has((segments[0] ?? '').toLowerCase()))
     return refuse(`is under /${segments[0]}, which Herald writes itself`);
+  // Another language's folder belongs to that language's site.
+  if (site.defaultLanguage === undefined && otherLanguages(site).includes((segments[0] ?? '').toLowerCase()))
+    return refuse(`is under /${segments[0]}, the folder of the site's ${segments[0]} pages`);
   return { path: `/${segments.map(encodeURIComponent).join('/')}` };
 }
