@@ -37,6 +37,7 @@ export const HANDLER_BUNDLING = {
 /** Entry points of the functions, relative to the repository root. */
 export const HANDLER_ENTRIES = {
   publish: 'functions/handlers/publish.ts',
+  rebuild: 'functions/handlers/rebuild.ts',
   newsletterApi: 'functions/handlers/newsletter-api.ts',
   digest: 'functions/handlers/digest.ts',
   bounces: 'functions/handlers/bounces.ts',

@@ -37,6 +37,10 @@ export interface HeraldStackProps extends StackProps {
 }
 
 const PUBLISH_TIMEOUT = Duration.minutes(5);
+/** A shard of 2,000 posts renders in well under a minute; the margin is for a slow S3 day. */
+const REBUILD_TIMEOUT = Duration.minutes(5);
+/** Shards rendered at once: a 100,000-post rebuild is 50 shards, so five rounds. */
+const REBUILD_CONCURRENCY = 10;
 
 /**
  * The whole publisher: content bucket -> notifications -> SQS -> publish Lambda -> site bucket,
@@ -229,19 +233,63 @@ export class HeraldStack extends Stack {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const { queue: rebuildQueue, deadLetters: rebuildDeadLetters } = workQueue(
+      this,
+      { queue: 'RebuildQueue', deadLetters: 'RebuildDeadLetters' },
+      REBUILD_TIMEOUT,
+      'the rebuild queue',
+    );
+    // The publish and rebuild functions must see one configuration: a rebuild's steps compare its
+    // hash with the plan's, and would start the rebuild again forever if they differed.
+    const environment = {
+      [ENV.contentBucket]: content.bucketName,
+      [ENV.siteBucket]: site.bucketName,
+      [ENV.stateBucket]: state.bucketName,
+      [ENV.baseUrl]: siteUrl,
+      [ENV.rebuildQueueUrl]: rebuildQueue.queueUrl,
+      [ENV.publishQueueUrl]: queue.queueUrl,
+    };
     const publish = heraldFunction(this, 'Publish', HANDLER_ENTRIES.publish, {
       memorySize: 1024,
       timeout: PUBLISH_TIMEOUT,
       // One instance at a time: publish runs never race on the state index (see README).
       reservedConcurrentExecutions: 1,
       logGroup,
-      environment: {
-        [ENV.contentBucket]: content.bucketName,
-        [ENV.siteBucket]: site.bucketName,
-        [ENV.stateBucket]: state.bucketName,
-        [ENV.baseUrl]: siteUrl,
-      },
+      environment,
     });
+    // A rebuild's shards render in parallel, in their own function: no reserved concurrency, so they
+    // do not take the publish function's one instance; the event source caps how many run at once,
+    // so a rebuild cannot crowd out the account's other functions. Steps that touch the index (plan,
+    // finish) stay in the publish function.
+    const rebuild = heraldFunction(this, 'Rebuild', HANDLER_ENTRIES.rebuild, {
+      memorySize: 1024,
+      timeout: REBUILD_TIMEOUT,
+      logGroup: new logs.LogGroup(this, 'RebuildLogs', {
+        retention: config.logRetentionDays as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      environment,
+    });
+    rebuild.addEventSource(
+      new SqsEventSource(rebuildQueue, {
+        batchSize: 1,
+        maxConcurrency: REBUILD_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
+    content.grantRead(rebuild);
+    site.grantReadWrite(rebuild);
+    state.grantReadWrite(rebuild);
+    for (const fn of [publish, rebuild]) {
+      rebuildQueue.grantSendMessages(fn);
+      queue.grantSendMessages(fn);
+    }
+    Validations.of(rebuild).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Node.js 22 is the runtime Herald is built and tested for (local development runs Node 20 to 22).',
+    });
+    acknowledgeBucketGrants(rebuild, [content, site, state]);
     content.grantRead(publish);
     site.grantReadWrite(publish);
     site.grantDelete(publish);
@@ -299,6 +347,16 @@ export class HeraldStack extends Stack {
       'Publish events failed repeatedly and are in the dead-letter queue: look at the publish logs, fix, then redrive.',
     );
     alarm(
+      'RebuildDeadLettersAlarm',
+      rebuildDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      'A rebuild step failed repeatedly: publishing waits for the rebuild. Fix the cause (the rebuild logs), then invoke the publish function with {"action":"rebuild"} to resume it.',
+    );
+    alarm(
+      'RebuildErrorsAlarm',
+      rebuild.metricErrors({ period: Duration.minutes(5) }),
+      'The rebuild function failed: look at its logs.',
+    );
+    alarm(
       'PublishErrorsAlarm',
       publish.metricErrors({ period: Duration.minutes(5) }),
       'The publish function failed: look at its logs.',
@@ -318,7 +376,8 @@ export class HeraldStack extends Stack {
         alarm,
       });
       // The form on the site's pages posts to the API, unless site.yaml names another URL.
-      publish.addEnvironment(ENV.subscribeUrl, `${newsletter.api.apiEndpoint}/subscribe`);
+      for (const fn of [publish, rebuild])
+        fn.addEnvironment(ENV.subscribeUrl, `${newsletter.api.apiEndpoint}/subscribe`);
     }
 
     new CfnOutput(this, OUTPUTS.contentBucket, {

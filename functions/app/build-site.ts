@@ -48,6 +48,8 @@ export interface BuildReport {
   published: number;
   drafts: number;
   scheduled: number;
+  /** Past their `expiryDate`: left out of feeds and pages. */
+  expired: number;
   failed: PostError[];
   /** Front matter keys that are probably misspelt fields, ignored: the posts published without them. */
   typos: FileTypo[];
@@ -238,6 +240,7 @@ export async function buildSite(
     published: posts.published.length,
     drafts: posts.drafts.length,
     scheduled: posts.scheduled.length,
+    expired: posts.expired.length,
     failed,
     typos,
     warnings: warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
@@ -287,24 +290,44 @@ export async function readSite(
       }
     } else failed.push(result.error);
   }
-  const linked = await withoutBrokenLinks(content, site, parsed, failed);
-  const posts = catalogue(linked, clock.now());
+  const decided = await decidePublished({ content, log }, site, parsed, failed, clock.now());
+  return {
+    site,
+    ...decided,
+    typos,
+    warnings,
+    resources: resourceBundles(keys, site.language),
+    translations,
+  };
+}
+
+/** What a full build decides from every post's front matter: see {@link decidePublished}. */
+export type DecidedPosts = Pick<ReadSite, 'posts' | 'failed' | 'brokenLinks'>;
+
+/**
+ * Decides which of the parsed posts are published at `now`: posts linking to a missing post are left
+ * out, then the catalogue decides drafts, schedule, expiry and URL conflicts. Errors are logged and
+ * returned sorted by file. Shared by full builds, one-run rebuilds and a fan-out rebuild's catalogue.
+ * @param parsed - every post that parsed (metadata only), in listing order
+ * @param unparsed - the posts that did not parse
+ */
+export async function decidePublished(
+  deps: Pick<BuildSiteDeps, 'content' | 'log'>,
+  site: SiteConfig,
+  parsed: readonly PostMeta[],
+  unparsed: readonly PostError[],
+  now: Date,
+): Promise<DecidedPosts> {
+  const failed = [...unparsed];
+  const linked = await withoutBrokenLinks(deps.content, site, parsed, failed);
+  const posts = catalogue(linked, now);
   const kept = new Set(linked.map((p) => p.source));
   const brokenLinks = parsed.filter((p) => !kept.has(p.source)).map((p) => p.source);
   failed.push(...posts.conflicts);
   failed.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const error of failed)
-    log.warn('post not published', { key: error.file, field: error.field, reason: error.reason });
-  return {
-    site,
-    posts,
-    failed,
-    typos,
-    warnings,
-    brokenLinks,
-    resources: resourceBundles(keys, site.language),
-    translations,
-  };
+    deps.log.warn('post not published', { key: error.file, field: error.field, reason: error.reason });
+  return { posts, failed, brokenLinks };
 }
 
 /**

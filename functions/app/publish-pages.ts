@@ -56,6 +56,8 @@ const PAGE_KEY = /\.html$|^sitemap(-[a-z0-9-]+)?\.xml$|^newsletter\/atom\.xml$/;
  * @param keep - on a full run, keys of the site bucket that are not pages though they look like one
  *   (static files): every other page not written is removed
  * @param changed - sources this run changed: their alias collisions are reported (all when `force`)
+ * @param shardPages - on a full run, post pages a fan-out rebuild's shards already wrote, with their
+ *   signatures: written again only if planned differently now
  * @returns keys written or removed
  */
 export async function publishPages(
@@ -63,15 +65,16 @@ export async function publishPages(
   force: boolean,
   keep: ReadonlySet<string> = new Set(),
   changed?: ReadonlySet<string>,
+  shardPages?: Readonly<Record<string, string>>,
 ): Promise<string[]> {
   const { config, index, deps } = run;
   if (!config.pages) return force ? await removeStalePages(run, new Set(), keep) : [];
   const pages = force ? undefined : await PageIndex.open(deps.state, index.head.configHash);
   if (pages === undefined) {
-    const written = await writeAllPages(run, force ? undefined : changed);
+    const all = await writeAllPages(run, force ? undefined : changed, shardPages);
     // A first incremental run with pages (state from an older Herald) knows no static files: it
     // rewrites every page and leaves the rest as it is.
-    return force ? [...written, ...(await removeStalePages(run, new Set(written), keep))] : written;
+    return force ? [...all, ...(await removeStalePages(run, new Set(all), keep))] : all;
   }
 
   const hadAliases = pages.hasAliases();
@@ -193,8 +196,14 @@ async function rewriteAllPages(run: PublishRun, changed: ReadonlySet<string> | u
 /**
  * Every page, from every published post, and the page index written anew.
  * @param changed - sources whose alias collisions are reported (all when undefined)
+ * @param written - pages already written with their signatures (a fan-out rebuild's post pages):
+ *   skipped when planned the same, and counted as written
  */
-async function writeAllPages(run: PublishRun, changed: ReadonlySet<string> | undefined): Promise<string[]> {
+async function writeAllPages(
+  run: PublishRun,
+  changed: ReadonlySet<string> | undefined,
+  written?: Readonly<Record<string, string>>,
+): Promise<string[]> {
   const { config, index, deps } = run;
   const now = run.now.getTime();
   const published = (await index.allOwners()).filter((e) => isLive(e, now)).sort(compareEntries);
@@ -204,11 +213,17 @@ async function writeAllPages(run: PublishRun, changed: ReadonlySet<string> | und
   const plan = planPages(config, published.map(toEntry)).filter(
     (page) => !page.key.startsWith('newsletter/'),
   );
-  const result = await writeRunPages(run, plan, undefined, true);
+  const result = await writeRunPages(run, plan, written, written === undefined);
   const archive = await writeNewsletterArchive(run, {}, true);
   pages.signatures = archive.signatures;
   await pages.save();
-  return [...result.written, ...archive.written];
+  if (written === undefined) return [...result.written, ...archive.written];
+  // A shard's page planned differently from the whole site's plan would be a bug: say so.
+  const again = result.written.filter((key) => key in written);
+  if (again.length > 0)
+    deps.log.warn('pages written again at the end of the rebuild', { pages: again.length });
+  const kept = Object.keys(written).filter((key) => key in result.signatures);
+  return [...new Set([...kept, ...result.written, ...result.removed, ...archive.written])];
 }
 
 /**
@@ -253,6 +268,14 @@ async function removeStalePages(
     if (PAGE_KEY.test(info.key) && !written.has(info.key) && !keep.has(info.key)) stale.push(info.key);
   await mapLimit(stale, IO_CONCURRENCY, (key) => run.deps.output.delete(key));
   return stale;
+}
+
+/**
+ * A post's entry as the pages of a full run show it, its terms named as the site names them: what a
+ * fan-out rebuild's shards plan a post page from, so that the final step finds it planned the same.
+ */
+export function postPageEntry(config: SiteConfig, entry: PostEntry, names: TermNames): PageEntry {
+  return pageEntries(config, names)(rowOf(entry));
 }
 
 function rowOf(entry: PostEntry): PageRow {

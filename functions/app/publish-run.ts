@@ -4,6 +4,7 @@ import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { HubNotifier } from '../ports/hub-notifier.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { RebuildQueue } from '../ports/rebuild-queue.ts';
 import type { PostIndex } from './post-index/post-index.ts';
 
 /** The ports of the publish use-cases. */
@@ -20,6 +21,18 @@ export interface PublishDeps {
   overrides?: SiteOverrides;
   /** Told of changed feeds when site.yaml names a WebSub hub. */
   hub?: HubNotifier;
+  /**
+   * Where a rebuild fans out (shards rendered by parallel invocations); without it a rebuild is one
+   * run, which a large site cannot finish within one Lambda invocation.
+   */
+  rebuild?: FanOut;
+}
+
+/** How a rebuild fans out. */
+export interface FanOut {
+  queue: RebuildQueue;
+  /** Posts per shard (default 2,000: about 20 s of rendering in the 1,024 MB function). */
+  shardSize?: number;
 }
 
 /** What one publish run did. */
@@ -38,6 +51,11 @@ export interface PublishReport {
   pages: string[];
   /** Posts that could not be published in this run, as file, field and reason. */
   failed: PostError[];
+  /**
+   * The id of a fan-out rebuild under way: this run started or resumed it, or (for changes) left
+   * them to it, since its final step publishes whatever changed while it ran.
+   */
+  rebuilding?: string;
 }
 
 /** One publish run: its ports, the configuration, the index it updates and the instant it runs at. */

@@ -1,3 +1,4 @@
+import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import {
   bundleFolderOf,
@@ -7,7 +8,7 @@ import {
 } from '../core/posts/content-files.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
-import type { Post } from '../core/posts/post.ts';
+import type { Post, PostMeta } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
 import {
   addEntry,
@@ -38,6 +39,7 @@ import { pingHub, regenerateFeeds } from './publish-outputs.ts';
 import { publishPages } from './publish-pages.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
 import { bodyWarnings, renderFromStore } from './read-posts.ts';
+import { rebuildUnderWay, startRebuild } from './rebuild/plan-rebuild.ts';
 import { isPostKey, isStaticKey, mirrorStatic, staticTarget, staticUrl } from './site-output.ts';
 import { texToMathml } from './tex-to-mathml.ts';
 
@@ -58,11 +60,31 @@ const IO_CONCURRENCY = 16;
  * @throws ConfigError for a bad site.yaml; store errors as they come (the caller retries)
  */
 export async function publishChanges(deps: PublishDeps, keys: readonly string[]): Promise<PublishReport> {
+  // A fan-out rebuild under way owns the index until its final step, which publishes every file
+  // that changed meanwhile: these changes are left to it.
+  const rebuilding = await rebuildUnderWay(deps);
+  if (rebuilding !== undefined) {
+    if (keys.length > 0)
+      deps.log.info('changes left to the rebuild under way', {
+        keys: new Set(keys).size,
+        rebuild: rebuilding,
+      });
+    return { rebuilt: false, processed: 0, regenerated: [], removed: [], pages: [], failed: [], rebuilding };
+  }
+  return applyChanges(deps, keys);
+}
+
+/**
+ * {@link publishChanges} without looking for a rebuild under way: for the rebuild's own final step.
+ * @param keys - content keys, decoded; any order, duplicates allowed
+ */
+export async function applyChanges(deps: PublishDeps, keys: readonly string[]): Promise<PublishReport> {
   const config = await loadSiteConfig(deps.content, deps.overrides);
   const now = deps.clock.now();
   // No index, or one built with another site.yaml (uploaded again unchanged, it needs no rebuild).
   const index = await PostIndex.open(deps.state, now, hashOf(config));
-  if (index === undefined) return rebuildSite(deps);
+  if (index === undefined)
+    return deps.rebuild ? startRebuild({ ...deps, rebuild: deps.rebuild }) : rebuildSite(deps);
   const run = startRun(deps, config, index, now);
   const { heads } = index.head;
   const unique = [...new Set(keys)];
@@ -102,7 +124,10 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
   const due = promoteDue(heads, now, run.capacity);
   index.wentLive(due);
   // Expired posts leave at their expiry, on the first run (often the tick) after it.
+  // The heads hold only the newest posts; the index knows every coming expiry.
   const expired = removeExpired(heads, now);
+  for (const entry of await index.expiredBy(now))
+    if (!expired.some((e) => e.source === entry.source)) expired.push(entry);
   index.expired(expired);
   // A bundle's resources appear with its post, and leave with it.
   for (const entry of [...due, ...expired]) await syncBundleOf(run, entry.source);
@@ -138,38 +163,114 @@ export function publishDue(deps: PublishDeps): Promise<PublishReport> {
 }
 
 /**
- * Rebuilds the index and every feed and page from the content bucket's listing: after a
+ * Rebuilds the index and every feed and page from the content bucket's listing in one run: after a
  * configuration change, and as recovery when state is lost or suspect. When each post first
- * appeared is kept from the previous index.
+ * appeared is kept from the previous index. A site too large for one invocation rebuilds in shards
+ * instead (rebuild/plan-rebuild.ts), ending in the same {@link completeRebuild}.
  */
 export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   const { site: config, posts, failed, brokenLinks, resources } = await readSite(deps, deps.overrides);
-  const now = deps.clock.now();
-  const index = await PostIndex.rebuild(deps.state, now, hashOf(config));
-  index.setNewsletter(config.newsletter !== undefined);
-  const run = startRun(deps, config, index, now);
+  const run = await startRebuildRun(deps, config, deps.clock.now());
 
   // Every non-draft post gets a record and an entry, scheduled and out-voted ones too.
+  const rendered = renderedPosts(posts);
   const entries = new Map<string, PostEntry>();
-  const refs = new RefIndex([...posts.published, ...posts.scheduled, ...posts.expired, ...posts.conflicted]);
-  await mapLimit(
-    [...posts.published, ...posts.scheduled, ...posts.expired, ...posts.conflicted],
-    IO_CONCURRENCY,
-    async (meta) => {
-      const recording = meta.linksToPosts ? new RecordingRefs(refs) : undefined;
-      const post = await renderFromStore(deps.content, meta, config, {
-        refs: recording ?? refs,
-        warn: bodyWarnings(deps.log, meta.source),
-        math: texToMathml,
-      });
-      index.setLinks(post.source, recording?.resolved);
-      index.writeRecord(post);
-      entries.set(post.source, entryOf(post));
-    },
-  );
+  const links = new Map<string, Record<string, string | null>>();
+  const refs = new RefIndex(rendered);
+  await mapLimit(rendered, IO_CONCURRENCY, async (meta) => {
+    const { post, resolved } = await renderForIndex(deps, config, refs, meta);
+    if (resolved !== undefined) links.set(post.source, resolved);
+    run.index.writeRecord(post);
+    entries.set(post.source, entryOf(post));
+  });
+  return completeRebuild(run, {
+    entries: entries.values(),
+    links,
+    brokenLinks,
+    failed,
+    errors: failed.filter((e) => !posts.conflicts.includes(e)),
+    published: posts.published.map((post) => post.source),
+    resources,
+  });
+}
+
+/**
+ * The posts a rebuild renders and indexes, in the order links resolve against them: every post that
+ * is not a draft, scheduled, expired and out-voted ones too.
+ */
+export function renderedPosts<P>(posts: {
+  published: P[];
+  scheduled: P[];
+  expired: P[];
+  conflicted: P[];
+}): P[] {
+  return [...posts.published, ...posts.scheduled, ...posts.expired, ...posts.conflicted];
+}
+
+/**
+ * Renders one post of a rebuild from the content bucket, with what its links (`ref`, `post_url`…)
+ * resolved to when it has any.
+ * @throws PostError when the file changed under the rebuild and no longer renders
+ */
+export async function renderForIndex(
+  deps: Pick<PublishDeps, 'content' | 'log'>,
+  config: SiteConfig,
+  refs: RefIndex,
+  meta: PostMeta,
+): Promise<{ post: Post; resolved: Record<string, string | null> | undefined }> {
+  const recording = meta.linksToPosts ? new RecordingRefs(refs) : undefined;
+  const post = await renderFromStore(deps.content, meta, config, {
+    refs: recording ?? refs,
+    warn: bodyWarnings(deps.log, meta.source),
+    math: texToMathml,
+  });
+  return { post, resolved: recording?.resolved };
+}
+
+/** What a rebuild read and rendered, for {@link completeRebuild}. */
+export interface RebuiltPosts {
+  /** The entry of every non-draft post rendered (records written), scheduled and out-voted too. */
+  entries: Iterable<PostEntry>;
+  /** What the links of posts that have any resolved to, by source. */
+  links: Iterable<[string, Record<string, string | null>]>;
+  /** Posts left out for a link to a missing post: they come back when it appears. */
+  brokenLinks: readonly string[];
+  /** Every post not published, slug conflicts too, sorted by file: the report's. */
+  failed: PostError[];
+  /** The posts whose latest version is unpublishable (not conflicts): recorded as errors. */
+  errors: readonly PostError[];
+  /** The sources of the posts published now. */
+  published: readonly string[];
+  /** Every bundle resource under `posts/`, with its bundle. */
+  resources: ReadonlyMap<string, Bundle>;
+  /** Post pages already written in this rebuild (by a fan-out's shards), with their signatures. */
+  pagesWritten?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Starts a rebuild's run: an index rebuilt from nothing but the appearances the state bucket
+ * knows, at `now` (a fan-out rebuild passes the instant it planned at, so every retry agrees).
+ */
+export async function startRebuildRun(deps: PublishDeps, config: SiteConfig, now: Date): Promise<PublishRun> {
+  const index = await PostIndex.rebuild(deps.state, now, hashOf(config));
+  index.setNewsletter(config.newsletter !== undefined);
+  return startRun(deps, config, index, now);
+}
+
+/**
+ * Ends a rebuild, one run or fanned out alike: indexes the rendered posts, mirrors static files and
+ * bundle resources, then switches the feeds, pages and index head to the rebuilt site. Safe to run
+ * again after a crash: every write is the same again.
+ */
+export async function completeRebuild(run: PublishRun, rebuilt: RebuiltPosts): Promise<PublishReport> {
+  const { deps, index, now } = run;
+  const { failed } = rebuilt;
+  const entries = new Map<string, PostEntry>();
+  for (const entry of rebuilt.entries) entries.set(entry.source, entry);
+  for (const [source, resolved] of rebuilt.links) index.setLinks(source, resolved);
   for (const entry of entries.values()) await index.setEntry(entry.source, entry);
   // Posts left out for a link to a missing post come back when it appears.
-  for (const source of brokenLinks) index.setLinks(source, null);
+  for (const source of rebuilt.brokenLinks) index.setLinks(source, null);
 
   const staticKeys: string[] = [];
   for await (const info of deps.content.list('static/')) if (isStaticKey(info.key)) staticKeys.push(info.key);
@@ -180,8 +281,12 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   );
   for (const [key, size] of sizes) if (size !== undefined) await index.setStaticSize(key, size);
 
-  const paths = new Map(posts.published.map((post) => [post.source, post.path]));
-  const copied = await copyResources(deps.content, deps.output, resources, paths);
+  const paths = new Map<string, string>();
+  for (const source of rebuilt.published) {
+    const entry = entries.get(source);
+    if (entry !== undefined) paths.set(source, entry.path);
+  }
+  const copied = await copyResources(deps.content, deps.output, rebuilt.resources, paths);
   const targets = new Set(copied.map((r) => r.target));
   for (const { key, target, size } of copied) await index.setResource(key, { target, size });
   for (const { target } of index.formerResources.values())
@@ -192,7 +297,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   await setImageSizes(run, [...Object.values(heads.lists).flat(), ...heads.upcoming]);
 
   const at = now.toISOString();
-  for (const error of failed.filter((e) => !posts.conflicts.includes(e)))
+  for (const error of rebuilt.errors)
     index.setError({ key: error.file, field: error.field, reason: error.reason, at });
   await index.prune(new Set(entries.keys()));
   await index.flush();
@@ -204,14 +309,14 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
     ...targets,
     ...sizes.flatMap(([key, size]) => (size === undefined ? [] : [staticTarget(key)])),
   ]);
-  const pages = await publishPages(run, true, keep);
+  const pages = await publishPages(run, true, keep, undefined, rebuilt.pagesWritten);
   await index.save();
   await pingHub(run, feeds.regenerated);
   deps.log.info('rebuilt', { posts: entries.size, failed: failed.length, feeds: feeds.regenerated.length });
   return {
     rebuilt: true,
     processed: entries.size + failed.length,
-    published: posts.published.length,
+    published: rebuilt.published.length,
     failed,
     ...feeds,
     pages,

@@ -4,8 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { systemClock } from '../adapters/clocks.ts';
 import { textLogger } from '../adapters/loggers.ts';
+import { MemoryRebuildQueue } from '../adapters/memory-rebuild-queue.ts';
 import { S3BlobStore } from '../adapters/s3-blob-store.ts';
-import { rebuildSite } from '../app/publish-site.ts';
+import { drainRebuild } from '../app/rebuild/drain-rebuild.ts';
 import type { SiteOverrides } from '../core/config/site-config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { LOCAL_BUCKETS, startLocalMode } from '../local/local-mode.ts';
@@ -73,7 +74,12 @@ Press Ctrl-C to stop.
 }
 
 /** `herald rebuild`: rebuilds local mode's state and feeds. */
-export async function rebuild(options: { data: string; endpoint?: string; baseUrl?: string }): Promise<void> {
+export async function rebuild(options: {
+  data: string;
+  endpoint?: string;
+  baseUrl?: string;
+  shardSize?: number;
+}): Promise<void> {
   const local = await connectLocal(options);
   const baseUrl = options.baseUrl ?? local.settings.baseUrl;
   const apiUrl = local.settings.apiUrl;
@@ -83,17 +89,24 @@ export async function rebuild(options: { data: string; endpoint?: string; baseUr
     ...(typeof baseUrl === 'string' ? { baseUrl } : {}),
     ...(typeof apiUrl === 'string' ? { subscribeUrl: `${apiUrl}subscribe` } : {}),
   };
+  // The rebuild fans out as in AWS, its shards run here one after another: a rebuild interrupted
+  // (Ctrl-C, a crash) is resumed by running the command again.
+  const queue = new MemoryRebuildQueue();
   try {
-    const report = await rebuildSite({
-      content: new S3BlobStore(local.client, LOCAL_BUCKETS.content),
-      output: new S3BlobStore(local.client, LOCAL_BUCKETS.site),
-      state: new S3BlobStore(local.client, LOCAL_BUCKETS.state),
-      clock: systemClock,
-      log: textLogger(),
-      overrides,
-    });
+    const report = await drainRebuild(
+      {
+        content: new S3BlobStore(local.client, LOCAL_BUCKETS.content),
+        output: new S3BlobStore(local.client, LOCAL_BUCKETS.site),
+        state: new S3BlobStore(local.client, LOCAL_BUCKETS.state),
+        clock: systemClock,
+        log: textLogger(),
+        overrides,
+        rebuild: { queue, ...(options.shardSize ? { shardSize: options.shardSize } : {}) },
+      },
+      () => queue.take(),
+    );
     console.log(
-      `Rebuilt ${report.published} published posts into ${report.regenerated.length} feed folders ` +
+      `Rebuilt ${report.published ?? 0} published posts into ${report.regenerated.length} feed folders ` +
         `(${report.failed.length} failed)`,
     );
     process.exitCode = report.failed.length > 0 ? 1 : 0;

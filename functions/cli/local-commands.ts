@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { StartOptions } from './local-actions.ts';
-import { parseHttpUrl, parsePort } from './option-values.ts';
+import { parseHttpUrl, parsePort, parseShardSize } from './option-values.ts';
 
 /** Adds `herald start` and `herald rebuild` (local mode) to the CLI. */
 export function addLocalCommands(program: Command): void {
@@ -22,7 +22,7 @@ export function addLocalCommands(program: Command): void {
   program
     .command('rebuild')
     .description(
-      "rebuild local mode's state, every feed and every page from its content bucket (after a change the watcher missed, or as recovery)",
+      "rebuild local mode's state, every feed and every page from its content bucket (after a change the watcher missed, or as recovery); it fans out in shards as in AWS, and an interrupted rebuild resumes when run again",
     )
     .option('--data <dir>', 'local mode data folder', '.herald')
     .option(
@@ -31,8 +31,9 @@ export function addLocalCommands(program: Command): void {
       parseHttpUrl,
     )
     .option('--base-url <url>', 'baseUrl of the feeds (default: what local mode last used)', parseHttpUrl)
+    .option('--shard-size <posts>', 'posts per shard of the rebuild (default 2000)', parseShardSize)
     .option('--verbose', 'show where an error came from')
-    .action(async (options: { data: string; endpoint?: string; baseUrl?: string }) =>
+    .action(async (options: { data: string; endpoint?: string; baseUrl?: string; shardSize?: number }) =>
       (await import('./local-actions.ts')).rebuild(options),
     );
 }

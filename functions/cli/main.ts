@@ -67,7 +67,7 @@ program
         const out = relativeToCwd(outDir);
         console.log(
           `Published ${report.published} post${report.published === 1 ? '' : 's'} into ${out}/ ` +
-            `(${report.drafts} draft, ${report.scheduled} scheduled, ${report.failed.length} failed)`,
+            `(${report.drafts} draft, ${report.scheduled} scheduled, ${report.expired ? `${report.expired} expired, ` : ''}${report.failed.length} failed)`,
         );
         for (const error of report.failed)
           console.error(

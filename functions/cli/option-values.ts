@@ -40,3 +40,14 @@ export function parseHttpUrl(value: string): string {
     throw new InvalidArgumentError('use an absolute URL such as http://127.0.0.1:4569');
   return value;
 }
+
+/**
+ * Reads a shard size option (`herald rebuild --shard-size`).
+ * @throws InvalidArgumentError unless the value is a whole number from 1 to 100,000
+ */
+export function parseShardSize(value: string): number {
+  const size = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(size >= 1 && size <= 100_000))
+    throw new InvalidArgumentError('use a whole number of posts from 1 to 100000, e.g. 2000');
+  return size;
+}

@@ -29,6 +29,10 @@ export const ENV = {
   apiUrl: 'HERALD_API_URL',
   /** SES configuration set every message is sent through (its events report bounces). */
   sesConfigurationSet: 'HERALD_SES_CONFIGURATION_SET',
+  /** SQS queue of a fan-out rebuild's shard work (read by the rebuild function). */
+  rebuildQueueUrl: 'HERALD_REBUILD_QUEUE_URL',
+  /** The publish queue, which also takes a rebuild's final step. */
+  publishQueueUrl: 'HERALD_PUBLISH_QUEUE_URL',
   /** Local mode: folder that receives mail as .eml files instead of SES. */
   outboxDir: 'HERALD_OUTBOX_DIR',
 } as const;

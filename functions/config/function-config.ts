@@ -11,6 +11,8 @@ export interface FunctionConfig {
   subscribeUrl?: string;
   s3Endpoint?: string;
   logFormat: 'json' | 'text';
+  /** Both or neither: where a rebuild fans out (without them, a rebuild is one run). */
+  rebuildQueues?: { work: string; finish: string };
 }
 
 const bucket = z.string().check(z.trim(), z.minLength(3, 'must name a bucket'));
@@ -24,6 +26,8 @@ const schema = z.object({
   [ENV.subscribeUrl]: url,
   [ENV.s3Endpoint]: url,
   [ENV.logFormat]: logFormat,
+  [ENV.rebuildQueueUrl]: url,
+  [ENV.publishQueueUrl]: url,
 });
 
 /**
@@ -41,7 +45,18 @@ export function loadFunctionConfig(env: Record<string, string | undefined>): Fun
     ...optional('baseUrl', values[ENV.baseUrl]),
     ...optional('subscribeUrl', values[ENV.subscribeUrl]),
     ...optional('s3Endpoint', values[ENV.s3Endpoint]),
+    ...rebuildQueues(values[ENV.rebuildQueueUrl], values[ENV.publishQueueUrl]),
   };
+}
+
+function rebuildQueues(
+  work: string | undefined,
+  finish: string | undefined,
+): Pick<FunctionConfig, 'rebuildQueues'> {
+  if (work && finish) return { rebuildQueues: { work, finish } };
+  if (!work && !finish) return {};
+  const missing = work ? ENV.publishQueueUrl : ENV.rebuildQueueUrl;
+  throw new ConfigError('environment', missing, `is not set (a rebuild needs both queues' URLs)`);
 }
 
 /** What the newsletter functions (API, digest, bounces) need besides the publish settings. */

@@ -1,5 +1,6 @@
 // The publish function's logic, given its dependencies: S3 notifications arrive through SQS in
-// batches; a schedule sends the tick; an operator sends { "action": "rebuild" }. One batch, one run.
+// batches; a schedule sends the tick; an operator sends { "action": "rebuild" }; a fan-out
+// rebuild's final step arrives on the same queue, so that it too runs alone. One batch, one run.
 import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import {
   type PublishDeps,
@@ -8,10 +9,16 @@ import {
   publishDue,
   rebuildSite,
 } from '../app/publish-site.ts';
+import { finishRebuild } from '../app/rebuild/finish-rebuild.ts';
+import { startRebuild } from '../app/rebuild/plan-rebuild.ts';
 import { ConfigError } from '../core/errors.ts';
+import { parseRebuildMessage } from './rebuild-message.ts';
 import { changedKeys } from './s3-events.ts';
 
-/** An operator's request to rebuild state and every feed from the content bucket. */
+/**
+ * An operator's request to rebuild state and every feed from the content bucket. With a rebuild
+ * queue it fans out, or resumes the fan-out under way (sending its missing work again).
+ */
 export interface RebuildEvent {
   action: 'rebuild';
 }
@@ -53,20 +60,48 @@ export function createPublishHandler(deps: PublishHandlerDeps): PublishHandler {
     }
   }
 
+  const { rebuild } = deps;
   return async (event) => {
-    if ('action' in event && event.action === 'rebuild') return run(() => rebuildSite(deps));
+    if ('action' in event && event.action === 'rebuild')
+      return run(() => (rebuild ? startRebuild({ ...deps, rebuild }) : rebuildSite(deps)));
     if ('Records' in event) {
-      const { keys, unreadable } = changedKeys(event, deps.contentBucket);
+      // A fan-out rebuild's final step comes on this queue so that it runs alone, as every publish
+      // run does; notifications in the same batch are published after it.
+      const notifications: SQSEvent['Records'] = [];
+      const failures = new Set<string>();
+      for (const message of event.Records) {
+        const step = parseRebuildMessage(message.body);
+        if (step?.step !== 'finish') {
+          notifications.push(message);
+          continue;
+        }
+        try {
+          if (rebuild === undefined)
+            throw new Error('a rebuild step arrived but no rebuild queue is configured');
+          await run(async () => (await finishRebuild({ ...deps, rebuild }, step)) ?? emptyReport());
+        } catch (error) {
+          log.error('rebuild final step failed; it will be retried', {
+            error: String(error),
+            rebuild: step.rebuild,
+          });
+          failures.add(message.messageId);
+        }
+      }
+      const { keys, unreadable } = changedKeys({ Records: notifications }, deps.contentBucket);
       for (const id of unreadable) log.error('unreadable message', { messageId: id });
-      const failures = new Set(unreadable);
+      for (const id of unreadable) failures.add(id);
       try {
         if (keys.length > 0) await run(() => publishChanges(deps, keys));
       } catch (error) {
         log.error('publish failed; the batch will be retried', { error: String(error), keys });
-        for (const message of event.Records) failures.add(message.messageId);
+        for (const message of notifications) failures.add(message.messageId);
       }
       return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
     }
     return run(() => publishDue(deps));
   };
+}
+
+function emptyReport(): PublishReport {
+  return { rebuilt: false, processed: 0, regenerated: [], removed: [], pages: [], failed: [] };
 }

@@ -1,10 +1,12 @@
 // The publish Lambda's composition root: dependencies built once per container from the
 // environment (a missing variable fails the cold start, not an event). The logic is in
 // publish-handler.ts, which local mode and tests compose with their own dependencies.
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemClock } from '../adapters/clocks.ts';
 import { httpHubNotifier } from '../adapters/http-hub-notifier.ts';
 import { jsonLogger, textLogger } from '../adapters/loggers.ts';
 import { createS3Client, S3BlobStore } from '../adapters/s3-blob-store.ts';
+import { SqsRebuildQueue } from '../adapters/sqs-rebuild-queue.ts';
 import { loadFunctionConfig } from '../config/function-config.ts';
 import { createPublishHandler } from './publish-handler.ts';
 
@@ -26,4 +28,8 @@ export const handler = createPublishHandler({
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
     ...(config.subscribeUrl ? { subscribeUrl: config.subscribeUrl } : {}),
   },
+  // Deployed, a rebuild always fans out: one invocation cannot rebuild a large site in time.
+  ...(config.rebuildQueues
+    ? { rebuild: { queue: new SqsRebuildQueue(new SQSClient({}), config.rebuildQueues) } }
+    : {}),
 });

@@ -6,7 +6,6 @@ import type {
   APIGatewayProxyStructuredResultV2,
   ScheduledEvent,
   SQSBatchResponse,
-  SQSEvent,
 } from 'aws-lambda';
 import { fixedClock, systemClock } from '../adapters/clocks.ts';
 import { FsBlobStore } from '../adapters/fs-blob-store.ts';
@@ -26,17 +25,19 @@ import { createDigestHandler } from '../handlers/digest-handler.ts';
 import { createNewsletterApiHandler } from '../handlers/newsletter-api-handler.ts';
 import { type NewsletterHandlerDeps, siteReader } from '../handlers/newsletter-handler-deps.ts';
 import { createPublishHandler } from '../handlers/publish-handler.ts';
+import { createRebuildHandler } from '../handlers/rebuild-handler.ts';
 import type { Logger } from '../ports/logger.ts';
 import { ContentSync } from './content-sync.ts';
 import { httpApiEventOf } from './http-api-event.ts';
 import { LiveReload } from './live-reload.ts';
+import { LocalRebuildQueue } from './local-rebuild-queue.ts';
 import { type LocalS3, type S3rverEvent, startLocalS3 } from './local-s3.ts';
 import { outboxPage } from './outbox-pages.ts';
 import { PreviewStore } from './preview.ts';
 import { PublishLedger } from './publish-ledger.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { type Route, serveSite } from './site-server.ts';
-import { type ObjectChange, sqsEventOf } from './sqs-envelope.ts';
+import { type ObjectChange, sqsEventOf, sqsMessageEvent } from './sqs-envelope.ts';
 
 /** Bucket names in local mode. */
 export const LOCAL_BUCKETS = {
@@ -149,16 +150,24 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const state = new S3BlobStore(client, LOCAL_BUCKETS.state);
   const newsletter = new NewsletterStore(new S3BlobStore(client, LOCAL_BUCKETS.newsletter));
   const baseUrl = options.baseUrl ?? site.url;
-  const handler = createPublishHandler({
-    contentBucket: LOCAL_BUCKETS.content,
+  const queue = new SerialQueue();
+  // A rebuild fans out as in AWS: its steps go through the same handlers, in turn with publishing.
+  const rebuildQueue = new LocalRebuildQueue(queue, log);
+  const publishDeps = {
     content,
     output: new S3BlobStore(client, LOCAL_BUCKETS.site),
     state,
     clock: systemClock,
     log,
-    hub: httpHubNotifier(),
     overrides: { baseUrl, subscribeUrl: `${apiUrl}subscribe` },
+    rebuild: { queue: rebuildQueue },
+  };
+  const handler = createPublishHandler({
+    ...publishDeps,
+    contentBucket: LOCAL_BUCKETS.content,
+    hub: httpHubNotifier(),
   });
+  rebuildQueue.connect({ work: createRebuildHandler(publishDeps), finish: handler });
   const newsletterDeps: NewsletterHandlerDeps = {
     newsletter,
     state,
@@ -174,7 +183,6 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const localQueue = new MemoryDigestQueue();
   const digestHandler = createDigestHandler({ ...newsletterDeps, queue: localQueue });
 
-  const queue = new SerialQueue();
   const ledger = new PublishLedger(join(options.dataDir, 'published.json'));
   const pending: { change: ObjectChange; etag?: string; attempts: number }[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
@@ -245,7 +253,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         ...(until ? { scheduledTime: until.toISOString() } : {}),
       });
       for (let next = localQueue.take(); next; next = localQueue.take()) {
-        const response = (await digestHandler(sqsMessageOf(JSON.stringify(next.job)), {
+        const response = (await digestHandler(sqsMessageEvent(JSON.stringify(next.job), 'herald-digest'), {
           getRemainingTimeInMillis: () => 900_000,
         })) as SQSBatchResponse;
         if (response.batchItemFailures.length > 0)
@@ -431,30 +439,6 @@ function readBody(request: NodeJS.ReadableStream): Promise<Buffer> {
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
-}
-
-function sqsMessageOf(body: string): SQSEvent {
-  const now = Date.now();
-  return {
-    Records: [
-      {
-        messageId: `local-digest-${now}`,
-        receiptHandle: 'local',
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(now),
-          SenderId: 'local',
-          ApproximateFirstReceiveTimestamp: String(now),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:herald-digest',
-        awsRegion: 'us-east-1',
-      },
-    ],
-  };
 }
 
 function scheduledEvent(): ScheduledEvent {

@@ -12,8 +12,11 @@ export class SerialQueue {
     return result;
   }
 
-  /** Resolves when every job queued so far has finished. */
-  idle(): Promise<void> {
-    return this.tail.then(() => undefined);
+  /** Resolves when every job has finished, jobs queued by jobs (a rebuild's steps) too. */
+  async idle(): Promise<void> {
+    for (let tail = this.tail; ; tail = this.tail) {
+      await tail;
+      if (tail === this.tail) return;
+    }
   }
 }

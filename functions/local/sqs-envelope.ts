@@ -57,3 +57,32 @@ function sqsRecordOf({ bucket, key, removed }: ObjectChange, now: Date): SQSReco
     awsRegion: 'us-east-1',
   };
 }
+
+/**
+ * One SQS message with this body, as Lambda delivers it from the named queue: local mode's digest
+ * jobs and rebuild steps.
+ */
+export function sqsMessageEvent(body: string, queue: string): SQSEvent {
+  const now = Date.now();
+  const id = `local-${process.pid}-${++sequence}`;
+  return {
+    Records: [
+      {
+        messageId: id,
+        receiptHandle: id,
+        body,
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(now),
+          SenderId: 'local',
+          ApproximateFirstReceiveTimestamp: String(now),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queue}`,
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}

@@ -77,6 +77,23 @@ const hostilePost = fc.record({
   tags: fc.array(hostileString, { maxLength: 3 }),
   author: fc.record({ name: hostileString, email: hostileString, url: hostileString }),
   image: hostileString,
+  // Fields that choose where things are written: an alias or url must never leave the site or
+  // land outside its folder, and an unreadable date must be a reported error, not a crash.
+  aliases: fc.array(
+    fc.oneof(
+      hostileString,
+      fc.constantFrom('/old/', 'old', '../../x/', '//evil.example/', '/posts/p0/', '/rss.xml'),
+    ),
+    { maxLength: 3 },
+  ),
+  url: fc.option(fc.oneof(hostileString, fc.constantFrom('/a/', '../x/', '/rss.xml', '/')), {
+    nil: undefined,
+  }),
+  expiryDate: fc.option(fc.oneof(hostileString, fc.constantFrom('2024-03-01', '2030-01-01')), {
+    nil: undefined,
+  }),
+  series: fc.array(hostileString, { maxLength: 2 }),
+  summary: hostileString,
   body: hostileString,
 });
 
@@ -95,7 +112,7 @@ describe('every output is well-formed for any post (property)', () => {
         const files = Object.fromEntries(posts.map((p, i) => [`posts/p${i}.md`, postFile(p, i)]));
         const content = await contentStore({
           ...files,
-          'posts/plain.md': '---\ntitle: Plain\ndate: 2024-01-01\n---\nx\n',
+          'posts/plain.md': '---\ntitle: Plain\ndate: 2024-01-01\naliases: [/old-plain/]\n---\nx\n',
         });
         const site = new MemoryBlobStore();
         const report = await buildSite({
@@ -105,8 +122,16 @@ describe('every output is well-formed for any post (property)', () => {
           log: silentLogger,
         });
         for (const error of report.failed) expect(error.message).toMatch(/^posts\/p\d\.md: [^:]+: /);
-        expect(report.published + report.failed.length).toBe(posts.length + 1);
+        expect(report.published + report.expired + report.failed.length).toBe(posts.length + 1);
+        // A hostile alias never takes a plain post's redirect.
+        expect(site.text('old-plain/index.html')).toContain('/posts/plain/');
         for (const key of report.written) {
+          // Every written key is a plain relative path inside the output bucket.
+          expect([key, key.split('/').every((part) => part !== '' && part !== '.' && part !== '..')]).toEqual(
+            [key, true],
+          );
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for.
+          expect([key, /[\u0000-\u001f\\]/.test(key)]).toEqual([key, false]);
           const body = site.text(key) ?? '';
           if (key.endsWith('.xml')) expect([key, xmlWellFormed(body)]).toEqual([key, true]);
           if (key.endsWith('.json')) expect([key, jsonFeedErrors(body)]).toEqual([key, []]);

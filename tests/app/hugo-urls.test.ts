@@ -199,3 +199,57 @@ describe('expiryDate', () => {
     expect(built.text('feed.json')).toBe(deps.output.text('feed.json'));
   });
 });
+
+describe('expiryDate of an old post', () => {
+  it('takes it off the site at its expiry even when no feed holds it any more', async () => {
+    // feedLimit 2 keeps only the newest few posts in the index head: the expiring post, the oldest,
+    // is beyond them, yet its page, its list rows and its bundle's files must go at its expiry.
+    const files: Record<string, string> = {
+      'posts/old/index.md': postFile('Old', '2023-01-01', 'expiryDate: 2024-06-03T00:00:00Z'),
+      'posts/old/photo.png': 'png bytes',
+    };
+    for (let i = 1; i <= 9; i++) files[`posts/n${i}.md`] = postFile(`N${i}`, `2024-02-0${i}`);
+    const { deps, setNow } = await setup(files);
+    await deps.content.put('site.yaml', `${SITE_YAML}language: en-GB\nfeedLimit: 2\npageSize: 2\n`);
+    await publishChanges(deps, []);
+    expect(deps.output.text('posts/old/index.html')).toContain('<h1>Old</h1>');
+    expect(deps.output.text('posts/old/photo.png')).toBe('png bytes');
+    // An unrelated upload in between, so the old post is known only from the index.
+    setNow(new Date('2024-06-02T00:00:00Z'));
+    await deps.content.put('posts/n1.md', postFile('N1 edited', '2024-02-01'));
+    await publishChanges(deps, ['posts/n1.md']);
+    setNow(new Date('2024-06-03T00:00:01Z'));
+    await publishDue(deps);
+    expect(deps.output.text('posts/old/index.html')).toBeUndefined();
+    expect(deps.output.text('posts/old/photo.png')).toBeUndefined();
+    const built = new MemoryBlobStore();
+    await buildSite({
+      content: deps.content,
+      output: built,
+      clock: fixedClock(new Date('2024-06-03T00:00:01Z')),
+      log: silentLogger,
+    });
+    expect([...deps.output.objects.keys()].sort()).toEqual([...built.objects.keys()].sort());
+    for (const key of built.objects.keys())
+      expect([key, deps.output.text(key)]).toEqual([key, built.text(key)]);
+  });
+
+  it('learns the expiries an index written before they were kept did not record', async () => {
+    const files: Record<string, string> = {
+      'posts/old.md': postFile('Old', '2023-01-01', 'expiryDate: 2024-06-03T00:00:00Z'),
+    };
+    for (let i = 1; i <= 6; i++) files[`posts/n${i}.md`] = postFile(`N${i}`, `2024-02-0${i}`);
+    const { deps, setNow } = await setup(files);
+    await deps.content.put('site.yaml', `${SITE_YAML}language: en-GB\nfeedLimit: 2\n`);
+    await publishChanges(deps, []);
+    // The head as the previous release wrote it: no expiries.
+    const head = JSON.parse(deps.state.text('index.json') ?? '{}');
+    expect(head.expiries).toEqual({ 'posts/old.md': '2024-06-03T00:00:00.000Z' });
+    delete head.expiries;
+    await deps.state.put('index.json', JSON.stringify(head));
+    setNow(new Date('2024-06-04T00:00:00Z'));
+    await publishDue(deps);
+    expect(deps.output.text('posts/old/index.html')).toBeUndefined();
+    expect(JSON.parse(deps.state.text('index.json') ?? '{}').expiries).toEqual({});
+  });
+});

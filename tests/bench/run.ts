@@ -1,4 +1,4 @@
-// npm run bench [-- --posts N --runs K --large M --only site]
+// npm run bench [-- --posts N --runs K --large M --rebuild M [--shard-size S] [--rebuild-store s3|fs] --only site]
 // 1. Builds N synthetic posts (about 5 KB each, in the Hugo-style format Herald reads) with
 //    `herald build`, side by side in the same run with Hugo: feeds only (Hugo building RSS only),
 //    then the whole site (Hugo with the minimal templates in hugo-whole-site/).
@@ -8,7 +8,11 @@
 // 4. Bundles the publish Lambda as the CDK app does: its size and import time.
 // 5. Newsletter: composes 10,000 digests (in-memory mailer), and paces against a simulated SES rate.
 // 6. The worst post bodies within POST_LIMITS: parse and render time (see worst-post-bench.ts).
-// 7. Subscriber import of a 100,000-row Mailchimp export (--subscribers N): in memory, and with the CLI
+// 7. With --rebuild M (e.g. 100000): a fan-out rebuild of M posts with pages against local S3
+//    (s3rver), each step in its own process under --max-old-space-size=1024, as each Lambda
+//    invocation would run it: its wall time and peak memory, step by step (see rebuild-bench.ts).
+//    --rebuild-store fs uses folders instead (faster on this machine; the memory is the same).
+// 8. Subscriber import of a 100,000-row Mailchimp export (--subscribers N): in memory, and with the CLI
 //    into local mode's storage.
 // --only site stops after 1 and 2 (the builds beside Hugo) and prints their goals.
 // Ends with every goal of the whole-site and publish figures and whether this run met it. Figures are
@@ -25,6 +29,7 @@ import { benchHandler } from './handler-bench.ts';
 import { benchImportCli, benchImportInProcess, type CliRun, writeSyntheticList } from './import-bench.ts';
 import { type Measure, measure, medianMeasure } from './measure.ts';
 import { benchPublish } from './publish-bench.ts';
+import { benchRebuild, printRebuild } from './rebuild-bench.ts';
 import { writeSyntheticPosts } from './synthetic-posts.ts';
 import {
   benchRefusedPosts,
@@ -39,6 +44,9 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     large: { type: 'string' },
     subscribers: { type: 'string', default: '100000' },
+    rebuild: { type: 'string' },
+    'shard-size': { type: 'string', default: '2000' },
+    'rebuild-store': { type: 'string', default: 's3' },
     only: { type: 'string' },
   },
 });
@@ -191,6 +199,29 @@ limit = 20
     );
     rmSync(content, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });
+  }
+
+  if (values.rebuild !== undefined) {
+    const size = Number(values.rebuild);
+    const shardSize = Number(values['shard-size']);
+    console.log(`\nWriting ${count(size)} synthetic posts for the fan-out rebuild …`);
+    const content = contentFolder(work, size, true);
+    const storage = values['rebuild-store'] === 'fs' ? 'fs' : 's3';
+    const r = await benchRebuild(repo, content, join(work, 's3-rebuild'), 42451, shardSize, storage);
+    const { peak, slowest } = printRebuild(r, shardSize, storage);
+    const where = storage === 'fs' ? 'folders as buckets' : 'local S3 (s3rver)';
+    goal(
+      `rebuild of ${count(size)} posts: runs to the end, every step`,
+      `peak ${peak.toFixed(0)} MB`,
+      'at most 1,024 MB',
+      peak <= 1024,
+    );
+    goal(
+      `rebuild of ${count(size)} posts: slowest step (${where})`,
+      `${slowest.toFixed(0)} s`,
+      'within the 300 s timeout',
+      slowest <= 300,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

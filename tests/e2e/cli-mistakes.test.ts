@@ -53,6 +53,11 @@ interface Mistake {
 
 const mistakes: Mistake[] = [
   {
+    args: () => ['rebuild', '--data', join(work, 'data'), '--shard-size', '0'],
+    code: 2,
+    line: "herald: error: option '--shard-size <posts>' argument '0' is invalid. use a whole number of posts from 1 to 100000, e.g. 2000",
+  },
+  {
     args: () => [...start, '--port', 'abc'],
     code: 2,
     line: "herald: error: option '--port <port>' argument 'abc' is invalid. use a port number from 1 to 65535, or 0 for any free port",

@@ -17,7 +17,7 @@ const work = mkdtempSync(join(tmpdir(), 'herald-digest-crash-'));
 const contentDir = join(work, 'content');
 const dataDir = join(work, 'data');
 const outbox = join(dataDir, 'outbox');
-const SUBSCRIBERS = Array.from({ length: 60 }, (_, i) => `reader${i}@example.org`);
+const SUBSCRIBERS = Array.from({ length: 40 }, (_, i) => `reader${i}@example.org`);
 // herald.mjs starts Herald as a child with this Node flag unless it is already set: with it set,
 // the process spawned here is the one that sends, and SIGKILL reaches it and nothing else.
 const env = { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' };
@@ -128,19 +128,19 @@ describe('herald digest, exactly once (issue 16)', () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
   }, 120_000);
 
-  it('a herald digest killed three times at random moments, then local mode restarted: each mailed once', async () => {
+  it('a herald digest killed twice at random moments, then local mode restarted: each mailed once', async () => {
     const before = new Set(readdirSync(outbox));
     await publishPost('crash-two', 'Crash Two');
     const now = await digestTimeWith('Crash Two');
     const kills: string[] = [];
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 2; round++) {
       const child = spawnDigest(now);
       const exited = new Promise((resolve) => child.once('exit', resolve));
       // Anywhere from start-up to mid-send: after a random 0.3-2.3 s, or after it has sent a random
       // 1-12 more. The last kill comes after at least one message, so the digest is planned and half
       // sent when local mode starts again; a dozen a round leaves the last run plenty unsent.
       const extra = Math.floor(Math.random() * 13);
-      const timed = extra === 0 && round !== 2;
+      const timed = extra === 0 && round !== 1;
       const target = sent(before) + Math.max(1, extra);
       const start = Date.now();
       const delay = 300 + Math.random() * 2000;

@@ -3,10 +3,10 @@ import { crashBurstRun } from '../helpers/crash-burst.ts';
 
 describe('local mode after kill -9 (issue 16)', () => {
   it('publishes every acknowledged upload after two kills mid-burst and a plain restart, and equals herald build of the bucket', async () => {
-    // Two rounds of 120 uploads at once, each killed (SIGKILL) after a random number of
+    // Two rounds of 60 uploads at once, each killed (SIGKILL) after a random number of
     // acknowledgements. The 30 s the issue asks for is a speed target, measured by
     // tests/bench/crash-restart.ts on a quieter machine; here the test allows longer and checks the result.
-    const run = await crashBurstRun({ kills: 2, uploads: 120, deadlineSeconds: 90 });
+    const run = await crashBurstRun({ kills: 2, uploads: 60, deadlineSeconds: 90 });
     const story = `killed after ${run.killedAt.join(' and ')} acknowledged uploads`;
     expect(run.killedAt, story).toHaveLength(2);
     expect(run.missing, story).toEqual([]);

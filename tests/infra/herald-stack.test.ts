@@ -95,8 +95,8 @@ describe('content bucket', () => {
 
 describe('publish queue and function', () => {
   it('has a dead-letter queue and SSE on both queues', () => {
-    // Two for publishing, two for digests (see the newsletter tests).
-    template.resourceCountIs('AWS::SQS::Queue', 4);
+    // Two for publishing, two for rebuilds, two for digests (see the newsletter tests).
+    template.resourceCountIs('AWS::SQS::Queue', 6);
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 20 },
       SqsManagedSseEnabled: true,
@@ -263,10 +263,76 @@ describe('site delivery', () => {
   });
 });
 
+describe('rebuild queue and function', () => {
+  const functions = template.findResources('AWS::Lambda::Function');
+  const idOf = (prefix: string): string => {
+    const id = Object.keys(functions).find((key) => key.startsWith(prefix));
+    if (id === undefined) throw new Error(`no function ${prefix}`);
+    return id;
+  };
+  const rebuildId = idOf('Rebuild');
+  const publishId = idOf('Publish');
+  const queues = template.findResources('AWS::SQS::Queue');
+  const rebuildQueueId = Object.keys(queues).find((id) => id.startsWith('RebuildQueue')) as string;
+
+  it('renders shards in a function of its own, up to ten at once, one message per invocation', () => {
+    const rebuild = functions[rebuildId]?.Properties;
+    expect(rebuild).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: 1024,
+      Timeout: 300,
+    });
+    // No reserved concurrency: the publish function keeps its one instance for the serialised steps.
+    expect(rebuild.ReservedConcurrentExecutions).toBeUndefined();
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: rebuildId },
+      EventSourceArn: { 'Fn::GetAtt': [rebuildQueueId, 'Arn'] },
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 10 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(queues[rebuildQueueId]?.Properties).toMatchObject({
+      RedrivePolicy: { maxReceiveCount: 20 },
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 1800,
+    });
+  });
+
+  it('gives both functions one environment, with both queues, so that every step sees one configuration', () => {
+    const publish = functions[publishId]?.Properties.Environment.Variables;
+    const rebuild = functions[rebuildId]?.Properties.Environment.Variables;
+    expect(rebuild).toEqual(publish);
+    expect(publish).toMatchObject({
+      [ENV.rebuildQueueUrl]: { Ref: rebuildQueueId },
+      [ENV.publishQueueUrl]: { Ref: expect.stringMatching(/^PublishQueue/) },
+      [ENV.subscribeUrl]: expect.anything(),
+    });
+  });
+
+  it('lets both functions send to both queues, and the rebuild function write pages and state but not content', () => {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^RebuildServiceRole') }]) },
+    });
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const text = JSON.stringify(statements);
+    expect(text).toContain(rebuildQueueId);
+    expect(text).toMatch(/PublishQueue/);
+    const writes = statements.filter((s: { Action: string | string[] }) =>
+      [s.Action].flat().includes('s3:PutObject'),
+    );
+    expect(JSON.stringify(writes)).not.toContain(contentId);
+    expect(JSON.stringify(writes)).toContain(siteId);
+    expect(JSON.stringify(writes)).toContain(stateId);
+    expect(text).not.toContain('"Resource":"*"');
+  });
+});
+
 describe('alarms and outputs', () => {
   it('alarms on dead letters and function errors, to a topic an e-mail address can subscribe to', () => {
-    // Publishing: dead letters and errors; the newsletter: its dead letters and three functions' errors.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    // Publishing and rebuilding: dead letters and errors of each; the newsletter: its dead letters
+    // and three functions' errors.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 0,

@@ -38,6 +38,12 @@ export interface IndexHead {
    * differently.
    */
   links?: Record<string, Record<string, string | null> | null>;
+  /**
+   * Posts that will expire, by source, with their expiry (ISO 8601): the heads hold only the
+   * newest posts, and an older post must still leave the site at its expiry. Absent in heads
+   * written before it existed; {@link PostIndex.open} then fills it from the entries once.
+   */
+  expiries?: Record<string, string>;
 }
 
 /**

@@ -99,7 +99,15 @@ export class PostIndex {
     const store = new IndexStore(state);
     const head = await store.readHead();
     if (!isCurrentHead(head) || head.configHash !== configHash) return undefined;
-    return new PostIndex(store, head, now, () => now.toISOString());
+    const index = new PostIndex(store, head, now, () => now.toISOString());
+    // A head from before expiries were kept: learn them from the entries, once.
+    if (head.expiries === undefined) {
+      // Past ones too: such a post beyond the heads was never taken off the site.
+      head.expiries = {};
+      for (const entry of await index.allEntries())
+        if (entry.expires !== undefined) head.expiries[entry.source] = entry.expires;
+    }
+    return index;
   }
 
   /**
@@ -119,6 +127,7 @@ export class PostIndex {
       heads: buildHeads([], now, 1),
       errors: {},
       feeds: {},
+      expiries: {},
       ...(known?.newsletterSince ? { newsletterSince: known.newsletterSince } : {}),
     };
     const at = now.toISOString();
@@ -131,6 +140,14 @@ export class PostIndex {
       url.appearance ? { claims: [], appearance: url.appearance } : undefined,
     );
     return index;
+  }
+
+  /**
+   * Writes a post's record outside any run: the shards of a fan-out rebuild render posts in parallel
+   * invocations, before the one that rebuilds the index ({@link rebuild}) takes their entries.
+   */
+  static writeRecord(state: BlobStore, post: Post): Promise<void> {
+    return new IndexStore(state).writeRecord(post);
   }
 
   /**
@@ -171,6 +188,7 @@ export class PostIndex {
     if (entry === undefined) delete entries[source];
     else entries[source] = entry;
     this.shards.touch('entries', source);
+    this.noteExpiry(source, entry);
     const changes: OwnerChange[] = [];
     this.changedSources.add(source);
     for (const path of paths) {
@@ -192,7 +210,34 @@ export class PostIndex {
 
   /** Notes that posts expired, so that their pages leave in this run. */
   expired(entries: readonly PostEntry[]): void {
-    for (const entry of entries) this.changedSources.add(entry.source);
+    for (const entry of entries) {
+      this.changedSources.add(entry.source);
+      delete this.head.expiries?.[entry.source];
+    }
+  }
+
+  /**
+   * Posts whose expiry has come by `now`, wherever they are (the heads hold only the newest):
+   * the caller takes them off the site and reports them with {@link expired}.
+   */
+  async expiredBy(now: Date): Promise<PostEntry[]> {
+    const due: PostEntry[] = [];
+    for (const [source, expires] of Object.entries(this.head.expiries ?? {})) {
+      if (Date.parse(expires) > now.getTime()) continue;
+      const entry = await this.entry(source);
+      if (entry !== undefined) due.push(entry);
+      else delete this.head.expiries?.[source];
+    }
+    return due.sort((a, b) => (a.source < b.source ? -1 : 1));
+  }
+
+  /** Keeps a post's coming expiry in the head, or forgets it (no expiry, or the post is gone). */
+  private noteExpiry(source: string, entry: PostEntry | undefined): void {
+    const expiries = this.head.expiries;
+    if (expiries === undefined) return;
+    if (entry?.expires !== undefined && Date.parse(entry.expires) > this.now.getTime())
+      expiries[source] = entry.expires;
+    else delete expiries[source];
   }
 
   /**

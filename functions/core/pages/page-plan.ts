@@ -159,6 +159,9 @@ export function pageOfPosition(position: number, size: number): number {
   return Math.floor(position / size) + 1;
 }
 
+/** What a post's page shows of a neighbour: a fan-out rebuild's shards know no more of it. */
+export type Neighbour = Pick<PageEntry, 'title' | 'url'>;
+
 /**
  * The page of one post, from its entry and its neighbours in time.
  * @param entry - with its terms named as the site names them (see withTermNames)
@@ -168,8 +171,8 @@ export function pageOfPosition(position: number, size: number): number {
 export function postPagePlan(
   site: SiteConfig,
   entry: PageEntry,
-  newer: PageEntry | undefined,
-  older: PageEntry | undefined,
+  newer: Neighbour | undefined,
+  older: Neighbour | undefined,
 ): PlannedPage {
   const newerLink = link(newer);
   const olderLink = link(older);
@@ -434,7 +437,7 @@ function namedAs(post: Post, entry: PostPageJob['terms']): Post {
   return withTermNames(post, names);
 }
 
-function link(entry: PageEntry | undefined): Link | undefined {
+function link(entry: Neighbour | undefined): Link | undefined {
   return entry ? { title: entry.title, url: entry.url } : undefined;
 }
 
