@@ -36,7 +36,7 @@ port.on('message', (request: CompileRequest) => {
       results: request.files.map((file, index) => {
         // Starts the main thread's watchdog for this file (see WorkerPostCompiler).
         port.postMessage({ id: request.id, starting: index } satisfies CompileReply);
-        const result = renderOne(file.key, file.bytes, current);
+        const result = renderOne(file.key, file.bytes, current, file.page);
         return 'error' in result
           ? { error: { file: result.error.file, field: result.error.field, reason: result.error.reason } }
           : result;

@@ -26,7 +26,14 @@ interface ErrorFields {
  * and, before each file, which one it starts, so the main thread can time each post.
  */
 export type CompileReply =
-  | { id: number; results: ({ post: Post; warnings: string[] } | { error: ErrorFields })[] }
+  | {
+      id: number;
+      results: (
+        | { post: Post; warnings: string[] }
+        | { page: string; source: string; warnings: string[] }
+        | { error: ErrorFields }
+      )[];
+    }
   | { id: number; failure: string }
   | { id: number; starting: number };
 

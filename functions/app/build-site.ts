@@ -2,7 +2,7 @@ import { inLanguageFolder } from '../core/config/language-site.ts';
 import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
-import { planPages } from '../core/pages/page-plan.ts';
+import { type PostPageJob, planPages, renderPostPage } from '../core/pages/page-plan.ts';
 import {
   bundledMarkdownNotice,
   leftOutTranslations,
@@ -22,7 +22,7 @@ import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { PostCompiler, RenderContext } from '../ports/post-compiler.ts';
+import type { PostCompiler, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
 import { type Bundle, copyResources } from './bundle-resources.ts';
 import { forEachLanguage, languageStores } from './language-views.ts';
 import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
@@ -37,7 +37,7 @@ import {
   staticUrl,
   writeFeeds,
 } from './site-output.ts';
-import { writePages } from './write-pages.ts';
+import { type PostPageRequest, writePages } from './write-pages.ts';
 
 const IO_CONCURRENCY = 32;
 
@@ -185,22 +185,31 @@ async function buildLanguage(
     ),
   };
   const warnings: BodyWarning[] = [...fieldWarnings];
-  const render = async (sources: string[]): Promise<Map<string, Post>> => {
-    const loaded = new Map<string, Post>();
-    for (const result of await renderPosts(content, sources, context, compiler)) {
+  /** Renders posts (or, for those in `pages`, their pages) and collects their warnings. */
+  const renderFiles = async (sources: string[], pages?: ReadonlyMap<string, PostPageJob>) => {
+    const results = await renderPosts(content, sources, context, compiler, pages);
+    for (const result of results) {
       // A file that changed under the build and no longer parses: stop rather than publish a mix.
       if ('error' in result) throw result.error;
-      const { source } = result.post;
-      const log = bodyWarnings(deps.log, source);
-      for (const warning of result.warnings) {
-        warnings.push({ file: source, warning });
-        log(warning);
-      }
-      loaded.set(source, result.post);
+    }
+    return results as Exclude<PostRenderResult, { error: PostError }>[];
+  };
+  const noteWarnings = (source: string, found: readonly string[]): void => {
+    const log = bodyWarnings(deps.log, source);
+    for (const warning of found) {
+      warnings.push({ file: source, warning });
+      log(warning);
+    }
+  };
+  const render = async (sources: string[]): Promise<Map<string, Post>> => {
+    const loaded = new Map<string, Post>();
+    for (const result of await renderFiles(sources)) {
+      if (!('post' in result)) continue;
+      noteWarnings(result.post.source, result.warnings);
+      loaded.set(result.post.source, result.post);
     }
     return loaded;
   };
-
   const plan = planFeeds(site, posts.published);
   const rendered = await render(postsInPlan(plan).map((post) => post.source));
   // One name per term (its newest post's spelling) in every feed item, as pages show it.
@@ -213,17 +222,49 @@ async function buildLanguage(
   }
   for (const key of await staleTermFeeds(out, new Set(plan.map((f) => f.folder)))) await out.delete(key);
 
+  // Pages of posts not rendered for a feed render with their bodies, on the compiler's threads:
+  // only the page's HTML comes back to be written.
+  const renderPostPages = async (requests: PostPageRequest[]): Promise<Map<string, string>> => {
+    const html = new Map<string, string>();
+    const jobs = new Map<string, PostPageJob>();
+    const keys = new Map<string, string>();
+    for (const { key, source, page } of requests) {
+      const post = rendered.get(source);
+      if (post !== undefined) html.set(key, renderPostPage(site, post, page));
+      else {
+        jobs.set(source, page);
+        keys.set(source, key);
+      }
+    }
+    // A file deleted under the build has no page here: writing it then fails, as it did before.
+    for (const result of await renderFiles([...jobs.keys()], jobs)) {
+      if (!('page' in result)) throw new Error(`internal: ${result.post.source} rendered without its page`);
+      noteWarnings(result.source, result.warnings);
+      const key = keys.get(result.source);
+      if (key !== undefined) html.set(key, result.page);
+    }
+    return html;
+  };
+
   // The posts as they are: a copy of each was a tenth of the peak memory of a 100,000-post build.
   const pages = planPages(site, posts.published);
-  const pagesWritten = await writePages(out, pages, '', undefined, async (sources) => {
-    const missing = sources.filter((source) => !rendered.has(source));
-    const loaded = await render(missing);
-    for (const source of sources) {
-      const post = rendered.get(source);
-      if (post) loaded.set(source, post);
-    }
-    return loaded;
-  });
+  const pagesWritten = await writePages(
+    out,
+    pages,
+    '',
+    undefined,
+    async (sources) => {
+      const missing = sources.filter((source) => !rendered.has(source));
+      const loaded = await render(missing);
+      for (const source of sources) {
+        const post = rendered.get(source);
+        if (post) loaded.set(source, post);
+      }
+      return loaded;
+    },
+    false,
+    renderPostPages,
+  );
   // Not push(...keys): a spread of the ~120,000 keys of a 100,000-post site overflows the stack.
   for (const key of pagesWritten.written) written.push(key);
   if (site.pages)

@@ -1,5 +1,6 @@
 import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
+import { type PostPageJob, renderPostPage } from '../core/pages/page-plan.ts';
 import type { FieldTypo } from '../core/posts/field-values.ts';
 import { parsePost, type RenderHooks, renderPost } from '../core/posts/parse-post.ts';
 import type { ParsedPost, Post, PostMeta } from '../core/posts/post.ts';
@@ -34,7 +35,7 @@ export function refIndexOf(context: RenderContext): RefIndex {
 /** Renders in the calling thread: what Lambda (one vCPU or less), feeds-only builds and tests use. */
 export const inThreadCompiler: PostCompiler = {
   async render(context, files) {
-    return files.map((file) => renderOne(file.key, file.bytes, context));
+    return files.map((file) => renderOne(file.key, file.bytes, context, file.page));
   },
 };
 
@@ -61,6 +62,7 @@ export async function readPosts(
 
 /**
  * Reads post files and renders their bodies, in chunks spread over the compiler.
+ * @param pages - posts whose page to render instead of returning the post (see {@link PostFile.page})
  * @returns results in the order of `keys`; a key whose object is gone is left out
  */
 export async function renderPosts(
@@ -68,13 +70,16 @@ export async function renderPosts(
   keys: readonly string[],
   context: RenderContext,
   compiler: PostCompiler = inThreadCompiler,
+  pages?: ReadonlyMap<string, PostPageJob>,
 ): Promise<PostRenderResult[]> {
   const chunks: string[][] = [];
   for (let i = 0; i < keys.length; i += CHUNK) chunks.push(keys.slice(i, i + CHUNK));
   const results = await mapLimit(chunks, Math.ceil(IO_CONCURRENCY / 4), async (chunk) => {
     const files = await mapLimit(chunk, IO_CONCURRENCY, async (key) => {
       const bytes = await content.get(key);
-      return bytes === undefined ? undefined : { key, bytes };
+      if (bytes === undefined) return undefined;
+      const page = pages?.get(key);
+      return page === undefined ? { key, bytes } : { key, bytes, page };
     });
     return compiler.render(
       context,
@@ -102,8 +107,16 @@ export function parseOne(key: string, bytes: Uint8Array, site: SiteConfig): Post
   }
 }
 
-/** Parses one post file and renders its body, or says why it cannot be published. */
-export function renderOne(key: string, bytes: Uint8Array, context: RenderContext): PostRenderResult {
+/**
+ * Parses one post file and renders its body, or says why it cannot be published.
+ * @param page - render the post's page too, and return that instead of the post
+ */
+export function renderOne(
+  key: string,
+  bytes: Uint8Array,
+  context: RenderContext,
+  page?: PostPageJob,
+): PostRenderResult {
   const warnings: string[] = [];
   const { site } = context;
   try {
@@ -114,6 +127,7 @@ export function renderOne(key: string, bytes: Uint8Array, context: RenderContext
       warn: (w) => warnings.push(w),
       math: texToMathml,
     });
+    if (page !== undefined) return { page: renderPostPage(site, post, page), source: key, warnings };
     return { post, warnings };
   } catch (error) {
     if (error instanceof PostError) return { error };

@@ -1,4 +1,4 @@
-import type { PlannedPage } from '../core/pages/page-plan.ts';
+import type { PlannedPage, PostPageJob } from '../core/pages/page-plan.ts';
 import type { Post } from '../core/posts/post.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { hashOf } from './hash-of.ts';
@@ -9,6 +9,12 @@ const IO_CONCURRENCY = 16;
 /** Pages rendered at once: bounds the post bodies held in memory during a full build. */
 const BATCH = 200;
 
+/** One batch's posts and the pages of posts rendered with them. */
+interface Loaded {
+  posts: Map<string, Post>;
+  pages: Map<string, string>;
+}
+
 /** What writing pages did, and the signature of every page for the next run. */
 export interface PagesWritten {
   written: string[];
@@ -16,11 +22,25 @@ export interface PagesWritten {
   signatures: Record<string, string>;
 }
 
+/** A post's page to render with the post's body, and where it goes. */
+export interface PostPageRequest {
+  key: string;
+  source: string;
+  page: PostPageJob;
+}
+
+/**
+ * Renders post pages where their posts' bodies render (worker threads in a full build).
+ * @returns each page's HTML by its key
+ */
+export type PostPageRenderer = (requests: PostPageRequest[]) => Promise<Map<string, string>>;
+
 /**
  * Renders and writes the pages whose inputs changed since `previous` (all of them when `force`),
  * and deletes the pages of `previous` that no longer exist.
  * @param configHash - the site configuration's hash: every page depends on it
  * @param loadPosts - full posts (with their bodies) for the sources some page needs
+ * @param renderPostPages - when given, renders the pages of posts instead (only their HTML comes back)
  */
 export async function writePages(
   out: BlobStore,
@@ -29,12 +49,26 @@ export async function writePages(
   previous: Readonly<Record<string, string>> | undefined,
   loadPosts: (sources: string[]) => Promise<Map<string, Post>>,
   force = false,
+  renderPostPages?: PostPageRenderer,
 ): Promise<PagesWritten> {
   const signatures: Record<string, string> = {};
   for (const page of plan) signatures[page.key] = hashOf([configHash, page.inputs]);
   const changed = plan.filter((page) => force || previous?.[page.key] !== signatures[page.key]);
-  const load = (from: number): Promise<Map<string, Post>> => {
-    const loading = loadPosts([...new Set(changed.slice(from, from + BATCH).flatMap((page) => page.needs))]);
+  const load = (from: number): Promise<Loaded> => {
+    const batch = changed.slice(from, from + BATCH);
+    const requests: PostPageRequest[] = [];
+    const needs = new Set<string>();
+    for (const page of batch) {
+      if (renderPostPages !== undefined && page.post !== undefined)
+        requests.push({ key: page.key, ...page.post });
+      else for (const source of page.needs) needs.add(source);
+    }
+    const loading = Promise.all([
+      loadPosts([...needs]),
+      requests.length > 0 && renderPostPages !== undefined
+        ? renderPostPages(requests)
+        : new Map<string, string>(),
+    ]).then(([posts, pages]) => ({ posts, pages }));
     // Awaited in the next round; if writing fails first, its failure must not go unhandled.
     loading.catch(() => undefined);
     return loading;
@@ -42,12 +76,12 @@ export async function writePages(
   let next = changed.length > 0 ? load(0) : undefined;
   for (let i = 0; i < changed.length; i += BATCH) {
     const batch = changed.slice(i, i + BATCH);
-    const posts = await (next as Promise<Map<string, Post>>);
+    const { posts, pages } = await (next as Promise<Loaded>);
     // The next batch's posts render (on worker threads, when the compiler has them) while this
     // batch's pages are written.
     next = i + BATCH < changed.length ? load(i + BATCH) : undefined;
     await mapLimit(batch, IO_CONCURRENCY, (page) =>
-      out.put(page.key, page.render(posts), {
+      out.put(page.key, pages.get(page.key) ?? page.render(posts), {
         contentType: page.key.endsWith('.xml')
           ? 'application/xml; charset=utf-8'
           : 'text/html; charset=utf-8',

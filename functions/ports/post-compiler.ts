@@ -1,11 +1,17 @@
 import type { SiteConfig } from '../core/config/site-config.ts';
 import type { PostError } from '../core/errors.ts';
+import type { PostPageJob } from '../core/pages/page-plan.ts';
 import type { Post } from '../core/posts/post.ts';
 
 /** A post file as read from the content store. */
 export interface PostFile {
   key: string;
   bytes: Uint8Array;
+  /**
+   * Render the post's page too, and answer with the page's HTML only: the page is most of what a
+   * full build writes, and its body need not travel back to the thread that writes it.
+   */
+  page?: PostPageJob;
 }
 
 /** What every post of one build renders against: the site and the posts links may point to. */
@@ -16,10 +22,14 @@ export interface RenderContext {
 }
 
 /**
- * One post file rendered: the post with its HTML body and what rendering changed in it (an unknown
- * shortcode removed, …), or why it cannot be published.
+ * One post file rendered: the post with its HTML body (or, when its {@link PostFile.page} was asked
+ * for, its page's HTML) and what rendering changed in it (an unknown shortcode removed, …), or why
+ * it cannot be published.
  */
-export type PostRenderResult = { post: Post; warnings: string[] } | { error: PostError };
+export type PostRenderResult =
+  | { post: Post; warnings: string[] }
+  | { page: string; source: string; warnings: string[] }
+  | { error: PostError };
 
 /**
  * Turns post files into rendered posts: the CPU-bound part of a build with pages (markdown,

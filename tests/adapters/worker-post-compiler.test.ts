@@ -9,6 +9,7 @@ import { buildSite } from '../../functions/app/build-site.ts';
 import { inThreadCompiler } from '../../functions/app/read-posts.ts';
 import { parseSiteConfig, type SiteConfig } from '../../functions/core/config/site-config.ts';
 import { PostError } from '../../functions/core/errors.ts';
+import { type PostPageJob, renderPostPage } from '../../functions/core/pages/page-plan.ts';
 import { bodyCost, POST_LIMITS } from '../../functions/core/posts/post-limits.ts';
 import type { PostCompiler } from '../../functions/ports/post-compiler.ts';
 import { contentStore, postFile } from '../helpers/memory-content.ts';
@@ -67,6 +68,27 @@ describe('WorkerPostCompiler', () => {
     expect(many.files['posts/refs/index.html']).toContain('href="https://example.org/posts/p1/"');
   });
 
+  it("renders a post's page in the thread and answers with its HTML only, as one thread renders it", async () => {
+    const site = parseSiteConfig('title: T\nbaseUrl: https://example.org/\nauthor: A\n');
+    const bytes = new TextEncoder().encode(
+      postFile('A <b>', '2024-01-01', 'categories: [news]', 'Body *of* A.'),
+    );
+    const page: PostPageJob = {
+      newer: { title: 'Newer & <next>', url: 'https://example.org/posts/b/' },
+      terms: { categories: [{ name: 'News', slug: 'news' }], tags: [] },
+    };
+    const context = { site, links: [] };
+    const [inWorker] = await compiler.render(context, [{ key: 'posts/a.md', bytes, page }]);
+    const [here] = await inThreadCompiler.render(context, [{ key: 'posts/a.md', bytes }]);
+    if (inWorker === undefined || !('page' in inWorker) || here === undefined || !('post' in here))
+      throw new Error(`expected a page and a post, got ${JSON.stringify([inWorker, here])}`);
+    expect(Object.keys(inWorker).sort()).toEqual(['page', 'source', 'warnings']);
+    expect(inWorker.source).toBe('posts/a.md');
+    expect(inWorker.page).toBe(renderPostPage(site, here.post, page));
+    expect(inWorker.page).toContain('Newer &amp; &lt;next&gt; →');
+    expect(inWorker.page).toContain('>News</a>');
+  });
+
   it('rejects, rather than hangs, when a thread fails on something that is not a content error', async () => {
     const bytes = new TextEncoder().encode(postFile('A', '2024-01-01'));
     const broken = { timezone: 42 } as unknown as SiteConfig;
@@ -100,7 +122,9 @@ describe('WorkerPostCompiler', () => {
         POST_LIMITS.markup,
       );
       const results = await timed.render({ site, links: [] }, [plain(1), slow, plain(2)]);
-      expect(results.map((r) => ('post' in r ? r.post.title : r.error.message))).toEqual([
+      expect(
+        results.map((r) => ('post' in r ? r.post.title : 'error' in r ? r.error.message : r.page)),
+      ).toEqual([
         'P1',
         'posts/huge-table.md: body: took longer than 0.3 s to render and was stopped, so that one post cannot hold up publishing; split it into smaller posts or simplify its markup',
         'P2',

@@ -173,7 +173,7 @@ export function printRebuild(
 /** Runs a command under /usr/bin/time without blocking this process: its output, time and peak memory. */
 function timed(command: string, args: string[]): Promise<{ stdout: string; measure: Measure }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '%e %M', command, ...args], {
+    const child = spawn('/usr/bin/time', ['-f', '%e %M %U %S', command, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -187,8 +187,10 @@ function timed(command: string, args: string[]): Promise<{ stdout: string; measu
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`${args.slice(-2, -1)[0]} failed:\n${stdout}\n${stderr}`));
-      const [seconds = 'NaN', kb = 'NaN'] = stderr.trim().split('\n').pop()?.split(' ') ?? [];
-      resolve({ stdout, measure: { seconds: Number(seconds), peakMb: Number(kb) / 1024 } });
+      const [seconds = 'NaN', kb = 'NaN', user = 'NaN', system = 'NaN'] =
+        stderr.trim().split('\n').pop()?.split(' ') ?? [];
+      const cpuSeconds = Number(user) + Number(system);
+      resolve({ stdout, measure: { seconds: Number(seconds), peakMb: Number(kb) / 1024, cpuSeconds } });
     });
   });
 }

@@ -1,4 +1,4 @@
-// npm run bench [-- --posts N --runs K --large M --rebuild M [--shard-size S] [--rebuild-store s3|fs]]
+// npm run bench [-- --posts N --runs K --large M --rebuild M [--shard-size S] [--rebuild-store s3|fs] --only site]
 // 1. Builds N synthetic posts (about 5 KB each, in the Hugo-style format Herald reads) with
 //    `herald build`, side by side in the same run with Hugo: feeds only (Hugo building RSS only),
 //    then the whole site (Hugo with the minimal templates in hugo-whole-site/).
@@ -14,12 +14,13 @@
 //    --rebuild-store fs uses folders instead (faster on this machine; the memory is the same).
 // 8. Subscriber import of a 100,000-row Mailchimp export (--subscribers N): in memory, and with the CLI
 //    into local mode's storage.
+// --only site stops after 1 and 2 (the builds beside Hugo) and prints their goals.
 // Ends with every goal of the whole-site and publish figures and whether this run met it. Figures are
 // medians, and comparisons with Hugo are ratios from the same run, because the machines are shared
 // and noisy.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     rebuild: { type: 'string' },
     'shard-size': { type: 'string', default: '2000' },
     'rebuild-store': { type: 'string', default: 's3' },
+    only: { type: 'string' },
   },
 });
 const posts = Number(values.posts);
@@ -66,7 +68,12 @@ function goal(what: string, figure: string, target: string, met: boolean | undef
   goals.push({ what, figure, goal: target, met });
 }
 
-const fmt = (m: Measure): string => `${m.seconds.toFixed(2)} s, ${m.peakMb.toFixed(0)} MB peak`;
+const fmt = (m: Measure): string =>
+  `${m.seconds.toFixed(2)} s, ${m.peakMb.toFixed(0)} MB peak, ${m.cpuSeconds.toFixed(1)} s of CPU`;
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 const count = (n: number): string => n.toLocaleString('en-GB');
 
 /** A content folder of `n` generated posts with the sample site's configuration, pages on or off. */
@@ -112,7 +119,7 @@ function compare(label: string, hugoLabel: string, m: { herald: Measure; hugo: M
   if (m.hugo) {
     console.log(`  ${hugoLabel.padEnd(12)}  ${fmt(m.hugo)}`);
     console.log(
-      `  herald / hugo: time ${(m.herald.seconds / m.hugo.seconds).toFixed(2)}x, memory ${(m.herald.peakMb / m.hugo.peakMb).toFixed(2)}x`,
+      `  herald / hugo: time ${(m.herald.seconds / m.hugo.seconds).toFixed(2)}x, memory ${(m.herald.peakMb / m.hugo.peakMb).toFixed(2)}x, CPU ${(m.herald.cpuSeconds / m.hugo.cpuSeconds).toFixed(2)}x`,
     );
   } else console.log('  hugo not found: apt-get install hugo for the side-by-side comparison');
   const ratio = m.hugo ? m.herald.seconds / m.hugo.seconds : Number.NaN;
@@ -151,7 +158,7 @@ limit = 20
   const hugoWhole = join(repo, 'tests/bench/hugo-whole-site');
 
   const feeds = contentFolder(work, posts, false);
-  console.log(`\nFeeds only, ${count(posts)} posts, median of ${runs} alternating runs:`);
+  console.log(`\nFeeds only, ${count(posts)} posts, median of ${runs} alternating runs (load ${load()}):`);
   const feedsOnly = sideBySide(work, feeds, hugoFeeds, runs);
   compare('feeds only', 'hugo (RSS)', feedsOnly);
   goal(
@@ -162,8 +169,11 @@ limit = 20
   );
 
   const whole = contentFolder(work, posts, true);
-  console.log(`\nWhole site (pages on), ${count(posts)} posts, median of ${runs} alternating runs:`);
+  console.log(
+    `\nWhole site (pages on), ${count(posts)} posts, median of ${runs} alternating runs (load ${load()}):`,
+  );
   const wholeSite = sideBySide(work, whole, hugoWhole, runs);
+  console.log(`  load average after: ${load()}`);
   compare('whole site', 'hugo (site)', wholeSite);
   goal(
     `whole site, ${count(posts)} posts: peak memory`,
@@ -178,7 +188,9 @@ limit = 20
     const content = contentFolder(work, large, true);
     const out = join(work, 'out-large');
     const m = measure(process.execPath, [herald, 'build', '--content', content, '--out', out], repo);
-    console.log(`Whole site (pages on), ${count(large)} posts, one run:\n  herald build  ${fmt(m)}`);
+    console.log(
+      `Whole site (pages on), ${count(large)} posts, one run (load after: ${load()}):\n  herald build  ${fmt(m)}`,
+    );
     goal(
       `whole site, ${count(large)} posts: peak memory`,
       `${m.peakMb.toFixed(0)} MB`,
@@ -213,6 +225,10 @@ limit = 20
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+if (values.only === 'site') {
+  printGoals();
+  process.exit(0);
 }
 
 for (const pages of [false, true]) {
@@ -331,9 +347,13 @@ goal(
   inFolder.parseSeconds + inFolder.importSeconds < 60,
 );
 
-console.log('\nGoals, from this run:');
-const width = Math.max(...goals.map((g) => g.what.length));
-for (const g of goals)
-  console.log(
-    `  ${g.what.padEnd(width)}  ${g.figure}  (goal ${g.goal}): ${g.met === undefined ? 'not measured' : g.met ? 'met' : 'NOT met'}`,
-  );
+printGoals();
+
+function printGoals(): void {
+  console.log('\nGoals, from this run:');
+  const width = Math.max(...goals.map((g) => g.what.length));
+  for (const g of goals)
+    console.log(
+      `  ${g.what.padEnd(width)}  ${g.figure}  (goal ${g.goal}): ${g.met === undefined ? 'not measured' : g.met ? 'met' : 'NOT met'}`,
+    );
+}

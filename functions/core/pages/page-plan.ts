@@ -53,6 +53,27 @@ export interface PlannedPage {
   /** Posts whose full record (body) the page needs. */
   needs: string[];
   render(posts: ReadonlyMap<string, Post>): string;
+  /**
+   * On a post's page: what renders it besides the post itself, so that it can be rendered where the
+   * post's body is (a worker thread), and only the page's HTML comes back.
+   */
+  post?: { source: string; page: PostPageJob };
+}
+
+/** What a post's page shows besides the post: its neighbours, and its terms as the site names them. */
+export interface PostPageJob {
+  newer?: Link | undefined;
+  older?: Link | undefined;
+  /** The post's terms from its entry (see withTermNames): the site's one name per term. */
+  terms: Pick<PageEntry, 'categories' | 'tags' | 'series'>;
+}
+
+/**
+ * A post's page from its rendered record and its {@link PostPageJob}: the same bytes wherever it runs.
+ * @param post - the post with its rendered body
+ */
+export function renderPostPage(site: SiteConfig, post: Post, page: PostPageJob): string {
+  return postPage(site, namedAs(post, page.terms), page.newer, page.older);
 }
 
 /** The bucket key of a page at a site-relative path: `/posts/a/` -> `posts/a/index.html`. */
@@ -155,6 +176,11 @@ export function postPagePlan(
 ): PlannedPage {
   const newerLink = link(newer);
   const olderLink = link(older);
+  const page: PostPageJob = {
+    newer: newerLink,
+    older: olderLink,
+    terms: { categories: entry.categories, tags: entry.tags, series: entry.series },
+  };
   return {
     key: pageKey(entry.path),
     inputs: [
@@ -167,7 +193,8 @@ export function postPagePlan(
       entry.series ?? null,
     ],
     needs: [entry.source],
-    render: (posts) => postPage(site, namedAs(required(posts, entry.source), entry), newerLink, olderLink),
+    render: (posts) => renderPostPage(site, required(posts, entry.source), page),
+    post: { source: entry.source, page },
   };
 }
 
@@ -405,7 +432,7 @@ function termFeed(site: SiteConfig, taxonomy: Taxonomy, term: Term): FeedSet {
 }
 
 /** A post's record with its terms named as its entry names them (the site's one name per term). */
-function namedAs(post: Post, entry: PageEntry): Post {
+function namedAs(post: Post, entry: PostPageJob['terms']): Post {
   const names: TermNames = (taxonomy, slug) => termsOf(entry, taxonomy).find((t) => t.slug === slug)?.name;
   return withTermNames(post, names);
 }
