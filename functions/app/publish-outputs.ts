@@ -182,6 +182,6 @@ async function loadRecord(run: PublishRun, source: string): Promise<Post> {
     math: texToMathml,
     ...(refs ? { refs } : {}),
   });
-  run.index.writeRecord(post);
+  await run.index.writeRecord(post);
   return post;
 }

@@ -163,7 +163,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
         math: texToMathml,
       });
       index.setLinks(post.source, recording?.resolved);
-      index.writeRecord(post);
+      await index.writeRecord(post);
       entries.set(post.source, entryOf(post));
     },
   );
@@ -274,8 +274,8 @@ async function reconcilePost(
 
   const old = await index.entry(key);
   const entry = post === undefined || post.draft ? undefined : entryOf(post);
-  if (entry === undefined) index.deleteRecord(key);
-  else if (old?.hash !== entry.hash) index.writeRecord(post as Post);
+  if (entry === undefined) await index.deleteRecord(key);
+  else if (old?.hash !== entry.hash) await index.writeRecord(post as Post);
   const changes = await index.setEntry(key, entry);
 
   // Resources follow their bundle's post: published, moved or removed with it, and with any post

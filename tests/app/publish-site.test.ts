@@ -3,6 +3,7 @@ import { fixedClock } from '../../functions/adapters/clocks.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
 import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
 import { buildSite } from '../../functions/app/build-site.ts';
+import { MAX_PENDING_WRITES } from '../../functions/app/post-index/post-index.ts';
 import {
   type PublishDeps,
   publishChanges,
@@ -217,6 +218,40 @@ describe('publishChanges', () => {
     expect(report.published).toBe(5);
     expect(deps.output.text('atom.xml')).toBe(feedsBefore);
     expect(deps.output.objects.has('categories/gone/rss.xml')).toBe(false);
+  });
+});
+
+describe('rebuilding a large site', () => {
+  it('keeps a bounded number of state writes in flight, however many posts there are', async () => {
+    // A rebuild of 100,000 posts once started every record write at once and ran out of file
+    // handles (EMFILE); 200 posts written to a slow store show whether writes pile up.
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 200; i++)
+      files[`posts/p${i}.md`] = postFile(`P${i}`, '2024-01-01', `tags: [t${i % 7}]`);
+    const deps = await setup(files);
+    let inFlight = 0;
+    let most = 0;
+    const state = deps.state;
+    const slow: PublishDeps['state'] = {
+      get: (key) => state.get(key),
+      getVersioned: (key) => state.getVersioned(key),
+      delete: (key) => state.delete(key),
+      list: (prefix) => state.list(prefix),
+      async put(key, body, options) {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        try {
+          await state.put(key, body, options);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const report = await rebuildSite({ ...deps, state: slow });
+    expect(report.published).toBe(200);
+    expect(state.text('records/posts/p199.md.json')).toBeDefined();
+    expect(most).toBeLessThanOrEqual(MAX_PENDING_WRITES + 16);
   });
 });
 

@@ -217,12 +217,11 @@ export class ShardCache {
   }
 
   async flush(): Promise<void> {
-    await Promise.all(
-      [...this.dirty].map((id) => {
-        const [family, shard] = id.split('/') as [ShardFamily, string];
-        return this.store.writeShard(family, shard, (this.loaded.get(id) ?? {}) as Record<string, never>);
-      }),
-    );
+    // A rebuild dirties every shard of every family (over a thousand): written a few at a time.
+    await mapLimit([...this.dirty], IO_CONCURRENCY, (id) => {
+      const [family, shard] = id.split('/') as [ShardFamily, string];
+      return this.store.writeShard(family, shard, (this.loaded.get(id) ?? {}) as Record<string, never>);
+    });
     this.dirty.clear();
   }
 }
