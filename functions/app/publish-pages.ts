@@ -51,8 +51,23 @@ const IO_CONCURRENCY = 16;
 const PAGE_KEY = /\.html$|^sitemap(-[a-z0-9-]+)?\.xml$|^newsletter\/atom\.xml$/;
 
 /**
+ * The page index brought up to date with this run's changes (saved by {@link publishPages}), for
+ * every site: its per-term lists plan the tag and series feeds too, pages on or off.
+ * @returns undefined when there is none to update (the first run with this configuration, or one of
+ *   an older layout): the run then plans from every entry, and {@link publishPages} writes it anew
+ */
+export async function updatePageIndex(run: PublishRun): Promise<PageIndex | undefined> {
+  const pages = await PageIndex.open(run.deps.state, run.index.head.configHash);
+  if (pages === undefined) return undefined;
+  const changes = await run.index.pageChanges(run.now);
+  await pages.apply(changes.map(({ source, entry }) => ({ source, row: entry && rowOf(entry) })));
+  return pages;
+}
+
+/**
  * Writes the pages this run changed (all of them when `force`) and removes those of posts and
- * terms that are gone.
+ * terms that are gone; saves the page index (written anew when `force` or `pages` is undefined).
+ * @param pages - on an incremental run, the page index {@link updatePageIndex} updated
  * @param keep - on a full run, keys of the site bucket that are not pages though they look like one
  *   (static files): every other page not written is removed
  * @param changed - sources this run changed: their alias collisions are reported (all when `force`)
@@ -61,30 +76,29 @@ const PAGE_KEY = /\.html$|^sitemap(-[a-z0-9-]+)?\.xml$|^newsletter\/atom\.xml$/;
 export async function publishPages(
   run: PublishRun,
   force: boolean,
+  pages: PageIndex | undefined,
   keep: ReadonlySet<string> = new Set(),
   changed?: ReadonlySet<string>,
 ): Promise<string[]> {
-  const { config, index, deps } = run;
-  if (!config.pages) return force ? await removeStalePages(run, new Set(), keep) : [];
-  const pages = force ? undefined : await PageIndex.open(deps.state, index.head.configHash);
-  if (pages === undefined) {
+  const { config, deps } = run;
+  if (!config.pages) {
+    if (pages === undefined || force) await (await writePageIndex(run)).save();
+    else await pages.save();
+    return force ? await removeStalePages(run, new Set(), keep) : [];
+  }
+  if (pages === undefined || force) {
     const written = await writeAllPages(run, force ? undefined : changed);
     // A first incremental run with pages (state from an older Herald) knows no static files: it
     // rewrites every page and leaves the rest as it is.
     return force ? [...written, ...(await removeStalePages(run, new Set(written), keep))] : written;
   }
 
-  const hadAliases = pages.hasAliases();
-  const changes = await index.pageChanges(run.now);
-  await pages.apply(changes.map(({ source, entry }) => ({ source, row: entry && rowOf(entry) })));
   // Rare changes that reach pages the index cannot find cheaply: any alias (a redirect page depends
   // on every post's URL), or a term named anew (every post page showing it). Then every page is
   // planned again, and those of the last run that are no longer planned are removed.
-  if (hadAliases || pages.hasAliases() || renamedTerm(pages)) return rewriteAllPages(run, changed);
-  const toEntry = pageEntries(config, (taxonomy, slug) => {
-    const newest = pages.newest(termFolder(taxonomy, slug));
-    return newest && termsNamed(newest[taxonomy]).find((t) => t.slug === slug)?.name;
-  });
+  if (pages.hadAliases || pages.hasAliases() || pages.renamed().length > 0)
+    return rewriteAllPages(run, changed);
+  const toEntry = pageEntries(config, (taxonomy, slug) => pages.termName(termFolder(taxonomy, slug)));
   const plan: PlannedPage[] = [];
   const removed = new Set<string>();
   for (const [source, key] of pages.postsToWrite()) {
@@ -195,11 +209,10 @@ async function rewriteAllPages(run: PublishRun, changed: ReadonlySet<string> | u
  * @param changed - sources whose alias collisions are reported (all when undefined)
  */
 async function writeAllPages(run: PublishRun, changed: ReadonlySet<string> | undefined): Promise<string[]> {
-  const { config, index, deps } = run;
-  const now = run.now.getTime();
-  const published = (await index.allOwners()).filter((e) => isLive(e, now)).sort(compareEntries);
+  const { config } = run;
+  const published = await livePosts(run);
   reportAliasCollisions(run, published, changed);
-  const pages = await PageIndex.write(deps.state, index.head.configHash, published.map(rowOf));
+  const pages = await writePageIndex(run, published);
   const toEntry = pageEntries(config);
   const plan = planPages(config, published.map(toEntry)).filter(
     (page) => !page.key.startsWith('newsletter/'),
@@ -255,8 +268,20 @@ async function removeStalePages(
   return stale;
 }
 
+/** Every published post that owns its URL, newest first, from every entry shard. */
+async function livePosts(run: PublishRun): Promise<PostEntry[]> {
+  const now = run.now.getTime();
+  return (await run.index.allOwners()).filter((e) => isLive(e, now)).sort(compareEntries);
+}
+
+/** The page index written anew from every published post (not saved yet). */
+async function writePageIndex(run: PublishRun, published?: readonly PostEntry[]): Promise<PageIndex> {
+  const rows = (published ?? (await livePosts(run))).map(rowOf);
+  return PageIndex.write(run.deps.state, run.index.head.configHash, rows);
+}
+
 function rowOf(entry: PostEntry): PageRow {
-  const { image: _image, imageSize: _size, ...row } = entry;
+  const { imageSize: _size, ...row } = entry;
   return row;
 }
 
@@ -303,15 +328,4 @@ function compareTerms(a: SiteTerm, b: SiteTerm): number {
   return (
     TAXONOMIES.indexOf(a.taxonomy) - TAXONOMIES.indexOf(b.taxonomy) || compareText(a.term.slug, b.term.slug)
   );
-}
-
-/** Did a list of a term that still has posts change the name it shows (its newest post's spelling)? */
-function renamedTerm(pages: PageIndex): boolean {
-  for (const [folder, changes] of pages.changes) {
-    if (folder === '' || changes.newestBefore === undefined) continue;
-    const now = pages.newest(folder);
-    if (now === undefined) continue;
-    if (siteTermOf(folder, changes.newestBefore).term.name !== siteTermOf(folder, now).term.name) return true;
-  }
-  return false;
 }

@@ -35,7 +35,7 @@ import { mapLimit } from './map-limit.ts';
 import { entryOf, ownersAmong, PostIndex } from './post-index/post-index.ts';
 import { linksChanged, RecordingRefs, refsFromIndex } from './post-refs.ts';
 import { pingHub, regenerateFeeds } from './publish-outputs.ts';
-import { publishPages } from './publish-pages.ts';
+import { publishPages, updatePageIndex } from './publish-pages.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
 import { bodyWarnings, renderFromStore } from './read-posts.ts';
 import { isPostKey, isStaticKey, mirrorStatic, staticTarget, staticUrl } from './site-output.ts';
@@ -114,8 +114,17 @@ export async function publishChanges(deps: PublishDeps, keys: readonly string[])
     for (const folder of folders) refillFolder(heads, folder, owners, now, run.capacity);
     await setImageSizes(run, Object.values(heads.lists).flat());
   }
-  const feeds = await regenerateFeeds(run, false, (entries) => setImageSizes(run, entries));
-  const pages = await publishPages(run, false, new Set(), new Set(posts));
+  const lists = await updatePageIndex(run);
+  // A static file or bundle resource changes the enclosure size of posts the lists cannot name:
+  // then every tag and series feed is planned (from every entry) and compared.
+  const filesChanged = unique.some((key) => isStaticKey(key) || isResourceKey(key));
+  const feeds = await regenerateFeeds(
+    run,
+    false,
+    (entries) => setImageSizes(run, entries),
+    filesChanged ? undefined : lists,
+  );
+  const pages = await publishPages(run, false, lists, new Set(), new Set(posts));
   await index.save();
   await pingHub(run, feeds.regenerated);
   // A tick with nothing due is most runs (one a minute locally, 288 a day in AWS): not worth a line.
@@ -204,7 +213,7 @@ export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
     ...targets,
     ...sizes.flatMap(([key, size]) => (size === undefined ? [] : [staticTarget(key)])),
   ]);
-  const pages = await publishPages(run, true, keep);
+  const pages = await publishPages(run, true, undefined, keep);
   await index.save();
   await pingHub(run, feeds.regenerated);
   deps.log.info('rebuilt', { posts: entries.size, failed: failed.length, feeds: feeds.regenerated.length });

@@ -221,6 +221,43 @@ describe('publishChanges', () => {
   });
 });
 
+describe('what a publish reads', () => {
+  it.each([false, true])(
+    'reads one entry shard for a new tagged post, not every one (pages %s)',
+    async (pages) => {
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 60; i++)
+        files[`posts/p${i}.md`] = postFile(
+          `P${i}`,
+          `2024-01-${String(1 + (i % 28)).padStart(2, '0')}`,
+          `tags: [t${i % 5}, Shared]\nseries: [S${i % 3}]`,
+        );
+      const deps = await setup(files, `${SMALL_SITE}pages: ${pages}\n`);
+      await publishChanges(deps, []);
+      const read = new Set<string>();
+      const state = deps.state;
+      const watched: PublishDeps['state'] = {
+        get: (key) => {
+          read.add(key);
+          return state.get(key);
+        },
+        getVersioned: (key) => state.getVersioned(key),
+        put: (key, body, options) => state.put(key, body, options),
+        delete: (key) => state.delete(key),
+        list: (prefix) => state.list(prefix),
+      };
+      await deps.content.put(
+        'posts/new.md',
+        postFile('New', '2024-03-01', 'tags: [t1, Fresh]\nseries: [S2]'),
+      );
+      const report = await publishChanges({ ...deps, state: watched }, ['posts/new.md']);
+      expect(report.regenerated).toEqual(['', 'series/s2/', 'tags/fresh/', 'tags/t1/']);
+      expect([...read].filter((key) => key.startsWith('entries/'))).toHaveLength(1);
+      expect(JSON.parse(deps.output.text('tags/t1/feed.json') ?? '{}').items[0].title).toBe('New');
+    },
+  );
+});
+
 describe('rebuilding a large site', () => {
   it('keeps a bounded number of state writes in flight, however many posts there are', async () => {
     // A rebuild of 100,000 posts once started every record write at once and ran out of file

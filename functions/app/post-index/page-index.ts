@@ -15,13 +15,16 @@
 
 import { newestFirst } from '../../core/site/order.ts';
 import type { PostEntry } from '../../core/site/post-entry.ts';
-import { TAXONOMIES, termFolder, termsNamed } from '../../core/site/taxonomies.ts';
+import { folderTerm, TAXONOMIES, termFolder, termsNamed } from '../../core/site/taxonomies.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { mapLimit } from '../map-limit.ts';
 import { IndexStore, ShardCache } from './index-store.ts';
 
-/** What pages show of a published post: its entry without the image, which pages do not use. */
-export type PageRow = Omit<PostEntry, 'image' | 'imageSize'>;
+/**
+ * What the lists keep of a published post: its entry without the image's size (which follows the
+ * static file, not the post). The image stays: tag and series feeds are planned from these lists.
+ */
+export type PageRow = Omit<PostEntry, 'imageSize'>;
 
 /** Where a row sits in the order: its date and path (unique among published posts). */
 export type RowKey = Pick<PostEntry, 'published' | 'path'>;
@@ -42,7 +45,8 @@ interface ListHead {
 }
 
 interface PagesHead {
-  version: 1;
+  /** 2 keeps each row's image (for term feeds); an index of version 1 is written anew. */
+  version: 2;
   /** The site configuration the pages were written with. */
   configHash: string;
   /** Names chunks: never reused, so a split never overwrites a chunk another list still names. */
@@ -93,6 +97,8 @@ export class PageIndex {
   private readonly touchedPosts = new Map<string, RowKey>();
   /** Paths of pages that belonged to rows removed in this run. */
   readonly removedPaths = new Set<string>();
+  /** Whether a published post had aliases when the run started. */
+  readonly hadAliases: boolean;
 
   private constructor(
     private readonly state: BlobStore,
@@ -100,6 +106,7 @@ export class PageIndex {
     private readonly chunkMax: number,
   ) {
     this.where = new ShardCache(new IndexStore(state));
+    this.hadAliases = head.aliased > 0;
   }
 
   /**
@@ -131,7 +138,7 @@ export class PageIndex {
     const old = await readHead(state);
     // Chunk names continue from the previous index's, so none of its chunks is overwritten by mistake.
     const head: PagesHead = {
-      version: 1,
+      version: 2,
       configHash,
       nextChunk: old?.nextChunk ?? 0,
       lists: {},
@@ -180,6 +187,22 @@ export class PageIndex {
   /** A list's newest post. */
   newest(folder: string): PageRow | undefined {
     return this.head.lists[folder]?.newest;
+  }
+
+  /** The name a term's list goes by: its newest post's spelling (undefined when it has no post). */
+  termName(folder: string): string | undefined {
+    return termNameIn(folder, this.head.lists[folder]?.newest);
+  }
+
+  /** Folders of terms that still have posts and are named anew in this run (their newest post's spelling). */
+  renamed(): string[] {
+    return [...this.changes]
+      .filter(([folder, changes]) => {
+        if (folder === '' || changes.newestBefore === undefined) return false;
+        const name = this.termName(folder);
+        return name !== undefined && name !== termNameIn(folder, changes.newestBefore);
+      })
+      .map(([folder]) => folder);
   }
 
   /** Signatures of pages written from outside the index. */
@@ -444,8 +467,8 @@ async function readHead(state: BlobStore): Promise<PagesHead | undefined> {
   const bytes = await state.get(HEAD_KEY);
   if (bytes === undefined) return undefined;
   const head = JSON.parse(new TextDecoder().decode(bytes)) as Partial<PagesHead>;
-  // An index from before tags and series (no `aliased`) lacks their lists: it is written anew.
-  return head.version === 1 && typeof head.aliased === 'number' ? (head as PagesHead) : undefined;
+  // An index of an older layout (before tags and series, or rows without images) is written anew.
+  return head.version === 2 ? (head as PagesHead) : undefined;
 }
 
 /** The lists a post is in: the site's, and the list of each of its categories, tags and series. */
@@ -454,6 +477,13 @@ export function foldersOf(row: Pick<PageRow, 'categories' | 'tags' | 'series'>):
     '',
     ...TAXONOMIES.flatMap((taxonomy) => termsNamed(row[taxonomy]).map((t) => termFolder(taxonomy, t.slug))),
   ];
+}
+
+/** How a row spells the term of a list folder (undefined for the site list, or no row). */
+function termNameIn(folder: string, row: PageRow | undefined): string | undefined {
+  const term = folderTerm(folder);
+  if (term === undefined || row === undefined) return undefined;
+  return termsNamed(row[term.taxonomy]).find((t) => t.slug === term.slug)?.name;
 }
 
 function hasAliases(row: Pick<PageRow, 'aliases'>): boolean {
