@@ -1,6 +1,6 @@
 import { PostError } from '../core/errors.ts';
 import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
-import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
+import { type AliasSource, collisionReason, planAliases } from '../core/pages/alias-pages.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post } from '../core/posts/post.ts';
@@ -163,7 +163,7 @@ async function planListFeeds(
 /** Warns of aliases dropped for another post's URL, naming both files, once per change. */
 export function reportAliasCollisions(
   run: PublishRun,
-  published: readonly PostEntry[],
+  published: readonly AliasSource[],
   changed: ReadonlySet<string> | undefined,
 ): void {
   for (const collision of planAliases(published).collisions)

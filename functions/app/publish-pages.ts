@@ -1,6 +1,8 @@
 import type { SiteConfig } from '../core/config/site-config.ts';
+import type { AliasSource } from '../core/pages/alias-pages.ts';
 import { archivePages } from '../core/pages/newsletter-archive.ts';
 import {
+  aliasPagePlans,
   archivePagePlan,
   feedsPagePlan,
   homePagePlan,
@@ -93,11 +95,10 @@ export async function publishPages(
     return force ? [...written, ...(await removeStalePages(run, new Set(written), keep))] : written;
   }
 
-  // Rare changes that reach pages the index cannot find cheaply: any alias (a redirect page depends
-  // on every post's URL), or a term named anew (every post page showing it). Then every page is
-  // planned again, and those of the last run that are no longer planned are removed.
-  if (pages.hadAliases || pages.hasAliases() || pages.renamed().length > 0)
-    return rewriteAllPages(run, changed);
+  // A rare change that reaches pages the index cannot find cheaply: a term named anew (every page
+  // showing it). Then every page is planned again, and those of the last run no longer planned are
+  // removed.
+  if (pages.renamed().length > 0) return rewriteAllPages(run, changed);
   const toEntry = pageEntries(config, (taxonomy, slug) => pages.termName(termFolder(taxonomy, slug)));
   const plan: PlannedPage[] = [];
   const removed = new Set<string>();
@@ -110,6 +111,12 @@ export async function publishPages(
     plan.push(postPagePlan(config, toEntry(self), newer && toEntry(newer), older && toEntry(older)));
   }
   for (const path of pages.removedPaths) removed.add(pageKey(path));
+  for (const file of pages.aliasFiles) {
+    const redirects = await planAliasFile(run, pages, file, changed);
+    if (redirects === undefined) continue;
+    if (redirects.length === 0) removed.add(pageKey(file));
+    plan.push(...redirects);
+  }
 
   for (const [folder, listChanges] of pages.changes) {
     const changes = listChanges;
@@ -167,6 +174,42 @@ export async function publishPages(
   pages.signatures = archive.signatures;
   await pages.save();
   return [...result.written, ...gone, ...archive.written, ...archive.removed];
+}
+
+/**
+ * The redirect page of one alias file, decided as a full build decides it (see planAliases) from
+ * the posts claiming it and the post whose own page is there, if any; collisions involving this
+ * run's changes are reported.
+ * @returns the redirect page to write (none: remove what is there), or undefined when a post's own
+ *   page is at that file (it is written with the post)
+ */
+async function planAliasFile(
+  run: PublishRun,
+  pages: PageIndex,
+  file: string,
+  changed: ReadonlySet<string> | undefined,
+): Promise<PlannedPage[] | undefined> {
+  const real = await realPageAt(run, file);
+  const claims = await pages.aliasClaims(file);
+  if (real !== undefined && claims.length === 0) return undefined;
+  const posts: AliasSource[] = [
+    ...(real ? [real] : []),
+    ...claims.map((c) => ({ source: c.source, path: c.path, aliases: [c.alias] })),
+  ];
+  reportAliasCollisions(run, posts, changed);
+  return real === undefined ? aliasPagePlans(run.config, posts) : undefined;
+}
+
+/** The published post whose own page is at an alias file, if any (looked up in the post index). */
+async function realPageAt(run: PublishRun, file: string): Promise<AliasSource | undefined> {
+  const paths = file.endsWith('/index.html') ? [file.slice(0, -'index.html'.length), file] : [file];
+  for (const path of paths) {
+    const source = await run.index.ownerOf(path);
+    const entry = source === undefined ? undefined : await run.index.entry(source);
+    if (entry !== undefined && entry.path === path && isLive(entry, run.now.getTime()))
+      return { source: entry.source, path };
+  }
+  return undefined;
 }
 
 /**

@@ -258,6 +258,34 @@ describe('what a publish reads', () => {
   );
 });
 
+describe('alias pages', () => {
+  it('a publish writes the alias pages of the posts it changed, not every page', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 30; i++)
+      files[`posts/p${i}.md`] = postFile(
+        `P${i}`,
+        `2024-01-${String(1 + (i % 28)).padStart(2, '0')}`,
+        `aliases: [/old/p${i}/]`,
+      );
+    const deps = await setup(files, `${SMALL_SITE}pages: true\npageSize: 5\n`);
+    await publishChanges(deps, []);
+    await deps.content.put('posts/new.md', postFile('New', '2024-03-01', 'aliases: [/old/p3/, /old/new/]'));
+    const added = await publishChanges(deps, ['posts/new.md']);
+    expect(added.pages.length).toBeLessThan(15);
+    expect(added.pages).toContain('old/new/index.html');
+    // Only the files the new post claims are planned again: no other post's alias page.
+    expect(added.pages.filter((key) => key.startsWith('old/') && !/^old\/(new|p3)\//.test(key))).toEqual([]);
+    expect(deps.output.text('old/new/index.html')).toContain('https://example.org/posts/new/');
+
+    await deps.content.put('posts/p5.md', postFile('P5', '2024-01-06', 'aliases: [/older/p5/]'));
+    const moved = await publishChanges(deps, ['posts/p5.md']);
+    expect(moved.pages).toEqual(expect.arrayContaining(['old/p5/index.html', 'older/p5/index.html']));
+    expect(deps.output.objects.has('old/p5/index.html')).toBe(false);
+    expect(deps.output.text('older/p5/index.html')).toContain('https://example.org/posts/p5/');
+    expect(moved.pages.length).toBeLessThan(15);
+  });
+});
+
 describe('rebuilding a large site', () => {
   it('keeps a bounded number of state writes in flight, however many posts there are', async () => {
     // A rebuild of 100,000 posts once started every record write at once and ran out of file

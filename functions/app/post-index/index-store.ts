@@ -66,12 +66,21 @@ export interface UrlRecord {
   appearance?: Appearance;
 }
 
+/** A published post's claim on an old URL (an alias), kept by the page index per alias file. */
+export interface AliasClaim {
+  /** The alias as written, e.g. `/2019/old-name/`. */
+  alias: string;
+  source: string;
+  /** The post's own path: where the redirect sends readers. */
+  path: string;
+}
+
 /**
  * Families of sharded maps: entries by source, URL records by path, static sizes by key, published
- * bundle resources by content key, and where each published post sits in the page index (its date
- * and path) by source.
+ * bundle resources by content key, where each published post sits in the page index (its date
+ * and path) by source, and the published posts claiming each alias file.
  */
-export type ShardFamily = 'entries' | 'urls' | 'statics' | 'resources' | 'pagerows';
+export type ShardFamily = 'entries' | 'urls' | 'statics' | 'resources' | 'pagerows' | 'aliases';
 export type ShardValue<F extends ShardFamily> = F extends 'entries'
   ? PostEntry
   : F extends 'urls'
@@ -80,7 +89,9 @@ export type ShardValue<F extends ShardFamily> = F extends 'entries'
       ? ResourceRecord
       : F extends 'pagerows'
         ? Pick<PostEntry, 'published' | 'path'>
-        : number;
+        : F extends 'aliases'
+          ? AliasClaim[]
+          : number;
 
 const IO_CONCURRENCY = 16;
 const INDEX_KEY = 'index.json';
