@@ -1,6 +1,6 @@
 import { PostError } from '../core/errors.ts';
 import { FEED_FORMATS } from '../core/feeds/feed-model.ts';
-import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
+import { type AliasSource, collisionReason, planAliases } from '../core/pages/alias-pages.ts';
 import { parsePost, renderPost } from '../core/posts/parse-post.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Post } from '../core/posts/post.ts';
@@ -9,6 +9,7 @@ import type { PlannedFeed } from '../core/site/feed-plan.ts';
 import { compareEntries, isLive, type PostEntry } from '../core/site/post-entry.ts';
 import {
   byTerm,
+  folderTerm,
   TAXONOMIES,
   type TermNames,
   termFolder,
@@ -18,6 +19,7 @@ import {
 import { toSlug } from '../core/text/slug.ts';
 import { hashOf } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
+import { type PageIndex, foldersOf as pageFolders } from './post-index/page-index.ts';
 import { refsFromIndex } from './post-refs.ts';
 import type { PublishRun } from './publish-run.ts';
 import { bodyWarnings } from './read-posts.ts';
@@ -32,15 +34,20 @@ const IO_CONCURRENCY = 16;
 /**
  * Rewrites the feeds whose items changed (all of them when `force`), and removes the feeds of
  * categories, tags and series that have no published post left.
- * Tag and series feeds are planned from the whole index (as pages are), which every run reads
- * when the site has pages: feeds name each item's terms as those feeds do.
+ * The site's and categories' feeds are planned from the feed heads. Tag and series feeds (a site may
+ * have thousands, too many for the heads) are planned from the page index's lists: only those of
+ * the terms this run changed, and of the terms sharing a post with a term named anew (their items
+ * name it). Without a page index (the first run of a configuration) or when `force`, they are
+ * planned from every entry.
  * @param sizeImages - gives entries the size of their image, for enclosures
+ * @param lists - the page index {@link updatePageIndex} updated with this run's changes
  * @returns the feed folders rewritten and removed
  */
 export async function regenerateFeeds(
   run: PublishRun,
   force: boolean,
   sizeImages: (entries: PostEntry[]) => Promise<void>,
+  lists?: PageIndex,
 ): Promise<{ regenerated: string[]; removed: string[] }> {
   const { deps, config, index } = run;
   const { heads, feeds } = index.head;
@@ -49,16 +56,22 @@ export async function regenerateFeeds(
     scope: folder === '' ? { kind: 'site' } : { kind: 'term', ...termOf(folder, list) },
     posts: list.slice(0, config.feedLimit),
   }));
-  const termFeeds = await planTermFeeds(run);
+  const partial = force || lists === undefined ? undefined : await changedTermFolders(lists);
+  const termFeeds =
+    partial === undefined ? await planTermFeeds(run) : await planListFeeds(run, lists as PageIndex, partial);
   await sizeImages([...new Set(termFeeds.flatMap((feed) => feed.posts))]);
   plan.push(...termFeeds);
-  // A term's name is its newest post's spelling, which the term's own feed (or head list) holds.
+  // A term's name is its newest post's spelling, which the term's own feed (or head list, or the
+  // page index's list) holds.
   const termNames = new Map(
     plan.flatMap((feed) =>
       feed.scope.kind === 'term' ? [[feed.folder, feed.scope.term.name] as const] : [],
     ),
   );
-  const names: TermNames = (taxonomy, slug) => termNames.get(termFolder(taxonomy, slug));
+  const names: TermNames = (taxonomy, slug) => {
+    const folder = termFolder(taxonomy, slug);
+    return termNames.get(folder) ?? lists?.termName(folder);
+  };
   const changed = plan.filter((feed) => force || feeds[feed.folder] !== signature(run, feed, names));
 
   const records = await loadRecords(run, [
@@ -76,7 +89,10 @@ export async function regenerateFeeds(
   }
 
   const live = new Set(plan.map((feed) => feed.folder));
-  const removed = Object.keys(feeds).filter((folder) => !live.has(folder));
+  // Of tag and series feeds, a partial plan holds only those of changed terms: only they may be gone.
+  const removed = Object.keys(feeds).filter(
+    (folder) => !live.has(folder) && (partial === undefined || !isListFeed(folder) || partial.has(folder)),
+  );
   for (const folder of removed) {
     await deleteFeeds(deps.output, folder);
     delete feeds[folder];
@@ -109,10 +125,45 @@ async function planTermFeeds(run: PublishRun): Promise<PlannedFeed<PostEntry>[]>
   return plan;
 }
 
+/** Is this the folder of a tag's or series' feed (planned from lists, not from the feed heads)? */
+function isListFeed(folder: string): boolean {
+  const term = folderTerm(folder);
+  return term !== undefined && term.taxonomy !== 'categories';
+}
+
+/**
+ * The tag and series folders whose feeds this run may have changed: those of lists it changed, and
+ * those sharing a post with a term named anew (their items show the term's name).
+ */
+async function changedTermFolders(lists: PageIndex): Promise<Set<string>> {
+  const folders = new Set([...lists.changes.keys()].filter(isListFeed));
+  for (const renamed of lists.renamed())
+    for (const row of await lists.rows(renamed, 0, lists.count(renamed)))
+      for (const folder of pageFolders(row)) if (isListFeed(folder)) folders.add(folder);
+  return folders;
+}
+
+/** The feeds of some tags and series, from the page index's lists (newest first, live owners). */
+async function planListFeeds(
+  run: PublishRun,
+  lists: PageIndex,
+  folders: ReadonlySet<string>,
+): Promise<PlannedFeed<PostEntry>[]> {
+  const plan: PlannedFeed<PostEntry>[] = [];
+  for (const folder of [...folders].sort()) {
+    if (lists.count(folder) === 0) continue;
+    // Copies: image sizes are set on them, and the rows belong to the index's chunks.
+    const posts: PostEntry[] = (await lists.rows(folder, 0, run.config.feedLimit)).map((row) => ({ ...row }));
+    const { taxonomy, term } = termOf(folder, posts);
+    plan.push({ folder, scope: { kind: 'term', taxonomy, term }, posts });
+  }
+  return plan;
+}
+
 /** Warns of aliases dropped for another post's URL, naming both files, once per change. */
 export function reportAliasCollisions(
   run: PublishRun,
-  published: readonly PostEntry[],
+  published: readonly AliasSource[],
   changed: ReadonlySet<string> | undefined,
 ): void {
   for (const collision of planAliases(published).collisions)
@@ -182,6 +233,6 @@ async function loadRecord(run: PublishRun, source: string): Promise<Post> {
     math: texToMathml,
     ...(refs ? { refs } : {}),
   });
-  run.index.writeRecord(post);
+  await run.index.writeRecord(post);
   return post;
 }

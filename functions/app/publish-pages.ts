@@ -1,7 +1,9 @@
 import { inLanguageFolder } from '../core/config/language-site.ts';
 import type { SiteConfig } from '../core/config/site-config.ts';
+import type { AliasSource } from '../core/pages/alias-pages.ts';
 import { archivePages } from '../core/pages/newsletter-archive.ts';
 import {
+  aliasPagePlans,
   archivePagePlan,
   feedsPagePlan,
   homePagePlan,
@@ -52,8 +54,23 @@ const IO_CONCURRENCY = 16;
 const PAGE_KEY = /\.html$|^sitemap(-[a-z0-9-]+)?\.xml$|^newsletter\/atom\.xml$/;
 
 /**
+ * The page index brought up to date with this run's changes (saved by {@link publishPages}), for
+ * every site: its per-term lists plan the tag and series feeds too, pages on or off.
+ * @returns undefined when there is none to update (the first run with this configuration, or one of
+ *   an older layout): the run then plans from every entry, and {@link publishPages} writes it anew
+ */
+export async function updatePageIndex(run: PublishRun): Promise<PageIndex | undefined> {
+  const pages = await PageIndex.open(run.deps.state, run.index.head.configHash);
+  if (pages === undefined) return undefined;
+  const changes = await run.index.pageChanges(run.now);
+  await pages.apply(changes.map(({ source, entry }) => ({ source, row: entry && rowOf(entry) })));
+  return pages;
+}
+
+/**
  * Writes the pages this run changed (all of them when `force`) and removes those of posts and
- * terms that are gone.
+ * terms that are gone; saves the page index (written anew when `force` or `pages` is undefined).
+ * @param pages - on an incremental run, the page index {@link updatePageIndex} updated
  * @param keep - on a full run, keys of the site bucket that are not pages though they look like one
  *   (static files): every other page not written is removed
  * @param changed - sources this run changed: their alias collisions are reported (all when `force`)
@@ -64,31 +81,29 @@ const PAGE_KEY = /\.html$|^sitemap(-[a-z0-9-]+)?\.xml$|^newsletter\/atom\.xml$/;
 export async function publishPages(
   run: PublishRun,
   force: boolean,
+  pages: PageIndex | undefined,
   keep: ReadonlySet<string> = new Set(),
   changed?: ReadonlySet<string>,
   shardPages?: Readonly<Record<string, string>>,
 ): Promise<string[]> {
-  const { config, index, deps } = run;
-  if (!config.pages) return force ? await removeStalePages(run, new Set(), keep) : [];
-  const pages = force ? undefined : await PageIndex.open(deps.state, index.head.configHash);
-  if (pages === undefined) {
+  const { config, deps } = run;
+  if (!config.pages) {
+    if (pages === undefined || force) await (await writePageIndex(run)).save();
+    else await pages.save();
+    return force ? await removeStalePages(run, new Set(), keep) : [];
+  }
+  if (pages === undefined || force) {
     const all = await writeAllPages(run, force ? undefined : changed, shardPages);
     // A first incremental run with pages (state from an older Herald) knows no static files: it
     // rewrites every page and leaves the rest as it is.
     return force ? [...all, ...(await removeStalePages(run, new Set(all), keep))] : all;
   }
 
-  const hadAliases = pages.hasAliases();
-  const changes = await index.pageChanges(run.now);
-  await pages.apply(changes.map(({ source, entry }) => ({ source, row: entry && rowOf(entry) })));
-  // Rare changes that reach pages the index cannot find cheaply: any alias (a redirect page depends
-  // on every post's URL), or a term named anew (every post page showing it). Then every page is
-  // planned again, and those of the last run that are no longer planned are removed.
-  if (hadAliases || pages.hasAliases() || renamedTerm(pages)) return rewriteAllPages(run, changed);
-  const toEntry = pageEntries(config, (taxonomy, slug) => {
-    const newest = pages.newest(termFolder(taxonomy, slug));
-    return newest && termsNamed(newest[taxonomy]).find((t) => t.slug === slug)?.name;
-  });
+  // A rare change that reaches pages the index cannot find cheaply: a term named anew (every page
+  // showing it). Then every page is planned again, and those of the last run no longer planned are
+  // removed.
+  if (pages.renamed().length > 0) return rewriteAllPages(run, changed);
+  const toEntry = pageEntries(config, (taxonomy, slug) => pages.termName(termFolder(taxonomy, slug)));
   const plan: PlannedPage[] = [];
   const removed = new Set<string>();
   for (const [source, key] of pages.postsToWrite()) {
@@ -100,6 +115,12 @@ export async function publishPages(
     plan.push(postPagePlan(config, toEntry(self), newer && toEntry(newer), older && toEntry(older)));
   }
   for (const path of pages.removedPaths) removed.add(pageKey(path));
+  for (const file of pages.aliasFiles) {
+    const redirects = await planAliasFile(run, pages, file, changed);
+    if (redirects === undefined) continue;
+    if (redirects.length === 0) removed.add(pageKey(file));
+    plan.push(...redirects);
+  }
 
   for (const [folder, listChanges] of pages.changes) {
     const changes = listChanges;
@@ -160,6 +181,42 @@ export async function publishPages(
 }
 
 /**
+ * The redirect page of one alias file, decided as a full build decides it (see planAliases) from
+ * the posts claiming it and the post whose own page is there, if any; collisions involving this
+ * run's changes are reported.
+ * @returns the redirect page to write (none: remove what is there), or undefined when a post's own
+ *   page is at that file (it is written with the post)
+ */
+async function planAliasFile(
+  run: PublishRun,
+  pages: PageIndex,
+  file: string,
+  changed: ReadonlySet<string> | undefined,
+): Promise<PlannedPage[] | undefined> {
+  const real = await realPageAt(run, file);
+  const claims = await pages.aliasClaims(file);
+  if (real !== undefined && claims.length === 0) return undefined;
+  const posts: AliasSource[] = [
+    ...(real ? [real] : []),
+    ...claims.map((c) => ({ source: c.source, path: c.path, aliases: [c.alias] })),
+  ];
+  reportAliasCollisions(run, posts, changed);
+  return real === undefined ? aliasPagePlans(run.config, posts) : undefined;
+}
+
+/** The published post whose own page is at an alias file, if any (looked up in the post index). */
+async function realPageAt(run: PublishRun, file: string): Promise<AliasSource | undefined> {
+  const paths = file.endsWith('/index.html') ? [file.slice(0, -'index.html'.length), file] : [file];
+  for (const path of paths) {
+    const source = await run.index.ownerOf(path);
+    const entry = source === undefined ? undefined : await run.index.entry(source);
+    if (entry !== undefined && entry.path === path && isLive(entry, run.now.getTime()))
+      return { source: entry.source, path };
+  }
+  return undefined;
+}
+
+/**
  * The archive pages (or sitemaps) of a list to write after its changes: those holding a post changed
  * in place, every page from the first position where a post came or went, and the page that was or
  * becomes the last (its link to newer posts changes).
@@ -205,11 +262,10 @@ async function writeAllPages(
   changed: ReadonlySet<string> | undefined,
   written?: Readonly<Record<string, string>>,
 ): Promise<string[]> {
-  const { config, index, deps } = run;
-  const now = run.now.getTime();
-  const published = (await index.allOwners()).filter((e) => isLive(e, now)).sort(compareEntries);
+  const { config, deps } = run;
+  const published = await livePosts(run);
   reportAliasCollisions(run, published, changed);
-  const pages = await PageIndex.write(deps.state, index.head.configHash, published.map(rowOf));
+  const pages = await writePageIndex(run, published);
   const toEntry = pageEntries(config);
   const plan = planPages(config, published.map(toEntry)).filter(
     (page) => !page.key.startsWith('newsletter/'),
@@ -285,8 +341,20 @@ export function postPageEntry(config: SiteConfig, entry: PostEntry, names: TermN
   return pageEntries(config, names)(rowOf(entry));
 }
 
+/** Every published post that owns its URL, newest first, from every entry shard. */
+async function livePosts(run: PublishRun): Promise<PostEntry[]> {
+  const now = run.now.getTime();
+  return (await run.index.allOwners()).filter((e) => isLive(e, now)).sort(compareEntries);
+}
+
+/** The page index written anew from every published post (not saved yet). */
+async function writePageIndex(run: PublishRun, published?: readonly PostEntry[]): Promise<PageIndex> {
+  const rows = (published ?? (await livePosts(run))).map(rowOf);
+  return PageIndex.write(run.deps.state, run.index.head.configHash, rows);
+}
+
 function rowOf(entry: PostEntry): PageRow {
-  const { image: _image, imageSize: _size, ...row } = entry;
+  const { imageSize: _size, ...row } = entry;
   return row;
 }
 
@@ -333,15 +401,4 @@ function compareTerms(a: SiteTerm, b: SiteTerm): number {
   return (
     TAXONOMIES.indexOf(a.taxonomy) - TAXONOMIES.indexOf(b.taxonomy) || compareText(a.term.slug, b.term.slug)
   );
-}
-
-/** Did a list of a term that still has posts change the name it shows (its newest post's spelling)? */
-function renamedTerm(pages: PageIndex): boolean {
-  for (const [folder, changes] of pages.changes) {
-    if (folder === '' || changes.newestBefore === undefined) continue;
-    const now = pages.newest(folder);
-    if (now === undefined) continue;
-    if (siteTermOf(folder, changes.newestBefore).term.name !== siteTermOf(folder, now).term.name) return true;
-  }
-  return false;
 }

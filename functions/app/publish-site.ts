@@ -40,7 +40,7 @@ import { mapLimit } from './map-limit.ts';
 import { entryOf, ownersAmong, PostIndex } from './post-index/post-index.ts';
 import { linksChanged, RecordingRefs, refsFromIndex } from './post-refs.ts';
 import { pingHub, regenerateFeeds } from './publish-outputs.ts';
-import { publishPages } from './publish-pages.ts';
+import { publishPages, updatePageIndex } from './publish-pages.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
 import { bodyWarnings, renderFromStore } from './read-posts.ts';
 import { rebuildUnderWay, startRebuild } from './rebuild/plan-rebuild.ts';
@@ -193,8 +193,17 @@ async function applyLanguage(
     for (const folder of folders) refillFolder(heads, folder, owners, now, run.capacity);
     await setImageSizes(run, Object.values(heads.lists).flat());
   }
-  const feeds = await regenerateFeeds(run, false, (entries) => setImageSizes(run, entries));
-  const pages = await publishPages(run, false, new Set(), new Set(posts));
+  const lists = await updatePageIndex(run);
+  // A static file or bundle resource changes the enclosure size of posts the lists cannot name:
+  // then every tag and series feed is planned (from every entry) and compared.
+  const filesChanged = unique.some((key) => isStaticKey(key) || isResourceKey(key));
+  const feeds = await regenerateFeeds(
+    run,
+    false,
+    (entries) => setImageSizes(run, entries),
+    filesChanged ? undefined : lists,
+  );
+  const pages = await publishPages(run, false, lists, new Set(), new Set(posts));
   await index.save();
   await pingHub(run, feeds.regenerated);
   // A tick with nothing due is most runs (one a minute locally, 288 a day in AWS): not worth a line.
@@ -257,7 +266,7 @@ async function rebuildLanguage(deps: PublishDeps): Promise<{ report: PublishRepo
   await mapLimit(rendered, IO_CONCURRENCY, async (meta) => {
     const { post, resolved } = await renderForIndex(deps, config, refs, meta);
     if (resolved !== undefined) links.set(post.source, resolved);
-    run.index.writeRecord(post);
+    await run.index.writeRecord(post);
     entries.set(post.source, entryOf(post));
   });
   const report = await completeRebuild(run, {
@@ -387,7 +396,7 @@ export async function completeRebuild(run: PublishRun, rebuilt: RebuiltPosts): P
     ...targets,
     ...sizes.flatMap(([key, size]) => (size === undefined ? [] : [staticTarget(key)])),
   ]);
-  const pages = await publishPages(run, true, keep, undefined, rebuilt.pagesWritten);
+  const pages = await publishPages(run, true, undefined, keep, undefined, rebuilt.pagesWritten);
   await index.save();
   await pingHub(run, feeds.regenerated);
   deps.log.info('rebuilt', { posts: entries.size, failed: failed.length, feeds: feeds.regenerated.length });
@@ -457,8 +466,8 @@ async function reconcilePost(
 
   const old = await index.entry(key);
   const entry = post === undefined || post.draft ? undefined : entryOf(post);
-  if (entry === undefined) index.deleteRecord(key);
-  else if (old?.hash !== entry.hash) index.writeRecord(post as Post);
+  if (entry === undefined) await index.deleteRecord(key);
+  else if (old?.hash !== entry.hash) await index.writeRecord(post as Post);
   const changes = await index.setEntry(key, entry);
 
   // Resources follow their bundle's post: published, moved or removed with it, and with any post

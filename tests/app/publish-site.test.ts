@@ -3,6 +3,7 @@ import { fixedClock } from '../../functions/adapters/clocks.ts';
 import { silentLogger } from '../../functions/adapters/loggers.ts';
 import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
 import { buildSite } from '../../functions/app/build-site.ts';
+import { MAX_PENDING_WRITES } from '../../functions/app/post-index/post-index.ts';
 import {
   type PublishDeps,
   publishChanges,
@@ -217,6 +218,105 @@ describe('publishChanges', () => {
     expect(report.published).toBe(5);
     expect(deps.output.text('atom.xml')).toBe(feedsBefore);
     expect(deps.output.objects.has('categories/gone/rss.xml')).toBe(false);
+  });
+});
+
+describe('what a publish reads', () => {
+  it.each([false, true])(
+    'reads one entry shard for a new tagged post, not every one (pages %s)',
+    async (pages) => {
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 60; i++)
+        files[`posts/p${i}.md`] = postFile(
+          `P${i}`,
+          `2024-01-${String(1 + (i % 28)).padStart(2, '0')}`,
+          `tags: [t${i % 5}, Shared]\nseries: [S${i % 3}]`,
+        );
+      const deps = await setup(files, `${SMALL_SITE}pages: ${pages}\n`);
+      await publishChanges(deps, []);
+      const read = new Set<string>();
+      const state = deps.state;
+      const watched: PublishDeps['state'] = {
+        get: (key) => {
+          read.add(key);
+          return state.get(key);
+        },
+        getVersioned: (key) => state.getVersioned(key),
+        put: (key, body, options) => state.put(key, body, options),
+        delete: (key) => state.delete(key),
+        list: (prefix) => state.list(prefix),
+      };
+      await deps.content.put(
+        'posts/new.md',
+        postFile('New', '2024-03-01', 'tags: [t1, Fresh]\nseries: [S2]'),
+      );
+      const report = await publishChanges({ ...deps, state: watched }, ['posts/new.md']);
+      expect(report.regenerated).toEqual(['', 'series/s2/', 'tags/fresh/', 'tags/t1/']);
+      expect([...read].filter((key) => key.startsWith('entries/'))).toHaveLength(1);
+      expect(JSON.parse(deps.output.text('tags/t1/feed.json') ?? '{}').items[0].title).toBe('New');
+    },
+  );
+});
+
+describe('alias pages', () => {
+  it('a publish writes the alias pages of the posts it changed, not every page', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 30; i++)
+      files[`posts/p${i}.md`] = postFile(
+        `P${i}`,
+        `2024-01-${String(1 + (i % 28)).padStart(2, '0')}`,
+        `aliases: [/old/p${i}/]`,
+      );
+    const deps = await setup(files, `${SMALL_SITE}pages: true\npageSize: 5\n`);
+    await publishChanges(deps, []);
+    await deps.content.put('posts/new.md', postFile('New', '2024-03-01', 'aliases: [/old/p3/, /old/new/]'));
+    const added = await publishChanges(deps, ['posts/new.md']);
+    expect(added.pages.length).toBeLessThan(15);
+    expect(added.pages).toContain('old/new/index.html');
+    // Only the files the new post claims are planned again: no other post's alias page.
+    expect(added.pages.filter((key) => key.startsWith('old/') && !/^old\/(new|p3)\//.test(key))).toEqual([]);
+    expect(deps.output.text('old/new/index.html')).toContain('https://example.org/posts/new/');
+
+    await deps.content.put('posts/p5.md', postFile('P5', '2024-01-06', 'aliases: [/older/p5/]'));
+    const moved = await publishChanges(deps, ['posts/p5.md']);
+    expect(moved.pages).toEqual(expect.arrayContaining(['old/p5/index.html', 'older/p5/index.html']));
+    expect(deps.output.objects.has('old/p5/index.html')).toBe(false);
+    expect(deps.output.text('older/p5/index.html')).toContain('https://example.org/posts/p5/');
+    expect(moved.pages.length).toBeLessThan(15);
+  });
+});
+
+describe('rebuilding a large site', () => {
+  it('keeps a bounded number of state writes in flight, however many posts there are', async () => {
+    // A rebuild of 100,000 posts once started every record write at once and ran out of file
+    // handles (EMFILE); 200 posts written to a slow store show whether writes pile up.
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 200; i++)
+      files[`posts/p${i}.md`] = postFile(`P${i}`, '2024-01-01', `tags: [t${i % 7}]`);
+    const deps = await setup(files);
+    let inFlight = 0;
+    let most = 0;
+    const state = deps.state;
+    const slow: PublishDeps['state'] = {
+      get: (key) => state.get(key),
+      getVersioned: (key) => state.getVersioned(key),
+      delete: (key) => state.delete(key),
+      list: (prefix) => state.list(prefix),
+      async put(key, body, options) {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        try {
+          await state.put(key, body, options);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const report = await rebuildSite({ ...deps, state: slow });
+    expect(report.published).toBe(200);
+    expect(state.text('records/posts/p199.md.json')).toBeDefined();
+    expect(most).toBeLessThanOrEqual(MAX_PENDING_WRITES + 16);
   });
 });
 

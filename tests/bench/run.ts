@@ -4,7 +4,8 @@
 //    then the whole site (Hugo with the minimal templates in hugo-whole-site/).
 // 2. With --large M (e.g. 100000): the whole-site build of M posts, for its peak memory.
 // 3. Publishes one new post into sites of 1,000 and N posts (filesystem adapters, the use-case the
-//    Lambda runs), pages off and on, against a full build of the same site.
+//    Lambda runs), pages off and on, against a full build of the same site; with --large M, into M
+//    posts too (the starting state made by rebuildSite; no full build timed at that size).
 // 4. Bundles the publish Lambda as the CDK app does: its size and import time.
 // 5. Newsletter: composes 10,000 digests (in-memory mailer), and paces against a simulated SES rate.
 // 6. The worst post bodies within POST_LIMITS: parse and render time (see worst-post-bench.ts).
@@ -239,17 +240,24 @@ for (const pages of [false, true]) {
     `${f.oneNewPostCpuMs.toFixed(1)} ms CPU, ${(f.oneNewPostBytes / 1024).toFixed(0)} KiB read and written`;
   console.log(`  into ${count(small.posts)} posts  ${small.oneNewPostMs.toFixed(1)} ms  (${traffic(small)})`);
   for (const size of sizes) {
-    const big = await benchPublish(size, 5, pages);
+    const big = await benchPublish(size, 5, pages, size !== large);
     const ratio = big.oneNewPostMs / small.oneNewPostMs;
+    const cpu = big.oneNewPostCpuMs / small.oneNewPostCpuMs;
+    const bytes = big.oneNewPostBytes / small.oneNewPostBytes;
+    const full =
+      big.fullBuildMs === undefined ? '' : `; full build of the same site: ${big.fullBuildMs.toFixed(0)} ms`;
     console.log(
-      `  into ${count(big.posts)} posts  ${big.oneNewPostMs.toFixed(1)} ms  (${ratio.toFixed(2)}x; ${traffic(big)}, ${(big.oneNewPostCpuMs / small.oneNewPostCpuMs).toFixed(2)}x CPU, ${(big.oneNewPostBytes / small.oneNewPostBytes).toFixed(2)}x bytes; full build of the same site: ${big.fullBuildMs.toFixed(0)} ms)`,
+      `  into ${count(big.posts)} posts  ${big.oneNewPostMs.toFixed(1)} ms  (${ratio.toFixed(2)}x; ${traffic(big)}, ${cpu.toFixed(2)}x CPU, ${bytes.toFixed(2)}x bytes${full}; rebuild that made it: ${(big.rebuildMs / 1000).toFixed(1)} s)`,
     );
+    // Judged on CPU time, which the other processes on a shared machine disturb far less than the
+    // wall clock; both are shown.
     goal(
       `one new post into ${count(size)} posts, pages ${pages ? 'on' : 'off'}, against 1,000`,
-      `${ratio.toFixed(2)}x (${big.oneNewPostMs.toFixed(1)} ms / ${small.oneNewPostMs.toFixed(1)} ms)`,
+      `${cpu.toFixed(2)}x CPU (${big.oneNewPostCpuMs.toFixed(1)} ms / ${small.oneNewPostCpuMs.toFixed(1)} ms); wall ${ratio.toFixed(2)}x; bytes ${bytes.toFixed(2)}x`,
       'at most 2x',
-      ratio <= 2,
+      cpu <= 2,
     );
+    if (big.fullBuildMs === undefined) continue;
     const share = (100 * big.oneNewPostMs) / big.fullBuildMs;
     goal(
       `one new post into ${count(size)} posts, pages ${pages ? 'on' : 'off'}, against a full build`,

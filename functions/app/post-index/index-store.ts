@@ -72,12 +72,21 @@ export interface UrlRecord {
   appearance?: Appearance;
 }
 
+/** A published post's claim on an old URL (an alias), kept by the page index per alias file. */
+export interface AliasClaim {
+  /** The alias as written, e.g. `/2019/old-name/`. */
+  alias: string;
+  source: string;
+  /** The post's own path: where the redirect sends readers. */
+  path: string;
+}
+
 /**
  * Families of sharded maps: entries by source, URL records by path, static sizes by key, published
- * bundle resources by content key, and where each published post sits in the page index (its date
- * and path) by source.
+ * bundle resources by content key, where each published post sits in the page index (its date
+ * and path) by source, and the published posts claiming each alias file.
  */
-export type ShardFamily = 'entries' | 'urls' | 'statics' | 'resources' | 'pagerows';
+export type ShardFamily = 'entries' | 'urls' | 'statics' | 'resources' | 'pagerows' | 'aliases';
 export type ShardValue<F extends ShardFamily> = F extends 'entries'
   ? PostEntry
   : F extends 'urls'
@@ -86,7 +95,9 @@ export type ShardValue<F extends ShardFamily> = F extends 'entries'
       ? ResourceRecord
       : F extends 'pagerows'
         ? Pick<PostEntry, 'published' | 'path'>
-        : number;
+        : F extends 'aliases'
+          ? AliasClaim[]
+          : number;
 
 const IO_CONCURRENCY = 16;
 const INDEX_KEY = 'index.json';
@@ -223,12 +234,11 @@ export class ShardCache {
   }
 
   async flush(): Promise<void> {
-    await Promise.all(
-      [...this.dirty].map((id) => {
-        const [family, shard] = id.split('/') as [ShardFamily, string];
-        return this.store.writeShard(family, shard, (this.loaded.get(id) ?? {}) as Record<string, never>);
-      }),
-    );
+    // A rebuild dirties every shard of every family (over a thousand): written a few at a time.
+    await mapLimit([...this.dirty], IO_CONCURRENCY, (id) => {
+      const [family, shard] = id.split('/') as [ShardFamily, string];
+      return this.store.writeShard(family, shard, (this.loaded.get(id) ?? {}) as Record<string, never>);
+    });
     this.dirty.clear();
   }
 }

@@ -13,15 +13,20 @@
  * How the state bucket holds it is private to this folder.
  */
 
-import { newestFirst } from '../../core/site/order.ts';
+import { compareText, newestFirst } from '../../core/site/order.ts';
 import type { PostEntry } from '../../core/site/post-entry.ts';
-import { TAXONOMIES, termFolder, termsNamed } from '../../core/site/taxonomies.ts';
+import { folderTerm, TAXONOMIES, termFolder, termsNamed } from '../../core/site/taxonomies.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { mapLimit } from '../map-limit.ts';
-import { IndexStore, ShardCache } from './index-store.ts';
+import { type AliasClaim, IndexStore, ShardCache } from './index-store.ts';
 
-/** What pages show of a published post: its entry without the image, which pages do not use. */
-export type PageRow = Omit<PostEntry, 'image' | 'imageSize'>;
+export type { AliasClaim } from './index-store.ts';
+
+/**
+ * What the lists keep of a published post: its entry without the image's size (which follows the
+ * static file, not the post). The image stays: tag and series feeds are planned from these lists.
+ */
+export type PageRow = Omit<PostEntry, 'imageSize'>;
 
 /** Where a row sits in the order: its date and path (unique among published posts). */
 export type RowKey = Pick<PostEntry, 'published' | 'path'>;
@@ -42,15 +47,17 @@ interface ListHead {
 }
 
 interface PagesHead {
-  version: 1;
+  /**
+   * 2 keeps each row's image (for term feeds); 3 adds the alias claims. An index of an older
+   * version is written anew.
+   */
+  version: 3;
   /** The site configuration the pages were written with. */
   configHash: string;
   /** Names chunks: never reused, so a split never overwrites a chunk another list still names. */
   nextChunk: number;
   /** By folder: `` for the site, `<taxonomy>/<slug>/` for a term. */
   lists: Record<string, ListHead>;
-  /** Posts of the site list with aliases: while there are any, a publish writes every page. */
-  aliased: number;
   /** Signatures of the pages written from outside the index (the newsletter archive), by key. */
   signatures: Record<string, string>;
 }
@@ -93,6 +100,8 @@ export class PageIndex {
   private readonly touchedPosts = new Map<string, RowKey>();
   /** Paths of pages that belonged to rows removed in this run. */
   readonly removedPaths = new Set<string>();
+  /** Alias files (see {@link aliasFile}) whose redirect may have changed in this run. */
+  readonly aliasFiles = new Set<string>();
 
   private constructor(
     private readonly state: BlobStore,
@@ -131,11 +140,10 @@ export class PageIndex {
     const old = await readHead(state);
     // Chunk names continue from the previous index's, so none of its chunks is overwritten by mistake.
     const head: PagesHead = {
-      version: 1,
+      version: 3,
       configHash,
       nextChunk: old?.nextChunk ?? 0,
       lists: {},
-      aliased: published.filter(hasAliases).length,
       signatures: {},
     };
     const index = new PageIndex(state, head, chunkMax);
@@ -154,8 +162,12 @@ export class PageIndex {
       head.lists[folder] = list;
     }
     await index.where.reset('pagerows');
-    for (const row of published)
+    await index.where.reset('aliases');
+    for (const row of published) {
       await index.setWhere(row.source, { published: row.published, path: row.path });
+      await index.claimAliases(row, true);
+    }
+    index.aliasFiles.clear();
     // Chunks of the previous index that this one does not reuse (names are never reused).
     if (old !== undefined)
       for (const list of Object.values(old.lists)) for (const c of list.chunks) index.gone.add(c.id);
@@ -172,14 +184,30 @@ export class PageIndex {
     return (this.head.lists[folder]?.chunks ?? []).reduce((sum, c) => sum + c.count, 0);
   }
 
-  /** Whether a published post has aliases (redirect pages depend on every post's URL). */
-  hasAliases(): boolean {
-    return this.head.aliased > 0;
+  /** The published posts claiming an alias file, by source. */
+  async aliasClaims(file: string): Promise<AliasClaim[]> {
+    return (await this.where.get('aliases', file))[file] ?? [];
   }
 
   /** A list's newest post. */
   newest(folder: string): PageRow | undefined {
     return this.head.lists[folder]?.newest;
+  }
+
+  /** The name a term's list goes by: its newest post's spelling (undefined when it has no post). */
+  termName(folder: string): string | undefined {
+    return termNameIn(folder, this.head.lists[folder]?.newest);
+  }
+
+  /** Folders of terms that still have posts and are named anew in this run (their newest post's spelling). */
+  renamed(): string[] {
+    return [...this.changes]
+      .filter(([folder, changes]) => {
+        if (folder === '' || changes.newestBefore === undefined) return false;
+        const name = this.termName(folder);
+        return name !== undefined && name !== termNameIn(folder, changes.newestBefore);
+      })
+      .map(([folder]) => folder);
   }
 
   /** Signatures of pages written from outside the index. */
@@ -205,6 +233,8 @@ export class PageIndex {
       if (old === undefined && row === undefined) continue;
       if (old !== undefined && row !== undefined && JSON.stringify(old) === JSON.stringify(row)) continue;
       const folders = row ? foldersOf(row) : [];
+      if (old !== undefined) await this.claimAliases(old, false);
+      if (row !== undefined) await this.claimAliases(row, true);
       if (
         old !== undefined &&
         row !== undefined &&
@@ -301,6 +331,25 @@ export class PageIndex {
     this.where.touch('pagerows', source);
   }
 
+  /**
+   * Adds or removes a row's claims on its alias files, and notes the files whose redirect may
+   * change: those it claims, and its own page's (a real page wins over any alias there).
+   */
+  private async claimAliases(row: PageRow, add: boolean): Promise<void> {
+    this.aliasFiles.add(aliasFile(row.path));
+    for (const alias of row.aliases ?? []) {
+      const file = aliasFile(alias);
+      this.aliasFiles.add(file);
+      const claims = await this.where.get('aliases', file);
+      const rest = (claims[file] ?? []).filter((c) => !(c.source === row.source && c.alias === alias));
+      const next = add ? [...rest, { alias, source: row.source, path: row.path }] : rest;
+      next.sort((a, b) => compareText(a.source, b.source) || compareText(a.alias, b.alias));
+      if (next.length === 0) delete claims[file];
+      else claims[file] = next;
+      this.where.touch('aliases', file);
+    }
+  }
+
   private changesOf(folder: string): ListChanges {
     let changes = this.changes.get(folder);
     if (changes === undefined) {
@@ -322,7 +371,6 @@ export class PageIndex {
     const ref = list.chunks[at] as ChunkRef;
     const rows = await this.chunk(ref.id);
     const i = lowerBound(rows, row);
-    if (folder === '') this.head.aliased += Number(hasAliases(row)) - Number(hasAliases(rows[i] as PageRow));
     rows[i] = row;
     this.dirty.add(ref.id);
     await this.setNewest(list);
@@ -340,7 +388,6 @@ export class PageIndex {
     const rows = await this.chunk(ref.id);
     const i = lowerBound(rows, row);
     const rank = list.chunks.slice(0, at).reduce((sum, c) => sum + c.count, 0) + i;
-    if (folder === '' && hasAliases(rows[i] as PageRow)) this.head.aliased--;
     rows.splice(i, 1);
     ref.count--;
     this.dirty.add(ref.id);
@@ -368,7 +415,6 @@ export class PageIndex {
     const ref = list.chunks[at] as ChunkRef;
     const rows = await this.chunk(ref.id);
     const i = lowerBound(rows, row);
-    if (folder === '' && hasAliases(row)) this.head.aliased++;
     rows.splice(i, 0, row);
     ref.count++;
     if (i === 0) ref.first = keyOf(row);
@@ -444,8 +490,8 @@ async function readHead(state: BlobStore): Promise<PagesHead | undefined> {
   const bytes = await state.get(HEAD_KEY);
   if (bytes === undefined) return undefined;
   const head = JSON.parse(new TextDecoder().decode(bytes)) as Partial<PagesHead>;
-  // An index from before tags and series (no `aliased`) lacks their lists: it is written anew.
-  return head.version === 1 && typeof head.aliased === 'number' ? (head as PagesHead) : undefined;
+  // An index of an older layout (before tags and series, or rows without images) is written anew.
+  return head.version === 3 ? (head as PagesHead) : undefined;
 }
 
 /** The lists a post is in: the site's, and the list of each of its categories, tags and series. */
@@ -456,8 +502,16 @@ export function foldersOf(row: Pick<PageRow, 'categories' | 'tags' | 'series'>):
   ];
 }
 
-function hasAliases(row: Pick<PageRow, 'aliases'>): boolean {
-  return (row.aliases?.length ?? 0) > 0;
+/** How a row spells the term of a list folder (undefined for the site list, or no row). */
+function termNameIn(folder: string, row: PageRow | undefined): string | undefined {
+  const term = folderTerm(folder);
+  if (term === undefined || row === undefined) return undefined;
+  return termsNamed(row[term.taxonomy]).find((t) => t.slug === term.slug)?.name;
+}
+
+/** The file an alias or a post's page is written to: `/a/` and `/a/index.html` are one file. */
+export function aliasFile(path: string): string {
+  return path.endsWith('/') ? `${path}index.html` : path;
 }
 
 function keyOf(row: RowKey): RowKey {

@@ -50,6 +50,12 @@ export {
 } from './published.ts';
 
 const IO_CONCURRENCY = 16;
+/**
+ * Record and error writes a run keeps in flight before a caller that awaits them waits: a rebuild of
+ * 100,000 posts once started every write at once and ran out of file handles (EMFILE) holding every
+ * rendered post in memory.
+ */
+export const MAX_PENDING_WRITES = 64;
 
 /** How a URL's owner changed when a post was set: the heads follow these. */
 export interface OwnerChange {
@@ -67,6 +73,8 @@ export class PostIndex {
   private readonly shards: ShardCache;
   /** Writes of records and error records, awaited together in {@link flush}. */
   private writes: Promise<void>[] = [];
+  /** Writes not yet settled (never rejecting: failures surface in {@link flush}). */
+  private readonly inFlight = new Set<Promise<void>>();
   /** Paths whose claims changed or whose owner went live in this run: their appearance is settled. */
   private readonly touched = new Set<string>();
   /** Sources that had no entry when the run started: an owner among them may be a rename. */
@@ -321,31 +329,37 @@ export class PostIndex {
     return this.store.readRecord(source);
   }
 
-  writeRecord(post: Post): void {
-    this.defer(this.store.writeRecord(post));
+  /**
+   * Starts writing a post's record.
+   * @returns once fewer than {@link MAX_PENDING_WRITES} writes are in flight (the write itself is
+   *   awaited, and its failure thrown, by {@link flush})
+   */
+  writeRecord(post: Post): Promise<void> {
+    return this.defer(this.store.writeRecord(post));
   }
 
-  deleteRecord(source: string): void {
-    this.defer(this.store.deleteRecord(source));
+  /** Starts removing a post's record; returns as {@link writeRecord} does. */
+  deleteRecord(source: string): Promise<void> {
+    return this.defer(this.store.deleteRecord(source));
   }
 
   /** Records why a post's latest version is not published (readable in the state bucket too). */
   setError(error: ErrorRecord): void {
     this.head.errors[error.key] = error;
-    this.defer(this.store.writeError(error));
+    void this.defer(this.store.writeError(error));
   }
 
   clearError(key: string): void {
     if (!(key in this.head.errors)) return;
     delete this.head.errors[key];
-    this.defer(this.store.deleteError(key));
+    void this.defer(this.store.deleteError(key));
   }
 
   /** After a rebuild: removes records of posts no longer indexed and errors no longer current. */
   async prune(sources: ReadonlySet<string>): Promise<void> {
-    for await (const key of this.store.keysOf('records')) if (!sources.has(key)) this.deleteRecord(key);
+    for await (const key of this.store.keysOf('records')) if (!sources.has(key)) await this.deleteRecord(key);
     for await (const key of this.store.keysOf('errors'))
-      if (!(key in this.head.errors)) this.defer(this.store.deleteError(key));
+      if (!(key in this.head.errors)) await this.defer(this.store.deleteError(key));
   }
 
   /**
@@ -422,11 +436,18 @@ export class PostIndex {
     return appearance?.source === source ? appearance : undefined;
   }
 
-  private defer(write: Promise<void>): void {
+  /** Tracks a write for {@link flush}; resolves once fewer than MAX_PENDING_WRITES are in flight. */
+  private async defer(write: Promise<void>): Promise<void> {
     // Marked handled now, so that a failure while other keys are still being applied is not an
     // unhandled rejection; flush's Promise.all still sees it.
-    write.catch(() => {});
+    const settled = write.then(
+      () => {},
+      () => {},
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
     this.writes.push(write);
+    while (this.inFlight.size >= MAX_PENDING_WRITES) await Promise.race(this.inFlight);
   }
 }
 

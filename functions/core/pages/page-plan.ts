@@ -11,7 +11,7 @@ import {
   termsOf,
   withTermNames,
 } from '../site/taxonomies.ts';
-import { aliasPage, planAliases } from './alias-pages.ts';
+import { type AliasSource, aliasPage, planAliases } from './alias-pages.ts';
 import { type ArchivedDigest, archivePages } from './newsletter-archive.ts';
 import {
   type FeedSet,
@@ -200,9 +200,10 @@ export function postPagePlan(
 
 /**
  * The redirect pages of old URLs: pages of their own, listed nowhere (not in the sitemap or lists).
- * @param published - every published post
+ * @param published - every published post (or, for one alias file, the posts claiming it and the
+ *   post whose own page is there)
  */
-export function aliasPagePlans(site: SiteConfig, published: readonly PageEntry[]): PlannedPage[] {
+export function aliasPagePlans(site: SiteConfig, published: readonly AliasSource[]): PlannedPage[] {
   return planAliases(published).redirects.map((redirect) => {
     const target = siteUrl(site, redirect.target);
     return {
