@@ -15,10 +15,12 @@ let context: RenderContext | undefined;
 // The renderer builds its parsers and allowlists on first use (a few hundred milliseconds): done
 // here, before the thread takes work, so that the main thread's per-post timeout measures posts.
 renderOne(
-  'posts/warm-up.md',
-  new TextEncoder().encode(
-    '---\ntitle: Warm-up\ndate: 2024-01-01\n---\n*Warm* [up](/x/) <b>x</b>\n\n| a |\n|---|\n| b |\n',
-  ),
+  {
+    key: 'posts/warm-up.md',
+    bytes: new TextEncoder().encode(
+      '---\ntitle: Warm-up\ndate: 2024-01-01\n---\n*Warm* [up](/x/) <b>x</b>\n\n| a |\n|---|\n| b |\n',
+    ),
+  },
   { site: parseSiteConfig('title: Warm-up\nbaseUrl: https://example.org/\nauthor: Herald\n'), links: [] },
 );
 
@@ -36,7 +38,7 @@ port.on('message', (request: CompileRequest) => {
       results: request.files.map((file, index) => {
         // Starts the main thread's watchdog for this file (see WorkerPostCompiler).
         port.postMessage({ id: request.id, starting: index } satisfies CompileReply);
-        const result = renderOne(file.key, file.bytes, current, file.page);
+        const result = renderOne(file, current);
         return 'error' in result
           ? { error: { file: result.error.file, field: result.error.field, reason: result.error.reason } }
           : result;

@@ -22,7 +22,7 @@ import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { PostCompiler, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
+import type { ParsedFile, PostCompiler, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
 import { type Bundle, copyResources } from './bundle-resources.ts';
 import { forEachLanguage, languageStores } from './language-views.ts';
 import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
@@ -100,6 +100,8 @@ export interface ReadSite {
   translations: string[];
   /** Markdown files of page bundles other than their index files: resources, not posts. */
   bundled: string[];
+  /** The fingerprint of each parsed file as it was read, by key: rendering reuses the parse. */
+  digests: ReadonlyMap<string, number>;
 }
 
 /**
@@ -156,6 +158,7 @@ async function buildLanguage(
     resources,
     translations,
     bundled,
+    digests,
   } = await readSite(deps, overrides, preview);
 
   const written: string[] = [];
@@ -186,8 +189,18 @@ async function buildLanguage(
   };
   const warnings: BodyWarning[] = [...fieldWarnings];
   /** Renders posts (or, for those in `pages`, their pages) and collects their warnings. */
+  // Each published post's metadata from readSite: rendering it then reads only its body.
+  const bySource = new Map(posts.published.map((post) => [post.source, post]));
+  const parsed = (source: string): ParsedFile | undefined => {
+    const meta = bySource.get(source);
+    const digest = digests.get(source);
+    return meta === undefined || digest === undefined ? undefined : { meta, digest };
+  };
   const renderFiles = async (sources: string[], pages?: ReadonlyMap<string, PostPageJob>) => {
-    const results = await renderPosts(content, sources, context, compiler, pages);
+    const results = await renderPosts(content, sources, context, compiler, {
+      ...(pages === undefined ? {} : { pages }),
+      parsed,
+    });
     for (const result of results) {
       // A file that changed under the build and no longer parses: stop rather than publish a mix.
       if ('error' in result) throw result.error;
@@ -262,8 +275,7 @@ async function buildLanguage(
       }
       return loaded;
     },
-    false,
-    renderPostPages,
+    { renderPostPages, sign: false },
   );
   // Not push(...keys): a spread of the ~120,000 keys of a 100,000-post site overflows the stack.
   for (const key of pagesWritten.written) written.push(key);
@@ -342,9 +354,11 @@ export async function readSite(
   const failed: PostError[] = [];
   const parsed: PostMeta[] = [];
   const warnings: BodyWarning[] = [];
+  const digests = new Map<string, number>();
   for (const result of await readPosts(content, postKeys, site)) {
     if ('post' in result) {
       parsed.push(result.post);
+      digests.set(result.post.source, result.digest);
       for (const found of result.typos) typo(result.post.source, found);
       for (const warning of result.warnings) {
         warnings.push({ file: result.post.source, warning });
@@ -361,6 +375,7 @@ export async function readSite(
     resources: resourceBundles(keys, site),
     translations,
     bundled,
+    digests,
   };
 }
 

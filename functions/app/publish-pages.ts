@@ -310,7 +310,7 @@ function writeRunPages(
     run.index.head.configHash,
     previous,
     (sources) => loadRecords(run, sources),
-    force,
+    { force },
   );
 }
 

@@ -2,18 +2,28 @@ import type { SiteConfig } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import { type PostPageJob, renderPostPage } from '../core/pages/page-plan.ts';
 import type { FieldTypo } from '../core/posts/field-values.ts';
-import { parsePost, type RenderHooks, renderPost } from '../core/posts/parse-post.ts';
+import { parsePost, type RenderHooks, renderPost, withBodyOf } from '../core/posts/parse-post.ts';
 import type { ParsedPost, Post, PostMeta } from '../core/posts/post.ts';
 import { RefIndex } from '../core/posts/ref-index.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { PostCompiler, PostFile, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
+import type {
+  ParsedFile,
+  PostCompiler,
+  PostFile,
+  PostRenderResult,
+  RenderContext,
+} from '../ports/post-compiler.ts';
+import { fileDigest } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
 import { texToMathml } from './tex-to-mathml.ts';
 
-/** One post file read: its metadata (and any likely misspelt fields), or why it cannot be published. */
+/**
+ * One post file read: its metadata (and any likely misspelt fields) and the fingerprint of the bytes
+ * it was parsed from, or why it cannot be published.
+ */
 export type PostReadResult =
-  | { post: PostMeta; typos: FieldTypo[]; warnings: string[] }
+  | { post: PostMeta; typos: FieldTypo[]; warnings: string[]; digest: number }
   | { error: PostError };
 
 const IO_CONCURRENCY = 32;
@@ -35,7 +45,7 @@ export function refIndexOf(context: RenderContext): RefIndex {
 /** Renders in the calling thread: what Lambda (one vCPU or less), feeds-only builds and tests use. */
 export const inThreadCompiler: PostCompiler = {
   async render(context, files) {
-    return files.map((file) => renderOne(file.key, file.bytes, context, file.page));
+    return files.map((file) => renderOne(file, context));
   },
 };
 
@@ -55,14 +65,22 @@ export async function readPosts(
     const result = parseOne(key, bytes, site);
     if (!('post' in result)) return result;
     const { body: _body, ...meta } = result.post as ParsedPost;
-    return { post: meta, typos: result.typos, warnings: result.warnings };
+    return { post: meta, typos: result.typos, warnings: result.warnings, digest: fileDigest(bytes) };
   });
   return results.filter((r): r is PostReadResult => r !== undefined);
 }
 
+/** What {@link renderPosts} may know of the files besides their keys. */
+export interface RenderRequests {
+  /** Posts whose page to render instead of returning the post (see {@link PostFile.page}). */
+  pages?: ReadonlyMap<string, PostPageJob>;
+  /** Each file's metadata as parsed before in this build, and the digest of what was parsed. */
+  parsed?: (key: string) => ParsedFile | undefined;
+}
+
 /**
  * Reads post files and renders their bodies, in chunks spread over the compiler.
- * @param pages - posts whose page to render instead of returning the post (see {@link PostFile.page})
+ * @param requests - pages to render, and what was parsed of the files before
  * @returns results in the order of `keys`; a key whose object is gone is left out
  */
 export async function renderPosts(
@@ -70,7 +88,7 @@ export async function renderPosts(
   keys: readonly string[],
   context: RenderContext,
   compiler: PostCompiler = inThreadCompiler,
-  pages?: ReadonlyMap<string, PostPageJob>,
+  { pages, parsed }: RenderRequests = {},
 ): Promise<PostRenderResult[]> {
   const chunks: string[][] = [];
   for (let i = 0; i < keys.length; i += CHUNK) chunks.push(keys.slice(i, i + CHUNK));
@@ -78,8 +96,12 @@ export async function renderPosts(
     const files = await mapLimit(chunk, IO_CONCURRENCY, async (key) => {
       const bytes = await content.get(key);
       if (bytes === undefined) return undefined;
+      const file: PostFile = { key, bytes };
       const page = pages?.get(key);
-      return page === undefined ? { key, bytes } : { key, bytes, page };
+      if (page !== undefined) file.page = page;
+      const known = parsed?.(key);
+      if (known !== undefined) file.parsed = known;
+      return file;
     });
     return compiler.render(
       context,
@@ -89,8 +111,13 @@ export async function renderPosts(
   return results.flat();
 }
 
+/** One post file parsed: the post (and any likely misspelt fields), or why it cannot be published. */
+export type PostParseResult =
+  | { post: PostMeta; typos: FieldTypo[]; warnings: string[] }
+  | { error: PostError };
+
 /** Parses one post file into a result instead of throwing for a content error. */
-export function parseOne(key: string, bytes: Uint8Array, site: SiteConfig): PostReadResult {
+export function parseOne(key: string, bytes: Uint8Array, site: SiteConfig): PostParseResult {
   const typos: FieldTypo[] = [];
   const warnings: string[] = [];
   try {
@@ -108,20 +135,23 @@ export function parseOne(key: string, bytes: Uint8Array, site: SiteConfig): Post
 }
 
 /**
- * Parses one post file and renders its body, or says why it cannot be published.
- * @param page - render the post's page too, and return that instead of the post
+ * Parses one post file (or, when it was parsed before from the same bytes, only finds its body) and
+ * renders its body, or says why it cannot be published.
+ * @param file - the file; with `page`, its page is rendered and returned instead of the post
  */
-export function renderOne(
-  key: string,
-  bytes: Uint8Array,
-  context: RenderContext,
-  page?: PostPageJob,
-): PostRenderResult {
+export function renderOne(file: PostFile, context: RenderContext): PostRenderResult {
+  const { key, bytes, page, parsed } = file;
   const warnings: string[] = [];
   const { site } = context;
   try {
     const refs = refIndexOf(context);
-    const post = renderPost(parsePost({ key, bytes }, site), {
+    // The same bytes parse to the same metadata: a file that changed since is parsed again.
+    const source = { key, bytes };
+    const known =
+      parsed !== undefined && parsed.meta.headless !== true && fileDigest(bytes) === parsed.digest
+        ? withBodyOf(parsed.meta, source)
+        : parsePost(source, site);
+    const post = renderPost(known, {
       site,
       refs,
       warn: (w) => warnings.push(w),

@@ -19,7 +19,22 @@ interface Loaded {
 export interface PagesWritten {
   written: string[];
   removed: string[];
+  /** Empty when {@link WritePagesOptions.sign} is false. */
   signatures: Record<string, string>;
+}
+
+/** How {@link writePages} decides what to write, and where post pages render. */
+export interface WritePagesOptions {
+  /** Writes every page, changed or not. */
+  force?: boolean;
+  /** When given, renders the pages of posts instead (only their HTML comes back). */
+  renderPostPages?: PostPageRenderer;
+  /**
+   * Computes every page's signature (default true). A build with nothing to compare against and no
+   * state to keep them in (`herald build`) writes every page: hashing each page's inputs, which
+   * hold its list items, was wasted there.
+   */
+  sign?: boolean;
 }
 
 /** A post's page to render with the post's body, and where it goes. */
@@ -36,11 +51,11 @@ export interface PostPageRequest {
 export type PostPageRenderer = (requests: PostPageRequest[]) => Promise<Map<string, string>>;
 
 /**
- * Renders and writes the pages whose inputs changed since `previous` (all of them when `force`),
- * and deletes the pages of `previous` that no longer exist.
+ * Renders and writes the pages whose inputs changed since `previous` (all of them when `force`, or
+ * when there is no `previous`), and deletes the pages of `previous` that no longer exist.
  * @param configHash - the site configuration's hash: every page depends on it
  * @param loadPosts - full posts (with their bodies) for the sources some page needs
- * @param renderPostPages - when given, renders the pages of posts instead (only their HTML comes back)
+ * @param options - force, where post pages render, whether to sign pages
  */
 export async function writePages(
   out: BlobStore,
@@ -48,12 +63,14 @@ export async function writePages(
   configHash: string,
   previous: Readonly<Record<string, string>> | undefined,
   loadPosts: (sources: string[]) => Promise<Map<string, Post>>,
-  force = false,
-  renderPostPages?: PostPageRenderer,
+  { force = false, renderPostPages, sign = true }: WritePagesOptions = {},
 ): Promise<PagesWritten> {
   const signatures: Record<string, string> = {};
-  for (const page of plan) signatures[page.key] = hashOf([configHash, page.inputs]);
-  const changed = plan.filter((page) => force || previous?.[page.key] !== signatures[page.key]);
+  if (sign) for (const page of plan) signatures[page.key] = hashOf([configHash, page.inputs]);
+  const changed =
+    force || previous === undefined
+      ? plan
+      : plan.filter((page) => previous[page.key] !== signatures[page.key]);
   const load = (from: number): Promise<Loaded> => {
     const batch = changed.slice(from, from + BATCH);
     const requests: PostPageRequest[] = [];

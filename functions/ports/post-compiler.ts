@@ -1,7 +1,7 @@
 import type { SiteConfig } from '../core/config/site-config.ts';
 import type { PostError } from '../core/errors.ts';
 import type { PostPageJob } from '../core/pages/page-plan.ts';
-import type { Post } from '../core/posts/post.ts';
+import type { ParsedPost, Post } from '../core/posts/post.ts';
 
 /** A post file as read from the content store. */
 export interface PostFile {
@@ -12,6 +12,17 @@ export interface PostFile {
    * full build writes, and its body need not travel back to the thread that writes it.
    */
   page?: PostPageJob;
+  /**
+   * The file's metadata as parsed earlier in the same build, and the fingerprint of the bytes it was
+   * parsed from: when `bytes` still match, only the body is read from them (see `withBodyOf`).
+   */
+  parsed?: ParsedFile;
+}
+
+/** A post's metadata as parsed from a file, and that file's fingerprint (`fileDigest`). */
+export interface ParsedFile {
+  meta: Omit<ParsedPost, 'body'>;
+  digest: number;
 }
 
 /** What every post of one build renders against: the site and the posts links may point to. */

@@ -197,14 +197,9 @@ async function renderShard({ deps, store, plan, config }: Step, shard: number): 
       const entry = postPageEntry(config, entryOf(post), names);
       return [postPagePlan(config, entry, page.newer ?? undefined, page.older ?? undefined)];
     });
-    const written = await writePages(
-      deps.output,
-      planned,
-      plan.configHash,
-      undefined,
-      async () => posts,
-      true,
-    );
+    const written = await writePages(deps.output, planned, plan.configHash, undefined, async () => posts, {
+      force: true,
+    });
     Object.assign(pages, written.signatures);
   }
   await store.writeRendered(plan.id, shard, { entries, links, pages, skipped });

@@ -40,9 +40,32 @@ export function splitFrontMatter(text: string): SplitPost {
     if (text.startsWith('---')) return withMatter(text, '---', { engines });
     return { data: {}, body: text };
   } catch (error) {
-    if (error instanceof FrontMatterSyntaxError) throw error;
-    throw new FrontMatterSyntaxError(firstLine(String((error as Error).message ?? error)), { cause: error });
+    throw syntaxError(error);
   }
+}
+
+/**
+ * Where the body of a post starts, found as {@link splitFrontMatter} finds it but without parsing
+ * the front matter: `text.slice(bodyStart(text))` is exactly its `body`. For a post whose front
+ * matter was parsed already (a full build reads every file once for its metadata, then again to
+ * render it), this is all that rendering needs.
+ * @param text - the post without its BOM
+ * @throws FrontMatterSyntaxError when the front matter is never closed
+ */
+export function bodyStart(text: string): number {
+  try {
+    if (/^\+\+\+\r?\n/.test(text)) return matterEnd(text, '+++');
+    if (text.startsWith('{')) return jsonBodyStart(text);
+    if (text.startsWith('---')) return matterEnd(text, '---');
+    return 0;
+  } catch (error) {
+    throw syntaxError(error);
+  }
+}
+
+function syntaxError(error: unknown): FrontMatterSyntaxError {
+  if (error instanceof FrontMatterSyntaxError) return error;
+  return new FrontMatterSyntaxError(firstLine(String((error as Error).message ?? error)), { cause: error });
 }
 
 /**
@@ -50,16 +73,26 @@ export function splitFrontMatter(text: string): SplitPost {
  * front matter itself on a 10,000-post site; so it gets the front matter block alone, and the body
  * is whatever follows the closing delimiter.
  */
-function withMatter(text: string, delimiter: string, options: Parameters<typeof matter>[1]): SplitPost {
-  const close = new RegExp(`\\r?\\n${delimiter.replace(/\+/g, '\\+')}[ \\t]*\\r?(?:\\n|$)`).exec(
-    text.slice(3),
-  );
-  if (close === null)
-    throw new FrontMatterSyntaxError(`front matter opened with ${delimiter} is never closed`);
-  const end = 3 + close.index + close[0].length;
+function withMatter(
+  text: string,
+  delimiter: '---' | '+++',
+  options: Parameters<typeof matter>[1],
+): SplitPost {
+  const end = matterEnd(text, delimiter);
   const { data } = toSplit(matter(normaliseText(text.slice(0, end)), options));
   return { data, body: text.slice(end) };
 }
+
+/** The index just past the line that closes front matter opened by `delimiter`. */
+function matterEnd(text: string, delimiter: '---' | '+++'): number {
+  const close = (delimiter === '---' ? CLOSING_DASHES : CLOSING_PLUSES).exec(text.slice(3));
+  if (close === null)
+    throw new FrontMatterSyntaxError(`front matter opened with ${delimiter} is never closed`);
+  return 3 + close.index + close[0].length;
+}
+
+const CLOSING_DASHES = /\r?\n---[ \t]*\r?(?:\n|$)/;
+const CLOSING_PLUSES = /\r?\n\+\+\+[ \t]*\r?(?:\n|$)/;
 
 function toSplit(file: { data: unknown; content: string }): SplitPost {
   const data = file.data;
@@ -91,7 +124,15 @@ function splitJsonFrontMatter(text: string): SplitPost {
   } catch (error) {
     throw new FrontMatterSyntaxError(`JSON front matter: ${(error as Error).message}`, { cause: error });
   }
-  return toSplit({ data, content: text.slice(end + 1).replace(/^\r?\n/, '') });
+  return toSplit({ data, content: text.slice(jsonBodyStart(text, end)) });
+}
+
+/** Past the `}` that closes JSON front matter and the line break after it, if any. */
+function jsonBodyStart(text: string, end = endOfJsonObject(text)): number {
+  if (end < 0) throw new FrontMatterSyntaxError('JSON front matter has no closing }');
+  const after = end + 1;
+  if (text.startsWith('\n', after)) return after + 1;
+  return text.startsWith('\r\n', after) ? after + 2 : after;
 }
 
 /** Index of the `}` closing the object that opens `text`, skipping braces inside strings. */
