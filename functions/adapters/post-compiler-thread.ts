@@ -1,16 +1,18 @@
 // The body of each worker thread of a {@link WorkerPostCompiler}: runs the same parsing and rendering
 // as the main thread would, on the files it is sent, and answers with plain objects (class instances
 // such as PostError do not survive the trip between threads).
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { renderOne } from '../app/read-posts.ts';
 import { parseSiteConfig } from '../core/config/site-config.ts';
 import type { RenderContext } from '../ports/post-compiler.ts';
-import type { CompileReply, CompileRequest } from './worker-post-compiler.ts';
+import { type CompileReply, type CompileRequest, PROGRESS } from './worker-post-compiler.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('post-compiler-thread runs only as a worker thread');
 
 let context: RenderContext | undefined;
+// Which file this thread renders, for the main thread's watchdog (see PROGRESS).
+const progress = new Int32Array((workerData as { progress: SharedArrayBuffer }).progress);
 
 // The renderer builds its parsers and allowlists on first use (a few hundred milliseconds): done
 // here, before the thread takes work, so that the main thread's per-post timeout measures posts.
@@ -36,8 +38,10 @@ port.on('message', (request: CompileRequest) => {
     reply = {
       id: request.id,
       results: request.files.map((file, index) => {
-        // Starts the main thread's watchdog for this file (see WorkerPostCompiler).
-        port.postMessage({ id: request.id, starting: index } satisfies CompileReply);
+        // Tells the main thread's watchdog which file runs now (see WorkerPostCompiler).
+        Atomics.store(progress, PROGRESS.request, request.id);
+        Atomics.store(progress, PROGRESS.file, index);
+        Atomics.add(progress, PROGRESS.steps, 1);
         const result = renderOne(file, current);
         return 'error' in result
           ? { error: { file: result.error.file, field: result.error.field, reason: result.error.reason } }
@@ -50,5 +54,7 @@ port.on('message', (request: CompileRequest) => {
       failure: error instanceof Error ? (error.stack ?? error.message) : String(error),
     };
   }
+  Atomics.store(progress, PROGRESS.request, -1);
+  Atomics.add(progress, PROGRESS.steps, 1);
   port.postMessage(reply);
 });
