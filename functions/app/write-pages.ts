@@ -71,8 +71,9 @@ export async function writePages(
     force || previous === undefined
       ? plan
       : plan.filter((page) => previous[page.key] !== signatures[page.key]);
+  const order = renderPostPages === undefined ? changed : interleaved(changed);
   const load = (from: number): Promise<Loaded> => {
-    const batch = changed.slice(from, from + BATCH);
+    const batch = order.slice(from, from + BATCH);
     const requests: PostPageRequest[] = [];
     const needs = new Set<string>();
     for (const page of batch) {
@@ -90,13 +91,13 @@ export async function writePages(
     loading.catch(() => undefined);
     return loading;
   };
-  let next = changed.length > 0 ? load(0) : undefined;
-  for (let i = 0; i < changed.length; i += BATCH) {
-    const batch = changed.slice(i, i + BATCH);
+  let next = order.length > 0 ? load(0) : undefined;
+  for (let i = 0; i < order.length; i += BATCH) {
+    const batch = order.slice(i, i + BATCH);
     const { posts, pages } = await (next as Promise<Loaded>);
     // The next batch's posts render (on worker threads, when the compiler has them) while this
     // batch's pages are written.
-    next = i + BATCH < changed.length ? load(i + BATCH) : undefined;
+    next = i + BATCH < order.length ? load(i + BATCH) : undefined;
     await mapLimit(batch, IO_CONCURRENCY, (page) =>
       out.put(page.key, pages.get(page.key) ?? page.render(posts), {
         contentType: page.key.endsWith('.xml')
@@ -109,4 +110,25 @@ export async function writePages(
   const removed = Object.keys(previous ?? {}).filter((key) => !(key in signatures));
   await mapLimit(removed, IO_CONCURRENCY, (key) => out.delete(key));
   return { written: changed.map((page) => page.key), removed, signatures };
+}
+
+/**
+ * The pages in an order that spreads the pages rendered here (lists, sitemaps) evenly among the post
+ * pages rendered elsewhere, keeping each kind in its order. Post pages come first in a plan: written
+ * in that order, the worker threads idled while this thread rendered the ~4,000 list pages of a
+ * 10,000-post site at the end; mixed, this thread renders list pages while they render post pages.
+ */
+function interleaved(pages: readonly PlannedPage[]): PlannedPage[] {
+  const posts = pages.filter((page) => page.post !== undefined);
+  const others = pages.filter((page) => page.post === undefined);
+  const mixed: PlannedPage[] = [];
+  let p = 0;
+  let o = 0;
+  while (p < posts.length || o < others.length) {
+    // Take a list page whenever they are behind their share of what has been taken so far.
+    const behind = o * pages.length < (mixed.length + 1) * others.length;
+    const page = (behind && o < others.length) || p >= posts.length ? others[o++] : posts[p++];
+    if (page !== undefined) mixed.push(page);
+  }
+  return mixed;
 }
