@@ -37,6 +37,7 @@ import {
   staticUrl,
   writeFeeds,
 } from './site-output.ts';
+import { type PublishedPath, translationLinks } from './translation-links.ts';
 import { type PostPageRequest, writePages } from './write-pages.ts';
 
 const IO_CONCURRENCY = 32;
@@ -100,6 +101,8 @@ export interface ReadSite {
   translations: string[];
   /** Markdown files of page bundles other than their index files: resources, not posts. */
   bundled: string[];
+  /** Every key under `posts/` Herald reads (bad keys left out). */
+  keys: string[];
 }
 
 /**
@@ -115,12 +118,20 @@ export async function buildSite(
   overrides: SiteOverrides = {},
   preview?: PreviewOptions,
 ): Promise<BuildReport> {
-  const own = await buildLanguage(deps, overrides, preview);
-  // Each other language is the same build over its view of the stores, under /<code>/.
-  const others = await forEachLanguage(own.site, async (code) => {
-    const view = { ...overrides, languageView: code };
-    return (await buildLanguage(languageStores(deps, code), view, preview)).report;
-  });
+  const ownRead = await readSite(deps, overrides, preview);
+  // Each other language is the same build over its view of the stores, under /<code>/. Every
+  // language is read first: a post's page links its translations published in the others.
+  const otherReads = await forEachLanguage(ownRead.site, (code) =>
+    readSite(languageStores(deps, code), { ...overrides, languageView: code }, preview),
+  );
+  const paths = new Map<string, Map<string, string>>();
+  for (const { code, report: read } of [{ code: ownRead.site.language, report: ownRead }, ...otherReads])
+    paths.set(code, new Map(read.posts.published.map((post) => [post.source, post.path])));
+  const published: PublishedPath = async (code, source) => paths.get(code)?.get(source);
+  const own = await buildLanguage(deps, ownRead, published);
+  const others: { code: string; report: BuildReport }[] = [];
+  for (const { code, report: read } of otherReads)
+    others.push({ code, report: (await buildLanguage(languageStores(deps, code), read, published)).report });
   return others.reduce((all, { code, report }) => withLanguageReport(all, code, report), own.report);
 }
 
@@ -143,8 +154,8 @@ function withLanguageReport(all: BuildReport, code: string, other: BuildReport):
 /** Builds one language's site: the site's own, or (with `overrides.languageView`) another's. */
 async function buildLanguage(
   deps: BuildSiteDeps,
-  overrides: SiteOverrides,
-  preview: PreviewOptions | undefined,
+  read: ReadSite,
+  published: PublishedPath,
 ): Promise<{ report: BuildReport; site: SiteConfig }> {
   const { content, output: out } = deps;
   const {
@@ -156,7 +167,8 @@ async function buildLanguage(
     resources,
     translations,
     bundled,
-  } = await readSite(deps, overrides, preview);
+    keys,
+  } = read;
 
   const written: string[] = [];
   const imageSizes = new Map<string, number>();
@@ -247,7 +259,24 @@ async function buildLanguage(
   };
 
   // The posts as they are: a copy of each was a tenth of the peak memory of a 100,000-post build.
-  const pages = planPages(site, posts.published);
+  // Posts with translations link them (hreflang): paired from the listing, so this costs a
+  // single-language site nothing.
+  const links = await translationLinks(
+    content,
+    site,
+    posts.published.map((p) => p.source),
+    published,
+    keys,
+  );
+  const pages = planPages(
+    site,
+    links.size === 0
+      ? posts.published
+      : posts.published.map((post) => {
+          const found = links.get(post.source);
+          return found === undefined ? post : { ...post, translations: found };
+        }),
+  );
   const pagesWritten = await writePages(
     out,
     pages,
@@ -361,6 +390,7 @@ export async function readSite(
     resources: resourceBundles(keys, site),
     translations,
     bundled,
+    keys,
   };
 }
 

@@ -68,6 +68,11 @@ interface Stores {
   state?: BlobStore;
 }
 
+/** The private state of one other language: its post index, page index and feed heads. */
+export function languageState(state: BlobStore, code: string): BlobStore {
+  return new PrefixedStore(state, `languages/${code}/`);
+}
+
 /**
  * The ports of one other language's run: the same content, the site bucket's `<code>/` folder and
  * that language's own state.
@@ -77,7 +82,7 @@ export function languageStores<T extends Stores>(deps: T, code: string): T {
     ...deps,
     content: new ContentWithoutStatic(deps.content),
     output: new PrefixedStore(deps.output, `${code}/`),
-    ...(deps.state === undefined ? {} : { state: new PrefixedStore(deps.state, `languages/${code}/`) }),
+    ...(deps.state === undefined ? {} : { state: languageState(deps.state, code) }),
   };
 }
 

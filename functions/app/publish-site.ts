@@ -4,6 +4,7 @@ import {
   bundledMarkdownNotice,
   bundleFolderOf,
   leftOutTranslations,
+  otherLanguages,
   resourceTarget,
   translationsNotice,
 } from '../core/posts/content-files.ts';
@@ -37,15 +38,17 @@ import { hashOf } from './hash-of.ts';
 import { forEachLanguage, languageStores } from './language-views.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
+import { PageIndex } from './post-index/page-index.ts';
 import { entryOf, ownersAmong, PostIndex } from './post-index/post-index.ts';
 import { linksChanged, RecordingRefs, refsFromIndex } from './post-refs.ts';
 import { pingHub, regenerateFeeds } from './publish-outputs.ts';
-import { publishPages, updatePageIndex } from './publish-pages.ts';
+import { postKeys, publishPages, updatePageIndex } from './publish-pages.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
 import { bodyWarnings, renderFromStore } from './read-posts.ts';
 import { rebuildUnderWay, startRebuild } from './rebuild/plan-rebuild.ts';
 import { isPostKey, isStaticKey, mirrorStatic, staticTarget, staticUrl } from './site-output.ts';
 import { texToMathml } from './tex-to-mathml.ts';
+import { groupMembers, translatedPosts } from './translation-links.ts';
 
 // The publish use-cases: read what changed, update the post index, then write the outputs. Full and
 // incremental runs are two modes of this one pipeline over the same index.
@@ -87,14 +90,73 @@ export async function applyChanges(deps: PublishDeps, keys: readonly string[]): 
   const own = await applyLanguage(deps, keys);
   // Each language's run checks its own index: a changed site.yaml rebuilds every language.
   const others = await forEachLanguage(own.config, (code) => applyLanguage(languageDeps(deps, code), keys));
-  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), own.report);
+  const report = others.reduce(
+    (all, { code, report }) => withLanguageReport(all, code, report.report),
+    own.report,
+  );
+  const changed = [
+    { code: own.config.language, changed: own.changed },
+    ...others.map(({ code, report }) => ({ code, changed: report.changed })),
+  ];
+  return { ...report, pages: [...report.pages, ...(await relinkTranslations(deps, own.config, changed))] };
 }
 
 /** The ports of another language's runs: its view of the stores, and its code in the overrides. */
 function languageDeps(deps: PublishDeps, code: string): PublishDeps {
   // Another language rebuilds in one run: the fan-out rebuild is the site's own language's.
   const { rebuild: _fanOut, ...rest } = deps;
-  return { ...languageStores(rest, code), overrides: { ...deps.overrides, languageView: code } };
+  return {
+    ...languageStores(rest, code),
+    siteState: deps.state,
+    overrides: { ...deps.overrides, languageView: code },
+  };
+}
+
+/** Posts whose publication one language's run changed: every post, after a rebuild. */
+type ChangedPosts = ReadonlySet<string> | 'all';
+
+/**
+ * Once every language has run, writes again the pages of posts whose translations another
+ * language's run published, moved or took away: a language's run links what the others published
+ * when it ran, and those after it may have changed that.
+ * @param site - the site's configuration, as its own language's run read it
+ * @param changes - by language, the posts whose publication its run changed
+ * @returns the pages written, keys of the site bucket
+ */
+async function relinkTranslations(
+  deps: PublishDeps,
+  site: SiteConfig,
+  changes: readonly { code: string; changed: ChangedPosts }[],
+): Promise<string[]> {
+  const codes = otherLanguages(site);
+  if (!site.pages || codes.length === 0) return [];
+  const toTouch = new Map<string, Set<string>>([site.language, ...codes].map((code) => [code, new Set()]));
+  if (changes.some(({ changed }) => changed === 'all')) {
+    const translated = translatedPosts(site, await postKeys(deps.content));
+    for (const touched of toTouch.values()) for (const source of translated) touched.add(source);
+  } else
+    for (const { code, changed } of changes) {
+      if (changed === 'all' || changed.size === 0) continue;
+      const members = await groupMembers(deps.content, site, changed);
+      // A language's own changed posts were written by its run: the others link them.
+      for (const [other, touched] of toTouch)
+        if (other !== code) for (const source of members) touched.add(source);
+    }
+  const written: string[] = [];
+  for (const [code, touched] of toTouch) {
+    if (touched.size === 0) continue;
+    const view = code === site.language ? deps : languageDeps(deps, code);
+    const config = await loadSiteConfig(view.content, view.overrides);
+    const now = deps.clock.now();
+    const index = await PostIndex.open(view.state, now, hashOf(config));
+    const pages = index && (await PageIndex.open(view.state, index.head.configHash));
+    if (index === undefined || pages === undefined) continue;
+    for (const source of touched) await pages.touchPost(source);
+    if (pages.postsToWrite().length === 0) continue;
+    const keys = await publishPages(startRun(view, config, index, now), false, pages);
+    for (const key of keys) written.push(code === site.language ? key : `${code}/${key}`);
+  }
+  return written;
 }
 
 /** A run's report with another language's added, its feed folders and pages under its folder. */
@@ -114,15 +176,15 @@ function withLanguageReport(all: PublishReport, code: string, other: PublishRepo
 async function applyLanguage(
   deps: PublishDeps,
   keys: readonly string[],
-): Promise<{ report: PublishReport; config: SiteConfig }> {
+): Promise<{ report: PublishReport; config: SiteConfig; changed: ChangedPosts }> {
   const config = await loadSiteConfig(deps.content, deps.overrides);
   const now = deps.clock.now();
   // No index, or one built with another site.yaml (uploaded again unchanged, it needs no rebuild).
   const index = await PostIndex.open(deps.state, now, hashOf(config));
   if (index === undefined)
     return deps.rebuild
-      ? { report: await startRebuild({ ...deps, rebuild: deps.rebuild }), config }
-      : rebuildLanguage(deps);
+      ? { report: await startRebuild({ ...deps, rebuild: deps.rebuild }), config, changed: 'all' }
+      : { ...(await rebuildLanguage(deps)), changed: 'all' };
   const run = startRun(deps, config, index, now);
   const { heads } = index.head;
   const unique = [...new Set(keys)];
@@ -214,7 +276,12 @@ async function applyLanguage(
       pages: pages.length,
       failed: failed.length,
     });
-  return { report: { rebuilt: false, processed: unique.length, failed, ...feeds, pages }, config };
+  return {
+    report: { rebuilt: false, processed: unique.length, failed, ...feeds, pages },
+    config,
+    // Without a page index to update, the run wrote every page (state from an older Herald).
+    changed: lists?.changedSources ?? 'all',
+  };
 }
 
 /**
@@ -233,8 +300,7 @@ export function publishDue(deps: PublishDeps): Promise<PublishReport> {
  */
 export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   const own = await rebuildLanguage(deps);
-  const others = await forEachLanguage(own.config, (code) => rebuildLanguage(languageDeps(deps, code)));
-  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), own.report);
+  return rebuildOtherLanguages(deps, own.config, own.report);
 }
 
 /**
@@ -250,7 +316,10 @@ export async function rebuildOtherLanguages(
   report: PublishReport,
 ): Promise<PublishReport> {
   const others = await forEachLanguage(config, (code) => rebuildLanguage(languageDeps(deps, code)));
-  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), report);
+  const all = others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), report);
+  // Each language linked the translations the others had published when it ran.
+  const relinked = await relinkTranslations(deps, config, [{ code: config.language, changed: 'all' }]);
+  return { ...all, pages: [...all.pages, ...relinked] };
 }
 
 /** Rebuilds one language's site in one run: the site's own, or (with `overrides.languageView`) another's. */

@@ -353,6 +353,134 @@ describe('translations', () => {
   });
 });
 
+/** A page's `hreflang` alternates, as `code url` lines. */
+function alternates(store: MemoryBlobStore, key: string): string[] {
+  const page = store.text(key);
+  if (page === undefined) throw new Error(`${key} was not written`);
+  return [...page.matchAll(/<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">/g)].map(
+    (m) => `${m[1]} ${m[2]}`,
+  );
+}
+
+/** Every object of a store, for comparing a site with another. */
+function everything(store: MemoryBlobStore): Record<string, string> {
+  return Object.fromEntries(
+    [...store.objects].map(([key, object]) => [key, Buffer.from(object.body).toString('base64')]),
+  );
+}
+
+describe('a post’s page and its translations', () => {
+  const HELLO = [
+    'en https://example.org/posts/hello/',
+    'ja https://example.org/ja/posts/konnichiwa/',
+    'x-default https://example.org/posts/hello/',
+  ];
+
+  it('link each other (hreflang), both ways, as Hugo pairs them, in a build', async () => {
+    const { deps } = await setup({
+      'posts/hello.md': postFile('Hello', '2024-05-03'),
+      'posts/hello.ja.md': postFile('こんにちは', '2024-05-03', 'slug: konnichiwa'),
+      'posts/hello.zh.md': postFile('你好', '2024-05-03', 'draft: true'),
+      'posts/hello.pt-br.md': postFile('Olá', '2030-05-03'),
+      'posts/b/index.md': postFile('B', '2024-05-02'),
+      'posts/b/index.zh-cn.md': postFile('B 中文', '2024-05-02'),
+      'posts/b/index.pt-br.markdown': '---\ntitle: [broken\n---\n',
+      'posts/c/index.it.md': postFile('C', '2024-05-01'),
+      'posts/c/index.ja.md': postFile('C ja', '2024-05-01'),
+      'posts/alone.md': postFile('Alone', '2024-05-01'),
+    });
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed.map((e) => e.file)).toEqual(['posts/b/index.pt-br.markdown']);
+    // A draft, a scheduled and a broken translation are not published: not linked.
+    expect(alternates(deps.output, 'posts/hello/index.html')).toEqual(HELLO);
+    expect(alternates(deps.output, 'ja/posts/konnichiwa/index.html')).toEqual(HELLO);
+    const b = [
+      'en https://example.org/posts/b/',
+      'zh-cn https://example.org/zh-cn/posts/b/',
+      'x-default https://example.org/posts/b/',
+    ];
+    expect(alternates(deps.output, 'posts/b/index.html')).toEqual(b);
+    expect(alternates(deps.output, 'zh-cn/posts/b/index.html')).toEqual(b);
+    // As hugo 0.111.3: index.it.md (no configured language) is the bundle's post, named index.it,
+    // and no translation of index.ja.md; a post alone has no alternates.
+    expect(alternates(deps.output, 'posts/c/index.html')).toEqual([]);
+    expect(alternates(deps.output, 'ja/posts/c/index.html')).toEqual([]);
+    expect(alternates(deps.output, 'posts/alone/index.html')).toEqual([]);
+    // Without translations a language has no x-default of its own: the site's is the page's own.
+    expect(alternates(deps.output, 'zh-cn/posts/b/index.html').at(-1)).toBe(
+      'x-default https://example.org/posts/b/',
+    );
+  });
+
+  it('are linked and unlinked on upload from either side, as a full build and a rebuild write them', async () => {
+    const { deps } = await setup({
+      'posts/hello.md': postFile('Hello', '2024-05-03'),
+      'posts/other.md': postFile('Other', '2024-05-01'),
+    });
+    await publishChanges(deps, []);
+    expect(alternates(deps.output, 'posts/hello/index.html')).toEqual([]);
+    const same = async (step: string) => {
+      const full = new MemoryBlobStore();
+      await buildSite({ ...deps, output: full, clock: fixedClock(NOW) });
+      expect({ step, files: everything(deps.output) }).toEqual({ step, files: everything(full) });
+    };
+
+    // The translation arrives: the English page, which did not change, links it.
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'slug: konnichiwa'));
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(alternates(deps.output, 'posts/hello/index.html')).toEqual(HELLO);
+    expect(alternates(deps.output, 'ja/posts/konnichiwa/index.html')).toEqual(HELLO);
+    await same('added');
+
+    // A broken upload keeps the last good version published, and linked.
+    await deps.content.put('posts/hello.ja.md', '---\ntitle: [broken\n---\n');
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(alternates(deps.output, 'posts/hello/index.html')).toEqual(HELLO);
+
+    // The translation moves: the English page follows.
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'slug: yaa'));
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(alternates(deps.output, 'posts/hello/index.html')[1]).toBe('ja https://example.org/ja/posts/yaa/');
+    await same('moved');
+
+    // The English post moves: its translation's page follows.
+    await deps.content.put('posts/hello.md', postFile('Hello', '2024-05-03', 'slug: hi'));
+    await publishChanges(deps, ['posts/hello.md']);
+    expect(alternates(deps.output, 'ja/posts/yaa/index.html')[0]).toBe('en https://example.org/posts/hi/');
+    await same('post moved');
+
+    // A draft is no translation to link; deleted, the other side loses its alternates.
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'draft: true'));
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(alternates(deps.output, 'posts/hi/index.html')).toEqual([]);
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03'));
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    await deps.content.delete('posts/hello.md');
+    await publishChanges(deps, ['posts/hello.md']);
+    expect(alternates(deps.output, 'ja/posts/hello/index.html')).toEqual([]);
+    await same('deleted');
+
+    // A scheduled translation is linked from the tick that publishes it.
+    await deps.content.put('posts/hello.md', postFile('Hello', '2024-05-03'));
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-06-03'));
+    await publishChanges(deps, ['posts/hello.md', 'posts/hello.ja.md']);
+    expect(alternates(deps.output, 'posts/hello/index.html')).toEqual([]);
+    const later = new Date('2024-06-04T00:00:00Z');
+    const tick = { ...deps, clock: fixedClock(later) };
+    await publishDue(tick);
+    expect(alternates(deps.output, 'posts/hello/index.html')).toContain(
+      'ja https://example.org/ja/posts/hello/',
+    );
+    const full = new MemoryBlobStore();
+    await buildSite({ ...deps, output: full, clock: fixedClock(later) });
+    expect(everything(deps.output)).toEqual(everything(full));
+    // A rebuild writes the same site.
+    const rebuilt = { ...tick, output: new MemoryBlobStore(), state: new MemoryBlobStore() };
+    await rebuildSite(rebuilt);
+    expect(everything(rebuilt.output)).toEqual(everything(full));
+  });
+});
+
 describe('language suffixes the site does not configure, and markdown in bundles', () => {
   it('are part of the name, as in Hugo: post.it.md is a post of its own', async () => {
     const { deps, logged } = await setup(

@@ -100,6 +100,26 @@ describe('herald build of Hugo Theme Stack’s example content', () => {
     );
   });
 
+  it('links each post and its translations both ways (hreflang), as Hugo pairs their files', () => {
+    const alternates = (key: string) =>
+      [
+        ...readFileSync(join(out, key), 'utf8').matchAll(
+          /<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">/g,
+        ),
+      ].map((m) => `${m[1]} ${m[2]}`);
+    const placeholder = [
+      `en-us ${BASE}posts/placeholder-text/`,
+      `ar ${BASE}ar/posts/placeholder-text/`,
+      `x-default ${BASE}posts/placeholder-text/`,
+    ];
+    expect(alternates('posts/placeholder-text/index.html')).toEqual(placeholder);
+    expect(alternates('ar/posts/placeholder-text/index.html')).toEqual(placeholder);
+    // The site's post of chinese-test is index.ja.md (ja is no language of the site), which hugo
+    // 0.111.3 pairs with no index.zh-cn.md: neither links the other.
+    expect(alternates('posts/test-chinese/index.html')).toEqual([]);
+    expect(alternates('zh-cn/posts/test-chinese/index.html')).toEqual([]);
+  });
+
   it('writes every language’s feeds valid under the project’s validators', async () => {
     for (const folder of ['', 'zh-cn/', 'ar/', 'zh-cn/categories/test/']) {
       const read = (file: string) => readFileSync(join(out, `${folder}${file}`), 'utf8');

@@ -1,3 +1,4 @@
+import type { TranslationLink } from '../config/language-site.ts';
 import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
@@ -42,6 +43,8 @@ export interface PageEntry {
   aliases?: string[] | undefined;
   /** Changes whenever anything about the post changes; a full build that keeps no signatures has none. */
   hash?: string;
+  /** On a multi-language site: the post's translations in the site's other languages, if any. */
+  translations?: TranslationLink[] | undefined;
 }
 
 /** One page of the site: where it goes, what it depends on, and how to render it. */
@@ -66,6 +69,8 @@ export interface PostPageJob {
   older?: Link | undefined;
   /** The post's terms from its entry (see withTermNames): the site's one name per term. */
   terms: Pick<PageEntry, 'categories' | 'tags' | 'series'>;
+  /** Its translations (see PageEntry), linked as `hreflang` alternates. */
+  translations?: TranslationLink[] | undefined;
 }
 
 /**
@@ -73,7 +78,7 @@ export interface PostPageJob {
  * @param post - the post with its rendered body
  */
 export function renderPostPage(site: SiteConfig, post: Post, page: PostPageJob): string {
-  return postPage(site, namedAs(post, page.terms), page.newer, page.older);
+  return postPage(site, namedAs(post, page.terms), page.newer, page.older, page.translations);
 }
 
 /** The bucket key of a page at a site-relative path: `/posts/a/` -> `posts/a/index.html`. */
@@ -180,6 +185,7 @@ export function postPagePlan(
     newer: newerLink,
     older: olderLink,
     terms: { categories: entry.categories, tags: entry.tags, series: entry.series },
+    ...(entry.translations?.length ? { translations: entry.translations } : {}),
   };
   return {
     key: pageKey(entry.path),
@@ -191,6 +197,8 @@ export function postPagePlan(
       entry.categories,
       entry.tags,
       entry.series ?? null,
+      // Only on pages that have translations: other pages keep the signatures they had.
+      ...(page.translations ? [page.translations] : []),
     ],
     needs: [entry.source],
     render: (posts) => renderPostPage(site, required(posts, entry.source), page),

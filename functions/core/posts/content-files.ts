@@ -170,6 +170,17 @@ export function bundlePost(indexKeys: Iterable<string>, site: SiteLanguages): st
   return post;
 }
 
+/**
+ * What a file and its translations share, as Hugo pairs them: the key without its extension and
+ * configured language (`posts/hello.md`, `posts/hello.ja.md` -> `posts/hello`; `posts/g/index.md`,
+ * `posts/g/index.zh-cn.md` -> `posts/g/index`). A suffix the site does not configure stays: hugo
+ * 0.111.3 pairs no `index.ja.md` of a site without `ja` with the bundle's `index.zh-cn.md`.
+ */
+export function translationGroup(key: string, site: SiteLanguages): string {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  return key.slice(0, key.length - name.length) + baseName(key, site);
+}
+
 /** Is this file, directly in its folder, an index file of a bundle (in any language)? */
 export function isIndexFile(key: string): boolean {
   return bundleFolderOf(key) !== undefined;
