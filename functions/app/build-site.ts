@@ -25,6 +25,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { PostCompiler, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
 import { type Bundle, copyResources } from './bundle-resources.ts';
 import { forEachLanguage, languageStores } from './language-views.ts';
+import { writeLanguagesSitemap } from './languages-sitemap.ts';
 import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { bodyWarnings, inThreadCompiler, readPosts, renderFromStore, renderPosts } from './read-posts.ts';
@@ -132,7 +133,16 @@ export async function buildSite(
   const others: { code: string; report: BuildReport }[] = [];
   for (const { code, report: read } of otherReads)
     others.push({ code, report: (await buildLanguage(languageStores(deps, code), read, published)).report });
-  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report), own.report);
+  const report = others.reduce((all, { code, report }) => withLanguageReport(all, code, report), own.report);
+  const sitemap = await writeLanguagesSitemap(
+    deps.output,
+    ownRead.site,
+    async (code) => paths.get(code)?.size ?? 0,
+  );
+  // The root sitemap is written once more, not a new key.
+  return sitemap.length === 0 || report.written.includes('sitemap.xml')
+    ? report
+    : { ...report, written: [...report.written, ...sitemap] };
 }
 
 /** A build's report with another language's added: its counts, its files' errors, its keys. */

@@ -36,6 +36,7 @@ import {
 } from './bundle-resources.ts';
 import { hashOf } from './hash-of.ts';
 import { forEachLanguage, languageStores } from './language-views.ts';
+import { postsInPageIndexes, writeLanguagesSitemap } from './languages-sitemap.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { PageIndex } from './post-index/page-index.ts';
@@ -98,7 +99,13 @@ export async function applyChanges(deps: PublishDeps, keys: readonly string[]): 
     { code: own.config.language, changed: own.changed },
     ...others.map(({ code, report }) => ({ code, changed: report.changed })),
   ];
-  return { ...report, pages: [...report.pages, ...(await relinkTranslations(deps, own.config, changed))] };
+  const relinked = await relinkTranslations(deps, own.config, changed);
+  const sitemap = await writeLanguagesSitemap(
+    deps.output,
+    own.config,
+    postsInPageIndexes(deps.state, own.config),
+  );
+  return { ...report, pages: [...report.pages, ...relinked, ...sitemap] };
 }
 
 /** The ports of another language's runs: its view of the stores, and its code in the overrides. */
@@ -319,7 +326,8 @@ export async function rebuildOtherLanguages(
   const all = others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), report);
   // Each language linked the translations the others had published when it ran.
   const relinked = await relinkTranslations(deps, config, [{ code: config.language, changed: 'all' }]);
-  return { ...all, pages: [...all.pages, ...relinked] };
+  const sitemap = await writeLanguagesSitemap(deps.output, config, postsInPageIndexes(deps.state, config));
+  return { ...all, pages: [...all.pages, ...relinked, ...sitemap] };
 }
 
 /** Rebuilds one language's site in one run: the site's own, or (with `overrides.languageView`) another's. */

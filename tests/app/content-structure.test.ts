@@ -481,6 +481,33 @@ describe('a post’s page and its translations', () => {
   });
 });
 
+describe('the root sitemap of a multi-language site', () => {
+  it('names every language’s sitemaps, kept up to date on upload as a build writes it', async () => {
+    const { deps } = await setup({ 'posts/hello.md': postFile('Hello', '2024-05-03') });
+    await publishChanges(deps, []);
+    const locs = (store: MemoryBlobStore, key: string) =>
+      [...(store.text(key) ?? '').matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]);
+    const lists = ['ja', 'pt-br', 'zh', 'zh-cn'].map(
+      (code) => `https://example.org/${code}/sitemap-lists.xml`,
+    );
+    expect(locs(deps.output, 'sitemap.xml')).toEqual([
+      'https://example.org/sitemap-lists.xml',
+      'https://example.org/sitemap-posts-1.xml',
+      ...lists,
+    ]);
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03'));
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(locs(deps.output, 'sitemap.xml')).toContain('https://example.org/ja/sitemap-posts-1.xml');
+    expect(locs(deps.output, 'ja/sitemap-posts-1.xml')).toEqual(['https://example.org/ja/posts/hello/']);
+    const full = new MemoryBlobStore();
+    await buildSite({ ...deps, output: full, clock: fixedClock(NOW) });
+    expect(deps.output.text('sitemap.xml')).toBe(full.text('sitemap.xml'));
+    await deps.content.delete('posts/hello.ja.md');
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(locs(deps.output, 'sitemap.xml')).not.toContain('https://example.org/ja/sitemap-posts-1.xml');
+  });
+});
+
 describe('language suffixes the site does not configure, and markdown in bundles', () => {
   it('are part of the name, as in Hugo: post.it.md is a post of its own', async () => {
     const { deps, logged } = await setup(

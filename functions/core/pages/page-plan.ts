@@ -334,11 +334,36 @@ export function notFoundPagePlan(site: SiteConfig): PlannedPage {
  * @param postSitemaps - how many sitemaps of posts there are
  */
 export function sitemapIndexPlan(site: SiteConfig, postSitemaps: number): PlannedPage {
-  const urls = [
-    LISTS_SITEMAP_KEY,
-    ...Array.from({ length: postSitemaps }, (_, i) => postSitemapKey(i + 1)),
-  ].map((key) => siteUrl(site, key));
+  const urls = sitemapFiles(postSitemaps).map((key) => siteUrl(site, key));
   return { key: 'sitemap.xml', inputs: ['sitemap index', urls], needs: [], render: () => sitemapIndex(urls) };
+}
+
+/** A language's sitemaps: that of its lists, then those of its posts. */
+function sitemapFiles(postSitemaps: number): string[] {
+  return [LISTS_SITEMAP_KEY, ...Array.from({ length: postSitemaps }, (_, i) => postSitemapKey(i + 1))];
+}
+
+/** The sitemaps of posts a list of this many published posts has. */
+export function postSitemapCount(posts: number): number {
+  return posts === 0 ? 0 : pageCount(posts, SITEMAP_SIZE);
+}
+
+/**
+ * The root `sitemap.xml` of a multi-language site: the site's own sitemaps, then each other
+ * language's (`ja/sitemap-lists.xml`, `ja/sitemap-posts-1.xml`…), as Hugo's root sitemap names
+ * every language's. Their sitemaps, not their `ja/sitemap.xml`: an index may not list an index.
+ * @param site - the site's own configuration
+ * @param languages - every language the site publishes, the site's own first, with its published posts
+ */
+export function languagesSitemapIndex(
+  site: SiteConfig,
+  languages: readonly { code: string; posts: number }[],
+): string {
+  const home = site.defaultLanguage ?? site.language;
+  const urls = languages.flatMap(({ code, posts }) =>
+    sitemapFiles(postSitemapCount(posts)).map((key) => siteUrl(site, code === home ? key : `${code}/${key}`)),
+  );
+  return sitemapIndex(urls);
 }
 
 /**
@@ -401,7 +426,7 @@ export function planPages(
   pages.push(notFoundPagePlan(site));
   // The newsletter's archive, from the digests sent so far.
   if (site.newsletter) pages.push(...archivePages(site, digests));
-  const sitemaps = published.length === 0 ? 0 : pageCount(published.length, SITEMAP_SIZE);
+  const sitemaps = postSitemapCount(published.length);
   pages.push(sitemapIndexPlan(site, sitemaps));
   pages.push(
     listsSitemapPlan(
