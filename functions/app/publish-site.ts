@@ -35,7 +35,7 @@ import {
   withBundleMarkdown,
 } from './bundle-resources.ts';
 import { hashOf } from './hash-of.ts';
-import { forEachLanguage, languageStores } from './language-views.ts';
+import { forEachLanguage, languageStores, removeFormerLanguages } from './language-views.ts';
 import { postsInPageIndexes, writeLanguagesSitemap } from './languages-sitemap.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
@@ -474,6 +474,8 @@ export async function completeRebuild(run: PublishRun, rebuilt: RebuiltPosts): P
     ...sizes.flatMap(([key, size]) => (size === undefined ? [] : [staticTarget(key)])),
   ]);
   const pages = await publishPages(run, true, undefined, keep, undefined, rebuilt.pagesWritten);
+  // A language taken out of `languages` leaves with the rebuild its site.yaml change starts.
+  const gone = await removeFormerLanguages(deps, run.config, new Set([...keep, ...pages]));
   await index.save();
   await pingHub(run, feeds.regenerated);
   deps.log.info('rebuilt', { posts: entries.size, failed: failed.length, feeds: feeds.regenerated.length });
@@ -483,7 +485,7 @@ export async function completeRebuild(run: PublishRun, rebuilt: RebuiltPosts): P
     published: rebuilt.published.length,
     failed,
     ...feeds,
-    pages,
+    pages: [...pages, ...gone],
   };
 }
 

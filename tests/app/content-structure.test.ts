@@ -481,6 +481,35 @@ describe('a post’s page and its translations', () => {
   });
 });
 
+describe('a language taken out of languages', () => {
+  it('leaves the site with the rebuild, its static files and the site’s own pages aside', async () => {
+    const { deps } = await setup({
+      ...gallery,
+      'posts/hello.ja.md': postFile('こんにちは', '2024-05-03'),
+      'posts/own.md': postFile('Own', '2024-05-05', 'url: /ja/own/'),
+      'static/ja/keep.txt': 'a static file in the folder',
+    });
+    // `url: /ja/own/` is under ja's folder while ja is a language: an error until it is not.
+    await publishChanges(deps, []);
+    expect(deps.output.objects.has('ja/posts/image-gallery/photo.png')).toBe(true);
+    expect(deps.output.objects.has('ja/rss.xml')).toBe(true);
+    expect([...deps.state.objects.keys()].some((k) => k.startsWith('languages/ja/'))).toBe(true);
+
+    await deps.content.put('site.yaml', LANGUAGES_YAML.replace('  ja: {}\n', ''));
+    const report = await publishChanges(deps, ['site.yaml']);
+    expect(report.rebuilt).toBe(true);
+    expect(report.pages).toContain('ja/rss.xml');
+    const left = [...deps.output.objects.keys()].filter((k) => k.startsWith('ja/')).sort();
+    expect(left).toEqual(['ja/keep.txt', 'ja/own/index.html']);
+    expect([...deps.state.objects.keys()].filter((k) => k.startsWith('languages/ja/'))).toEqual([]);
+    // The other languages keep theirs; the site is what a build from nothing writes.
+    expect(deps.output.objects.has('zh/posts/shortcodes/index.html')).toBe(true);
+    const full = new MemoryBlobStore();
+    await buildSite({ ...deps, output: full, clock: fixedClock(NOW) });
+    expect(everything(deps.output)).toEqual(everything(full));
+  });
+});
+
 describe('the root sitemap of a multi-language site', () => {
   it('names every language’s sitemaps, kept up to date on upload as a build writes it', async () => {
     const { deps } = await setup({ 'posts/hello.md': postFile('Hello', '2024-05-03') });
