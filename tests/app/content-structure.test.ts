@@ -491,9 +491,10 @@ describe('a language taken out of languages', () => {
     });
     // `url: /ja/own/` is under ja's folder while ja is a language: an error until it is not.
     await publishChanges(deps, []);
+    const state = deps.state as MemoryBlobStore;
     expect(deps.output.objects.has('ja/posts/image-gallery/photo.png')).toBe(true);
     expect(deps.output.objects.has('ja/rss.xml')).toBe(true);
-    expect([...deps.state.objects.keys()].some((k) => k.startsWith('languages/ja/'))).toBe(true);
+    expect([...state.objects.keys()].some((k) => k.startsWith('languages/ja/'))).toBe(true);
 
     await deps.content.put('site.yaml', LANGUAGES_YAML.replace('  ja: {}\n', ''));
     const report = await publishChanges(deps, ['site.yaml']);
@@ -501,7 +502,7 @@ describe('a language taken out of languages', () => {
     expect(report.pages).toContain('ja/rss.xml');
     const left = [...deps.output.objects.keys()].filter((k) => k.startsWith('ja/')).sort();
     expect(left).toEqual(['ja/keep.txt', 'ja/own/index.html']);
-    expect([...deps.state.objects.keys()].filter((k) => k.startsWith('languages/ja/'))).toEqual([]);
+    expect([...state.objects.keys()].filter((k) => k.startsWith('languages/ja/'))).toEqual([]);
     // The other languages keep theirs; the site is what a build from nothing writes.
     expect(deps.output.objects.has('zh/posts/shortcodes/index.html')).toBe(true);
     const full = new MemoryBlobStore();
