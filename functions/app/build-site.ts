@@ -129,10 +129,14 @@ export async function buildSite(
   for (const { code, report: read } of [{ code: ownRead.site.language, report: ownRead }, ...otherReads])
     paths.set(code, new Map(read.posts.published.map((post) => [post.source, post.path])));
   const published: PublishedPath = async (code, source) => paths.get(code)?.get(source);
-  const own = await buildLanguage(deps, ownRead, published);
+  // The static files' sizes by URL: the site's own build publishes them, the others' read them.
+  const staticSizes = new Map<string, number>();
+  const own = await buildLanguage(deps, ownRead, published, staticSizes);
   const others: { code: string; report: BuildReport }[] = [];
-  for (const { code, report: read } of otherReads)
-    others.push({ code, report: (await buildLanguage(languageStores(deps, code), read, published)).report });
+  for (const { code, report: read } of otherReads) {
+    const view = languageStores(deps, code);
+    others.push({ code, report: (await buildLanguage(view, read, published, staticSizes)).report });
+  }
   const report = others.reduce((all, { code, report }) => withLanguageReport(all, code, report), own.report);
   const sitemap = await writeLanguagesSitemap(
     deps.output,
@@ -166,6 +170,7 @@ async function buildLanguage(
   deps: BuildSiteDeps,
   read: ReadSite,
   published: PublishedPath,
+  staticSizes: Map<string, number>,
 ): Promise<{ report: BuildReport; site: SiteConfig }> {
   const { content, output: out } = deps;
   const {
@@ -192,9 +197,12 @@ async function buildLanguage(
   await mapLimit(staticKeys, IO_CONCURRENCY, async (key) => {
     const size = await mirrorStatic(content, out, key);
     if (size === undefined) return;
-    imageSizes.set(staticUrl(site, key), size);
+    staticSizes.set(staticUrl(site, key), size);
     written.push(staticTarget(key));
   });
+  // The site's own language publishes the static files (another's view sees none): every language's
+  // enclosures have their sizes.
+  for (const [url, size] of staticSizes) imageSizes.set(url, size);
 
   // Threads pay off for rendering every post's page; parsing front matter, or rendering the
   // ~170 posts that reach feeds, costs less than starting them and copying posts between them.

@@ -603,10 +603,16 @@ async function reRenderLinkers(run: PublishRun): Promise<PostError[]> {
   return failed;
 }
 
-/** Copies or removes a static file and updates the enclosure size of every head post using it. */
+/**
+ * Copies or removes a static file and updates the enclosure size of every head post using it. In
+ * another language's run only the sizes: the site's own run published the file.
+ */
 async function reconcileStatic(run: PublishRun, key: string): Promise<void> {
-  const size = await mirrorStatic(run.deps.content, run.deps.output, key);
-  await run.index.setStaticSize(key, size);
+  let size: number | undefined;
+  if (run.config.defaultLanguage === undefined) {
+    size = await mirrorStatic(run.deps.content, run.deps.output, key);
+    await run.index.setStaticSize(key, size);
+  } else size = await staticSize(run, key);
   const url = staticUrl(run.config, key);
   const { heads } = run.index.head;
   for (const entry of [...Object.values(heads.lists).flat(), ...heads.upcoming]) {
@@ -619,14 +625,33 @@ async function reconcileStatic(run: PublishRun, key: string): Promise<void> {
 /** Gives entries the size of their image when the site publishes it (a static file or a resource). */
 async function setImageSizes(run: PublishRun, entries: PostEntry[]): Promise<void> {
   const { baseUrl } = run.config;
+  // Static files are at the site's root, in every language (see staticUrl).
+  const root = run.config.rootUrl ?? baseUrl;
   for (const entry of entries) {
     delete entry.imageSize;
-    if (entry.image === undefined || !entry.image.startsWith(baseUrl)) continue;
+    if (entry.image === undefined || !entry.image.startsWith(root)) continue;
     const size =
-      (await run.index.staticSize(`static/${decodeURI(entry.image.slice(baseUrl.length))}`)) ??
-      (await resourceSize(run, entry, entry.image));
+      (await staticSize(run, `static/${decodeURI(entry.image.slice(root.length))}`)) ??
+      (entry.image.startsWith(baseUrl) ? await resourceSize(run, entry, entry.image) : undefined);
     if (size !== undefined) entry.imageSize = size;
   }
+}
+
+const ownStaticSizes = new WeakMap<PublishRun, (key: string) => Promise<number | undefined>>();
+
+/**
+ * The size of a static file as the site publishes it: from this run's index, or in another
+ * language's run from the site's own (which ran first).
+ */
+function staticSize(run: PublishRun, key: string): Promise<number | undefined> {
+  const { siteState } = run.deps;
+  if (run.config.defaultLanguage === undefined || siteState === undefined) return run.index.staticSize(key);
+  let sizes = ownStaticSizes.get(run);
+  if (sizes === undefined) {
+    sizes = PostIndex.staticSizes(siteState);
+    ownStaticSizes.set(run, sizes);
+  }
+  return sizes(key);
 }
 
 /** The size of a post's image when it is a resource of the post's own bundle, as published. */

@@ -511,6 +511,39 @@ describe('a language taken out of languages', () => {
   });
 });
 
+describe('another language’s feeds', () => {
+  it('have enclosures for static images as the site’s own do, kept up to date on upload', async () => {
+    const { deps } = await setup({
+      'posts/hello.md': postFile('Hello', '2024-05-03', 'image: /images/cover.png'),
+      'posts/hello.ja.md': postFile('こんにちは', '2024-05-03', 'image: /images/cover.png'),
+      'static/images/cover.png': PHOTO,
+    });
+    await publishChanges(deps, []);
+    const enclosure = (folder: string) =>
+      deps.output.text(`${folder}rss.xml`)?.match(/<enclosure [^>]+>/)?.[0];
+    const expected = '<enclosure length="10" type="image/png" url="https://example.org/images/cover.png"/>';
+    expect(enclosure('')).toBe(expected);
+    expect(enclosure('ja/')).toBe(expected);
+    // The file is published once, at the root: never under /ja/.
+    expect(deps.output.objects.has('ja/images/cover.png')).toBe(false);
+
+    await deps.content.put('static/images/cover.png', new Uint8Array(25));
+    await publishChanges(deps, ['static/images/cover.png']);
+    expect(enclosure('ja/')).toContain('length="25"');
+    const full = new MemoryBlobStore();
+    await buildSite({ ...deps, output: full, clock: fixedClock(NOW) });
+    expect(everything(deps.output)).toEqual(everything(full));
+
+    // Another language's run never removes a static file published in its folder.
+    await deps.content.put('static/ja/images/cover.png', PHOTO);
+    await publishChanges(deps, ['static/ja/images/cover.png']);
+    await deps.content.delete('static/images/cover.png');
+    await publishChanges(deps, ['static/images/cover.png']);
+    expect(deps.output.objects.has('ja/images/cover.png')).toBe(true);
+    expect(enclosure('ja/')).toBeUndefined();
+  });
+});
+
 describe('the root sitemap of a multi-language site', () => {
   it('names every language’s sitemaps, kept up to date on upload as a build writes it', async () => {
     const { deps } = await setup({ 'posts/hello.md': postFile('Hello', '2024-05-03') });
