@@ -100,11 +100,12 @@ export async function applyChanges(deps: PublishDeps, keys: readonly string[]): 
     ...others.map(({ code, report }) => ({ code, changed: report.changed })),
   ];
   const relinked = await relinkTranslations(deps, own.config, changed);
-  const sitemap = await writeLanguagesSitemap(
-    deps.output,
-    own.config,
-    postsInPageIndexes(deps.state, own.config),
-  );
+  // The languages' sitemaps change with their lists of posts: a run that changed none (most ticks)
+  // leaves the root sitemap as it is.
+  const listsChanged = changed.some((c) => c.changed === 'all' || c.changed.size > 0);
+  const sitemap = listsChanged
+    ? await writeLanguagesSitemap(deps.output, own.config, postsInPageIndexes(deps.state, own.config))
+    : [];
   return { ...report, pages: [...report.pages, ...relinked, ...sitemap] };
 }
 
