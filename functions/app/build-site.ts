@@ -25,6 +25,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { ParsedFile, PostCompiler, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
 import { type Bundle, copyResources } from './bundle-resources.ts';
 import { forEachLanguage, languageStores } from './language-views.ts';
+import { writeLanguagesSitemap } from './languages-sitemap.ts';
 import { loadSiteConfig, SITE_CONFIG_KEY } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
 import { bodyWarnings, inThreadCompiler, readPosts, renderFromStore, renderPosts } from './read-posts.ts';
@@ -37,6 +38,7 @@ import {
   staticUrl,
   writeFeeds,
 } from './site-output.ts';
+import { type PublishedPath, translationLinks } from './translation-links.ts';
 import { type PostPageRequest, writePages } from './write-pages.ts';
 
 const IO_CONCURRENCY = 32;
@@ -102,6 +104,8 @@ export interface ReadSite {
   bundled: string[];
   /** The fingerprint of each parsed file as it was read, by key: rendering reuses the parse. */
   digests: ReadonlyMap<string, number>;
+  /** Every key under `posts/` Herald reads (bad keys left out). */
+  keys: string[];
 }
 
 /**
@@ -117,13 +121,34 @@ export async function buildSite(
   overrides: SiteOverrides = {},
   preview?: PreviewOptions,
 ): Promise<BuildReport> {
-  const own = await buildLanguage(deps, overrides, preview);
-  // Each other language is the same build over its view of the stores, under /<code>/.
-  const others = await forEachLanguage(own.site, async (code) => {
-    const view = { ...overrides, languageView: code };
-    return (await buildLanguage(languageStores(deps, code), view, preview)).report;
-  });
-  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report), own.report);
+  const ownRead = await readSite(deps, overrides, preview);
+  // Each other language is the same build over its view of the stores, under /<code>/. Every
+  // language is read first: a post's page links its translations published in the others.
+  const otherReads = await forEachLanguage(ownRead.site, (code) =>
+    readSite(languageStores(deps, code), { ...overrides, languageView: code }, preview),
+  );
+  const paths = new Map<string, Map<string, string>>();
+  for (const { code, report: read } of [{ code: ownRead.site.language, report: ownRead }, ...otherReads])
+    paths.set(code, new Map(read.posts.published.map((post) => [post.source, post.path])));
+  const published: PublishedPath = async (code, source) => paths.get(code)?.get(source);
+  // The static files' sizes by URL: the site's own build publishes them, the others' read them.
+  const staticSizes = new Map<string, number>();
+  const own = await buildLanguage(deps, ownRead, published, staticSizes);
+  const others: { code: string; report: BuildReport }[] = [];
+  for (const { code, report: read } of otherReads) {
+    const view = languageStores(deps, code);
+    others.push({ code, report: (await buildLanguage(view, read, published, staticSizes)).report });
+  }
+  const report = others.reduce((all, { code, report }) => withLanguageReport(all, code, report), own.report);
+  const sitemap = await writeLanguagesSitemap(
+    deps.output,
+    ownRead.site,
+    async (code) => paths.get(code)?.size ?? 0,
+  );
+  // The root sitemap is written once more, not a new key.
+  return sitemap.length === 0 || report.written.includes('sitemap.xml')
+    ? report
+    : { ...report, written: [...report.written, ...sitemap] };
 }
 
 /** A build's report with another language's added: its counts, its files' errors, its keys. */
@@ -145,8 +170,9 @@ function withLanguageReport(all: BuildReport, code: string, other: BuildReport):
 /** Builds one language's site: the site's own, or (with `overrides.languageView`) another's. */
 async function buildLanguage(
   deps: BuildSiteDeps,
-  overrides: SiteOverrides,
-  preview: PreviewOptions | undefined,
+  read: ReadSite,
+  published: PublishedPath,
+  staticSizes: Map<string, number>,
 ): Promise<{ report: BuildReport; site: SiteConfig }> {
   const { content, output: out } = deps;
   const {
@@ -159,7 +185,8 @@ async function buildLanguage(
     translations,
     bundled,
     digests,
-  } = await readSite(deps, overrides, preview);
+    keys,
+  } = read;
 
   const written: string[] = [];
   const imageSizes = new Map<string, number>();
@@ -173,9 +200,12 @@ async function buildLanguage(
   await mapLimit(staticKeys, IO_CONCURRENCY, async (key) => {
     const size = await mirrorStatic(content, out, key);
     if (size === undefined) return;
-    imageSizes.set(staticUrl(site, key), size);
+    staticSizes.set(staticUrl(site, key), size);
     written.push(staticTarget(key));
   });
+  // The site's own language publishes the static files (another's view sees none): every language's
+  // enclosures have their sizes.
+  for (const [url, size] of staticSizes) imageSizes.set(url, size);
 
   // Threads pay off for rendering every post's page; parsing front matter, or rendering the
   // ~170 posts that reach feeds, costs less than starting them and copying posts between them.
@@ -260,7 +290,24 @@ async function buildLanguage(
   };
 
   // The posts as they are: a copy of each was a tenth of the peak memory of a 100,000-post build.
-  const pages = planPages(site, posts.published);
+  // Posts with translations link them (hreflang): paired from the listing, so this costs a
+  // single-language site nothing.
+  const links = await translationLinks(
+    content,
+    site,
+    posts.published.map((p) => p.source),
+    published,
+    keys,
+  );
+  const pages = planPages(
+    site,
+    links.size === 0
+      ? posts.published
+      : posts.published.map((post) => {
+          const found = links.get(post.source);
+          return found === undefined ? post : { ...post, translations: found };
+        }),
+  );
   const pagesWritten = await writePages(
     out,
     pages,
@@ -376,6 +423,7 @@ export async function readSite(
     translations,
     bundled,
     digests,
+    keys,
   };
 }
 

@@ -1,5 +1,6 @@
 import { otherLanguages } from '../core/posts/content-files.ts';
 import type { BlobInfo, BlobStore, PutOptions, VersionedBlob } from '../ports/blob-store.ts';
+import { mapLimit } from './map-limit.ts';
 import { STATIC_PREFIX } from './site-output.ts';
 
 // Each other language of a site is published by the same use-cases as the site's own, over views
@@ -68,6 +69,15 @@ interface Stores {
   state?: BlobStore;
 }
 
+/** Where the private state of the site's other languages is, each in `<code>/`. */
+const LANGUAGES_STATE = 'languages/';
+const IO_CONCURRENCY = 16;
+
+/** The private state of one other language: its post index, page index and feed heads. */
+export function languageState(state: BlobStore, code: string): BlobStore {
+  return new PrefixedStore(state, `${LANGUAGES_STATE}${code}/`);
+}
+
 /**
  * The ports of one other language's run: the same content, the site bucket's `<code>/` folder and
  * that language's own state.
@@ -77,7 +87,7 @@ export function languageStores<T extends Stores>(deps: T, code: string): T {
     ...deps,
     content: new ContentWithoutStatic(deps.content),
     output: new PrefixedStore(deps.output, `${code}/`),
-    ...(deps.state === undefined ? {} : { state: new PrefixedStore(deps.state, `languages/${code}/`) }),
+    ...(deps.state === undefined ? {} : { state: languageState(deps.state, code) }),
   };
 }
 
@@ -94,4 +104,39 @@ export async function forEachLanguage<R>(
   const reports: { code: string; report: R }[] = [];
   for (const code of otherLanguages(site)) reports.push({ code, report: await run(code) });
   return reports;
+}
+
+/**
+ * After a rebuild of the site's own language: removes what languages the site no longer publishes
+ * (taken out of `languages`, or `disabled`) left in the site bucket under `<code>/`, and their
+ * private state. What the rebuild itself wrote there stays: static files (`static/ja/x.txt` is
+ * published at `ja/x.txt`) and pages of posts whose URL is now under that folder.
+ * @param site - the site's configuration, as the rebuild read it
+ * @param keep - keys of the site bucket the rebuild wrote
+ * @returns the keys removed from the site bucket
+ */
+export async function removeFormerLanguages(
+  deps: { output: BlobStore; state: BlobStore },
+  site: { language: string; languages?: Readonly<Record<string, unknown>>; defaultLanguage?: string },
+  keep: ReadonlySet<string>,
+): Promise<string[]> {
+  if (site.defaultLanguage !== undefined) return [];
+  const published = new Set(otherLanguages(site));
+  const former = new Set<string>();
+  for await (const info of deps.state.list(LANGUAGES_STATE)) {
+    const code = info.key.slice(LANGUAGES_STATE.length).split('/')[0] ?? '';
+    if (code !== '' && !published.has(code)) former.add(code);
+  }
+  const removed: string[] = [];
+  for (const code of former) {
+    const stale: string[] = [];
+    for await (const info of deps.output.list(`${code}/`)) if (!keep.has(info.key)) stale.push(info.key);
+    await mapLimit(stale, IO_CONCURRENCY, (key) => deps.output.delete(key));
+    removed.push(...stale);
+    // Its state last: a crash before this point finds the language again on the next rebuild.
+    const state: string[] = [];
+    for await (const info of deps.state.list(`${LANGUAGES_STATE}${code}/`)) state.push(info.key);
+    await mapLimit(state, IO_CONCURRENCY, (key) => deps.state.delete(key));
+  }
+  return removed;
 }

@@ -24,6 +24,7 @@ import {
   sitemapIndexPlan,
   termList,
 } from '../core/pages/page-plan.ts';
+import { otherLanguages } from '../core/posts/content-files.ts';
 import { siteUrl } from '../core/posts/permalink.ts';
 import type { Term } from '../core/posts/post.ts';
 import { compareText } from '../core/site/order.ts';
@@ -42,6 +43,8 @@ import { readArchive } from './newsletter/digest-archive.ts';
 import { type ListChanges, PageIndex, type PageRow } from './post-index/page-index.ts';
 import { loadRecords, reportAliasCollisions } from './publish-outputs.ts';
 import type { PublishRun } from './publish-run.ts';
+import { isPostKey } from './site-output.ts';
+import { publishedInPageIndexes, translationLinks } from './translation-links.ts';
 import { type PagesWritten, writePages } from './write-pages.ts';
 
 // The pages of a publish run. A full run writes them all and the page index with them; an incremental
@@ -106,13 +109,21 @@ export async function publishPages(
   const toEntry = pageEntries(config, (taxonomy, slug) => pages.termName(termFolder(taxonomy, slug)));
   const plan: PlannedPage[] = [];
   const removed = new Set<string>();
-  for (const [source, key] of pages.postsToWrite()) {
+  const toWrite = pages.postsToWrite();
+  const translations = await translationLinks(
+    deps.content,
+    config,
+    toWrite.map(([source]) => source),
+    publishedInPageIndexes(deps.siteState ?? deps.state, config),
+  );
+  for (const [source, key] of toWrite) {
     const rank = await pages.rankOf('', key, source);
     if (rank === undefined) continue;
     const around = await pages.rows('', Math.max(0, rank - 1), rank + 2);
     const at = rank === 0 ? 0 : 1;
     const [newer, self, older] = [around[at - 1], around[at] as PageRow, around[at + 1]];
-    plan.push(postPagePlan(config, toEntry(self), newer && toEntry(newer), older && toEntry(older)));
+    const entry = { ...toEntry(self), translations: translations.get(source) };
+    plan.push(postPagePlan(config, entry, newer && toEntry(newer), older && toEntry(older)));
   }
   for (const path of pages.removedPaths) removed.add(pageKey(path));
   for (const file of pages.aliasFiles) {
@@ -267,9 +278,22 @@ async function writeAllPages(
   reportAliasCollisions(run, published, changed);
   const pages = await writePageIndex(run, published);
   const toEntry = pageEntries(config);
-  const plan = planPages(config, published.map(toEntry)).filter(
-    (page) => !page.key.startsWith('newsletter/'),
-  );
+  const translations =
+    otherLanguages(config).length === 0
+      ? new Map()
+      : await translationLinks(
+          deps.content,
+          config,
+          published.map((entry) => entry.source),
+          publishedInPageIndexes(deps.siteState ?? deps.state, config),
+          await postKeys(deps.content),
+        );
+  const entries = published.map((post) => {
+    const entry = toEntry(post);
+    const links = translations.get(post.source);
+    return links === undefined ? entry : { ...entry, translations: links };
+  });
+  const plan = planPages(config, entries).filter((page) => !page.key.startsWith('newsletter/'));
   const result = await writeRunPages(run, plan, written, written === undefined);
   const archive = await writeNewsletterArchive(run, {}, true);
   pages.signatures = archive.signatures;
@@ -339,6 +363,13 @@ async function removeStalePages(
  */
 export function postPageEntry(config: SiteConfig, entry: PostEntry, names: TermNames): PageEntry {
   return pageEntries(config, names)(rowOf(entry));
+}
+
+/** Every key under `posts/` that Herald reads: what a full run pairs translations from. */
+export async function postKeys(content: PublishRun['deps']['content']): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const info of content.list('posts/')) if (isPostKey(info.key)) keys.push(info.key);
+  return keys;
 }
 
 /** Every published post that owns its URL, newest first, from every entry shard. */

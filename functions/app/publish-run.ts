@@ -15,6 +15,11 @@ export interface PublishDeps {
   output: BlobStore;
   /** Private state: the post index and the rendered records of posts. */
   state: BlobStore;
+  /**
+   * In another language's run, where `state` is that language's: the whole site's state, where the
+   * other languages say which of a post's translations they publish.
+   */
+  siteState?: BlobStore;
   clock: Clock;
   log: Logger;
   /** Configuration that wins over `site.yaml` (e.g. the CloudFront URL as `baseUrl`). */

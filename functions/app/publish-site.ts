@@ -4,6 +4,7 @@ import {
   bundledMarkdownNotice,
   bundleFolderOf,
   leftOutTranslations,
+  otherLanguages,
   resourceTarget,
   translationsNotice,
 } from '../core/posts/content-files.ts';
@@ -34,18 +35,21 @@ import {
   withBundleMarkdown,
 } from './bundle-resources.ts';
 import { hashOf } from './hash-of.ts';
-import { forEachLanguage, languageStores } from './language-views.ts';
+import { forEachLanguage, languageStores, removeFormerLanguages } from './language-views.ts';
+import { postsInPageIndexes, writeLanguagesSitemap } from './languages-sitemap.ts';
 import { loadSiteConfig } from './load-site-config.ts';
 import { mapLimit } from './map-limit.ts';
+import { PageIndex } from './post-index/page-index.ts';
 import { entryOf, ownersAmong, PostIndex } from './post-index/post-index.ts';
 import { linksChanged, RecordingRefs, refsFromIndex } from './post-refs.ts';
 import { pingHub, regenerateFeeds } from './publish-outputs.ts';
-import { publishPages, updatePageIndex } from './publish-pages.ts';
+import { postKeys, publishPages, updatePageIndex } from './publish-pages.ts';
 import { type PublishDeps, type PublishReport, type PublishRun, startRun } from './publish-run.ts';
 import { bodyWarnings, renderFromStore } from './read-posts.ts';
 import { rebuildUnderWay, startRebuild } from './rebuild/plan-rebuild.ts';
 import { isPostKey, isStaticKey, mirrorStatic, staticTarget, staticUrl } from './site-output.ts';
 import { texToMathml } from './tex-to-mathml.ts';
+import { groupMembers, translatedPosts } from './translation-links.ts';
 
 // The publish use-cases: read what changed, update the post index, then write the outputs. Full and
 // incremental runs are two modes of this one pipeline over the same index.
@@ -87,14 +91,80 @@ export async function applyChanges(deps: PublishDeps, keys: readonly string[]): 
   const own = await applyLanguage(deps, keys);
   // Each language's run checks its own index: a changed site.yaml rebuilds every language.
   const others = await forEachLanguage(own.config, (code) => applyLanguage(languageDeps(deps, code), keys));
-  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), own.report);
+  const report = others.reduce(
+    (all, { code, report }) => withLanguageReport(all, code, report.report),
+    own.report,
+  );
+  const changed = [
+    { code: own.config.language, changed: own.changed },
+    ...others.map(({ code, report }) => ({ code, changed: report.changed })),
+  ];
+  const relinked = await relinkTranslations(deps, own.config, changed);
+  // The languages' sitemaps change with their lists of posts: a run that changed none (most ticks)
+  // leaves the root sitemap as it is.
+  const listsChanged = changed.some((c) => c.changed === 'all' || c.changed.size > 0);
+  const sitemap = listsChanged
+    ? await writeLanguagesSitemap(deps.output, own.config, postsInPageIndexes(deps.state, own.config))
+    : [];
+  return { ...report, pages: [...report.pages, ...relinked, ...sitemap] };
 }
 
 /** The ports of another language's runs: its view of the stores, and its code in the overrides. */
 function languageDeps(deps: PublishDeps, code: string): PublishDeps {
   // Another language rebuilds in one run: the fan-out rebuild is the site's own language's.
   const { rebuild: _fanOut, ...rest } = deps;
-  return { ...languageStores(rest, code), overrides: { ...deps.overrides, languageView: code } };
+  return {
+    ...languageStores(rest, code),
+    siteState: deps.state,
+    overrides: { ...deps.overrides, languageView: code },
+  };
+}
+
+/** Posts whose publication one language's run changed: every post, after a rebuild. */
+type ChangedPosts = ReadonlySet<string> | 'all';
+
+/**
+ * Once every language has run, writes again the pages of posts whose translations another
+ * language's run published, moved or took away: a language's run links what the others published
+ * when it ran, and those after it may have changed that.
+ * @param site - the site's configuration, as its own language's run read it
+ * @param changes - by language, the posts whose publication its run changed
+ * @returns the pages written, keys of the site bucket
+ */
+async function relinkTranslations(
+  deps: PublishDeps,
+  site: SiteConfig,
+  changes: readonly { code: string; changed: ChangedPosts }[],
+): Promise<string[]> {
+  const codes = otherLanguages(site);
+  if (!site.pages || codes.length === 0) return [];
+  const toTouch = new Map<string, Set<string>>([site.language, ...codes].map((code) => [code, new Set()]));
+  if (changes.some(({ changed }) => changed === 'all')) {
+    const translated = translatedPosts(site, await postKeys(deps.content));
+    for (const touched of toTouch.values()) for (const source of translated) touched.add(source);
+  } else
+    for (const { code, changed } of changes) {
+      if (changed === 'all' || changed.size === 0) continue;
+      const members = await groupMembers(deps.content, site, changed);
+      // A language's own changed posts were written by its run: the others link them.
+      for (const [other, touched] of toTouch)
+        if (other !== code) for (const source of members) touched.add(source);
+    }
+  const written: string[] = [];
+  for (const [code, touched] of toTouch) {
+    if (touched.size === 0) continue;
+    const view = code === site.language ? deps : languageDeps(deps, code);
+    const config = await loadSiteConfig(view.content, view.overrides);
+    const now = deps.clock.now();
+    const index = await PostIndex.open(view.state, now, hashOf(config));
+    const pages = index && (await PageIndex.open(view.state, index.head.configHash));
+    if (index === undefined || pages === undefined) continue;
+    for (const source of touched) await pages.touchPost(source);
+    if (pages.postsToWrite().length === 0) continue;
+    const keys = await publishPages(startRun(view, config, index, now), false, pages);
+    for (const key of keys) written.push(code === site.language ? key : `${code}/${key}`);
+  }
+  return written;
 }
 
 /** A run's report with another language's added, its feed folders and pages under its folder. */
@@ -114,15 +184,15 @@ function withLanguageReport(all: PublishReport, code: string, other: PublishRepo
 async function applyLanguage(
   deps: PublishDeps,
   keys: readonly string[],
-): Promise<{ report: PublishReport; config: SiteConfig }> {
+): Promise<{ report: PublishReport; config: SiteConfig; changed: ChangedPosts }> {
   const config = await loadSiteConfig(deps.content, deps.overrides);
   const now = deps.clock.now();
   // No index, or one built with another site.yaml (uploaded again unchanged, it needs no rebuild).
   const index = await PostIndex.open(deps.state, now, hashOf(config));
   if (index === undefined)
     return deps.rebuild
-      ? { report: await startRebuild({ ...deps, rebuild: deps.rebuild }), config }
-      : rebuildLanguage(deps);
+      ? { report: await startRebuild({ ...deps, rebuild: deps.rebuild }), config, changed: 'all' }
+      : { ...(await rebuildLanguage(deps)), changed: 'all' };
   const run = startRun(deps, config, index, now);
   const { heads } = index.head;
   const unique = [...new Set(keys)];
@@ -214,7 +284,12 @@ async function applyLanguage(
       pages: pages.length,
       failed: failed.length,
     });
-  return { report: { rebuilt: false, processed: unique.length, failed, ...feeds, pages }, config };
+  return {
+    report: { rebuilt: false, processed: unique.length, failed, ...feeds, pages },
+    config,
+    // Without a page index to update, the run wrote every page (state from an older Herald).
+    changed: lists?.changedSources ?? 'all',
+  };
 }
 
 /**
@@ -233,8 +308,7 @@ export function publishDue(deps: PublishDeps): Promise<PublishReport> {
  */
 export async function rebuildSite(deps: PublishDeps): Promise<PublishReport> {
   const own = await rebuildLanguage(deps);
-  const others = await forEachLanguage(own.config, (code) => rebuildLanguage(languageDeps(deps, code)));
-  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), own.report);
+  return rebuildOtherLanguages(deps, own.config, own.report);
 }
 
 /**
@@ -250,7 +324,11 @@ export async function rebuildOtherLanguages(
   report: PublishReport,
 ): Promise<PublishReport> {
   const others = await forEachLanguage(config, (code) => rebuildLanguage(languageDeps(deps, code)));
-  return others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), report);
+  const all = others.reduce((all, { code, report }) => withLanguageReport(all, code, report.report), report);
+  // Each language linked the translations the others had published when it ran.
+  const relinked = await relinkTranslations(deps, config, [{ code: config.language, changed: 'all' }]);
+  const sitemap = await writeLanguagesSitemap(deps.output, config, postsInPageIndexes(deps.state, config));
+  return { ...all, pages: [...all.pages, ...relinked, ...sitemap] };
 }
 
 /** Rebuilds one language's site in one run: the site's own, or (with `overrides.languageView`) another's. */
@@ -397,6 +475,8 @@ export async function completeRebuild(run: PublishRun, rebuilt: RebuiltPosts): P
     ...sizes.flatMap(([key, size]) => (size === undefined ? [] : [staticTarget(key)])),
   ]);
   const pages = await publishPages(run, true, undefined, keep, undefined, rebuilt.pagesWritten);
+  // A language taken out of `languages` leaves with the rebuild its site.yaml change starts.
+  const gone = await removeFormerLanguages(deps, run.config, new Set([...keep, ...pages]));
   await index.save();
   await pingHub(run, feeds.regenerated);
   deps.log.info('rebuilt', { posts: entries.size, failed: failed.length, feeds: feeds.regenerated.length });
@@ -406,7 +486,7 @@ export async function completeRebuild(run: PublishRun, rebuilt: RebuiltPosts): P
     published: rebuilt.published.length,
     failed,
     ...feeds,
-    pages,
+    pages: [...pages, ...gone],
   };
 }
 
@@ -524,10 +604,16 @@ async function reRenderLinkers(run: PublishRun): Promise<PostError[]> {
   return failed;
 }
 
-/** Copies or removes a static file and updates the enclosure size of every head post using it. */
+/**
+ * Copies or removes a static file and updates the enclosure size of every head post using it. In
+ * another language's run only the sizes: the site's own run published the file.
+ */
 async function reconcileStatic(run: PublishRun, key: string): Promise<void> {
-  const size = await mirrorStatic(run.deps.content, run.deps.output, key);
-  await run.index.setStaticSize(key, size);
+  let size: number | undefined;
+  if (run.config.defaultLanguage === undefined) {
+    size = await mirrorStatic(run.deps.content, run.deps.output, key);
+    await run.index.setStaticSize(key, size);
+  } else size = await staticSize(run, key);
   const url = staticUrl(run.config, key);
   const { heads } = run.index.head;
   for (const entry of [...Object.values(heads.lists).flat(), ...heads.upcoming]) {
@@ -540,14 +626,33 @@ async function reconcileStatic(run: PublishRun, key: string): Promise<void> {
 /** Gives entries the size of their image when the site publishes it (a static file or a resource). */
 async function setImageSizes(run: PublishRun, entries: PostEntry[]): Promise<void> {
   const { baseUrl } = run.config;
+  // Static files are at the site's root, in every language (see staticUrl).
+  const root = run.config.rootUrl ?? baseUrl;
   for (const entry of entries) {
     delete entry.imageSize;
-    if (entry.image === undefined || !entry.image.startsWith(baseUrl)) continue;
+    if (entry.image === undefined || !entry.image.startsWith(root)) continue;
     const size =
-      (await run.index.staticSize(`static/${decodeURI(entry.image.slice(baseUrl.length))}`)) ??
-      (await resourceSize(run, entry, entry.image));
+      (await staticSize(run, `static/${decodeURI(entry.image.slice(root.length))}`)) ??
+      (entry.image.startsWith(baseUrl) ? await resourceSize(run, entry, entry.image) : undefined);
     if (size !== undefined) entry.imageSize = size;
   }
+}
+
+const ownStaticSizes = new WeakMap<PublishRun, (key: string) => Promise<number | undefined>>();
+
+/**
+ * The size of a static file as the site publishes it: from this run's index, or in another
+ * language's run from the site's own (which ran first).
+ */
+function staticSize(run: PublishRun, key: string): Promise<number | undefined> {
+  const { siteState } = run.deps;
+  if (run.config.defaultLanguage === undefined || siteState === undefined) return run.index.staticSize(key);
+  let sizes = ownStaticSizes.get(run);
+  if (sizes === undefined) {
+    sizes = PostIndex.staticSizes(siteState);
+    ownStaticSizes.set(run, sizes);
+  }
+  return sizes(key);
 }
 
 /** The size of a post's image when it is a resource of the post's own bundle, as published. */

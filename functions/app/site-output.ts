@@ -44,7 +44,8 @@ export function staticTarget(key: string): string {
 
 /** The public URL of a static file, as posts refer to it in `image:`. */
 export function staticUrl(site: SiteConfig, key: string): string {
-  return siteUrl(site, staticTarget(key));
+  // Static files are published once, at the root: every language's posts link them there.
+  return siteUrl({ baseUrl: site.rootUrl ?? site.baseUrl }, staticTarget(key));
 }
 
 /**

@@ -353,6 +353,224 @@ describe('translations', () => {
   });
 });
 
+/** A page's `hreflang` alternates, as `code url` lines. */
+function alternates(store: MemoryBlobStore, key: string): string[] {
+  const page = store.text(key);
+  if (page === undefined) throw new Error(`${key} was not written`);
+  return [...page.matchAll(/<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">/g)].map(
+    (m) => `${m[1]} ${m[2]}`,
+  );
+}
+
+/** Every object of a store, for comparing a site with another. */
+function everything(store: MemoryBlobStore): Record<string, string> {
+  return Object.fromEntries(
+    [...store.objects].map(([key, object]) => [key, Buffer.from(object.body).toString('base64')]),
+  );
+}
+
+describe('a post’s page and its translations', () => {
+  const HELLO = [
+    'en https://example.org/posts/hello/',
+    'ja https://example.org/ja/posts/konnichiwa/',
+    'x-default https://example.org/posts/hello/',
+  ];
+
+  it('link each other (hreflang), both ways, as Hugo pairs them, in a build', async () => {
+    const { deps } = await setup({
+      'posts/hello.md': postFile('Hello', '2024-05-03'),
+      'posts/hello.ja.md': postFile('こんにちは', '2024-05-03', 'slug: konnichiwa'),
+      'posts/hello.zh.md': postFile('你好', '2024-05-03', 'draft: true'),
+      'posts/hello.pt-br.md': postFile('Olá', '2030-05-03'),
+      'posts/b/index.md': postFile('B', '2024-05-02'),
+      'posts/b/index.zh-cn.md': postFile('B 中文', '2024-05-02'),
+      'posts/b/index.pt-br.markdown': '---\ntitle: [broken\n---\n',
+      'posts/c/index.it.md': postFile('C', '2024-05-01'),
+      'posts/c/index.ja.md': postFile('C ja', '2024-05-01'),
+      'posts/alone.md': postFile('Alone', '2024-05-01'),
+    });
+    const report = await buildSite({ ...deps, clock: fixedClock(NOW) });
+    expect(report.failed.map((e) => e.file)).toEqual(['posts/b/index.pt-br.markdown']);
+    // A draft, a scheduled and a broken translation are not published: not linked.
+    expect(alternates(deps.output, 'posts/hello/index.html')).toEqual(HELLO);
+    expect(alternates(deps.output, 'ja/posts/konnichiwa/index.html')).toEqual(HELLO);
+    const b = [
+      'en https://example.org/posts/b/',
+      'zh-cn https://example.org/zh-cn/posts/b/',
+      'x-default https://example.org/posts/b/',
+    ];
+    expect(alternates(deps.output, 'posts/b/index.html')).toEqual(b);
+    expect(alternates(deps.output, 'zh-cn/posts/b/index.html')).toEqual(b);
+    // As hugo 0.111.3: index.it.md (no configured language) is the bundle's post, named index.it,
+    // and no translation of index.ja.md; a post alone has no alternates.
+    expect(alternates(deps.output, 'posts/c/index.html')).toEqual([]);
+    expect(alternates(deps.output, 'ja/posts/c/index.html')).toEqual([]);
+    expect(alternates(deps.output, 'posts/alone/index.html')).toEqual([]);
+    // Without translations a language has no x-default of its own: the site's is the page's own.
+    expect(alternates(deps.output, 'zh-cn/posts/b/index.html').at(-1)).toBe(
+      'x-default https://example.org/posts/b/',
+    );
+  });
+
+  it('are linked and unlinked on upload from either side, as a full build and a rebuild write them', async () => {
+    const { deps } = await setup({
+      'posts/hello.md': postFile('Hello', '2024-05-03'),
+      'posts/other.md': postFile('Other', '2024-05-01'),
+    });
+    await publishChanges(deps, []);
+    expect(alternates(deps.output, 'posts/hello/index.html')).toEqual([]);
+    const same = async (step: string) => {
+      const full = new MemoryBlobStore();
+      await buildSite({ ...deps, output: full, clock: fixedClock(NOW) });
+      expect({ step, files: everything(deps.output) }).toEqual({ step, files: everything(full) });
+    };
+
+    // The translation arrives: the English page, which did not change, links it.
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'slug: konnichiwa'));
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(alternates(deps.output, 'posts/hello/index.html')).toEqual(HELLO);
+    expect(alternates(deps.output, 'ja/posts/konnichiwa/index.html')).toEqual(HELLO);
+    await same('added');
+
+    // A broken upload keeps the last good version published, and linked.
+    await deps.content.put('posts/hello.ja.md', '---\ntitle: [broken\n---\n');
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(alternates(deps.output, 'posts/hello/index.html')).toEqual(HELLO);
+
+    // The translation moves: the English page follows.
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'slug: yaa'));
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(alternates(deps.output, 'posts/hello/index.html')[1]).toBe('ja https://example.org/ja/posts/yaa/');
+    await same('moved');
+
+    // The English post moves: its translation's page follows.
+    await deps.content.put('posts/hello.md', postFile('Hello', '2024-05-03', 'slug: hi'));
+    await publishChanges(deps, ['posts/hello.md']);
+    expect(alternates(deps.output, 'ja/posts/yaa/index.html')[0]).toBe('en https://example.org/posts/hi/');
+    await same('post moved');
+
+    // A draft is no translation to link; deleted, the other side loses its alternates.
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03', 'draft: true'));
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(alternates(deps.output, 'posts/hi/index.html')).toEqual([]);
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03'));
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    await deps.content.delete('posts/hello.md');
+    await publishChanges(deps, ['posts/hello.md']);
+    expect(alternates(deps.output, 'ja/posts/hello/index.html')).toEqual([]);
+    await same('deleted');
+
+    // A scheduled translation is linked from the tick that publishes it.
+    await deps.content.put('posts/hello.md', postFile('Hello', '2024-05-03'));
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-06-03'));
+    await publishChanges(deps, ['posts/hello.md', 'posts/hello.ja.md']);
+    expect(alternates(deps.output, 'posts/hello/index.html')).toEqual([]);
+    const later = new Date('2024-06-04T00:00:00Z');
+    const tick = { ...deps, clock: fixedClock(later) };
+    await publishDue(tick);
+    expect(alternates(deps.output, 'posts/hello/index.html')).toContain(
+      'ja https://example.org/ja/posts/hello/',
+    );
+    const full = new MemoryBlobStore();
+    await buildSite({ ...deps, output: full, clock: fixedClock(later) });
+    expect(everything(deps.output)).toEqual(everything(full));
+    // A rebuild writes the same site.
+    const rebuilt = { ...tick, output: new MemoryBlobStore(), state: new MemoryBlobStore() };
+    await rebuildSite(rebuilt);
+    expect(everything(rebuilt.output)).toEqual(everything(full));
+  });
+});
+
+describe('a language taken out of languages', () => {
+  it('leaves the site with the rebuild, its static files and the site’s own pages aside', async () => {
+    const { deps } = await setup({
+      ...gallery,
+      'posts/hello.ja.md': postFile('こんにちは', '2024-05-03'),
+      'posts/own.md': postFile('Own', '2024-05-05', 'url: /ja/own/'),
+      'static/ja/keep.txt': 'a static file in the folder',
+    });
+    // `url: /ja/own/` is under ja's folder while ja is a language: an error until it is not.
+    await publishChanges(deps, []);
+    const state = deps.state as MemoryBlobStore;
+    expect(deps.output.objects.has('ja/posts/image-gallery/photo.png')).toBe(true);
+    expect(deps.output.objects.has('ja/rss.xml')).toBe(true);
+    expect([...state.objects.keys()].some((k) => k.startsWith('languages/ja/'))).toBe(true);
+
+    await deps.content.put('site.yaml', LANGUAGES_YAML.replace('  ja: {}\n', ''));
+    const report = await publishChanges(deps, ['site.yaml']);
+    expect(report.rebuilt).toBe(true);
+    expect(report.pages).toContain('ja/rss.xml');
+    const left = [...deps.output.objects.keys()].filter((k) => k.startsWith('ja/')).sort();
+    expect(left).toEqual(['ja/keep.txt', 'ja/own/index.html']);
+    expect([...state.objects.keys()].filter((k) => k.startsWith('languages/ja/'))).toEqual([]);
+    // The other languages keep theirs; the site is what a build from nothing writes.
+    expect(deps.output.objects.has('zh/posts/shortcodes/index.html')).toBe(true);
+    const full = new MemoryBlobStore();
+    await buildSite({ ...deps, output: full, clock: fixedClock(NOW) });
+    expect(everything(deps.output)).toEqual(everything(full));
+  });
+});
+
+describe('another language’s feeds', () => {
+  it('have enclosures for static images as the site’s own do, kept up to date on upload', async () => {
+    const { deps } = await setup({
+      'posts/hello.md': postFile('Hello', '2024-05-03', 'image: /images/cover.png'),
+      'posts/hello.ja.md': postFile('こんにちは', '2024-05-03', 'image: /images/cover.png'),
+      'static/images/cover.png': PHOTO,
+    });
+    await publishChanges(deps, []);
+    const enclosure = (folder: string) =>
+      deps.output.text(`${folder}rss.xml`)?.match(/<enclosure [^>]+>/)?.[0];
+    const expected = '<enclosure length="10" type="image/png" url="https://example.org/images/cover.png"/>';
+    expect(enclosure('')).toBe(expected);
+    expect(enclosure('ja/')).toBe(expected);
+    // The file is published once, at the root: never under /ja/.
+    expect(deps.output.objects.has('ja/images/cover.png')).toBe(false);
+
+    await deps.content.put('static/images/cover.png', new Uint8Array(25));
+    await publishChanges(deps, ['static/images/cover.png']);
+    expect(enclosure('ja/')).toContain('length="25"');
+    const full = new MemoryBlobStore();
+    await buildSite({ ...deps, output: full, clock: fixedClock(NOW) });
+    expect(everything(deps.output)).toEqual(everything(full));
+
+    // Another language's run never removes a static file published in its folder.
+    await deps.content.put('static/ja/images/cover.png', PHOTO);
+    await publishChanges(deps, ['static/ja/images/cover.png']);
+    await deps.content.delete('static/images/cover.png');
+    await publishChanges(deps, ['static/images/cover.png']);
+    expect(deps.output.objects.has('ja/images/cover.png')).toBe(true);
+    expect(enclosure('ja/')).toBeUndefined();
+  });
+});
+
+describe('the root sitemap of a multi-language site', () => {
+  it('names every language’s sitemaps, kept up to date on upload as a build writes it', async () => {
+    const { deps } = await setup({ 'posts/hello.md': postFile('Hello', '2024-05-03') });
+    await publishChanges(deps, []);
+    const locs = (store: MemoryBlobStore, key: string) =>
+      [...(store.text(key) ?? '').matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]);
+    const lists = ['ja', 'pt-br', 'zh', 'zh-cn'].map(
+      (code) => `https://example.org/${code}/sitemap-lists.xml`,
+    );
+    expect(locs(deps.output, 'sitemap.xml')).toEqual([
+      'https://example.org/sitemap-lists.xml',
+      'https://example.org/sitemap-posts-1.xml',
+      ...lists,
+    ]);
+    await deps.content.put('posts/hello.ja.md', postFile('こんにちは', '2024-05-03'));
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(locs(deps.output, 'sitemap.xml')).toContain('https://example.org/ja/sitemap-posts-1.xml');
+    expect(locs(deps.output, 'ja/sitemap-posts-1.xml')).toEqual(['https://example.org/ja/posts/hello/']);
+    const full = new MemoryBlobStore();
+    await buildSite({ ...deps, output: full, clock: fixedClock(NOW) });
+    expect(deps.output.text('sitemap.xml')).toBe(full.text('sitemap.xml'));
+    await deps.content.delete('posts/hello.ja.md');
+    await publishChanges(deps, ['posts/hello.ja.md']);
+    expect(locs(deps.output, 'sitemap.xml')).not.toContain('https://example.org/ja/sitemap-posts-1.xml');
+  });
+});
+
 describe('language suffixes the site does not configure, and markdown in bundles', () => {
   it('are part of the name, as in Hugo: post.it.md is a post of its own', async () => {
     const { deps, logged } = await setup(

@@ -277,6 +277,12 @@ describe('fan-out rebuild', () => {
     // The translation is published in its language's folder, never in the site's own.
     expect(Object.keys(site).filter((key) => key.includes('ja') && !key.startsWith('ja/'))).toEqual([]);
     expect(site['ja/posts/image-gallery/index.html']).toContain('ギャラリー');
+    // The post and its translation link each other, though the translation's language is rebuilt
+    // after the fan-out of the site's own.
+    for (const key of ['posts/image-gallery/index.html', 'ja/posts/image-gallery/index.html'])
+      expect(site[key]).toContain(
+        '<link rel="alternate" hreflang="ja" href="https://example.org/ja/posts/image-gallery/">\n<link rel="alternate" hreflang="x-default" href="https://example.org/posts/image-gallery/">',
+      );
     expect(objects(stores.output)).toEqual(objects(expected.output));
     expect(stateOf(stores.state)).toEqual(stateOf(expected.state));
     // Nothing of the rebuild is left behind, and no post page had to be written again at the end.

@@ -90,6 +90,16 @@ describe('incremental publishing', () => {
           await lastGood.put(key, bytes);
         }
       };
+      /**
+       * Uploads a version that does not parse. The full build sees the last good version, or the
+       * broken file if there never was one: a broken index file publishes nothing, yet still makes
+       * its folder a bundle (the other markdown there its resources), in a full build as on upload.
+       */
+      const putBroken = async (key: string): Promise<void> => {
+        const broken = '---\ntitle: Broken\ndate: never\n---\nx\n';
+        await deps.content.put(key, broken);
+        if ((await lastGood.get(key)) === undefined) await lastGood.put(key, broken);
+      };
       for (let step = 0; step < 80; step++) {
         const bundle = BUNDLES[Math.floor(next() * BUNDLES.length)] ?? 'posts/b0/';
         let key = next() < 0.25 ? `${bundle}index.md` : `posts/p${Math.floor(next() * 14)}.md`;
@@ -109,14 +119,15 @@ describe('incremental publishing', () => {
           const file = postFile(
             `Japanese ${step}`,
             '2024-05-03',
-            next() < 0.5 ? 'slug: shared 0' : 'tags: [Go]',
+            // Static images (at the root in every language) give each language's items enclosures.
+            `${next() < 0.5 ? 'slug: shared 0' : 'tags: [Go]'}\nimage: /images/i${step % 3}.png`,
           );
           const what = next();
           if (what < 0.25) {
             await deps.content.delete(key);
             await lastGood.delete(key);
           } else if (what < 0.35) {
-            await deps.content.put(key, '---\ntitle: Broken\ndate: never\n---\nx\n');
+            await putBroken(key);
           } else {
             await deps.content.put(key, file);
             await lastGood.put(key, file);
@@ -129,7 +140,7 @@ describe('incremental publishing', () => {
           await deps.content.delete(key);
           await lastGood.delete(key);
         } else if (roll < 0.27) {
-          await deps.content.put(key, '---\ntitle: Broken\ndate: never\n---\nx\n');
+          await putBroken(key);
         } else if (roll < 0.31) {
           // Keys that are not one canonical path are never posts or files, in either kind of run.
           key = UNSAFE_KEYS[Math.floor(next() * UNSAFE_KEYS.length)] ?? 'posts/../x.md';

@@ -20,7 +20,7 @@ const isMarkdown = (key: string) => key.endsWith('.md');
 describe('the files of a Hugo content folder', () => {
   it('reads a language from a file name only when the site configures it, as Hugo', () => {
     expect(fileLanguage('posts/gallery/index.ja.md', MULTI)).toBe('ja');
-    expect(fileLanguage('posts/hello.zh-CN.md', MULTI)).toBe('zh-cn');
+    expect(fileLanguage('posts/hello.zh-cn.md', MULTI)).toBe('zh-cn');
     expect(fileLanguage('posts/hello.pt-br.markdown', MULTI)).toBe('pt-br');
     expect(fileLanguage('posts/hello.sr-latn.md', MULTI)).toBe('sr-latn');
     expect(fileLanguage('posts/hello.en.md', ONLY_EN)).toBe('en');
@@ -39,6 +39,24 @@ describe('the files of a Hugo content folder', () => {
     expect(baseName('posts/post.fr.md', ONLY_EN)).toBe('post.fr');
     expect(otherLanguages(MULTI)).toEqual(['ja', 'pt-br', 'sr-latn', 'zh-cn']);
     expect(otherLanguages(ONLY_EN)).toEqual([]);
+  });
+
+  it('reads an upper-case suffix as part of the name, as Hugo 0.111 does', () => {
+    // `hugo` 0.111.3 publishes up.JA.md at /posts/up.ja/ in English, and index.zh-CN.md beside
+    // index.md is no zh-cn page.
+    for (const key of ['posts/up.JA.md', 'posts/g/index.ZH-CN.md', 'posts/g/index.zh-CN.md', 'posts/a.EN.md'])
+      expect([key, fileLanguage(key, MULTI), isTranslation(key, MULTI)]).toEqual([key, undefined, false]);
+    expect(baseName('posts/up.JA.md', MULTI)).toBe('up.JA');
+    const roles = markdownRoles(
+      ['posts/g/index.md', 'posts/g/index.ZH-CN.md', 'posts/up.JA.md'],
+      isMarkdown,
+      MULTI,
+    );
+    expect(Object.fromEntries(roles)).toEqual({
+      'posts/g/index.md': 'post',
+      'posts/g/index.ZH-CN.md': 'bundled',
+      'posts/up.JA.md': 'post',
+    });
   });
 
   it('tells translations from posts in the site’s language, regions aside', () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import {
   rssRuleViolations,
 } from '../helpers/feed-checks.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
-import { brokenLinks } from '../helpers/site-links.ts';
+import { brokenLinks, fileOf } from '../helpers/site-links.ts';
 
 // A real theme's demo content (page bundles with images, translations, a bundle of translations
 // only, _index.md) built by the CLI as an author runs it.
@@ -98,6 +98,47 @@ describe('herald build of Hugo Theme Stack’s example content', () => {
       readFileSync(fixturePath('hugo-theme-stack/posts/placeholder-text/matt-le-SJSpo9hQf7s-unsplash.jpg'))
         .byteLength,
     );
+  });
+
+  it('links each post and its translations both ways (hreflang), as Hugo pairs their files', () => {
+    const alternates = (key: string) =>
+      [
+        ...readFileSync(join(out, key), 'utf8').matchAll(
+          /<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">/g,
+        ),
+      ].map((m) => `${m[1]} ${m[2]}`);
+    const placeholder = [
+      `en-us ${BASE}posts/placeholder-text/`,
+      `ar ${BASE}ar/posts/placeholder-text/`,
+      `x-default ${BASE}posts/placeholder-text/`,
+    ];
+    expect(alternates('posts/placeholder-text/index.html')).toEqual(placeholder);
+    expect(alternates('ar/posts/placeholder-text/index.html')).toEqual(placeholder);
+    // The site's post of chinese-test is index.ja.md (ja is no language of the site), which hugo
+    // 0.111.3 pairs with no index.zh-cn.md: neither links the other.
+    expect(alternates('posts/test-chinese/index.html')).toEqual([]);
+    expect(alternates('zh-cn/posts/test-chinese/index.html')).toEqual([]);
+  });
+
+  it('names every language’s sitemaps in the root sitemap, in the languages’ order, as Hugo', () => {
+    const locs = (file: string) =>
+      [...readFileSync(join(out, file), 'utf8').matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1] ?? '');
+    const root = locs('sitemap.xml');
+    expect(root).toEqual([
+      `${BASE}sitemap-lists.xml`,
+      `${BASE}sitemap-posts-1.xml`,
+      `${BASE}zh-cn/sitemap-lists.xml`,
+      `${BASE}zh-cn/sitemap-posts-1.xml`,
+      `${BASE}ar/sitemap-lists.xml`,
+      `${BASE}ar/sitemap-posts-1.xml`,
+    ]);
+    // Each is a sitemap of pages the build wrote (an index may not name another index).
+    for (const url of root) {
+      const file = url.slice(BASE.length);
+      expect(readFileSync(join(out, file), 'utf8')).toContain('<urlset');
+      for (const page of locs(file))
+        expect([page, existsSync(join(out, fileOf(page, BASE)))]).toEqual([page, true]);
+    }
   });
 
   it('writes every language’s feeds valid under the project’s validators', async () => {

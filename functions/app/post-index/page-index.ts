@@ -102,6 +102,8 @@ export class PageIndex {
   readonly removedPaths = new Set<string>();
   /** Alias files (see {@link aliasFile}) whose redirect may have changed in this run. */
   readonly aliasFiles = new Set<string>();
+  /** Posts whose row came, went or changed in this run. */
+  readonly changedSources = new Set<string>();
 
   private constructor(
     private readonly state: BlobStore,
@@ -124,6 +126,16 @@ export class PageIndex {
     const head = await readHead(state);
     if (head === undefined || head.configHash !== configHash) return undefined;
     return new PageIndex(state, head, chunkMax);
+  }
+
+  /**
+   * Opens the page index as it is, whatever configuration wrote it, to look posts up (another
+   * language's run asks which of its translations are published).
+   * @returns undefined when there is none
+   */
+  static async read(state: BlobStore): Promise<PageIndex | undefined> {
+    const head = await readHead(state);
+    return head === undefined ? undefined : new PageIndex(state, head, CHUNK_MAX);
   }
 
   /**
@@ -232,6 +244,7 @@ export class PageIndex {
       const old = key === undefined ? undefined : await this.find(key, source);
       if (old === undefined && row === undefined) continue;
       if (old !== undefined && row !== undefined && JSON.stringify(old) === JSON.stringify(row)) continue;
+      this.changedSources.add(source);
       const folders = row ? foldersOf(row) : [];
       if (old !== undefined) await this.claimAliases(old, false);
       if (row !== undefined) await this.claimAliases(row, true);
@@ -289,6 +302,20 @@ export class PageIndex {
     const i = lowerBound(rows, key);
     if (rows[i]?.source !== source) return undefined;
     return list.chunks.slice(0, at).reduce((sum, c) => sum + c.count, 0) + i;
+  }
+
+  /** The path of a published post's page, or undefined when the post has no row. */
+  async pathOf(source: string): Promise<string | undefined> {
+    return (await this.where.get('pagerows', source))[source]?.path;
+  }
+
+  /**
+   * Has the page of a published post written again, though its row did not change (a translation
+   * of it changed). Does nothing for a source with no row.
+   */
+  async touchPost(source: string): Promise<void> {
+    const key = (await this.where.get('pagerows', source))[source];
+    if (key !== undefined && !this.touchedPosts.has(source)) this.touchedPosts.set(source, key);
   }
 
   /** Rows of the site list whose post page must be written, with where they were. */

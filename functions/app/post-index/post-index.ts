@@ -282,6 +282,15 @@ export class PostIndex {
     this.head.links[source] = resolved;
   }
 
+  /**
+   * The sizes of the static files the site's own language publishes, read from its state whatever
+   * its head: another language's run gives its posts' images their size from them.
+   */
+  static staticSizes(state: BlobStore): (key: string) => Promise<number | undefined> {
+    const shards = new ShardCache(new IndexStore(state));
+    return async (key) => (await shards.get('statics', key))[key];
+  }
+
   /** The size of a static file the site publishes, by content key. */
   async staticSize(key: string): Promise<number | undefined> {
     return (await this.shards.get('statics', key))[key];

@@ -17,6 +17,7 @@ import { entryOf, PostIndex } from '../post-index/post-index.ts';
 import { postPageEntry } from '../publish-pages.ts';
 import { renderedPosts, renderForIndex } from '../publish-site.ts';
 import { bodyWarnings, parseOne } from '../read-posts.ts';
+import { publishedInPageIndexes, translationLinks } from '../translation-links.ts';
 import { writePages } from '../write-pages.ts';
 import { configForStep, type FanOutDeps } from './plan-rebuild.ts';
 import { type FailedPost, type RebuildPlan, RebuildStore, type RenderWork } from './rebuild-store.ts';
@@ -191,10 +192,20 @@ async function renderShard({ deps, store, plan, config }: Step, shard: number): 
       entries.push(entryOf(post));
       if (resolved !== undefined) links[source] = resolved;
     });
+    // As the finish plans them: with the translations of posts that have any.
+    const translations = await translationLinks(
+      deps.content,
+      config,
+      batch.flatMap(({ source, page }) => (page !== undefined && posts.has(source) ? [source] : [])),
+      publishedInPageIndexes(deps.state, config),
+    );
     const planned = batch.flatMap(({ source, page }) => {
       const post = posts.get(source);
       if (page === undefined || post === undefined) return [];
-      const entry = postPageEntry(config, entryOf(post), names);
+      const entry = {
+        ...postPageEntry(config, entryOf(post), names),
+        translations: translations.get(source),
+      };
       return [postPagePlan(config, entry, page.newer ?? undefined, page.older ?? undefined)];
     });
     const written = await writePages(deps.output, planned, plan.configHash, undefined, async () => posts, {

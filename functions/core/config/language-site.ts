@@ -80,3 +80,34 @@ export function siteLanguageLinks(site: SiteConfig): SiteLanguageLink[] {
       })),
   ];
 }
+
+/** A translation of a post as its page links it: the language's code and the translation's URL. */
+export interface TranslationLink {
+  code: string;
+  url: string;
+}
+
+/**
+ * The `hreflang` alternates of a page that has translations: the page itself and each translation,
+ * in the order of the language menu, then `x-default`, the page in the site's own language if it
+ * has one (as Hugo themes write them).
+ * @param self - the page's own URL
+ * @param translations - the page's translations in the site's other languages (never its own)
+ * @returns none when the page has no translation
+ */
+export function pageAlternates(
+  site: SiteConfig,
+  self: string,
+  translations: readonly TranslationLink[],
+): TranslationLink[] {
+  if (translations.length === 0) return [];
+  const byCode = new Map<string, string>(translations.map((t) => [t.code, t.url]));
+  byCode.set(site.language, self);
+  const links = siteLanguageLinks(site).flatMap(({ code }) => {
+    const url = byCode.get(code);
+    return url === undefined ? [] : [{ code, url }];
+  });
+  const home = site.defaultLanguage ?? site.language;
+  const fallback = byCode.get(home);
+  return fallback === undefined ? links : [...links, { code: 'x-default', url: fallback }];
+}

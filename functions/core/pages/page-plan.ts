@@ -1,3 +1,4 @@
+import type { TranslationLink } from '../config/language-site.ts';
 import type { SiteConfig } from '../config/site-config.ts';
 import { siteUrl } from '../posts/permalink.ts';
 import type { Post, Term } from '../posts/post.ts';
@@ -42,6 +43,8 @@ export interface PageEntry {
   aliases?: string[] | undefined;
   /** Changes whenever anything about the post changes; a full build that keeps no signatures has none. */
   hash?: string;
+  /** On a multi-language site: the post's translations in the site's other languages, if any. */
+  translations?: TranslationLink[] | undefined;
 }
 
 /** One page of the site: where it goes, what it depends on, and how to render it. */
@@ -66,6 +69,8 @@ export interface PostPageJob {
   older?: Link | undefined;
   /** The post's terms from its entry (see withTermNames): the site's one name per term. */
   terms: Pick<PageEntry, 'categories' | 'tags' | 'series'>;
+  /** Its translations (see PageEntry), linked as `hreflang` alternates. */
+  translations?: TranslationLink[] | undefined;
 }
 
 /**
@@ -73,7 +78,7 @@ export interface PostPageJob {
  * @param post - the post with its rendered body
  */
 export function renderPostPage(site: SiteConfig, post: Post, page: PostPageJob): string {
-  return postPage(site, namedAs(post, page.terms), page.newer, page.older);
+  return postPage(site, namedAs(post, page.terms), page.newer, page.older, page.translations);
 }
 
 /** The bucket key of a page at a site-relative path: `/posts/a/` -> `posts/a/index.html`. */
@@ -180,6 +185,7 @@ export function postPagePlan(
     newer: newerLink,
     older: olderLink,
     terms: { categories: entry.categories, tags: entry.tags, series: entry.series },
+    ...(entry.translations?.length ? { translations: entry.translations } : {}),
   };
   return {
     key: pageKey(entry.path),
@@ -191,6 +197,8 @@ export function postPagePlan(
       entry.categories,
       entry.tags,
       entry.series ?? null,
+      // Only on pages that have translations: other pages keep the signatures they had.
+      ...(page.translations ? [page.translations] : []),
     ],
     needs: [entry.source],
     render: (posts) => renderPostPage(site, required(posts, entry.source), page),
@@ -326,11 +334,36 @@ export function notFoundPagePlan(site: SiteConfig): PlannedPage {
  * @param postSitemaps - how many sitemaps of posts there are
  */
 export function sitemapIndexPlan(site: SiteConfig, postSitemaps: number): PlannedPage {
-  const urls = [
-    LISTS_SITEMAP_KEY,
-    ...Array.from({ length: postSitemaps }, (_, i) => postSitemapKey(i + 1)),
-  ].map((key) => siteUrl(site, key));
+  const urls = sitemapFiles(postSitemaps).map((key) => siteUrl(site, key));
   return { key: 'sitemap.xml', inputs: ['sitemap index', urls], needs: [], render: () => sitemapIndex(urls) };
+}
+
+/** A language's sitemaps: that of its lists, then those of its posts. */
+function sitemapFiles(postSitemaps: number): string[] {
+  return [LISTS_SITEMAP_KEY, ...Array.from({ length: postSitemaps }, (_, i) => postSitemapKey(i + 1))];
+}
+
+/** The sitemaps of posts a list of this many published posts has. */
+export function postSitemapCount(posts: number): number {
+  return posts === 0 ? 0 : pageCount(posts, SITEMAP_SIZE);
+}
+
+/**
+ * The root `sitemap.xml` of a multi-language site: the site's own sitemaps, then each other
+ * language's (`ja/sitemap-lists.xml`, `ja/sitemap-posts-1.xml`…), as Hugo's root sitemap names
+ * every language's. Their sitemaps, not their `ja/sitemap.xml`: an index may not list an index.
+ * @param site - the site's own configuration
+ * @param languages - every language the site publishes, the site's own first, with its published posts
+ */
+export function languagesSitemapIndex(
+  site: SiteConfig,
+  languages: readonly { code: string; posts: number }[],
+): string {
+  const home = site.defaultLanguage ?? site.language;
+  const urls = languages.flatMap(({ code, posts }) =>
+    sitemapFiles(postSitemapCount(posts)).map((key) => siteUrl(site, code === home ? key : `${code}/${key}`)),
+  );
+  return sitemapIndex(urls);
 }
 
 /**
@@ -393,7 +426,7 @@ export function planPages(
   pages.push(notFoundPagePlan(site));
   // The newsletter's archive, from the digests sent so far.
   if (site.newsletter) pages.push(...archivePages(site, digests));
-  const sitemaps = published.length === 0 ? 0 : pageCount(published.length, SITEMAP_SIZE);
+  const sitemaps = postSitemapCount(published.length);
   pages.push(sitemapIndexPlan(site, sitemaps));
   pages.push(
     listsSitemapPlan(

@@ -1,4 +1,4 @@
-import { siteLanguageLinks } from '../config/language-site.ts';
+import { pageAlternates, siteLanguageLinks, type TranslationLink } from '../config/language-site.ts';
 import type { SiteConfig } from '../config/site-config.ts';
 import { FEED_FORMATS } from '../feeds/feed-model.ts';
 import { siteUrl } from '../posts/permalink.ts';
@@ -48,18 +48,21 @@ interface LayoutOptions {
   image?: string;
   feeds: FeedSet[];
   body: Html;
+  /** A post's translations, linked as `hreflang` alternates with the page itself. */
+  translations?: readonly TranslationLink[] | undefined;
 }
 
 /** The document around every page: head with canonical URL, social cards and feed autodiscovery. */
 function layout(site: SiteConfig, page: LayoutOptions): string {
   const canonical = siteUrl(site, page.path);
   const languages = siteLanguageLinks(site);
-  // A language's home page has an equivalent in every other language: its home. Other pages' own
-  // translations are not linked (see README, "Translations").
-  const alternates =
+  // A language's home page has an equivalent in every other language: its home; a post's are its
+  // translations. Other pages have none.
+  const links =
     page.path === '/' && languages.length > 0
-      ? html`${languages.map((l) => html`<link rel="alternate" hreflang="${l.code}" href="${l.url}">\n`)}<link rel="alternate" hreflang="x-default" href="${languages[0]?.url ?? site.baseUrl}">\n`
-      : '';
+      ? [...languages, { code: 'x-default', url: languages[0]?.url ?? site.baseUrl }]
+      : pageAlternates(site, canonical, page.translations ?? []);
+  const alternates = html`${links.map((l) => html`<link rel="alternate" hreflang="${l.code}" href="${l.url}">\n`)}`;
   const languageNav =
     languages.length > 0
       ? html`<nav aria-label="Languages"><ul>${languages.map((l) => html`<li><a href="${l.url}" hreflang="${l.code}" lang="${l.code}"${l.current ? raw(' aria-current="true"') : ''}>${l.name}</a></li>`)}</ul></nav>\n`
@@ -122,12 +125,14 @@ function siteFeeds(site: SiteConfig): FeedSet {
  * it), body, tags, links to its neighbours.
  * @param newer - the next post in time, if any
  * @param older - the previous post in time, if any
+ * @param translations - its translations in the site's other languages
  */
 export function postPage(
   site: SiteConfig,
   post: Post,
   newer: Link | undefined,
   older: Link | undefined,
+  translations?: readonly TranslationLink[],
 ): string {
   const minutes = readingMinutes(post.contentHtml);
   const cover =
@@ -147,6 +152,7 @@ ${newer ? html`<a rel="next" href="${newer.url}">${newer.title} →</a>` : html`
     path: post.path,
     type: 'article',
     ...(post.image ? { image: post.image } : {}),
+    translations,
     feeds: [
       siteFeeds(site),
       ...post.categories.map((c) => ({ title: `${site.title}: ${c.name}`, folder: `categories/${c.slug}/` })),

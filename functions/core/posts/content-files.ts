@@ -18,9 +18,15 @@ export interface SiteLanguages {
   defaultLanguage?: string;
 }
 
-/** A language suffix as a file name carries it, lower case, whether or not the site configures it. */
+/**
+ * A language suffix as a file name carries it, whether or not the site configures it. Only a
+ * lower-case suffix is one: Hugo 0.111 reads `x.JA.md` and `index.zh-CN.md` as files named `x.JA` and
+ * `index.zh-CN` in the site's own language (checked with `hugo` 0.111.3), since it looks the suffix up
+ * among its lower-cased language keys as written.
+ */
 function suffixCode(key: string): string | undefined {
-  return LANGUAGE_SUFFIX.exec(key.slice(key.lastIndexOf('/') + 1))?.[1]?.toLowerCase();
+  const code = LANGUAGE_SUFFIX.exec(key.slice(key.lastIndexOf('/') + 1))?.[1];
+  return code !== undefined && code === code.toLowerCase() ? code : undefined;
 }
 
 /** The site's own language: that of files with no language in their name. */
@@ -154,11 +160,25 @@ export function bundlePost(indexKeys: Iterable<string>, site: SiteLanguages): st
   let named = false;
   for (const key of indexKeys) {
     if (isTranslation(key, site)) continue;
-    const inLanguage = fileLanguage(key, site) !== undefined || suffixCode(key) === undefined;
+    // `index.md`, or an index file in the site's language; `index.it.md` and `index.JA.md` only
+    // when no such file exists.
+    const inLanguage =
+      fileLanguage(key, site) !== undefined || !LANGUAGE_SUFFIX.test(key.slice(key.lastIndexOf('/') + 1));
     if (post === undefined || (inLanguage && !named) || (inLanguage === named && key < post)) post = key;
     named ||= inLanguage;
   }
   return post;
+}
+
+/**
+ * What a file and its translations share, as Hugo pairs them: the key without its extension and
+ * configured language (`posts/hello.md`, `posts/hello.ja.md` -> `posts/hello`; `posts/g/index.md`,
+ * `posts/g/index.zh-cn.md` -> `posts/g/index`). A suffix the site does not configure stays: hugo
+ * 0.111.3 pairs no `index.ja.md` of a site without `ja` with the bundle's `index.zh-cn.md`.
+ */
+export function translationGroup(key: string, site: SiteLanguages): string {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  return key.slice(0, key.length - name.length) + baseName(key, site);
 }
 
 /** Is this file, directly in its folder, an index file of a bundle (in any language)? */
