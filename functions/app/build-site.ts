@@ -42,6 +42,12 @@ import { type PublishedPath, translationLinks } from './translation-links.ts';
 import { type PostPageRequest, writePages } from './write-pages.ts';
 
 const IO_CONCURRENCY = 32;
+/**
+ * A feed or sitemap under a top folder named like a language code: the site's own are never there,
+ * so one not written by this build is a language's the site no longer publishes.
+ */
+const FORMER_LANGUAGE_FILE =
+  /^[a-z]{2,3}(-[a-z0-9]{2,8})?\/((.+\/)?(rss\.xml|atom\.xml|feed\.json)|sitemap(-[a-z0-9-]+)?\.xml)$/;
 
 export interface BuildSiteDeps {
   /** Holds `site.yaml`, `posts/**` and `static/**`. */
@@ -332,12 +338,13 @@ async function buildLanguage(
       warnings.push({ file: collision.file, warning });
       bodyWarnings(deps.log, collision.file)(warning);
     }
-  // The output folder is Herald's: pages of posts or categories that are gone go too.
+  // The output folder is Herald's: pages of posts or categories that are gone go too, and so do
+  // the feeds and sitemaps of a language the site no longer publishes.
   const keep = new Set(written);
   const stale: string[] = [];
   for await (const info of out.list(''))
     if (
-      /\.html$|^sitemap(-[a-z0-9-]+)?\.xml$/.test(info.key) &&
+      (/\.html$|^sitemap(-[a-z0-9-]+)?\.xml$/.test(info.key) || FORMER_LANGUAGE_FILE.test(info.key)) &&
       !keep.has(info.key) &&
       !inLanguageFolder(info.key, site)
     )

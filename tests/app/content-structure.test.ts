@@ -511,6 +511,32 @@ describe('a language taken out of languages', () => {
   });
 });
 
+describe('a language taken out of languages, in herald build', () => {
+  it('leaves the output folder with its pages and feeds; a build from nothing writes the same', async () => {
+    const { deps } = await setup({
+      ...gallery,
+      'posts/hello.ja.md': postFile('こんにちは', '2024-05-03', 'categories: \'["Notes"]\''),
+      'static/ja/keep.txt': 'a static file in the folder',
+      'static/ja/feed.json': '{"a": "static file named like a feed"}',
+    });
+    await buildSite(deps);
+    expect(deps.output.objects.has('ja/rss.xml')).toBe(true);
+    expect(deps.output.objects.has('ja/categories/notes/atom.xml')).toBe(true);
+
+    await deps.content.put('site.yaml', LANGUAGES_YAML.replace('  ja: {}\n', ''));
+    await buildSite(deps);
+    const feeds = [...deps.output.objects.keys()].filter((k) =>
+      /^ja\/.*(rss\.xml|atom\.xml|feed\.json)$/.test(k),
+    );
+    expect(feeds).toEqual(['ja/feed.json']);
+    const full = new MemoryBlobStore();
+    await buildSite({ ...deps, output: full });
+    const pagesAndFeeds = (store: MemoryBlobStore) =>
+      [...store.objects.keys()].filter((k) => /\.(html|xml|json)$/.test(k)).sort();
+    expect(pagesAndFeeds(deps.output)).toEqual(pagesAndFeeds(full));
+  });
+});
+
 describe('another language’s feeds', () => {
   it('have enclosures for static images as the site’s own do, kept up to date on upload', async () => {
     const { deps } = await setup({
