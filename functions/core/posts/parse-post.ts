@@ -75,16 +75,7 @@ export function parsePost(
   if (source.bytes.byteLength > MAX_POST_BYTES) {
     fail('file', `is ${(source.bytes.byteLength / 1024 / 1024).toFixed(1)} MB; a post may be at most 1 MB`);
   }
-  const text = decodeText(source.bytes) ?? fail('file', notUtf8Reason(source.bytes));
-
-  let split: ReturnType<typeof splitFrontMatter>;
-  try {
-    split = splitFrontMatter(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (error) {
-    const reason = error instanceof FrontMatterSyntaxError ? error.message.replace(/:$/, '') : String(error);
-    return fail('front matter', reason, error);
-  }
-  const { data, body } = split;
+  const { data, body } = readSource(source, splitFrontMatter);
   const fields = new FrontMatterFields(data);
   // Hugo's headless bundles are resources for other pages, not pages: nothing of them is checked.
   if (isHeadless(fields)) return headlessPost(source.key, site);
@@ -243,18 +234,22 @@ export function parsePost(
  * @throws PostError when the bytes are not UTF-8 or the front matter is never closed (they changed)
  */
 export function withBodyOf(meta: Omit<ParsedPost, 'body'>, source: PostSource): ParsedPost {
+  return { ...meta, body: readSource(source, (text) => text.slice(bodyStart(text))) };
+}
+
+/**
+ * A post file's text, without its BOM, passed to `split`.
+ * @throws PostError when the file is not UTF-8, or its front matter cannot be split
+ */
+function readSource<T>(source: PostSource, split: (text: string) => T): T {
   const text = decodeText(source.bytes);
   if (text === undefined) throw new PostError(source.key, 'file', notUtf8Reason(source.bytes));
-  const unmarked = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  let start: number;
   try {
-    start = bodyStart(unmarked);
+    return split(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
-    throw new PostError(source.key, 'front matter', (error as Error).message.replace(/:$/, ''), {
-      cause: error,
-    });
+    const reason = error instanceof FrontMatterSyntaxError ? error.message.replace(/:$/, '') : String(error);
+    throw new PostError(source.key, 'front matter', reason, { cause: error });
   }
-  return { ...meta, body: unmarked.slice(start) };
 }
 
 /** A headless bundle's index: never published, like a draft, and never reported as one. */
