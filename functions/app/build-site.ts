@@ -224,7 +224,6 @@ async function buildLanguage(
     ),
   };
   const warnings: BodyWarning[] = [...fieldWarnings];
-  /** Renders posts (or, for those in `pages`, their pages) and collects their warnings. */
   // Each published post's metadata from readSite: rendering it then reads only its body.
   const bySource = new Map(posts.published.map((post) => [post.source, post]));
   const parsed = (source: string): ParsedFile | undefined => {
@@ -232,6 +231,7 @@ async function buildLanguage(
     const digest = digests.get(source);
     return meta === undefined || digest === undefined ? undefined : { meta, digest };
   };
+  /** Renders posts (or, for those in `pages`, their pages); a post that no longer parses stops the build. */
   const renderFiles = async (sources: string[], pages?: ReadonlyMap<string, PostPageJob>) => {
     const results = await renderPosts(content, sources, context, compiler, {
       ...(pages === undefined ? {} : { pages }),

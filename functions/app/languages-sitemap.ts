@@ -3,9 +3,8 @@ import type { SiteConfig } from '../core/config/site-config.ts';
 import { languagesSitemapIndex } from '../core/pages/page-plan.ts';
 import { otherLanguages } from '../core/posts/content-files.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-import { languageState } from './language-views.ts';
-import { PageIndex } from './post-index/page-index.ts';
 import { FRESH_CACHE_CONTROL } from './site-output.ts';
+import { languagePageIndex } from './translation-links.ts';
 
 // The root sitemap of a multi-language site names every language's sitemaps. Each language's run
 // writes its own (`ja/sitemap.xml`, and the site's own `sitemap.xml` naming its own); once all have
@@ -45,8 +44,5 @@ export async function writeLanguagesSitemap(
  * @param state - the whole site's state (every language's)
  */
 export function postsInPageIndexes(state: BlobStore, site: SiteConfig): (code: string) => Promise<number> {
-  return async (code) => {
-    const pages = await PageIndex.read(code === site.language ? state : languageState(state, code));
-    return pages?.count('') ?? 0;
-  };
+  return async (code) => (await languagePageIndex(state, site, code))?.count('') ?? 0;
 }

@@ -158,14 +158,27 @@ export function translatedPosts(site: SiteConfig, listing: readonly string[]): s
  * @param state - the whole site's state (every language's)
  */
 export function publishedInPageIndexes(state: BlobStore, site: SiteConfig): PublishedPath {
-  const home = site.defaultLanguage ?? site.language;
   const indexes = new Map<string, Promise<PageIndex | undefined>>();
   return async (code, source) => {
     let index = indexes.get(code);
     if (index === undefined) {
-      index = PageIndex.read(code === home ? state : languageState(state, code));
+      index = languagePageIndex(state, site, code);
       indexes.set(code, index);
     }
     return (await index)?.pathOf(source);
   };
+}
+
+/**
+ * One language's page index as its last run saved it.
+ * @param state - the whole site's state (every language's)
+ * @param site - the configuration of any language's run
+ */
+export function languagePageIndex(
+  state: BlobStore,
+  site: SiteConfig,
+  code: string,
+): Promise<PageIndex | undefined> {
+  const home = site.defaultLanguage ?? site.language;
+  return PageIndex.read(code === home ? state : languageState(state, code));
 }
