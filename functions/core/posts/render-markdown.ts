@@ -3,6 +3,8 @@ import { expandShortcodes } from '../shortcodes/expand-shortcodes.ts';
 import type { RefResolver } from '../shortcodes/shortcode-context.ts';
 import { escapeHtml } from '../text/html-text.ts';
 import { Placeholders } from '../text/placeholders.ts';
+import { absoluteSrcset, absoluteUrl, BODY_URL_SCHEMES } from './body-urls.ts';
+import { directRenderer, rendersDirectly } from './direct-html.ts';
 import { canHighlight, highlightCode } from './highlight-code.ts';
 import { createMarkdownParser } from './markdown-parser.ts';
 import type { MathRenderer } from './math-syntax.ts';
@@ -30,6 +32,9 @@ markdown.renderer.rules.fence = (tokens, idx, options, renderEnv, self) => {
   }
   return plainFence?.(tokens, idx, options, renderEnv, self) ?? '';
 };
+
+// Made after the rules above: it renders with them.
+const direct = directRenderer(markdown);
 
 const URL_ATTRIBUTES = ['href', 'src', 'poster', 'cite'] as const;
 
@@ -149,13 +154,50 @@ export interface RenderOptions {
 
 /**
  * Renders a markdown body to sanitised HTML in which every URL is absolute, Hugo shortcodes and
- * Jekyll Liquid tags expanded first.
+ * Jekyll Liquid tags expanded first. A body with no raw HTML, shortcode output or formula is
+ * written directly in the sanitiser's output form (see direct-html.ts); any other goes through the
+ * sanitiser. Both give the same bytes for the same body ({@link renderMarkdownSanitised}).
  * @param body - markdown (CommonMark; raw HTML allowed)
  * @param pageUrl - absolute URL of the post's page: relative URLs resolve against it
  * @param options - shortcode inputs and the warning sink
  * @returns HTML safe to put in a feed, an email or a page
  */
 export function renderMarkdown(body: string, pageUrl: string, options: RenderOptions = {}): string {
+  return renderBody(body, pageUrl, options, true);
+}
+
+/**
+ * {@link renderMarkdown} with every body through the sanitiser, whatever it holds: what the direct
+ * path must equal byte for byte (a property test compares them).
+ * @param body - markdown (CommonMark; raw HTML allowed)
+ * @param pageUrl - absolute URL of the post's page
+ * @param options - shortcode inputs and the warning sink
+ */
+export function renderMarkdownSanitised(body: string, pageUrl: string, options: RenderOptions = {}): string {
+  return renderBody(body, pageUrl, options, false);
+}
+
+/**
+ * Which way {@link renderMarkdown} renders a body: `direct` when it holds only what markdown-it
+ * writes safely itself, `sanitiser` when raw HTML, shortcode output or a formula needs the sanitiser.
+ * @param body - markdown as {@link renderMarkdown} receives it
+ * @param options - as for {@link renderMarkdown} (shortcodes and math change the answer)
+ */
+export function renderPath(body: string, options: RenderOptions = {}): 'direct' | 'sanitiser' {
+  let path: 'direct' | 'sanitiser' = 'sanitiser';
+  renderBody(body, 'https://example.org/', options, true, (taken) => {
+    path = taken;
+  });
+  return path;
+}
+
+function renderBody(
+  body: string,
+  pageUrl: string,
+  options: RenderOptions,
+  directWhenSafe: boolean,
+  taking?: (path: 'direct' | 'sanitiser') => void,
+): string {
   const env: RenderEnv = { code: new Placeholders(body, 'heraldcode') };
   const { math, warn } = options;
   if (math !== undefined) env.math = safeMath(math, warn);
@@ -174,7 +216,14 @@ export function renderMarkdown(body: string, pageUrl: string, options: RenderOpt
     markdown,
     options.refs === undefined ? context : { ...context, refs: options.refs },
   );
-  const html = expanded.restore(markdown.render(expanded.markdown, env));
+  const tokens = markdown.parse(expanded.markdown, env);
+  // Shortcodes that changed the body may have put HTML behind placeholders: that needs the sanitiser.
+  if (directWhenSafe && expanded.markdown === body && rendersDirectly(tokens)) {
+    taking?.('direct');
+    return env.code.restore(direct.render(tokens, env, pageUrl)).trim();
+  }
+  taking?.('sanitiser');
+  const html = expanded.restore(markdown.renderer.render(tokens, markdown.options, env));
   return env.code.restore(sanitizeHtml(html, sanitizeOptions(pageUrl, env.math !== undefined))).trim();
 }
 
@@ -233,7 +282,7 @@ function sanitizeOptions(pageUrl: string, math: boolean): sanitizeHtml.IOptions 
       code: ['class'],
       ...(math ? MATHML_ALLOWED_ATTRIBUTES : {}),
     },
-    allowedSchemes: ['http', 'https', 'mailto', 'tel'],
+    allowedSchemes: [...BODY_URL_SCHEMES],
     allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'poster', 'srcset'],
     allowedIframeHostnames: IFRAME_HOSTS,
     allowIframeRelativeUrls: false,
@@ -249,27 +298,4 @@ function sanitizeOptions(pageUrl: string, math: boolean): sanitizeHtml.IOptions 
       ]),
     ),
   };
-}
-
-function absoluteUrl(value: string, base: string): string | undefined {
-  const trimmed = value.trim();
-  try {
-    return new URL(trimmed, base).href;
-  } catch {
-    return undefined;
-  }
-}
-
-// srcset is "url descriptor, url descriptor"; a comma inside a URL is only a separator when
-// followed by white space, which is how the HTML spec tells them apart in practice.
-function absoluteSrcset(srcset: string, base: string): string {
-  return srcset
-    .split(/,\s+/)
-    .map((candidate) => {
-      const [url = '', ...descriptor] = candidate.trim().split(/\s+/);
-      const absolute = absoluteUrl(url, base);
-      return absolute === undefined ? undefined : [absolute, ...descriptor].join(' ');
-    })
-    .filter((c): c is string => c !== undefined)
-    .join(', ');
 }
