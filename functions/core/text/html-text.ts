@@ -6,11 +6,15 @@ const HTML_ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
+const HTML_SPECIAL = /[&<>"']/;
+
 /**
  * Escapes text for HTML element content or a quoted attribute value.
  * @param text - plain text
  */
 export function escapeHtml(text: string): string {
+  // Most values (titles, URLs, dates) need nothing: a test is cheaper than a replacing pass.
+  if (!HTML_SPECIAL.test(text)) return text;
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
