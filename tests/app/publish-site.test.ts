@@ -286,6 +286,44 @@ describe('alias pages', () => {
   });
 });
 
+describe('a term named anew', () => {
+  it.each(['categories', 'tags'])(
+    'a new spelling of one of the %s writes the pages showing it, not every page, as a full build would',
+    async (taxonomy) => {
+      // 40 posts in two terms; 'Go' has 6 of them. A new post spelling it 'GO' renames the term.
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 40; i++)
+        files[`posts/p${i}.md`] = postFile(
+          `P${i}`,
+          `2024-01-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00:00Z`,
+          `${taxonomy}: [${i % 7 === 0 ? 'Go' : 'Rust'}]`,
+        );
+      const siteYaml = `${SMALL_SITE}pages: true\npageSize: 5\n`;
+      const deps = await setup(files, siteYaml);
+      const first = await publishChanges(deps, []);
+      const slug = taxonomy === 'categories' ? 'categories/go/' : 'tags/go/';
+      await deps.content.put('posts/new.md', postFile('New', '2024-03-01', `${taxonomy}: [GO]`));
+      const renamed = await publishChanges(deps, ['posts/new.md']);
+      const pages = renamed.pages.filter((key) => key.endsWith('.html'));
+      // Its posts' pages name it: all seven are written again, with the new name.
+      for (let i = 0; i < 40; i += 7) expect(pages).toContain(`posts/p${i}/index.html`);
+      expect(deps.output.text('posts/p7/index.html')).toContain('GO');
+      expect(deps.output.text(`${slug}index.html`)).toContain('GO');
+      // A post of the other term whose page shows no 'Go' is not written again.
+      expect(pages).not.toContain('posts/p1/index.html');
+      expect(pages.length).toBeLessThan(first.pages.filter((key) => key.endsWith('.html')).length / 2);
+
+      const full = await setup(
+        { ...files, 'posts/new.md': postFile('New', '2024-03-01', `${taxonomy}: [GO]`) },
+        siteYaml,
+      );
+      await buildSite({ content: full.content, output: full.output, clock: full.clock, log: silentLogger });
+      for (const key of [...full.output.objects.keys()].filter((k) => k.endsWith('.html')))
+        expect(deps.output.text(key), key).toBe(full.output.text(key));
+    },
+  );
+});
+
 describe('rebuilding a large site', () => {
   it('keeps a bounded number of state writes in flight, however many posts there are', async () => {
     // A rebuild of 100,000 posts once started every record write at once and ran out of file
