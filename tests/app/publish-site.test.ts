@@ -27,6 +27,22 @@ async function setup(files: Record<string, string | Uint8Array>, siteYaml = SMAL
   return deps;
 }
 
+/** The state store with every key read through it recorded. */
+function watchReads(state: PublishDeps['state']): { read: Set<string>; watched: PublishDeps['state'] } {
+  const read = new Set<string>();
+  const watched: PublishDeps['state'] = {
+    get: (key) => {
+      read.add(key);
+      return state.get(key);
+    },
+    getVersioned: (key) => state.getVersioned(key),
+    put: (key, body, options) => state.put(key, body, options),
+    delete: (key) => state.delete(key),
+    list: (prefix) => state.list(prefix),
+  };
+  return { read, watched };
+}
+
 function titles(site: MemoryBlobStore, folder = ''): string[] {
   const json = site.text(`${folder}feed.json`);
   return json === undefined ? [] : JSON.parse(json).items.map((i: { title: string }) => i.title);
@@ -234,18 +250,7 @@ describe('what a publish reads', () => {
         );
       const deps = await setup(files, `${SMALL_SITE}pages: ${pages}\n`);
       await publishChanges(deps, []);
-      const read = new Set<string>();
-      const state = deps.state;
-      const watched: PublishDeps['state'] = {
-        get: (key) => {
-          read.add(key);
-          return state.get(key);
-        },
-        getVersioned: (key) => state.getVersioned(key),
-        put: (key, body, options) => state.put(key, body, options),
-        delete: (key) => state.delete(key),
-        list: (prefix) => state.list(prefix),
-      };
+      const { read, watched } = watchReads(deps.state);
       await deps.content.put(
         'posts/new.md',
         postFile('New', '2024-03-01', 'tags: [t1, Fresh]\nseries: [S2]'),
@@ -284,6 +289,51 @@ describe('alias pages', () => {
     expect(deps.output.text('older/p5/index.html')).toContain('https://example.org/posts/p5/');
     expect(moved.pages.length).toBeLessThan(15);
   });
+});
+
+describe('an image uploaded again', () => {
+  it.each([true, false])(
+    'rewrites the tag and series feeds showing it, without reading every entry (image index built before: %s)',
+    async (indexed) => {
+      // 60 posts; the three newest tagged 'pics' show /images/a.png, and so does an old post of 'old'.
+      const files: Record<string, string | Uint8Array> = { 'static/images/a.png': new Uint8Array(4) };
+      for (let i = 0; i < 60; i++) {
+        const image = i >= 57 || i === 2 ? '\nimage: /images/a.png' : '';
+        const tags = i >= 50 ? 'pics' : i < 10 ? 'old' : `t${i % 4}`;
+        files[`posts/p${i}.md`] = postFile(
+          `P${i}`,
+          `2024-01-${String(1 + Math.floor(i / 3)).padStart(2, '0')}T${String(i % 3).padStart(2, '0')}:00:00Z`,
+          `tags: [${tags}]\nseries: [${i % 2 === 0 ? 'Even' : 'Odd'}]${image}`,
+        );
+      }
+      const deps = await setup(files, `${SMALL_SITE}pages: true\n`);
+      await publishChanges(deps, []);
+      if (!indexed) {
+        // State from before images were indexed: the page index builds that on first need.
+        const head = JSON.parse(deps.state.text('pages/head.json') ?? '{}');
+        delete head.images;
+        await deps.state.put('pages/head.json', JSON.stringify(head));
+        for (const key of [...deps.state.objects.keys()])
+          if (key.startsWith('images/')) await deps.state.delete(key);
+      }
+      const { read, watched } = watchReads(deps.state);
+      await deps.content.put('static/images/a.png', new Uint8Array(9));
+      const report = await publishChanges({ ...deps, state: watched }, ['static/images/a.png']);
+      // The newest three (site feed, 'pics', both series) show it; P2 is not among the newest of 'old'.
+      expect([...report.regenerated].sort()).toEqual(['', 'series/even/', 'series/odd/', 'tags/pics/']);
+      expect(deps.output.text('tags/pics/rss.xml')).toContain('<enclosure length="9"');
+      expect(deps.output.text('tags/old/rss.xml')).not.toContain('length="9"');
+      expect([...read].filter((key) => key.startsWith('entries/'))).toEqual([]);
+
+      const full = await setup(
+        { ...files, 'static/images/a.png': new Uint8Array(9) },
+        `${SMALL_SITE}pages: true\n`,
+      );
+      await buildSite({ content: full.content, output: full.output, clock: full.clock, log: silentLogger });
+      for (const folder of ['', 'tags/pics/', 'tags/old/', 'series/even/', 'series/odd/'])
+        expect(deps.output.text(`${folder}rss.xml`), folder).toBe(full.output.text(`${folder}rss.xml`));
+    },
+  );
 });
 
 describe('a term named anew', () => {
