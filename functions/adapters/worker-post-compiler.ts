@@ -27,7 +27,7 @@ export type CompileReply =
       id: number;
       results: (
         | { post: Post; warnings: string[] }
-        | { page: string; source: string; warnings: string[] }
+        | { page: Uint8Array; source: string; warnings: string[] }
         | { error: ErrorFields }
       )[];
     }

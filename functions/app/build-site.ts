@@ -22,7 +22,13 @@ import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { ParsedFile, PostCompiler, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
+import type {
+  PageBody,
+  ParsedFile,
+  PostCompiler,
+  PostRenderResult,
+  RenderContext,
+} from '../ports/post-compiler.ts';
 import { type Bundle, copyResources } from './bundle-resources.ts';
 import { forEachLanguage, languageStores } from './language-views.ts';
 import { writeLanguagesSitemap } from './languages-sitemap.ts';
@@ -273,8 +279,8 @@ async function buildLanguage(
 
   // Pages of posts not rendered for a feed render with their bodies, on the compiler's threads:
   // only the page's HTML comes back to be written.
-  const renderPostPages = async (requests: PostPageRequest[]): Promise<Map<string, string>> => {
-    const html = new Map<string, string>();
+  const renderPostPages = async (requests: PostPageRequest[]): Promise<Map<string, PageBody>> => {
+    const html = new Map<string, PageBody>();
     const jobs = new Map<string, PostPageJob>();
     const keys = new Map<string, string>();
     for (const { key, source, page } of requests) {

@@ -1,6 +1,7 @@
 import type { PlannedPage, PostPageJob } from '../core/pages/page-plan.ts';
 import type { Post } from '../core/posts/post.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import type { PageBody } from '../ports/post-compiler.ts';
 import { hashOf } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
 import { FRESH_CACHE_CONTROL } from './site-output.ts';
@@ -12,7 +13,7 @@ const BATCH = 200;
 /** One batch's posts and the pages of posts rendered with them. */
 interface Loaded {
   posts: Map<string, Post>;
-  pages: Map<string, string>;
+  pages: Map<string, PageBody>;
 }
 
 /** What writing pages did, and the signature of every page for the next run. */
@@ -46,9 +47,9 @@ export interface PostPageRequest {
 
 /**
  * Renders post pages where their posts' bodies render (worker threads in a full build).
- * @returns each page's HTML by its key
+ * @returns each page's HTML (or its UTF-8 bytes) by its key
  */
-export type PostPageRenderer = (requests: PostPageRequest[]) => Promise<Map<string, string>>;
+export type PostPageRenderer = (requests: PostPageRequest[]) => Promise<Map<string, PageBody>>;
 
 /**
  * Renders and writes the pages whose inputs changed since `previous` (all of them when `force`, or
@@ -85,7 +86,7 @@ export async function writePages(
       loadPosts([...needs]),
       requests.length > 0 && renderPostPages !== undefined
         ? renderPostPages(requests)
-        : new Map<string, string>(),
+        : new Map<string, PageBody>(),
     ]).then(([posts, pages]) => ({ posts, pages }));
     // Awaited in the next round; if writing fails first, its failure must not go unhandled.
     loading.catch(() => undefined);
