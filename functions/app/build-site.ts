@@ -2,7 +2,7 @@ import { inLanguageFolder } from '../core/config/language-site.ts';
 import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
-import { type PostPageJob, planPages, renderPostPage } from '../core/pages/page-plan.ts';
+import { type PostPageJob, pageStreams, renderPostPage } from '../core/pages/page-plan.ts';
 import {
   bundledMarkdownNotice,
   leftOutTranslations,
@@ -45,7 +45,7 @@ import {
   writeFeeds,
 } from './site-output.ts';
 import { type PublishedPath, translationLinks } from './translation-links.ts';
-import { type PostPageRequest, writePages } from './write-pages.ts';
+import { type PostPageRequest, writeEveryPage } from './write-pages.ts';
 
 const IO_CONCURRENCY = 32;
 /**
@@ -311,7 +311,7 @@ async function buildLanguage(
     published,
     keys,
   );
-  const pages = planPages(
+  const streams = pageStreams(
     site,
     links.size === 0
       ? posts.published
@@ -320,11 +320,9 @@ async function buildLanguage(
           return found === undefined ? post : { ...post, translations: found };
         }),
   );
-  const pagesWritten = await writePages(
+  const pagesWritten = await writeEveryPage(
     out,
-    pages,
-    '',
-    undefined,
+    streams,
     async (sources) => {
       const missing = sources.filter((source) => !rendered.has(source));
       const loaded = await render(missing);
@@ -334,10 +332,10 @@ async function buildLanguage(
       }
       return loaded;
     },
-    { renderPostPages, sign: false },
+    renderPostPages,
   );
   // Not push(...keys): a spread of the ~120,000 keys of a 100,000-post site overflows the stack.
-  for (const key of pagesWritten.written) written.push(key);
+  for (const key of pagesWritten) written.push(key);
   if (site.pages)
     for (const collision of planAliases(posts.published).collisions) {
       const warning = `aliases: ${collisionReason(collision)}`;
