@@ -11,6 +11,7 @@ const port = parentPort;
 if (port === null) throw new Error('post-compiler-thread runs only as a worker thread');
 
 let context: RenderContext | undefined;
+const utf8 = new TextEncoder();
 // Which file this thread renders, for the main thread's watchdog (see PROGRESS).
 const progress = new Int32Array((workerData as { progress: SharedArrayBuffer }).progress);
 
@@ -32,6 +33,9 @@ port.on('message', (request: CompileRequest) => {
     return;
   }
   let reply: CompileReply;
+  // Pages go back as UTF-8 bytes, moved rather than copied: the main thread writes them as they
+  // are, and never holds (or collects) the ~25 KB string of every post's page.
+  const moved: ArrayBuffer[] = [];
   try {
     if (context === undefined) throw new Error('a render request arrived before its context');
     const current = context;
@@ -43,9 +47,14 @@ port.on('message', (request: CompileRequest) => {
         Atomics.store(progress, PROGRESS.file, index);
         Atomics.add(progress, PROGRESS.steps, 1);
         const result = renderOne(file, current);
-        return 'error' in result
-          ? { error: { file: result.error.file, field: result.error.field, reason: result.error.reason } }
-          : result;
+        if ('error' in result)
+          return {
+            error: { file: result.error.file, field: result.error.field, reason: result.error.reason },
+          };
+        if (!('page' in result)) return result;
+        const page = typeof result.page === 'string' ? utf8.encode(result.page) : result.page.slice();
+        moved.push(page.buffer);
+        return { ...result, page };
       }),
     };
   } catch (error) {
@@ -56,5 +65,5 @@ port.on('message', (request: CompileRequest) => {
   }
   Atomics.store(progress, PROGRESS.request, -1);
   Atomics.add(progress, PROGRESS.steps, 1);
-  port.postMessage(reply);
+  port.postMessage(reply, 'failure' in reply ? [] : moved);
 });

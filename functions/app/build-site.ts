@@ -2,7 +2,7 @@ import { inLanguageFolder } from '../core/config/language-site.ts';
 import type { PreviewOptions, SiteConfig, SiteOverrides } from '../core/config/site-config.ts';
 import { PostError } from '../core/errors.ts';
 import { collisionReason, planAliases } from '../core/pages/alias-pages.ts';
-import { type PostPageJob, planPages, renderPostPage } from '../core/pages/page-plan.ts';
+import { type PostPageJob, pageStreams, renderPostPage } from '../core/pages/page-plan.ts';
 import {
   bundledMarkdownNotice,
   leftOutTranslations,
@@ -22,7 +22,13 @@ import { ignoredFieldReason } from '../core/text/did-you-mean.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { ParsedFile, PostCompiler, PostRenderResult, RenderContext } from '../ports/post-compiler.ts';
+import type {
+  PageBody,
+  ParsedFile,
+  PostCompiler,
+  PostRenderResult,
+  RenderContext,
+} from '../ports/post-compiler.ts';
 import { type Bundle, copyResources } from './bundle-resources.ts';
 import { forEachLanguage, languageStores } from './language-views.ts';
 import { writeLanguagesSitemap } from './languages-sitemap.ts';
@@ -39,7 +45,7 @@ import {
   writeFeeds,
 } from './site-output.ts';
 import { type PublishedPath, translationLinks } from './translation-links.ts';
-import { type PostPageRequest, writePages } from './write-pages.ts';
+import { type PostPageRequest, writeEveryPage } from './write-pages.ts';
 
 const IO_CONCURRENCY = 32;
 /**
@@ -273,8 +279,8 @@ async function buildLanguage(
 
   // Pages of posts not rendered for a feed render with their bodies, on the compiler's threads:
   // only the page's HTML comes back to be written.
-  const renderPostPages = async (requests: PostPageRequest[]): Promise<Map<string, string>> => {
-    const html = new Map<string, string>();
+  const renderPostPages = async (requests: PostPageRequest[]): Promise<Map<string, PageBody>> => {
+    const html = new Map<string, PageBody>();
     const jobs = new Map<string, PostPageJob>();
     const keys = new Map<string, string>();
     for (const { key, source, page } of requests) {
@@ -305,7 +311,7 @@ async function buildLanguage(
     published,
     keys,
   );
-  const pages = planPages(
+  const streams = pageStreams(
     site,
     links.size === 0
       ? posts.published
@@ -314,11 +320,9 @@ async function buildLanguage(
           return found === undefined ? post : { ...post, translations: found };
         }),
   );
-  const pagesWritten = await writePages(
+  const pagesWritten = await writeEveryPage(
     out,
-    pages,
-    '',
-    undefined,
+    streams,
     async (sources) => {
       const missing = sources.filter((source) => !rendered.has(source));
       const loaded = await render(missing);
@@ -328,10 +332,10 @@ async function buildLanguage(
       }
       return loaded;
     },
-    { renderPostPages, sign: false },
+    renderPostPages,
   );
   // Not push(...keys): a spread of the ~120,000 keys of a 100,000-post site overflows the stack.
-  for (const key of pagesWritten.written) written.push(key);
+  for (const key of pagesWritten) written.push(key);
   if (site.pages)
     for (const collision of planAliases(posts.published).collisions) {
       const warning = `aliases: ${collisionReason(collision)}`;

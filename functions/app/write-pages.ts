@@ -1,6 +1,7 @@
-import type { PlannedPage, PostPageJob } from '../core/pages/page-plan.ts';
+import type { PageStreams, PlannedPage, PostPageJob } from '../core/pages/page-plan.ts';
 import type { Post } from '../core/posts/post.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import type { PageBody } from '../ports/post-compiler.ts';
 import { hashOf } from './hash-of.ts';
 import { mapLimit } from './map-limit.ts';
 import { FRESH_CACHE_CONTROL } from './site-output.ts';
@@ -12,29 +13,14 @@ const BATCH = 200;
 /** One batch's posts and the pages of posts rendered with them. */
 interface Loaded {
   posts: Map<string, Post>;
-  pages: Map<string, string>;
+  pages: Map<string, PageBody>;
 }
 
 /** What writing pages did, and the signature of every page for the next run. */
 export interface PagesWritten {
   written: string[];
   removed: string[];
-  /** Empty when {@link WritePagesOptions.sign} is false. */
   signatures: Record<string, string>;
-}
-
-/** How {@link writePages} decides what to write, and where post pages render. */
-export interface WritePagesOptions {
-  /** Writes every page, changed or not. */
-  force?: boolean;
-  /** When given, renders the pages of posts instead (only their HTML comes back). */
-  renderPostPages?: PostPageRenderer;
-  /**
-   * Computes every page's signature (default true). A build with nothing to compare against and no
-   * state to keep them in (`herald build`) writes every page: hashing each page's inputs, which
-   * hold its list items, was wasted there.
-   */
-  sign?: boolean;
 }
 
 /** A post's page to render with the post's body, and where it goes. */
@@ -46,34 +32,81 @@ export interface PostPageRequest {
 
 /**
  * Renders post pages where their posts' bodies render (worker threads in a full build).
- * @returns each page's HTML by its key
+ * @returns each page's HTML (or its UTF-8 bytes) by its key
  */
-export type PostPageRenderer = (requests: PostPageRequest[]) => Promise<Map<string, string>>;
+export type PostPageRenderer = (requests: PostPageRequest[]) => Promise<Map<string, PageBody>>;
+
+/** Full posts (with their bodies) for the sources some page needs. */
+export type PostLoader = (sources: string[]) => Promise<Map<string, Post>>;
 
 /**
  * Renders and writes the pages whose inputs changed since `previous` (all of them when `force`, or
  * when there is no `previous`), and deletes the pages of `previous` that no longer exist.
  * @param configHash - the site configuration's hash: every page depends on it
  * @param loadPosts - full posts (with their bodies) for the sources some page needs
- * @param options - force, where post pages render, whether to sign pages
+ * @param options - force: write every page, changed or not
  */
 export async function writePages(
   out: BlobStore,
   plan: readonly PlannedPage[],
   configHash: string,
   previous: Readonly<Record<string, string>> | undefined,
-  loadPosts: (sources: string[]) => Promise<Map<string, Post>>,
-  { force = false, renderPostPages, sign = true }: WritePagesOptions = {},
+  loadPosts: PostLoader,
+  { force = false }: { force?: boolean } = {},
 ): Promise<PagesWritten> {
   const signatures: Record<string, string> = {};
-  if (sign) for (const page of plan) signatures[page.key] = hashOf([configHash, page.inputs]);
+  for (const page of plan) signatures[page.key] = hashOf([configHash, page.inputs]);
   const changed =
     force || previous === undefined
       ? plan
       : plan.filter((page) => previous[page.key] !== signatures[page.key]);
-  const order = renderPostPages === undefined ? changed : interleaved(changed);
-  const load = (from: number): Promise<Loaded> => {
-    const batch = order.slice(from, from + BATCH);
+  const written = await writeInBatches(out, changed.values(), loadPosts);
+  const removed = Object.keys(previous ?? {}).filter((key) => !(key in signatures));
+  await mapLimit(removed, IO_CONCURRENCY, (key) => out.delete(key));
+  return { written, removed, signatures };
+}
+
+/**
+ * Writes every page of a site planned as a stream (`herald build`: nothing to compare against, no
+ * signatures to keep), a batch at a time: a batch's planned pages, posts and HTML are dropped once
+ * it is written, so memory holds two batches, not the whole plan.
+ * @param renderPostPages - where post pages render (with their posts' bodies); other pages render here
+ * @returns the keys written
+ */
+export async function writeEveryPage(
+  out: BlobStore,
+  streams: PageStreams,
+  loadPosts: PostLoader,
+  renderPostPages: PostPageRenderer,
+): Promise<string[]> {
+  // The other pages are planned twice, once to count them: cheaper than holding them all.
+  let others = 0;
+  for (const _ of streams.others()) others++;
+  const order = interleaved(streams.posts(), streams.postCount, streams.others(), others);
+  return writeInBatches(out, order, loadPosts, renderPostPages);
+}
+
+/**
+ * Renders and writes pages in batches of {@link BATCH}: the next batch's posts render (on worker
+ * threads, when the compiler has them) while the current batch's pages are written.
+ * @returns the keys written, in order
+ */
+async function writeInBatches(
+  out: BlobStore,
+  pages: Iterator<PlannedPage>,
+  loadPosts: PostLoader,
+  renderPostPages?: PostPageRenderer,
+): Promise<string[]> {
+  const written: string[] = [];
+  const take = (): PlannedPage[] => {
+    const batch: PlannedPage[] = [];
+    for (let next = pages.next(); !next.done; next = pages.next()) {
+      batch.push(next.value);
+      if (batch.length === BATCH) break;
+    }
+    return batch;
+  };
+  const load = (batch: readonly PlannedPage[]): Promise<Loaded> => {
     const requests: PostPageRequest[] = [];
     const needs = new Set<string>();
     for (const page of batch) {
@@ -85,20 +118,20 @@ export async function writePages(
       loadPosts([...needs]),
       requests.length > 0 && renderPostPages !== undefined
         ? renderPostPages(requests)
-        : new Map<string, string>(),
+        : new Map<string, PageBody>(),
     ]).then(([posts, pages]) => ({ posts, pages }));
     // Awaited in the next round; if writing fails first, its failure must not go unhandled.
     loading.catch(() => undefined);
     return loading;
   };
-  let next = order.length > 0 ? load(0) : undefined;
-  for (let i = 0; i < order.length; i += BATCH) {
-    const batch = order.slice(i, i + BATCH);
+  let batch = take();
+  let next = batch.length > 0 ? load(batch) : undefined;
+  while (batch.length > 0) {
     const { posts, pages } = await (next as Promise<Loaded>);
-    // The next batch's posts render (on worker threads, when the compiler has them) while this
-    // batch's pages are written.
-    next = i + BATCH < order.length ? load(i + BATCH) : undefined;
-    await mapLimit(batch, IO_CONCURRENCY, (page) =>
+    const current = batch;
+    batch = take();
+    next = batch.length > 0 ? load(batch) : undefined;
+    await mapLimit(current, IO_CONCURRENCY, (page) =>
       out.put(page.key, pages.get(page.key) ?? page.render(posts), {
         contentType: page.key.endsWith('.xml')
           ? 'application/xml; charset=utf-8'
@@ -106,10 +139,9 @@ export async function writePages(
         cacheControl: FRESH_CACHE_CONTROL,
       }),
     );
+    for (const page of current) written.push(page.key);
   }
-  const removed = Object.keys(previous ?? {}).filter((key) => !(key in signatures));
-  await mapLimit(removed, IO_CONCURRENCY, (key) => out.delete(key));
-  return { written: changed.map((page) => page.key), removed, signatures };
+  return written;
 }
 
 /**
@@ -118,17 +150,23 @@ export async function writePages(
  * in that order, the worker threads idled while this thread rendered the ~4,000 list pages of a
  * 10,000-post site at the end; mixed, this thread renders list pages while they render post pages.
  */
-function interleaved(pages: readonly PlannedPage[]): PlannedPage[] {
-  const posts = pages.filter((page) => page.post !== undefined);
-  const others = pages.filter((page) => page.post === undefined);
-  const mixed: PlannedPage[] = [];
+function* interleaved(
+  posts: Iterator<PlannedPage>,
+  postCount: number,
+  others: Iterator<PlannedPage>,
+  otherCount: number,
+): Generator<PlannedPage> {
+  const total = postCount + otherCount;
   let p = 0;
   let o = 0;
-  while (p < posts.length || o < others.length) {
+  while (p < postCount || o < otherCount) {
     // Take a list page whenever they are behind their share of what has been taken so far.
-    const behind = o * pages.length < (mixed.length + 1) * others.length;
-    const page = (behind && o < others.length) || p >= posts.length ? others[o++] : posts[p++];
-    if (page !== undefined) mixed.push(page);
+    const behind = o * total < (p + o + 1) * otherCount;
+    const fromOthers = (behind && o < otherCount) || p >= postCount;
+    const next = fromOthers ? others.next() : posts.next();
+    if (fromOthers) o++;
+    else p++;
+    if (next.done) throw new Error('internal: a page stream ended before its count');
+    yield next.value;
   }
-  return mixed;
 }

@@ -39,8 +39,14 @@ export interface RenderContext {
  */
 export type PostRenderResult =
   | { post: Post; warnings: string[] }
-  | { page: string; source: string; warnings: string[] }
+  | { page: PageBody; source: string; warnings: string[] }
   | { error: PostError };
+
+/**
+ * A rendered page's HTML: a string, or its UTF-8 bytes (what worker threads answer with: bytes move
+ * between threads without a copy, and are written as they are).
+ */
+export type PageBody = string | Uint8Array;
 
 /**
  * Turns post files into rendered posts: the CPU-bound part of a build with pages (markdown,

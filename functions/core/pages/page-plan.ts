@@ -406,51 +406,97 @@ export function planPages(
   entries: readonly PageEntry[],
   digests: readonly ArchivedDigest[] = [],
 ): PlannedPage[] {
-  if (!site.pages) return [];
+  const streams = pageStreams(site, entries, digests);
+  return [...streams.posts(), ...streams.others()];
+}
+
+/**
+ * The pages of {@link planPages}, planned as they are taken rather than all at once: a full build
+ * writes a batch and drops it, where the whole plan of a 100,000-post site (every page's list items,
+ * links and inputs) was a large part of its memory.
+ */
+export interface PageStreams {
+  /** How many pages {@link PageStreams.posts} yields: one per published post. */
+  postCount: number;
+  /** Each post's page, newest post first. */
+  posts(): Generator<PlannedPage>;
+  /** Every other page (redirects, lists, the feeds page, 404, the newsletter's archive, sitemaps). */
+  others(): Generator<PlannedPage>;
+}
+
+/**
+ * Every page of the site as two streams, each planned as it is iterated (see {@link planPages}).
+ * @param entries - published posts, newest first; they must not change while the streams are read
+ */
+export function pageStreams(
+  site: SiteConfig,
+  entries: readonly PageEntry[],
+  digests: readonly ArchivedDigest[] = [],
+): PageStreams {
+  if (!site.pages) return { postCount: 0, posts: nothing, others: nothing };
   // One name per term across the site (its newest post's spelling), on every page that shows it.
   const groups = new Map(TAXONOMIES.map((taxonomy) => [taxonomy, byTerm(entries, taxonomy)] as const));
   const names: TermNames = (taxonomy, slug) => groups.get(taxonomy)?.get(slug)?.term.name;
-  const published = entries.map((entry) => withTermNames(entry, names));
-  const pages: PlannedPage[] = published.map((entry, i) =>
-    postPagePlan(site, entry, published[i - 1], published[i + 1]),
-  );
-  pages.push(...aliasPagePlans(site, published));
-  pages.push(...listPages(site, siteList(site), published));
-  // Every category, tag and series has its list pages and feeds, as Hugo's taxonomies have.
+  // Entries are named as a page takes them: a named copy of every entry lived as long as the plan.
+  const named = (list: readonly PageEntry[]) => list.map((entry) => withTermNames(entry, names));
+  // Every category, tag and series has its list pages and feeds, as Hugo's taxonomies have. A
+  // group's term is its newest post's: the name every page shows.
   const terms = TAXONOMIES.flatMap((taxonomy) =>
-    [...byTerm(published, taxonomy).values()].map(({ term, posts }) => ({ taxonomy, term, posts })),
+    [...(groups.get(taxonomy)?.values() ?? [])].map(({ term, posts }) => ({ taxonomy, term, posts })),
   );
-  for (const { taxonomy, term, posts } of terms)
-    pages.push(...listPages(site, termList(site, taxonomy, term), posts));
-  pages.push(feedsPagePlan(site, terms, published));
-  pages.push(notFoundPagePlan(site));
-  // The newsletter's archive, from the digests sent so far.
-  if (site.newsletter) pages.push(...archivePages(site, digests));
-  const sitemaps = postSitemapCount(published.length);
-  pages.push(sitemapIndexPlan(site, sitemaps));
-  pages.push(
-    listsSitemapPlan(
-      site,
-      published[0],
-      terms.flatMap(({ taxonomy, term, posts }) => (posts[0] ? [{ taxonomy, term, newest: posts[0] }] : [])),
-    ),
-  );
-  for (let n = 1; n <= sitemaps; n++) {
-    const { from, to } = pageRange(published.length, SITEMAP_SIZE, n);
-    pages.push(postSitemapPlan(n, published.slice(from, to)));
-  }
-  return pages;
+  return {
+    postCount: entries.length,
+    *posts() {
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i] as PageEntry;
+        // Neighbours show only their titles and URLs: no names needed.
+        yield postPagePlan(site, withTermNames(entry, names), entries[i - 1], entries[i + 1]);
+      }
+    },
+    *others() {
+      yield* aliasPagePlans(site, entries);
+      yield* listPages(site, siteList(site), entries, named);
+      for (const { taxonomy, term, posts } of terms)
+        yield* listPages(site, termList(site, taxonomy, term), posts, named);
+      yield feedsPagePlan(site, terms, named(entries.slice(0, site.pageSize)));
+      yield notFoundPagePlan(site);
+      // The newsletter's archive, from the digests sent so far.
+      if (site.newsletter) yield* archivePages(site, digests);
+      const sitemaps = postSitemapCount(entries.length);
+      yield sitemapIndexPlan(site, sitemaps);
+      yield listsSitemapPlan(
+        site,
+        entries[0],
+        terms.flatMap(({ taxonomy, term, posts }) =>
+          posts[0] ? [{ taxonomy, term, newest: posts[0] }] : [],
+        ),
+      );
+      for (let n = 1; n <= sitemaps; n++) {
+        const { from, to } = pageRange(entries.length, SITEMAP_SIZE, n);
+        yield postSitemapPlan(n, entries.slice(from, to));
+      }
+    },
+  };
 }
 
-/** A home page (newest posts) and stable archive pages numbered from the oldest post. */
-function listPages(site: SiteConfig, list: PostList, posts: readonly PageEntry[]): PlannedPage[] {
+function* nothing(): Generator<PlannedPage> {}
+
+/**
+ * A home page (newest posts) and stable archive pages numbered from the oldest post.
+ * @param named - the entries of one page with their terms named as the site names them
+ */
+function* listPages(
+  site: SiteConfig,
+  list: PostList,
+  posts: readonly PageEntry[],
+  named: (entries: readonly PageEntry[]) => PageEntry[],
+): Generator<PlannedPage> {
   const count = posts.length;
-  const pages = [homePagePlan(site, list, posts, count)];
+  yield homePagePlan(site, list, named(posts.slice(0, site.pageSize)), count);
   for (let n = 1; n <= pageCount(count, site.pageSize); n++) {
     const { from, to } = pageRange(count, site.pageSize, n);
-    pages.push(archivePagePlan(site, list, n, posts.slice(from, to), count));
+    yield archivePagePlan(site, list, n, named(posts.slice(from, to)), count);
   }
-  return pages;
 }
 
 function archiveUrl(site: SiteConfig, list: PostList, n: number): string {
