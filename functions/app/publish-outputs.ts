@@ -48,6 +48,7 @@ export async function regenerateFeeds(
   force: boolean,
   sizeImages: (entries: PostEntry[]) => Promise<void>,
   lists?: PageIndex,
+  showing: ReadonlySet<string> = new Set(),
 ): Promise<{ regenerated: string[]; removed: string[] }> {
   const { deps, config, index } = run;
   const { heads, feeds } = index.head;
@@ -56,7 +57,7 @@ export async function regenerateFeeds(
     scope: folder === '' ? { kind: 'site' } : { kind: 'term', ...termOf(folder, list) },
     posts: list.slice(0, config.feedLimit),
   }));
-  const partial = force || lists === undefined ? undefined : await changedTermFolders(lists);
+  const partial = force || lists === undefined ? undefined : await changedTermFolders(lists, showing);
   const termFeeds =
     partial === undefined ? await planTermFeeds(run) : await planListFeeds(run, lists as PageIndex, partial);
   await sizeImages([...new Set(termFeeds.flatMap((feed) => feed.posts))]);
@@ -132,11 +133,12 @@ function isListFeed(folder: string): boolean {
 }
 
 /**
- * The tag and series folders whose feeds this run may have changed: those of lists it changed, and
- * those sharing a post with a term named anew (their items show the term's name).
+ * The tag and series folders whose feeds this run may have changed: those of lists it changed, those
+ * showing an image whose file changed, and those sharing a post with a term named anew (their items
+ * show the term's name).
  */
-async function changedTermFolders(lists: PageIndex): Promise<Set<string>> {
-  const folders = new Set([...lists.changes.keys()].filter(isListFeed));
+async function changedTermFolders(lists: PageIndex, showing: ReadonlySet<string>): Promise<Set<string>> {
+  const folders = new Set([...lists.changes.keys(), ...showing].filter(isListFeed));
   for (const renamed of lists.renamed())
     for (const row of await lists.rows(renamed, 0, lists.count(renamed)))
       for (const folder of pageFolders(row)) if (isListFeed(folder)) folders.add(folder);

@@ -40,7 +40,13 @@ import {
 } from '../core/site/taxonomies.ts';
 import { mapLimit } from './map-limit.ts';
 import { readArchive } from './newsletter/digest-archive.ts';
-import { type ListChanges, PageIndex, type PageRow } from './post-index/page-index.ts';
+import {
+  foldersOf,
+  type ListChanges,
+  PageIndex,
+  type PageRow,
+  type RowKey,
+} from './post-index/page-index.ts';
 import { loadRecords, reportAliasCollisions } from './publish-outputs.ts';
 import type { PublishRun } from './publish-run.ts';
 import { isPostKey } from './site-output.ts';
@@ -102,14 +108,13 @@ export async function publishPages(
     return force ? [...all, ...(await removeStalePages(run, new Set(all), keep))] : all;
   }
 
-  // A rare change that reaches pages the index cannot find cheaply: a term named anew (every page
-  // showing it). Then every page is planned again, and those of the last run no longer planned are
-  // removed.
-  if (pages.renamed().length > 0) return rewriteAllPages(run, changed);
   const toEntry = pageEntries(config, (taxonomy, slug) => pages.termName(termFolder(taxonomy, slug)));
   const plan: PlannedPage[] = [];
   const removed = new Set<string>();
-  const toWrite = pages.postsToWrite();
+  // A term named anew (its newest post spells it differently) shows its new name on the pages that
+  // name it: written with this run's own.
+  const renamed = await renamedTermPages(pages, config.pageSize);
+  const toWrite = [...new Map([...renamed.posts, ...pages.postsToWrite()])];
   const translations = await translationLinks(
     deps.content,
     config,
@@ -133,9 +138,10 @@ export async function publishPages(
     plan.push(...redirects);
   }
 
-  for (const [folder, listChanges] of pages.changes) {
-    const changes = listChanges;
+  for (const folder of new Set([...pages.changes.keys(), ...renamed.lists.keys()])) {
     const count = pages.count(folder);
+    // A list only a renamed term reaches keeps its posts: only its pages showing the name change.
+    const changes: ListChanges = pages.changes.get(folder) ?? { countBefore: count, updated: [] };
     const size = config.pageSize;
     const pagesBefore = changes.countBefore === undefined ? 0 : pageCount(changes.countBefore, size);
     if (count === 0 && folder !== '') {
@@ -147,7 +153,9 @@ export async function publishPages(
     const list = folder === '' ? siteList(config) : termListOf(config, folder, newest[0]);
     plan.push(homePagePlan(config, list, newest.map(toEntry), count));
     const last = pageCount(count, size);
-    for (const n of changedPages(changes, count, size, pagesBefore)) {
+    const named = renamed.lists.get(folder) ?? [];
+    for (const n of new Set([...changedPages(changes, count, size, pagesBefore), ...named])) {
+      if (n > last) continue;
       const { from, to } = pageRange(count, size, n);
       plan.push(archivePagePlan(config, list, n, (await pages.rows(folder, from, to)).map(toEntry), count));
     }
@@ -245,21 +253,36 @@ function changedPages(changes: ListChanges, count: number, size: number, pagesBe
 }
 
 /**
- * Every page of an incremental run that cannot tell which pages changed: those the page index
- * held before this run are planned from its rows, and those no longer planned are removed.
+ * The pages that show the name of a term named anew in this run: the pages of its posts (a post's
+ * page names its terms), every page of its own list (the heading), and for a category the list
+ * pages holding one of its posts, in every list (list items name their categories; tags and series
+ * appear in no list item). What this costs grows with the term, not with the site.
+ * @returns posts whose pages to write, and archive page numbers to write by list folder
  */
-async function rewriteAllPages(run: PublishRun, changed: ReadonlySet<string> | undefined): Promise<string[]> {
-  const { config, index, deps } = run;
-  // The page index as the last run left it (this run's changes are not saved yet).
-  const before = (await PageIndex.open(deps.state, index.head.configHash)) as PageIndex;
-  const rows = await before.rows('', 0, before.count(''));
-  const toEntry = pageEntries(config);
-  const previous = new Set(planPages(config, rows.map(toEntry)).map((page) => page.key));
-  const written = await writeAllPages(run, changed);
-  const now = new Set(written);
-  const gone = [...previous].filter((key) => !now.has(key) && !key.startsWith('newsletter/'));
-  await mapLimit(gone, IO_CONCURRENCY, (key) => deps.output.delete(key));
-  return [...written, ...gone];
+async function renamedTermPages(
+  pages: PageIndex,
+  size: number,
+): Promise<{ posts: [string, RowKey][]; lists: Map<string, number[]> }> {
+  const posts: [string, RowKey][] = [];
+  const lists = new Map<string, Set<number>>();
+  const add = (folder: string, n: number): void => {
+    lists.set(folder, (lists.get(folder) ?? new Set()).add(n));
+  };
+  for (const folder of pages.renamed()) {
+    const count = pages.count(folder);
+    for (let n = 1; n <= pageCount(count, size); n++) add(folder, n);
+    const category = folderTerm(folder)?.taxonomy === 'categories';
+    for (const row of await pages.rows(folder, 0, count)) {
+      posts.push([row.source, { published: row.published, path: row.path }]);
+      if (!category) continue;
+      for (const other of foldersOf(row)) {
+        if (other === folder) continue;
+        const rank = await pages.rankOf(other, row, row.source);
+        if (rank !== undefined) add(other, pageOfPosition(pages.count(other) - 1 - rank, size));
+      }
+    }
+  }
+  return { posts, lists: new Map([...lists].map(([folder, numbers]) => [folder, [...numbers]])) };
 }
 
 /**

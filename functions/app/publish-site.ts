@@ -217,6 +217,8 @@ async function applyLanguage(
   );
   const translations: string[] = [];
   const bundled: string[] = [];
+  // URLs of images whose file changed: the tag and series feeds showing them change their enclosures.
+  const images = new Set<string>();
   for (const key of touched) {
     const role = roles.get(key);
     if (role === 'post') {
@@ -227,10 +229,10 @@ async function applyLanguage(
       (role === 'translation' ? translations : bundled).push(key);
       await reconcilePost(run, key, undefined);
     } else if (isStaticKey(key)) {
-      await reconcileStatic(run, key);
+      images.add(await reconcileStatic(run, key));
     } else if (isResourceKey(key)) {
       const bundle = await bundleOf(deps.content, key, config);
-      await placeResource(run, key, bundle, true);
+      for (const url of await placeResource(run, key, bundle, true)) images.add(url);
     }
   }
   // Which posts exist may have changed: links to them are resolved again.
@@ -264,15 +266,11 @@ async function applyLanguage(
     await setImageSizes(run, Object.values(heads.lists).flat());
   }
   const lists = await updatePageIndex(run);
-  // A static file or bundle resource changes the enclosure size of posts the lists cannot name:
-  // then every tag and series feed is planned (from every entry) and compared.
-  const filesChanged = unique.some((key) => isStaticKey(key) || isResourceKey(key));
-  const feeds = await regenerateFeeds(
-    run,
-    false,
-    (entries) => setImageSizes(run, entries),
-    filesChanged ? undefined : lists,
-  );
+  // A static file or bundle resource changes the enclosure size of the posts showing it: the page
+  // index names the lists where one of them is among the newest.
+  const showing =
+    lists === undefined || images.size === 0 ? undefined : await lists.listsShowing(images, config.feedLimit);
+  const feeds = await regenerateFeeds(run, false, (entries) => setImageSizes(run, entries), lists, showing);
   const pages = await publishPages(run, false, lists, new Set(), new Set(posts));
   await index.save();
   await pingHub(run, feeds.regenerated);
@@ -608,7 +606,7 @@ async function reRenderLinkers(run: PublishRun): Promise<PostError[]> {
  * Copies or removes a static file and updates the enclosure size of every head post using it. In
  * another language's run only the sizes: the site's own run published the file.
  */
-async function reconcileStatic(run: PublishRun, key: string): Promise<void> {
+async function reconcileStatic(run: PublishRun, key: string): Promise<string> {
   let size: number | undefined;
   if (run.config.defaultLanguage === undefined) {
     size = await mirrorStatic(run.deps.content, run.deps.output, key);
@@ -621,6 +619,7 @@ async function reconcileStatic(run: PublishRun, key: string): Promise<void> {
     if (size === undefined) delete entry.imageSize;
     else entry.imageSize = size;
   }
+  return url;
 }
 
 /** Gives entries the size of their image when the site publishes it (a static file or a resource). */
@@ -681,19 +680,20 @@ async function syncBundleOf(run: PublishRun, source: string): Promise<void> {
  * size of every head post showing it.
  * @param bundle - the bundle it belongs to now, if any
  * @param copy - copy it even when it stays where it is (its own upload changed it)
+ * @returns the URLs it was and is at (none when nothing changed)
  */
 async function placeResource(
   run: PublishRun,
   key: string,
   bundle: Bundle | undefined,
   copy: boolean,
-): Promise<void> {
+): Promise<Set<string>> {
   const { deps, index } = run;
   const path = bundle?.post === undefined ? undefined : await publishedPath(run, bundle.post);
   const target =
     bundle === undefined || path === undefined ? undefined : resourceTarget(path, bundle.folder, key);
   const former = await index.resource(key);
-  if (!copy && former?.target === target) return;
+  if (!copy && former?.target === target) return new Set();
   if (former !== undefined && former.target !== target) await deps.output.delete(former.target);
   const size = target === undefined ? undefined : await copyResource(deps.content, deps.output, key, target);
   // Gone from the content bucket: gone from the site.
@@ -705,6 +705,7 @@ async function placeResource(
   const { heads } = index.head;
   for (const entry of [...Object.values(heads.lists).flat(), ...heads.upcoming])
     if (entry.image !== undefined && urls.has(entry.image)) await setImageSizes(run, [entry]);
+  return urls;
 }
 
 /** The path of a post that is live and owns it now, or undefined. */

@@ -27,6 +27,22 @@ async function setup(files: Record<string, string | Uint8Array>, siteYaml = SMAL
   return deps;
 }
 
+/** The state store with every key read through it recorded. */
+function watchReads(state: PublishDeps['state']): { read: Set<string>; watched: PublishDeps['state'] } {
+  const read = new Set<string>();
+  const watched: PublishDeps['state'] = {
+    get: (key) => {
+      read.add(key);
+      return state.get(key);
+    },
+    getVersioned: (key) => state.getVersioned(key),
+    put: (key, body, options) => state.put(key, body, options),
+    delete: (key) => state.delete(key),
+    list: (prefix) => state.list(prefix),
+  };
+  return { read, watched };
+}
+
 function titles(site: MemoryBlobStore, folder = ''): string[] {
   const json = site.text(`${folder}feed.json`);
   return json === undefined ? [] : JSON.parse(json).items.map((i: { title: string }) => i.title);
@@ -234,18 +250,7 @@ describe('what a publish reads', () => {
         );
       const deps = await setup(files, `${SMALL_SITE}pages: ${pages}\n`);
       await publishChanges(deps, []);
-      const read = new Set<string>();
-      const state = deps.state;
-      const watched: PublishDeps['state'] = {
-        get: (key) => {
-          read.add(key);
-          return state.get(key);
-        },
-        getVersioned: (key) => state.getVersioned(key),
-        put: (key, body, options) => state.put(key, body, options),
-        delete: (key) => state.delete(key),
-        list: (prefix) => state.list(prefix),
-      };
+      const { read, watched } = watchReads(deps.state);
       await deps.content.put(
         'posts/new.md',
         postFile('New', '2024-03-01', 'tags: [t1, Fresh]\nseries: [S2]'),
@@ -284,6 +289,89 @@ describe('alias pages', () => {
     expect(deps.output.text('older/p5/index.html')).toContain('https://example.org/posts/p5/');
     expect(moved.pages.length).toBeLessThan(15);
   });
+});
+
+describe('an image uploaded again', () => {
+  it.each([true, false])(
+    'rewrites the tag and series feeds showing it, without reading every entry (image index built before: %s)',
+    async (indexed) => {
+      // 60 posts; the three newest tagged 'pics' show /images/a.png, and so does an old post of 'old'.
+      const files: Record<string, string | Uint8Array> = { 'static/images/a.png': new Uint8Array(4) };
+      for (let i = 0; i < 60; i++) {
+        const image = i >= 57 || i === 2 ? '\nimage: /images/a.png' : '';
+        const tags = i >= 50 ? 'pics' : i < 10 ? 'old' : `t${i % 4}`;
+        files[`posts/p${i}.md`] = postFile(
+          `P${i}`,
+          `2024-01-${String(1 + Math.floor(i / 3)).padStart(2, '0')}T${String(i % 3).padStart(2, '0')}:00:00Z`,
+          `tags: [${tags}]\nseries: [${i % 2 === 0 ? 'Even' : 'Odd'}]${image}`,
+        );
+      }
+      const deps = await setup(files, `${SMALL_SITE}pages: true\n`);
+      await publishChanges(deps, []);
+      if (!indexed) {
+        // State from before images were indexed: the page index builds that on first need.
+        const head = JSON.parse(deps.state.text('pages/head.json') ?? '{}');
+        delete head.images;
+        await deps.state.put('pages/head.json', JSON.stringify(head));
+        for (const key of [...deps.state.objects.keys()])
+          if (key.startsWith('images/')) await deps.state.delete(key);
+      }
+      const { read, watched } = watchReads(deps.state);
+      await deps.content.put('static/images/a.png', new Uint8Array(9));
+      const report = await publishChanges({ ...deps, state: watched }, ['static/images/a.png']);
+      // The newest three (site feed, 'pics', both series) show it; P2 is not among the newest of 'old'.
+      expect([...report.regenerated].sort()).toEqual(['', 'series/even/', 'series/odd/', 'tags/pics/']);
+      expect(deps.output.text('tags/pics/rss.xml')).toContain('<enclosure length="9"');
+      expect(deps.output.text('tags/old/rss.xml')).not.toContain('length="9"');
+      expect([...read].filter((key) => key.startsWith('entries/'))).toEqual([]);
+
+      const full = await setup(
+        { ...files, 'static/images/a.png': new Uint8Array(9) },
+        `${SMALL_SITE}pages: true\n`,
+      );
+      await buildSite({ content: full.content, output: full.output, clock: full.clock, log: silentLogger });
+      for (const folder of ['', 'tags/pics/', 'tags/old/', 'series/even/', 'series/odd/'])
+        expect(deps.output.text(`${folder}rss.xml`), folder).toBe(full.output.text(`${folder}rss.xml`));
+    },
+  );
+});
+
+describe('a term named anew', () => {
+  it.each(['categories', 'tags'])(
+    'a new spelling of one of the %s writes the pages showing it, not every page, as a full build would',
+    async (taxonomy) => {
+      // 40 posts in two terms; 'Go' has 6 of them. A new post spelling it 'GO' renames the term.
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 40; i++)
+        files[`posts/p${i}.md`] = postFile(
+          `P${i}`,
+          `2024-01-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00:00Z`,
+          `${taxonomy}: [${i % 7 === 0 ? 'Go' : 'Rust'}]`,
+        );
+      const siteYaml = `${SMALL_SITE}pages: true\npageSize: 5\n`;
+      const deps = await setup(files, siteYaml);
+      const first = await publishChanges(deps, []);
+      const slug = taxonomy === 'categories' ? 'categories/go/' : 'tags/go/';
+      await deps.content.put('posts/new.md', postFile('New', '2024-03-01', `${taxonomy}: [GO]`));
+      const renamed = await publishChanges(deps, ['posts/new.md']);
+      const pages = renamed.pages.filter((key) => key.endsWith('.html'));
+      // Its posts' pages name it: all seven are written again, with the new name.
+      for (let i = 0; i < 40; i += 7) expect(pages).toContain(`posts/p${i}/index.html`);
+      expect(deps.output.text('posts/p7/index.html')).toContain('GO');
+      expect(deps.output.text(`${slug}index.html`)).toContain('GO');
+      // A post of the other term whose page shows no 'Go' is not written again.
+      expect(pages).not.toContain('posts/p1/index.html');
+      expect(pages.length).toBeLessThan(first.pages.filter((key) => key.endsWith('.html')).length / 2);
+
+      const full = await setup(
+        { ...files, 'posts/new.md': postFile('New', '2024-03-01', `${taxonomy}: [GO]`) },
+        siteYaml,
+      );
+      await buildSite({ content: full.content, output: full.output, clock: full.clock, log: silentLogger });
+      for (const key of [...full.output.objects.keys()].filter((k) => k.endsWith('.html')))
+        expect(deps.output.text(key), key).toBe(full.output.text(key));
+    },
+  );
 });
 
 describe('rebuilding a large site', () => {

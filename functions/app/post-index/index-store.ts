@@ -84,9 +84,10 @@ export interface AliasClaim {
 /**
  * Families of sharded maps: entries by source, URL records by path, static sizes by key, published
  * bundle resources by content key, where each published post sits in the page index (its date
- * and path) by source, and the published posts claiming each alias file.
+ * and path) by source, the published posts claiming each alias file, and the published posts
+ * showing each image URL.
  */
-export type ShardFamily = 'entries' | 'urls' | 'statics' | 'resources' | 'pagerows' | 'aliases';
+export type ShardFamily = 'entries' | 'urls' | 'statics' | 'resources' | 'pagerows' | 'aliases' | 'images';
 export type ShardValue<F extends ShardFamily> = F extends 'entries'
   ? PostEntry
   : F extends 'urls'
@@ -97,7 +98,9 @@ export type ShardValue<F extends ShardFamily> = F extends 'entries'
         ? Pick<PostEntry, 'published' | 'path'>
         : F extends 'aliases'
           ? AliasClaim[]
-          : number;
+          : F extends 'images'
+            ? string[]
+            : number;
 
 const IO_CONCURRENCY = 16;
 const INDEX_KEY = 'index.json';

@@ -60,6 +60,11 @@ interface PagesHead {
   lists: Record<string, ListHead>;
   /** Signatures of the pages written from outside the index (the newsletter archive), by key. */
   signatures: Record<string, string>;
+  /**
+   * The posts showing each image are indexed (`images` shards). An index written before that has
+   * them built on first need.
+   */
+  images?: true;
 }
 
 /** What changed in one list during a run, to find the pages to write. */
@@ -175,9 +180,12 @@ export class PageIndex {
     }
     await index.where.reset('pagerows');
     await index.where.reset('aliases');
+    await index.where.reset('images');
+    head.images = true;
     for (const row of published) {
       await index.setWhere(row.source, { published: row.published, path: row.path });
       await index.claimAliases(row, true);
+      await index.showImage(row, true);
     }
     index.aliasFiles.clear();
     // Chunks of the previous index that this one does not reuse (names are never reused).
@@ -248,6 +256,10 @@ export class PageIndex {
       const folders = row ? foldersOf(row) : [];
       if (old !== undefined) await this.claimAliases(old, false);
       if (row !== undefined) await this.claimAliases(row, true);
+      if (this.head.images && old?.image !== row?.image) {
+        if (old !== undefined) await this.showImage(old, false);
+        if (row !== undefined) await this.showImage(row, true);
+      }
       if (
         old !== undefined &&
         row !== undefined &&
@@ -289,6 +301,32 @@ export class PageIndex {
       start = end;
     }
     return found;
+  }
+
+  /**
+   * The lists whose newest `depth` posts include one showing an image: the feeds whose enclosure
+   * sizes change with that image's file. Reads the rows of the posts showing it, not every row.
+   * @param urls - image URLs as rows hold them
+   */
+  async listsShowing(urls: Iterable<string>, depth: number): Promise<Set<string>> {
+    if (!this.head.images) {
+      // An index written before images were indexed: built once from its rows.
+      await this.where.reset('images');
+      for (const row of await this.rows('', 0, this.count(''))) await this.showImage(row, true);
+      this.head.images = true;
+    }
+    const folders = new Set<string>();
+    for (const url of urls)
+      for (const source of (await this.where.get('images', url))[url] ?? []) {
+        const key = (await this.where.get('pagerows', source))[source];
+        const row = key === undefined ? undefined : await this.find(key, source);
+        if (row === undefined) continue;
+        for (const folder of foldersOf(row)) {
+          const rank = await this.rankOf(folder, row, source);
+          if (rank !== undefined && rank < depth) folders.add(folder);
+        }
+      }
+    return folders;
   }
 
   /** The position (newest first) of a row in a list, or undefined when it is not there. */
@@ -375,6 +413,21 @@ export class PageIndex {
       else claims[file] = next;
       this.where.touch('aliases', file);
     }
+  }
+
+  /** Adds or removes a row's post among those showing its image. */
+  private async showImage(row: PageRow, add: boolean): Promise<void> {
+    const url = row.image;
+    if (url === undefined) return;
+    const users = await this.where.get('images', url);
+    const rest = (users[url] ?? []).filter((source) => source !== row.source);
+    if (add) {
+      rest.push(row.source);
+      rest.sort(compareText);
+    }
+    if (rest.length === 0) delete users[url];
+    else users[url] = rest;
+    this.where.touch('images', url);
   }
 
   private changesOf(folder: string): ListChanges {
