@@ -78,7 +78,7 @@ function syntaxError(error: unknown): FrontMatterSyntaxError {
 function withMatter(text: string, delimiter: '---' | '+++', byDefault: Language): SplitPost {
   const end = matterEnd(text, delimiter);
   const block = normaliseText(text.slice(0, end));
-  return { data: toData(parseBlock(block, delimiter, byDefault)), body: text.slice(end) };
+  return { data: toData(parseBlock(block, delimiter, byDefault), block), body: text.slice(end) };
 }
 
 function parseBlock(block: string, delimiter: '---' | '+++', byDefault: Language): unknown {
@@ -123,11 +123,17 @@ function matterEnd(text: string, delimiter: '---' | '+++'): number {
 const CLOSING_DASHES = /\r?\n---[ \t]*\r?(?:\n|$)/;
 const CLOSING_PLUSES = /\r?\n\+\+\+[ \t]*\r?(?:\n|$)/;
 
-function toData(data: unknown): Record<string, unknown> {
+/**
+ * The parsed front matter as fields, checked to be a mapping.
+ * @param source - the normalised text it was parsed from
+ */
+function toData(data: unknown, source: string): Record<string, unknown> {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new FrontMatterSyntaxError('must be a mapping of fields such as title: and date:');
   }
-  return withoutForbidden(data) as Record<string, unknown>;
+  // Only an escape ("\0", "\u0008", all written with a backslash) can put back a character the
+  // normalised text no longer has: without one, every string is clean already and is not copied.
+  return (source.includes('\\') ? withoutForbidden(data) : data) as Record<string, unknown>;
 }
 
 // Escapes in quoted YAML, TOML and JSON strings ("\0", "\u0008") make characters XML forbids after
@@ -147,12 +153,13 @@ function splitJsonFrontMatter(text: string): SplitPost {
   const end = endOfJsonObject(text);
   if (end < 0) throw new FrontMatterSyntaxError('JSON front matter has no closing }');
   let data: unknown;
+  const source = normaliseText(text.slice(0, end + 1));
   try {
-    data = JSON.parse(normaliseText(text.slice(0, end + 1)));
+    data = JSON.parse(source);
   } catch (error) {
     throw new FrontMatterSyntaxError(`JSON front matter: ${(error as Error).message}`, { cause: error });
   }
-  return { data: toData(data), body: text.slice(jsonBodyStart(text, end)) };
+  return { data: toData(data, source), body: text.slice(jsonBodyStart(text, end)) };
 }
 
 /** Past the `}` that closes JSON front matter and the line break after it, if any. */
