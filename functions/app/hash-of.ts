@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** A short, stable hash of any JSON-serialisable value: signatures of feeds, pages and configuration. */
 export function hashOf(value: unknown): string {
@@ -10,5 +10,5 @@ export function hashOf(value: unknown): string {
  * build is the same both times, and costs 8 bytes to remember per file.
  */
 export function fileDigest(bytes: Uint8Array): number {
-  return createHash('sha1').update(bytes).digest().readUIntBE(0, 6);
+  return hash('sha1', bytes, 'buffer').readUIntBE(0, 6);
 }

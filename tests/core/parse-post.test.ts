@@ -178,6 +178,60 @@ describe('parsePost with front matter as authors write it', () => {
   });
 });
 
+describe('front matter blocks read as gray-matter read them (the posts written for it keep their meaning)', () => {
+  const parse = (text: string) => parsePost({ key: 'posts/test.md', bytes: bytes(text) }, site);
+  const fields = 'title: T\ndate: 2024-01-02';
+
+  it.each([
+    ['---yaml', fields],
+    ['---YAML', fields],
+    ['---yml', fields],
+    ['---  yaml ', fields],
+    ['---json', '{"title": "T", "date": "2024-01-02"}'],
+    ['---toml', 'title = "T"\ndate = 2024-01-02'],
+  ])('reads the language named after the opening line: %s', (open, block) => {
+    const parsed = parse(`${open}\n${block}\n---\nBody.\n`);
+    expect([parsed.title, parsed.published]).toEqual(['T', '2024-01-02T00:00:00.000Z']);
+  });
+
+  it('ends the block at the first line that starts with the delimiter', () => {
+    const parsed = parse(`---\n${fields}\n---later: ignored\nsummary: ignored too\n---\nBody.\n`);
+    expect(parsed.summary).toBe('Body.');
+  });
+
+  it('reads a block of comments only, and four dashes, as no fields at all', () => {
+    expect(postError({ key: 'posts/c.md', bytes: bytes('---\n# title: T\n  # x\n---\nBody.\n') }).field).toBe(
+      'title',
+    );
+    expect(postError({ key: 'posts/d.md', bytes: bytes(`----\n${fields}\n---\nBody.\n`) }).field).toBe(
+      'title',
+    );
+  });
+
+  it('never runs front matter as code: ---js is refused, not evaluated', () => {
+    const marker = '__heraldFrontMatterRan';
+    for (const open of ['---js', '---javascript', '---JS', '---coffee', '---constructor', '---toString']) {
+      const error = postError({
+        key: 'posts/js.md',
+        bytes: bytes(`${open}\n{ title: (globalThis.${marker} = 'yes') }\n---\nBody.\n`),
+      });
+      expect(error.field).toBe('front matter');
+      expect(error.reason).toBe(
+        `the opening --- is followed by "${open.slice(3)}", which is not a front matter language: put fields on the next line, in YAML, TOML or JSON`,
+      );
+    }
+    expect(marker in globalThis).toBe(false);
+  });
+
+  it('names what follows the opening delimiter when it is a field written on the same line', () => {
+    const error = postError({
+      key: 'posts/same-line.md',
+      bytes: bytes('---title: T\ndate: 2024-01-02\n---\nBody.\n'),
+    });
+    expect(error.reason).toMatch(/^the opening --- is followed by "title: T", which is not/);
+  });
+});
+
 describe('parsePost errors name the file, the field and the reason', () => {
   it.each([
     ['bad-yaml.md', 'front matter', /Nested mappings|mapping/],

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PostError } from '../../functions/core/errors.ts';
 import { parsePost } from '../../functions/core/posts/parse-post.ts';
@@ -93,5 +94,86 @@ describe('bodyCost', () => {
   it('measures raw HTML depth, ignoring void and self-closed elements and stray closing tags', () => {
     expect(bodyCost('<div><p><br><img src=x><span/>x</p></div>').htmlDepth).toBe(2);
     expect(bodyCost('</div></div><div>x</div>').htmlDepth).toBe(1);
+  });
+
+  it('gives what measuring line by line with patterns gives, on any text', () => {
+    // The measure as first written: clear, but it split lines and ran patterns on each.
+    const VOID = new Set('area base br col embed hr img input link meta param source track wbr'.split(' '));
+    const byLines = (body: string) => {
+      let markup = 0;
+      let depth = 0;
+      let deepest = 0;
+      let fence: string | undefined;
+      for (const line of body.split('\n')) {
+        const opener = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+        if (fence !== undefined) {
+          if (opener !== undefined && opener[0] === fence[0] && opener.length >= fence.length)
+            fence = undefined;
+          continue;
+        }
+        if (opener !== undefined) {
+          fence = opener;
+          markup++;
+          continue;
+        }
+        if (line.trim() === '') continue;
+        markup += 1 + (line.match(/[<[*_|`!:@~]/g)?.length ?? 0);
+        for (const [, closing, name = '', selfClosing] of line.matchAll(
+          /<(\/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*?(\/?)>/g,
+        )) {
+          if (selfClosing === '/' || VOID.has(name.toLowerCase())) continue;
+          depth = closing === '/' ? Math.max(0, depth - 1) : depth + 1;
+          deepest = Math.max(deepest, depth);
+        }
+      }
+      return { markup, htmlDepth: deepest };
+    };
+    const piece = fc.constantFrom(
+      '\n',
+      '\r\n',
+      ' ',
+      '   ',
+      '    ',
+      '\t',
+      '\u00a0',
+      '\u2003',
+      '\ufeff',
+      '\u2028',
+      '\v',
+      'x',
+      'word',
+      '`',
+      '```',
+      '````',
+      '~~~',
+      '~~',
+      '<div>',
+      '</div>',
+      '<br>',
+      '<img src=x>',
+      '<span/>',
+      '<P>',
+      '<a-b c="d">',
+      '<',
+      '>',
+      '*',
+      '_',
+      '[',
+      ']',
+      '|',
+      '!',
+      ':',
+      '@',
+      '~',
+      'é',
+      '😀',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), (pieces) => {
+        const body = pieces.join('');
+        expect(bodyCost(body)).toEqual(byLines(body));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -32,37 +32,79 @@ const VOID_ELEMENTS = new Set(
 // Characters with which markdown starts an element (emphasis, links, images, code, tables, raw
 // HTML, autolinks' "://", e-mail autolinks' "@", strikethrough).
 const MARKUP_CHARACTER = /[<[*_|`!:@~]/g;
-const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+const LESS_THAN = 60;
+const SPACE = 32;
+const BACKTICK = 96;
+const TILDE = 126;
 const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*?(\/?)>/g;
 
 /**
- * Measures a body's rendering cost in one pass over the text.
+ * Measures a body's rendering cost in one pass over the text. Every post is measured when it is
+ * parsed, so lines are walked in place and the marks found by one search over the whole body,
+ * instead of splitting lines and matching patterns on each (that was 8% of a feeds-only build).
  * @param body - markdown as written
  */
 export function bodyCost(body: string): BodyCost {
   let markup = 0;
   let depth = 0;
   let deepest = 0;
-  let fence: string | undefined;
-  for (const line of body.split('\n')) {
-    const opener = FENCE.exec(line)?.[1];
-    if (fence !== undefined) {
+  // The open fence's character and length; 0 outside fenced code.
+  let fenceChar = 0;
+  let fenceLength = 0;
+  const marks = new RegExp(MARKUP_CHARACTER);
+  const nextMark = (): number => (marks.test(body) ? marks.lastIndex - 1 : body.length);
+  let mark = nextMark();
+  for (let start = 0; start <= body.length; ) {
+    let end = body.indexOf('\n', start);
+    if (end < 0) end = body.length;
+    const opener = fenceAt(body, start, end);
+    let counted = false;
+    if (fenceChar !== 0) {
       // Code is one element however long; only the closing fence matters.
-      if (opener !== undefined && opener[0] === fence[0] && opener.length >= fence.length) fence = undefined;
-      continue;
-    }
-    if (opener !== undefined) {
-      fence = opener;
+      if (opener.char === fenceChar && opener.length >= fenceLength) fenceChar = 0;
+    } else if (opener.char !== 0) {
+      fenceChar = opener.char;
+      fenceLength = opener.length;
       markup++;
-      continue;
-    }
-    if (line.trim() === '') continue;
-    markup += 1 + (line.match(MARKUP_CHARACTER)?.length ?? 0);
-    for (const [, closing, name = '', selfClosing] of line.matchAll(TAG)) {
-      if (selfClosing === '/' || VOID_ELEMENTS.has(name.toLowerCase())) continue;
-      depth = closing === '/' ? Math.max(0, depth - 1) : depth + 1;
-      deepest = Math.max(deepest, depth);
-    }
+    } else counted = !isBlank(body, start, end);
+    let tags = false;
+    // Marks on lines not counted (code, fences) are passed over.
+    for (; mark < end; mark = nextMark())
+      if (counted) {
+        markup++;
+        if (body.charCodeAt(mark) === LESS_THAN) tags = true;
+      }
+    if (counted) markup++;
+    if (tags)
+      for (const [, closing, name = '', selfClosing] of body.slice(start, end).matchAll(TAG)) {
+        if (selfClosing === '/' || VOID_ELEMENTS.has(name.toLowerCase())) continue;
+        depth = closing === '/' ? Math.max(0, depth - 1) : depth + 1;
+        deepest = Math.max(deepest, depth);
+      }
+    start = end + 1;
   }
   return { markup, htmlDepth: deepest };
+}
+
+const NO_FENCE = { char: 0, length: 0 };
+
+/** A code fence opening the line (up to three spaces, then three or more ` or ~), or none. */
+function fenceAt(text: string, start: number, end: number): { char: number; length: number } {
+  let i = start;
+  while (i < end && i - start < 3 && text.charCodeAt(i) === SPACE) i++;
+  const char = text.charCodeAt(i);
+  if (i >= end || (char !== BACKTICK && char !== TILDE)) return NO_FENCE;
+  let j = i + 1;
+  while (j < end && text.charCodeAt(j) === char) j++;
+  return j - i >= 3 ? { char, length: j - i } : NO_FENCE;
+}
+
+/** Whether the line holds only white space, as `String.prototype.trim` sees it. */
+function isBlank(text: string, start: number, end: number): boolean {
+  if (start === end) return true;
+  // Most lines start with a letter or a mark: only a line that starts with a space-like character
+  // needs the full check.
+  const first = text.charCodeAt(start);
+  if (first > SPACE && first < 0x7f) return false;
+  return text.slice(start, end).trim() === '';
 }
