@@ -124,10 +124,26 @@ ${page.body}
 `}`;
 }
 
+// Each post's date is shown on its page and on every list page holding it (the site's, its
+// categories', tags' and series'): the markup of a date is kept per site, as links are.
+const datesShown = new WeakMap<SiteConfig, Map<string, Html>>();
+const MAX_DATES_SHOWN = 20_000;
+
 /** A date as pages show it, in the site's language and time zone, machine-readable too. */
 export function dateText(site: SiteConfig, iso: string): Html {
-  const instant = new Date(iso);
-  return html`<time datetime="${instant.toISOString()}">${longDate(site.language, site.timezone, instant)}</time>`;
+  let dates = datesShown.get(site);
+  if (dates === undefined) {
+    dates = new Map();
+    datesShown.set(site, dates);
+  }
+  let shown = dates.get(iso);
+  if (shown === undefined) {
+    const instant = new Date(iso);
+    shown = html`<time datetime="${instant.toISOString()}">${longDate(site.language, site.timezone, instant)}</time>`;
+    if (dates.size >= MAX_DATES_SHOWN) dates.clear();
+    dates.set(iso, shown);
+  }
+  return shown;
 }
 
 function categoryLinks(site: SiteConfig, categories: Term[]): Html {
