@@ -155,7 +155,14 @@ const inline: fc.Arbitrary<string> = fc.oneof(
   url.map((u) => `<${u}>`),
   url.map((u) => ` ${u} `),
   fc.constantFrom('[^1]', '[^n]', '^[inline *note*]', '  \n', '\\\n', '\n'),
-  fc.constantFrom('<b>bold</b>', '<span title="x">s</span>', '<a href="javascript:alert(1)">x</a>'),
+  fc.constantFrom(
+    '<b>bold</b>',
+    '<span title="x">s</span>',
+    '<a href="javascript:alert(1)">x</a>',
+    // What the task-list plugin writes, typed by an author.
+    '<input class="task-list-item-checkbox" disabled="" type="checkbox">',
+    '<input class="task-list-item-checkbox" checked="" disabled="" type="checkbox">',
+  ),
 );
 const line = fc.array(inline, { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
 
@@ -170,6 +177,12 @@ const block: fc.Arbitrary<string> = fc.oneof(
   fc
     .array(line, { minLength: 1, maxLength: 2 })
     .map((items) => items.map((i) => `- ${i}\n\n  - nested ${i}`).join('\n')),
+  fc
+    .array(fc.tuple(fc.constantFrom('[ ] ', '[x] ', '[X] ', '[]', '[y] ', ''), line), {
+      minLength: 1,
+      maxLength: 3,
+    })
+    .map((items) => items.map(([box, l]) => `- ${box}${l}`).join('\n')),
   line.map((l) => `> ${l}\n>\n> > ${l}`),
   fc
     .tuple(fc.constantFrom('', 'js', 'go', 'unknown-lang', 'js" onclick="x', '<x>', 'a&b'), words)

@@ -52,27 +52,36 @@ interface LayoutOptions {
   translations?: readonly TranslationLink[] | undefined;
 }
 
+/** Answers kept per site configuration, at most `limit` of them a site. */
+interface SiteMemo<T> {
+  sites: WeakMap<SiteConfig, Map<string, T>>;
+  limit: number;
+}
+
+/** The answer for `key` on `site`, computed once; a site past the limit starts over rather than growing. */
+function remembered<T>(memo: SiteMemo<T>, site: SiteConfig, key: string, compute: () => T): T {
+  let answers = memo.sites.get(site);
+  if (answers === undefined) {
+    answers = new Map();
+    memo.sites.set(site, answers);
+  }
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    answer = compute();
+    if (answers.size >= memo.limit) answers.clear();
+    answers.set(key, answer);
+  }
+  return answer;
+}
+
 // A site's pages link to the same few paths (home, feeds, categories) thousands of times in a build,
 // and resolving each against the base URL was a fifth of a post page's template time: every site
 // keeps what it resolved. Page URLs themselves (canonical links) are not kept: each is used once.
-const resolvedLinks = new WeakMap<SiteConfig, Map<string, string>>();
-const MAX_RESOLVED_LINKS = 10_000;
+const resolvedLinks: SiteMemo<string> = { sites: new WeakMap(), limit: 10_000 };
 
 /** {@link siteUrl}, remembered per site. */
 function linkTo(site: SiteConfig, path: string): string {
-  let links = resolvedLinks.get(site);
-  if (links === undefined) {
-    links = new Map();
-    resolvedLinks.set(site, links);
-  }
-  let url = links.get(path);
-  if (url === undefined) {
-    url = siteUrl(site, path);
-    // A site with more terms than this starts over rather than growing without bound.
-    if (links.size >= MAX_RESOLVED_LINKS) links.clear();
-    links.set(path, url);
-  }
-  return url;
+  return remembered(resolvedLinks, site, path, () => siteUrl(site, path));
 }
 
 /** The document around every page: head with canonical URL, social cards and feed autodiscovery. */
@@ -124,10 +133,16 @@ ${page.body}
 `}`;
 }
 
+// Each post's date is shown on its page and on every list page holding it (the site's, its
+// categories', tags' and series'): the markup of a date is kept per site, as links are.
+const datesShown: SiteMemo<Html> = { sites: new WeakMap(), limit: 20_000 };
+
 /** A date as pages show it, in the site's language and time zone, machine-readable too. */
 export function dateText(site: SiteConfig, iso: string): Html {
-  const instant = new Date(iso);
-  return html`<time datetime="${instant.toISOString()}">${longDate(site.language, site.timezone, instant)}</time>`;
+  return remembered(datesShown, site, iso, () => {
+    const instant = new Date(iso);
+    return html`<time datetime="${instant.toISOString()}">${longDate(site.language, site.timezone, instant)}</time>`;
+  });
 }
 
 function categoryLinks(site: SiteConfig, categories: Term[]): Html {

@@ -19,8 +19,6 @@ const DIRECT_TOKENS: ReadonlyMap<string, readonly string[]> = new Map([
   ...[
     'paragraph',
     'blockquote',
-    'bullet_list',
-    'list_item',
     'table',
     'thead',
     'tbody',
@@ -37,9 +35,14 @@ const DIRECT_TOKENS: ReadonlyMap<string, readonly string[]> = new Map([
     [`${name}_open`, []],
     [`${name}_close`, []],
   ]),
+  // Task lists: the plugin gives items and their list a class.
+  ['bullet_list_open', ['class']],
+  ['bullet_list_close', []],
+  ['list_item_open', ['class']],
+  ['list_item_close', []],
   ['heading_open', ['id']],
   ['heading_close', []],
-  ['ordered_list_open', ['start']],
+  ['ordered_list_open', ['start', 'class']],
   ['ordered_list_close', []],
   ['th_open', ['style']],
   ['th_close', []],
@@ -60,6 +63,21 @@ const DIRECT_TOKENS: ReadonlyMap<string, readonly string[]> = new Map([
   ['footnote_anchor', []],
 ]);
 
+/**
+ * The task-list plugin's checkboxes are raw HTML tokens of two fixed forms, each written here as the
+ * sanitiser writes it. Raw HTML of any other content (an author's) takes the sanitiser.
+ */
+const CHECKBOXES: ReadonlyMap<string, string> = new Map([
+  [
+    '<input class="task-list-item-checkbox" disabled="" type="checkbox">',
+    '<input class="task-list-item-checkbox" disabled type="checkbox" />',
+  ],
+  [
+    '<input class="task-list-item-checkbox" checked="" disabled="" type="checkbox">',
+    '<input class="task-list-item-checkbox" checked disabled type="checkbox" />',
+  ],
+]);
+
 /** Attributes whose value is a URL: made absolute and held to the allowed schemes, or dropped. */
 const URL_ATTRIBUTES = new Set(['href', 'src']);
 
@@ -72,6 +90,7 @@ const URL_ATTRIBUTES = new Set(['href', 'src']);
  */
 export function rendersDirectly(tokens: readonly Token[]): boolean {
   for (const token of tokens) {
+    if (token.type === 'html_inline' && CHECKBOXES.has(token.content)) continue;
     const allowed = DIRECT_TOKENS.get(token.type);
     if (allowed === undefined) return false;
     for (const [name, value] of token.attrs ?? []) {
@@ -116,6 +135,7 @@ export function directRenderer(markdown: InstanceType<typeof MarkdownIt>): Direc
     ...base.rules,
     text,
     code_inline: (tokens, idx) => `<code>${escapeText(tokens[idx]?.content ?? '')}</code>`,
+    html_inline: (tokens, idx) => CHECKBOXES.get(tokens[idx]?.content ?? '') ?? '',
     code_block: (tokens, idx) => `<pre><code>${escapeText(tokens[idx]?.content ?? '')}</code></pre>\n`,
     // The sanitiser makes these fragment links absolute, like every other link of the body.
     footnote_ref: (tokens, idx, options, env, self) => {
