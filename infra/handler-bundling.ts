@@ -26,6 +26,8 @@ export const HANDLER_BUNDLING = {
   alias: {
     postcss: here('./stubs/postcss.cjs'),
     'dom-serializer': here('./stubs/dom-serializer.mjs'),
+    // gray-matter carries js-yaml 3 for a YAML engine Herald replaces; one copy is enough.
+    'js-yaml': here('../node_modules/js-yaml/dist/js-yaml.mjs'),
   },
   // CommonJS dependencies call require(); ESM bundles have none unless given one.
   banner:

@@ -1,3 +1,4 @@
+import matter from 'gray-matter';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { parse as parseToml } from 'smol-toml';
 import { normaliseText } from '../text/normalise.ts';
@@ -67,38 +68,41 @@ function syntaxError(error: unknown): FrontMatterSyntaxError {
   return new FrontMatterSyntaxError(firstLine(String((error as Error).message ?? error)), { cause: error });
 }
 
+// gray-matter keeps a JavaScript engine among its defaults whatever engines it is given: `---js`
+// front matter would run through `eval`. The language is checked before gray-matter sees the block
+// (see languageNamed), and its JavaScript engines refuse as well.
+const refuseJs = (): never => {
+  throw new FrontMatterSyntaxError('front matter in JavaScript is not read: use YAML, TOML or JSON');
+};
+const grayEngines = {
+  yaml: (text: string) => (engines.yaml(text) ?? {}) as object,
+  toml: (text: string) => engines.toml(text) as object,
+  json: (text: string) => engines.json(text) as object,
+  js: refuseJs,
+  javascript: refuseJs,
+};
+
 /**
- * Parses the front matter block opened by `delimiter`; the body is whatever follows the closing line.
- * The block is read as gray-matter 4 (which Herald used before) reads it, so that every post keeps
- * its meaning: a language may follow the opening delimiter (`---json`), the block ends at the first
- * line starting with the delimiter, and a block of only comments is empty. Doing it here instead
- * costs a fraction of what gray-matter spent copying the input and resolving options per post, and
- * leaves out its JavaScript engine, which ran `---js` front matter through `eval`: a post is data.
+ * Parses the front matter block opened by `delimiter` with gray-matter; the body is whatever follows
+ * the closing line. gray-matter copies and hashes what it is given, so it gets the block alone.
+ * A language may follow the opening delimiter (`---json`); any name but YAML, TOML and JSON refuses
+ * the post: a post is data, never code.
  */
 function withMatter(text: string, delimiter: '---' | '+++', byDefault: Language): SplitPost {
   const end = matterEnd(text, delimiter);
   const block = normaliseText(text.slice(0, end));
-  return { data: toData(parseBlock(block, delimiter, byDefault), block), body: text.slice(end) };
+  checkLanguage(block, delimiter);
+  const { data } = matter(block, { delimiters: delimiter, language: byDefault, engines: grayEngines });
+  return { data: toData(data, block), body: text.slice(end) };
 }
 
-function parseBlock(block: string, delimiter: '---' | '+++', byDefault: Language): unknown {
+/** Refuses a block whose opening line names a language other than YAML, TOML or JSON. */
+function checkLanguage(block: string, delimiter: '---' | '+++'): void {
   // `----` or `++++` opens no front matter (a rule, say): there are no fields.
-  if (block.charAt(delimiter.length) === delimiter.charAt(0)) return {};
-  let rest = block.slice(delimiter.length);
-  // What follows the opening delimiter on its line names the language (`---json`, `---yaml`).
-  const named = rest.slice(0, rest.search(/\r?\n/));
-  const name = named.trim();
-  if (name !== '') rest = rest.slice(named.length);
-  const close = rest.indexOf(`\n${delimiter}`);
-  const fields = close < 0 ? rest : rest.slice(0, close);
-  if (isBlank(fields)) return {};
-  return engines[name === '' ? byDefault : languageNamed(delimiter, name)](fields) ?? {};
-}
-
-/** A block of nothing but white space and `#` comment lines holds no fields, whatever its language. */
-function isBlank(fields: string): boolean {
-  if (fields.trim() === '') return true;
-  return fields.includes('#') && fields.replace(/^\s*#[^\n]+/gm, '').trim() === '';
+  if (block.charAt(delimiter.length) === delimiter.charAt(0)) return;
+  const rest = block.slice(delimiter.length);
+  const name = rest.slice(0, rest.search(/\r?\n/)).trim();
+  if (name !== '') languageNamed(delimiter, name);
 }
 
 /** The language a front matter block names: YAML in any case (or `yml`), `toml` and `json`. */
