@@ -355,7 +355,7 @@ describe('a term named anew', () => {
       await deps.content.put('posts/new.md', postFile('New', '2024-03-01', `${taxonomy}: [GO]`));
       const renamed = await publishChanges(deps, ['posts/new.md']);
       const pages = renamed.pages.filter((key) => key.endsWith('.html'));
-      // Its posts' pages name it: all seven are written again, with the new name.
+      // Its posts' pages name it: all six are written again, with the new name.
       for (let i = 0; i < 40; i += 7) expect(pages).toContain(`posts/p${i}/index.html`);
       expect(deps.output.text('posts/p7/index.html')).toContain('GO');
       expect(deps.output.text(`${slug}index.html`)).toContain('GO');

@@ -18,12 +18,21 @@ export class FrontMatterSyntaxError extends Error {
 // The core schema has no timestamp type: `2023-06-28` stays a string, so a date without a zone can
 // be read in the site's timezone instead of being forced to UTC midnight. js-yaml rather than the
 // `yaml` package: it parses front matter about six times faster, which matters at 10,000 posts.
-const engines = {
-  yaml: (text: string): unknown => loadYaml(text, { schema: CORE_SCHEMA }),
-  toml: (text: string): unknown => normaliseToml(parseToml(text)),
-  json: (text: string): unknown => JSON.parse(text),
+//
+// gray-matter keeps a JavaScript engine among its defaults whatever engines it is given: `---js`
+// front matter would run through `eval`. The language is checked before gray-matter sees the block
+// (see checkLanguage), and its JavaScript engines are replaced by ones that refuse.
+const refuseJs = (): never => {
+  throw new FrontMatterSyntaxError('front matter in JavaScript is not read: use YAML, TOML or JSON');
 };
-type Language = keyof typeof engines;
+const engines = {
+  yaml: (text: string) => (loadYaml(text, { schema: CORE_SCHEMA }) ?? {}) as object,
+  toml: (text: string) => normaliseToml(parseToml(text)) as object,
+  json: (text: string) => JSON.parse(text) as object,
+  js: refuseJs,
+  javascript: refuseJs,
+};
+type Language = 'yaml' | 'toml' | 'json';
 
 /**
  * Splits a post into front matter and body. Understands YAML (`---`), TOML (`+++`), JSON (a leading
@@ -68,20 +77,6 @@ function syntaxError(error: unknown): FrontMatterSyntaxError {
   return new FrontMatterSyntaxError(firstLine(String((error as Error).message ?? error)), { cause: error });
 }
 
-// gray-matter keeps a JavaScript engine among its defaults whatever engines it is given: `---js`
-// front matter would run through `eval`. The language is checked before gray-matter sees the block
-// (see languageNamed), and its JavaScript engines refuse as well.
-const refuseJs = (): never => {
-  throw new FrontMatterSyntaxError('front matter in JavaScript is not read: use YAML, TOML or JSON');
-};
-const grayEngines = {
-  yaml: (text: string) => (engines.yaml(text) ?? {}) as object,
-  toml: (text: string) => engines.toml(text) as object,
-  json: (text: string) => engines.json(text) as object,
-  js: refuseJs,
-  javascript: refuseJs,
-};
-
 /**
  * Parses the front matter block opened by `delimiter` with gray-matter; the body is whatever follows
  * the closing line. gray-matter copies and hashes what it is given, so it gets the block alone.
@@ -92,7 +87,7 @@ function withMatter(text: string, delimiter: '---' | '+++', byDefault: Language)
   const end = matterEnd(text, delimiter);
   const block = normaliseText(text.slice(0, end));
   checkLanguage(block, delimiter);
-  const { data } = matter(block, { delimiters: delimiter, language: byDefault, engines: grayEngines });
+  const { data } = matter(block, { delimiters: delimiter, language: byDefault, engines });
   return { data: toData(data, block), body: text.slice(end) };
 }
 
