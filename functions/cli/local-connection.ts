@@ -5,6 +5,7 @@ import { createS3Client } from '../adapters/s3-blob-store.ts';
 import { UsageError } from '../core/errors.ts';
 import { LOCAL_BUCKETS } from '../local/local-mode.ts';
 import { type LocalS3, startLocalS3 } from '../local/local-s3.ts';
+import { acquireStore } from '../local/store-lock.ts';
 import { relativeToCwd } from './paths.ts';
 
 /** Local mode's buckets, reached through the running local mode or a server started for the command. */
@@ -23,23 +24,40 @@ export interface LocalConnection {
  */
 export async function connectLocal(options: { data: string; endpoint?: string }): Promise<LocalConnection> {
   const dataDir = resolve(options.data);
-  const running = readJson(join(dataDir, 'local.json'))?.s3Endpoint;
+  const s3Dir = join(dataDir, 's3');
   let server: LocalS3 | undefined;
-  if (options.endpoint !== undefined && !(await reachable(options.endpoint)))
+  let endpoint = options.endpoint;
+  if (endpoint !== undefined && !(await reachable(endpoint)))
     throw new UsageError(
-      `--endpoint ${options.endpoint}: nothing answers there; start local mode (npm start) or leave --endpoint out to use ${relativeToCwd(dataDir)}/`,
+      `--endpoint ${endpoint}: nothing answers there; start local mode (npm start) or leave --endpoint out to use ${relativeToCwd(dataDir)}/`,
     );
-  const endpoint =
-    options.endpoint ?? (typeof running === 'string' && (await reachable(running)) ? running : undefined);
   if (endpoint === undefined) {
-    if (!existsSync(join(dataDir, 's3')))
+    if (!existsSync(s3Dir))
       throw new UsageError(
         `--data ${relativeToCwd(dataDir)}: no local mode data here; run npm start first, or pass --data DIR`,
       );
-    server = await startLocalS3(join(dataDir, 's3'), Object.values(LOCAL_BUCKETS));
+    // Local mode's own server when it runs; otherwise one of this command's, once no other command
+    // is using the folder (a second server over the same files would undo what makes each safe).
+    const access = await acquireStore(s3Dir, {
+      shared: false,
+      onWait: (owner) =>
+        console.error(
+          `Waiting for herald (process ${owner.pid}), which is using ${relativeToCwd(dataDir)}/ …`,
+        ),
+    });
+    if ('lock' in access) {
+      server = await startLocalS3(s3Dir, Object.values(LOCAL_BUCKETS), 0, { lock: access.lock });
+      endpoint = server.endpoint;
+    } else {
+      endpoint = access.endpoint;
+      if (!(await reachable(endpoint, SERVING_TIMEOUT_MS)))
+        throw new UsageError(
+          `local mode (process ${access.owner.pid}) serves ${relativeToCwd(dataDir)}/ at ${endpoint}, but it did not answer within ${SERVING_TIMEOUT_MS / 1000} s; is it stuck? Stop it and try again`,
+        );
+    }
   }
   return {
-    client: createS3Client(endpoint ?? server?.endpoint),
+    client: createS3Client(endpoint),
     dataDir,
     settings: readJson(join(dataDir, 'settings.json')) ?? {},
     close: async () => {
@@ -57,11 +75,19 @@ export function readJson(path: string): Record<string, unknown> | undefined {
   }
 }
 
-async function reachable(endpoint: string): Promise<boolean> {
-  try {
-    await fetch(endpoint, { signal: AbortSignal.timeout(1000) });
-    return true;
-  } catch {
-    return false;
+/** How long a running local mode's endpoint has to answer: a busy machine can take seconds. */
+const SERVING_TIMEOUT_MS = 30_000;
+
+/** Whether the endpoint answers, asking again until `withinMs` has passed. */
+async function reachable(endpoint: string, withinMs = 1000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      await fetch(endpoint, { signal: AbortSignal.timeout(Math.max(1000, deadline - Date.now())) });
+      return true;
+    } catch {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }

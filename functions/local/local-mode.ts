@@ -103,6 +103,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     join(options.dataDir, 's3'),
     Object.values(LOCAL_BUCKETS),
     options.s3Port,
+    {
+      shared: true,
+      onWait: (owner) =>
+        log.info('waiting for the data folder', {
+          reason: `herald (process ${owner.pid}) is using it; local mode starts when it has finished`,
+        }),
+    },
   );
   for (const line of s3.repaired) log.warn('local S3 data repaired after a crash', { repair: line });
   const client = createS3Client(s3.endpoint);

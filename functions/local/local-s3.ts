@@ -9,6 +9,7 @@ import S3rver, { type S3rverEvent } from 's3rver';
 import { HeraldError } from '../core/errors.ts';
 import { keyProblem } from '../core/site/object-key.ts';
 import { escapeXmlText } from '../core/text/xml-writer.ts';
+import { type AcquireOptions, acquireStore, type StoreLock } from './store-lock.ts';
 
 export type { S3rverEvent };
 
@@ -27,29 +28,61 @@ export interface LocalS3 {
  * @param directory - where objects are kept (they survive a restart)
  * @param buckets - bucket names to create if missing
  * @param port - 0 for any free port
+ * @param access - the folder's lock when the caller took it; otherwise it is taken here, as
+ *   local mode's (`shared`: other processes use this server) or a command's own
+ * @throws HeraldError when another process serves the folder as local mode
  */
-export async function startLocalS3(directory: string, buckets: string[], port = 0): Promise<LocalS3> {
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port,
-    silent: true,
-    directory,
-    configureBuckets: buckets.map((name) => ({ name })),
-  });
-  const repaired = await repairStore(directory);
-  makeObjectWritesAtomic(server);
-  // Each adds a first middleware: the key check ends up running before the conditions.
-  honourConditionalWrites(server);
-  refuseUnsafeKeys(server);
-  // s3rver emits a taken port as an unhandled 'error' event; find out first.
-  if (port !== 0) await assertPortFree(port, '--s3-port');
-  const address: AddressInfo = await server.run();
-  return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    server,
-    repaired,
-    close: () => server.close(),
-  };
+export async function startLocalS3(
+  directory: string,
+  buckets: string[],
+  port = 0,
+  access: { lock: StoreLock } | Omit<AcquireOptions, 'timeoutMs'> = { shared: false },
+): Promise<LocalS3> {
+  let lock: StoreLock;
+  if ('lock' in access) lock = access.lock;
+  else {
+    const got = await acquireStore(directory, access);
+    if (!('lock' in got))
+      throw new HeraldError(
+        `${directory}: local mode (process ${got.owner.pid}) serves this data folder at ${got.endpoint}; use that endpoint`,
+      );
+    lock = got.lock;
+  }
+  try {
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port,
+      silent: true,
+      directory,
+      configureBuckets: buckets.map((name) => ({ name })),
+    });
+    // Only with the lock held: another server's writes in flight would look like a crash's leftovers.
+    const repaired = await repairStore(directory);
+    makeObjectWritesAtomic(server);
+    // Each adds a first middleware: the key check ends up running before the conditions.
+    honourConditionalWrites(server);
+    refuseUnsafeKeys(server);
+    // s3rver emits a taken port as an unhandled 'error' event; find out first.
+    if (port !== 0) await assertPortFree(port, '--s3-port');
+    const address: AddressInfo = await server.run();
+    const endpoint = `http://127.0.0.1:${address.port}`;
+    lock.serving(endpoint);
+    return {
+      endpoint,
+      server,
+      repaired,
+      close: async () => {
+        try {
+          await server.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }
 
 async function assertPortFree(port: number, option: string): Promise<void> {
