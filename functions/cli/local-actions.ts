@@ -66,11 +66,16 @@ Publish with any S3 client, e.g.:
   AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws s3 cp post.md s3://${LOCAL_BUCKETS.content}/posts/ --endpoint-url ${local.s3Endpoint}
 Press Ctrl-C to stop.
 `);
+  // Ctrl-C reaches this process twice (from the terminal, and forwarded by herald.mjs): a second
+  // signal must not end it before close() has released the data folder.
+  let stopping = false;
   const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
     await local.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop).once('SIGTERM', stop);
+  process.on('SIGINT', stop).on('SIGTERM', stop);
 }
 
 /** `herald rebuild`: rebuilds local mode's state and feeds. */

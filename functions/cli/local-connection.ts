@@ -38,21 +38,28 @@ export async function connectLocal(options: { data: string; endpoint?: string })
       );
     // Local mode's own server when it runs; otherwise one of this command's, once no other command
     // is using the folder (a second server over the same files would undo what makes each safe).
-    const access = await acquireStore(s3Dir, {
-      shared: false,
-      onWait: (owner) =>
-        console.error(
-          `Waiting for herald (process ${owner.pid}), which is using ${relativeToCwd(dataDir)}/ …`,
-        ),
-    });
-    if ('lock' in access) {
-      server = await startLocalS3(s3Dir, Object.values(LOCAL_BUCKETS), 0, { lock: access.lock });
-      endpoint = server.endpoint;
-    } else {
-      endpoint = access.endpoint;
-      if (!(await reachable(endpoint, SERVING_TIMEOUT_MS)))
+    const deadline = Date.now() + SERVING_TIMEOUT_MS;
+    for (;;) {
+      const access = await acquireStore(s3Dir, {
+        shared: false,
+        onWait: (owner) =>
+          console.error(
+            `Waiting for herald (process ${owner.pid}), which is using ${relativeToCwd(dataDir)}/ …`,
+          ),
+      });
+      if ('lock' in access) {
+        server = await startLocalS3(s3Dir, Object.values(LOCAL_BUCKETS), 0, { lock: access.lock });
+        endpoint = server.endpoint;
+        break;
+      }
+      if (await reachable(access.endpoint, 2000)) {
+        endpoint = access.endpoint;
+        break;
+      }
+      // Not answering: local mode may be stopping (its lock then goes) or busy; ask the lock again.
+      if (Date.now() > deadline)
         throw new UsageError(
-          `local mode (process ${access.owner.pid}) serves ${relativeToCwd(dataDir)}/ at ${endpoint}, but it did not answer within ${SERVING_TIMEOUT_MS / 1000} s; is it stuck? Stop it and try again`,
+          `local mode (process ${access.owner.pid}) serves ${relativeToCwd(dataDir)}/ at ${access.endpoint}, but it did not answer within ${SERVING_TIMEOUT_MS / 1000} s; is it stuck? Stop it and try again`,
         );
     }
   }

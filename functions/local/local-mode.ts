@@ -143,12 +143,18 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const previewStore = previewing
     ? new PreviewStore(new FsBlobStore(join(options.dataDir, 'preview')), (key) => liveReload.changed(key))
     : undefined;
+  // A taken port ends the start: the S3 server goes too, or it would hold the process and the
+  // data folder's lock.
   const site = await serveSite(
     previewStore ?? new S3BlobStore(client, LOCAL_BUCKETS.site),
     options.port,
     routes,
     liveReload,
-  );
+  ).catch(async (error: unknown) => {
+    liveReload.close();
+    await s3.close();
+    throw error;
+  });
   const apiUrl = `${site.url}api/`;
 
   // The same handlers as in AWS, composed here with local dependencies (the Lambda composition

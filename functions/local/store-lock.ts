@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { HeraldError } from '../core/errors.ts';
 
 /**
@@ -35,15 +35,19 @@ export interface AcquireOptions {
   timeoutMs?: number;
 }
 
-// A lock file is written in one call after its exclusive create: one this young may still be empty.
-const WRITE_GRACE_MS = 5_000;
+// Lock files are linked into place whole, so one that does not parse was damaged (a full disk): it
+// is taken over once this old. The same age ends a takeover whose process died in the middle.
+const DAMAGED_AFTER_MS = 5_000;
 const POLL_MS = 100;
 const NOTICE_AFTER_MS = 1_000;
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
+/** The locks this process holds: a lock naming this process that is not among them is a leftover. */
+const held = new Set<string>();
+
 /**
  * Takes the lock of a local S3 data folder, waiting while a command's own server holds it; a lock
- * whose process is gone (killed, crashed) is taken over.
+ * whose process is gone (killed, crashed, a zombie, or a reused process id) is taken over.
  * @param folder - the S3 data folder (the lock is the file beside it)
  * @returns the lock, or, when another local mode serves the folder and this process needs no
  *   server of its own (`shared` false), that server's endpoint
@@ -56,60 +60,83 @@ export async function acquireStore(folder: string, options: AcquireOptions): Pro
   let told = false;
   for (;;) {
     const mine: StoreOwner = { pid: process.pid, shared: options.shared };
-    try {
-      writeFileSync(path, JSON.stringify(mine), { flag: 'wx' });
+    if (createWhole(path, JSON.stringify(mine))) {
+      held.add(path);
       return { lock: heldLock(path, mine) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const owner = readOwner(path);
+    const found = readLock(path);
     // Released between the create and the read: try again at once.
-    if (owner === undefined) continue;
-    if (owner === 'stale') {
-      takeOver(path);
+    if (found === undefined) continue;
+    if (found.owner === 'stale') {
+      takeOver(path, found.text);
       continue;
     }
-    if (owner !== 'unreadable' && owner.shared) {
+    const { owner } = found;
+    // Its server refuses connections: the id is another process's now (a reboot, a container).
+    if (owner.endpoint !== undefined && (await refused(owner.endpoint))) {
+      takeOver(path, found.text);
+      continue;
+    }
+    if (owner.shared) {
       if (options.shared)
         throw new HeraldError(
-          `${folder}: local mode (process ${owner.pid}) already serves this data folder; stop it first, or pass another --data folder`,
+          `${folder}: local mode (process ${owner.pid}) already serves this data folder; stop it first or pass another --data folder (if no such process runs, remove ${path})`,
         );
       if (owner.endpoint !== undefined) return { endpoint: owner.endpoint, owner };
     }
     const waited = Date.now() - started;
-    if (!told && owner !== 'unreadable' && waited >= NOTICE_AFTER_MS) {
+    if (!told && owner.pid !== 0 && waited >= NOTICE_AFTER_MS) {
       told = true;
       options.onWait?.(owner);
     }
     if (waited > (options.timeoutMs ?? DEFAULT_TIMEOUT_MS))
       throw new HeraldError(
-        `${folder}: still in use by process ${owner === 'unreadable' ? '(unknown)' : owner.pid} after ${Math.round(waited / 1000)} s; try again when it has finished`,
+        `${folder}: still in use by process ${owner.pid} after ${Math.round(waited / 1000)} s; try again when it has finished (if no such process runs, remove ${path})`,
       );
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
+/**
+ * Creates `path` holding `text`, unless it exists: written beside it and hard-linked into place, so
+ * that the file is never seen empty or half written (a create and a write are two steps).
+ */
+function createWhole(path: string, text: string): boolean {
+  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(temporary, text);
+  try {
+    linkSync(temporary, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
 function heldLock(path: string, mine: StoreOwner): StoreLock {
-  let held = true;
   return {
     serving(endpoint) {
-      if (!held) return;
+      if (!held.has(path)) return;
       // Replaced whole by a rename: a reader never sees the file half written.
       const temporary = `${path}.${process.pid}.tmp`;
       writeFileSync(temporary, JSON.stringify({ ...mine, endpoint }));
       renameSync(temporary, path);
     },
     release() {
-      if (!held) return;
-      held = false;
+      if (!held.has(path)) return;
       // Only our own: a lock taken over after this process was thought gone is the new owner's.
-      const owner = readOwner(path);
-      if (typeof owner === 'object' && owner.pid === process.pid) rmSync(path, { force: true });
+      const found = readLock(path);
+      held.delete(path);
+      if (found !== undefined && found.owner !== 'stale' && found.owner.pid === process.pid)
+        rmSync(path, { force: true });
     },
   };
 }
 
-function readOwner(path: string): StoreOwner | 'stale' | 'unreadable' | undefined {
+/** The lock's text and its live owner, or 'stale' when nobody holds it any more. */
+function readLock(path: string): { text: string; owner: StoreOwner | 'stale' } | undefined {
   let text: string;
   let age: number;
   try {
@@ -119,52 +146,77 @@ function readOwner(path: string): StoreOwner | 'stale' | 'unreadable' | undefine
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  let owner: Partial<StoreOwner>;
+  let owner: Partial<StoreOwner> | undefined;
   try {
     owner = JSON.parse(text) as Partial<StoreOwner>;
   } catch {
-    return age > WRITE_GRACE_MS ? 'stale' : 'unreadable';
+    owner = undefined;
   }
-  if (typeof owner.pid !== 'number') return age > WRITE_GRACE_MS ? 'stale' : 'unreadable';
-  return alive(owner.pid)
-    ? {
-        pid: owner.pid,
-        shared: owner.shared === true,
-        ...(typeof owner.endpoint === 'string' ? { endpoint: owner.endpoint } : {}),
-      }
-    : 'stale';
+  // Damaged (process 0 stands for unknown): waited for a moment, in case of a clock step.
+  if (typeof owner?.pid !== 'number')
+    return { text, owner: Math.abs(age) > DAMAGED_AFTER_MS ? 'stale' : { pid: 0, shared: false } };
+  // Our own id on a lock we do not hold: left by an earlier process that had the same id.
+  const live = owner.pid === process.pid ? held.has(path) : alive(owner.pid);
+  return {
+    text,
+    owner: live
+      ? {
+          pid: owner.pid,
+          shared: owner.shared === true,
+          ...(typeof owner.endpoint === 'string' ? { endpoint: owner.endpoint } : {}),
+        }
+      : 'stale',
+  };
 }
 
 /**
- * Removes a dead owner's lock. Renamed away first, so that of two processes taking over at once
- * only one removes it; the other's rename finds nothing and it tries again.
+ * Removes a lock judged stale, if it still is the one judged. Takeovers are serialised by a second
+ * lock file: a stale lock cannot be replaced except by a takeover, so under that lock, a lock file
+ * with the same text is the stale one and removing it cannot remove a live owner's (each owner's
+ * text differs: its process id, and its endpoint once serving).
  */
-function takeOver(path: string): void {
-  const aside = `${path}.${process.pid}.stale`;
-  try {
-    renameSync(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  // What was renamed may be a lock taken between our read and the rename: give it back if live.
-  const owner = readOwner(aside);
-  if (typeof owner === 'object') {
+function takeOver(path: string, staleText: string): void {
+  const breaking = `${path}.takeover`;
+  if (!createWhole(breaking, String(process.pid))) {
+    // Another process is taking over; one that died doing so is given up on after a while.
     try {
-      writeFileSync(path, JSON.stringify(owner), { flag: 'wx' });
+      if (Date.now() - statSync(breaking).mtimeMs > DAMAGED_AFTER_MS) rmSync(breaking, { force: true });
     } catch {
-      // Someone else holds it now; that one wins.
+      // Gone already.
     }
+    return;
   }
-  rmSync(aside, { force: true });
+  try {
+    if (readLock(path)?.text === staleText) unlinkSync(path);
+  } finally {
+    rmSync(breaking, { force: true });
+  }
 }
 
+/** Whether a process runs with this id: a zombie (exited, not yet reaped) does not. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // Linux: the state follows the command name in parentheses; Z is a zombie, X dead.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    // No /proc (macOS, Windows), or it exited just now: kill(0) answered.
+    return true;
+  }
+}
+
+/** Whether nothing listens at the endpoint (a refused connection, not a slow answer). */
+async function refused(endpoint: string): Promise<boolean> {
+  try {
+    await fetch(endpoint, { signal: AbortSignal.timeout(2000) });
+    return false;
+  } catch (error) {
+    return (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
   }
 }

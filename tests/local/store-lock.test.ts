@@ -1,9 +1,13 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createS3Client, S3BlobStore } from '../../functions/adapters/s3-blob-store.ts';
+import { connectLocal } from '../../functions/cli/local-connection.ts';
+import { LOCAL_BUCKETS } from '../../functions/local/local-mode.ts';
 import { startLocalS3 } from '../../functions/local/local-s3.ts';
 import { acquireStore } from '../../functions/local/store-lock.ts';
 
@@ -81,27 +85,71 @@ describe('the lock of a local S3 data folder', () => {
     expect('lock' in (await acquireStore(folder, { shared: false, timeoutMs: 1000 }))).toBe(true);
   });
 
-  it('keeps a reader of one key whole while other writers replace it (through the one server)', async () => {
+  it("takes over a lock naming this process's id that it does not hold, or a server that refuses", async () => {
     const folder = dataFolder();
-    const s3 = await startLocalS3(folder, ['b']);
+    writeFileSync(`${folder}.lock`, JSON.stringify({ pid: process.pid, shared: true }));
+    const own = await acquireStore(folder, { shared: true, timeoutMs: 1000 });
+    expect('lock' in own).toBe(true);
+    if ('lock' in own) own.lock.release();
+    // A live process (the test runner's parent) whose recorded server is gone: its id was reused.
+    const gone = createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    const { port } = gone.address() as AddressInfo;
+    await new Promise((resolve) => gone.close(resolve));
+    writeFileSync(
+      `${folder}.lock`,
+      JSON.stringify({ pid: process.ppid, shared: true, endpoint: `http://127.0.0.1:${port}` }),
+    );
+    const reused = await acquireStore(folder, { shared: true, timeoutMs: 1000 });
+    expect('lock' in reused).toBe(true);
+    if ('lock' in reused) reused.lock.release();
+  });
+
+  it('lets one of several processes at a time hold it, when they all take over a dead one', async () => {
+    const folder = dataFolder();
+    writeFileSync(`${folder}.lock`, JSON.stringify({ pid: deadPid(), shared: false }));
+    const log = `${folder}.log`;
+    const script = `
+      import { appendFileSync } from 'node:fs';
+      import { acquireStore } from ${JSON.stringify(new URL('../../functions/local/store-lock.ts', import.meta.url).href)};
+      const access = await acquireStore(${JSON.stringify(folder)}, { shared: false });
+      appendFileSync(${JSON.stringify(log)}, 'in\\n');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      appendFileSync(${JSON.stringify(log)}, 'out\\n');
+      access.lock.release();
+    `;
+    const runs = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<number | null>((resolve) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+            cwd: fileURLToPath(new URL('../..', import.meta.url)),
+            stdio: 'inherit',
+          });
+          child.once('exit', resolve);
+        }),
+    );
+    expect(await Promise.all(runs)).toEqual([0, 0, 0, 0]);
+    // Never two inside at once: every "in" is followed by its own "out".
+    expect(readFileSync(log, 'utf8')).toBe('in\nout\n'.repeat(4));
+    expect(existsSync(`${folder}.lock`)).toBe(false);
+  }, 60_000);
+
+  it("lets a command use local mode's server instead of starting its own", async () => {
+    const folder = dataFolder();
+    const local = await startLocalS3(folder, Object.values(LOCAL_BUCKETS), 0, { shared: true });
     try {
-      const store = new S3BlobStore(createS3Client(s3.endpoint), 'b');
-      const bodies = [JSON.stringify({ n: 'x'.repeat(10) }), JSON.stringify({ n: 'y'.repeat(5000) })];
-      await store.put('state.json', bodies[0] ?? '');
-      let bad = 0;
-      const writes = (async () => {
-        for (let i = 0; i < 60; i++) await store.put('state.json', bodies[i % 2] ?? '');
-      })();
-      const reads = (async () => {
-        for (let i = 0; i < 120; i++) {
-          const text = new TextDecoder().decode(await store.get('state.json'));
-          if (!bodies.includes(text)) bad++;
-        }
-      })();
-      await Promise.all([writes, reads]);
-      expect(bad).toBe(0);
+      await new S3BlobStore(createS3Client(local.endpoint), LOCAL_BUCKETS.state).put('x.json', '{"a":1}');
+      const lock = readFileSync(`${folder}.lock`, 'utf8');
+      const connection = await connectLocal({ data: dirname(folder) });
+      const store = new S3BlobStore(connection.client, LOCAL_BUCKETS.state);
+      expect(new TextDecoder().decode(await store.get('x.json'))).toBe('{"a":1}');
+      await connection.close();
+      // Still local mode's lock, and its server still serves.
+      expect(readFileSync(`${folder}.lock`, 'utf8')).toBe(lock);
+      expect((await fetch(local.endpoint)).ok).toBe(true);
     } finally {
-      await s3.close();
+      await local.close();
     }
   });
 });
