@@ -238,12 +238,18 @@ async function buildLanguage(
   // Threads pay off for rendering every post's page; parsing front matter, or rendering the
   // ~170 posts that reach feeds, costs less than starting them and copying posts between them.
   const compiler = site.pages ? (deps.compiler ?? inThreadCompiler) : inThreadCompiler;
-  // Links resolve against every post that is not a draft, as the check in readSite did.
+  // Links resolve against every post that is not a draft, as the check in readSite did. Only a body
+  // that links to other posts (ref, relref, post_url…) looks them up, and each rendering thread
+  // holds the whole list and its index (about 45 MB at 100,000 posts): a site where no published
+  // post links that way sends none.
+  const linking = posts.published.some((post) => post.linksToPosts === true);
   const context: RenderContext = {
     site,
-    links: [...posts.published, ...posts.scheduled, ...posts.expired, ...posts.conflicted].map(
-      ({ source, url }) => ({ source, url }),
-    ),
+    links: linking
+      ? [...posts.published, ...posts.scheduled, ...posts.expired, ...posts.conflicted].map(
+          ({ source, url }) => ({ source, url }),
+        )
+      : [],
   };
   const warnings: BodyWarning[] = [...fieldWarnings];
   // Each published post's metadata from readSite: rendering it then reads only its body.
