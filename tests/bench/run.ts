@@ -88,6 +88,12 @@ function contentFolder(work: string, n: number, pages: boolean): string {
   return content;
 }
 
+/** Removes a build's output folder and waits for the disk to take every write so far. */
+function settle(folder: string): void {
+  rmSync(folder, { recursive: true, force: true });
+  spawnSync('sync');
+}
+
 /** Alternating runs of `herald build` and Hugo on the same posts; medians of each. */
 function sideBySide(
   work: string,
@@ -104,11 +110,16 @@ function sideBySide(
   const heraldRuns: Measure[] = [];
   const hugoRuns: Measure[] = [];
   for (let i = 0; i < times; i++) {
-    // Each run starts from an empty output folder, as a first build does.
-    rmSync(out, { recursive: true, force: true });
-    rmSync(hugoOut, { recursive: true, force: true });
+    // Each run starts from an empty output folder, as a first build does, on a settled disk: the
+    // kernel writes back one build's files and frees a removed folder's blocks after the fact, and
+    // without the sync that work landed in the next build's time (the other tool's, more often
+    // Herald's, which ran right after both folders were removed).
+    settle(out);
     heraldRuns.push(measure(process.execPath, heraldArgs, repo));
-    if (hasHugo) hugoRuns.push(measure('hugo', hugoArgs, repo));
+    if (hasHugo) {
+      settle(hugoOut);
+      hugoRuns.push(measure('hugo', hugoArgs, repo));
+    }
   }
   rmSync(out, { recursive: true, force: true });
   rmSync(hugoOut, { recursive: true, force: true });
@@ -188,6 +199,7 @@ limit = 20
     console.log(`\nWriting ${count(large)} synthetic posts …`);
     const content = contentFolder(work, large, true);
     const out = join(work, 'out-large');
+    spawnSync('sync');
     const m = measure(process.execPath, [herald, 'build', '--content', content, '--out', out], repo);
     console.log(
       `Whole site (pages on), ${count(large)} posts, one run (load after: ${load()}):\n  herald build  ${fmt(m)}`,
