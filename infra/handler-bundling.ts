@@ -25,9 +25,11 @@ export const HANDLER_BUNDLING = {
   nodeModules: ['temml'] as string[],
   alias: {
     postcss: here('./stubs/postcss.cjs'),
-    'dom-serializer': here('./stubs/dom-serializer.mjs'),
     // gray-matter carries js-yaml 3 for a YAML engine Herald replaces; one copy is enough.
     'js-yaml': here('../node_modules/js-yaml/dist/js-yaml.mjs'),
+    // sanitize-html uses only htmlparser2's streaming Parser; the package's index also loads
+    // domhandler, domutils and domelementtype to build DOMs it never builds.
+    htmlparser2: here('../node_modules/htmlparser2/dist/esm/Parser.js'),
   },
   // CommonJS dependencies call require(); ESM bundles have none unless given one.
   banner:

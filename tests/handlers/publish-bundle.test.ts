@@ -25,7 +25,14 @@ describe('the publish handler as deployed (esbuild bundle)', () => {
     await buckets.content.put('site.yaml', SITE_YAML);
     await buckets.content.put(
       'posts/bundled post.md',
-      postFile('From the bundle', '2024-03-01', '', '<p style="color:red">Styled</p>'),
+      postFile(
+        'From the bundle',
+        '2024-03-01',
+        '',
+        // Raw HTML goes through sanitize-html and htmlparser2 as bundled: styles, scripts and
+        // javascript: links dropped, entities decoded.
+        '<p style="color:red">Styled</p>\n\n<p>Caf&eacute; <a href="javascript:alert(1)">bad</a><script>alert(2)</script></p>',
+      ),
     );
     const event = s3Notifications(BUCKETS.content, [{ key: 'posts/bundled post.md' }]);
     const script = `const { handler } = await import(${JSON.stringify(bundle)}); console.log(JSON.stringify(await handler(${JSON.stringify(event)})));`;
@@ -42,5 +49,8 @@ describe('the publish handler as deployed (esbuild bundle)', () => {
     const feed = new TextDecoder().decode(await buckets.site.get('feed.json'));
     expect(feed).toContain('From the bundle');
     expect(feed).toContain('<p>Styled</p>');
+    expect(feed).toContain('Café');
+    expect(feed).not.toContain('javascript:');
+    expect(feed).not.toContain('alert(');
   });
 });
