@@ -14,7 +14,7 @@ import {
   pageKey,
   pageOfPosition,
   pageRange,
-  planPages,
+  pageStreams,
   postPagePlan,
   postSitemapKey,
   postSitemapPlan,
@@ -316,8 +316,7 @@ async function writeAllPages(
     const links = translations.get(post.source);
     return links === undefined ? entry : { ...entry, translations: links };
   });
-  const plan = planPages(config, entries).filter((page) => !page.key.startsWith('newsletter/'));
-  const result = await writeRunPages(run, plan, written, written === undefined);
+  const result = await writeRunPages(run, siteWidePages(config, entries), written, written === undefined);
   const archive = await writeNewsletterArchive(run, {}, true);
   pages.signatures = archive.signatures;
   await pages.save();
@@ -328,6 +327,16 @@ async function writeAllPages(
     deps.log.warn('pages written again at the end of the rebuild', { pages: again.length });
   const kept = Object.keys(written).filter((key) => key in result.signatures);
   return [...new Set([...kept, ...result.written, ...result.removed, ...archive.written])];
+}
+
+/**
+ * Every page of planPages (core/pages/page-plan.ts) but the newsletter's archive (written by itself), planned as it is
+ * taken: a rebuild never holds the plan of the whole site.
+ */
+function* siteWidePages(config: SiteConfig, entries: readonly PageEntry[]): Generator<PlannedPage> {
+  const streams = pageStreams(config, entries);
+  for (const stream of [streams.posts(), streams.others()])
+    for (const page of stream) if (!page.key.startsWith('newsletter/')) yield page;
 }
 
 /**
@@ -347,7 +356,7 @@ async function writeNewsletterArchive(
 /** {@link writePages} into this run's output bucket, loading the posts pages need from its records. */
 function writeRunPages(
   run: PublishRun,
-  plan: readonly PlannedPage[],
+  plan: Iterable<PlannedPage>,
   previous: Readonly<Record<string, string>> | undefined,
   force: boolean,
 ): Promise<PagesWritten> {
