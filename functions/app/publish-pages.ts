@@ -102,10 +102,16 @@ export async function publishPages(
     return force ? await removeStalePages(run, new Set(), keep) : [];
   }
   if (pages === undefined || force) {
+    // The listing of the whole site bucket (a request per 1,000 keys) runs while the pages are
+    // written: a page it misses was written, so it is not stale, and what it finds is filtered by
+    // what was written once the writes are done.
+    const listed = force ? listPages(run) : undefined;
+    // Awaited below; if writing fails first, its failure must not go unhandled.
+    listed?.catch(() => undefined);
     const all = await writeAllPages(run, force ? undefined : changed, shardPages);
     // A first incremental run with pages (state from an older Herald) knows no static files: it
     // rewrites every page and leaves the rest as it is.
-    return force ? [...all, ...(await removeStalePages(run, new Set(all), keep))] : all;
+    return listed ? [...all, ...(await removeStalePages(run, new Set(all), keep, await listed))] : all;
   }
 
   const toEntry = pageEntries(config, (taxonomy, slug) => pages.termName(termFolder(taxonomy, slug)));
@@ -370,21 +376,25 @@ function writeRunPages(
   );
 }
 
-/** On a full run: removes pages of the site bucket that were not written and are not to be kept. */
+/** Keys of the site bucket that look like pages of this language's site. */
+async function listPages(run: PublishRun): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const info of run.deps.output.list(''))
+    if (PAGE_KEY.test(info.key) && !inLanguageFolder(info.key, run.config)) keys.push(info.key);
+  return keys;
+}
+
+/**
+ * On a full run: removes pages of the site bucket that were not written and are not to be kept.
+ * @param listed - the bucket's pages (see listPages), when already listed
+ */
 async function removeStalePages(
   run: PublishRun,
   written: ReadonlySet<string>,
   keep: ReadonlySet<string>,
+  listed?: readonly string[],
 ): Promise<string[]> {
-  const stale: string[] = [];
-  for await (const info of run.deps.output.list(''))
-    if (
-      PAGE_KEY.test(info.key) &&
-      !written.has(info.key) &&
-      !keep.has(info.key) &&
-      !inLanguageFolder(info.key, run.config)
-    )
-      stale.push(info.key);
+  const stale = (listed ?? (await listPages(run))).filter((key) => !written.has(key) && !keep.has(key));
   await mapLimit(stale, IO_CONCURRENCY, (key) => run.deps.output.delete(key));
   return stale;
 }
