@@ -14,7 +14,7 @@ import {
   pageKey,
   pageOfPosition,
   pageRange,
-  planPages,
+  pageStreams,
   postPagePlan,
   postSitemapKey,
   postSitemapPlan,
@@ -102,10 +102,16 @@ export async function publishPages(
     return force ? await removeStalePages(run, new Set(), keep) : [];
   }
   if (pages === undefined || force) {
+    // The listing of the whole site bucket (a request per 1,000 keys) runs while the pages are
+    // written: a page it misses was written, so it is not stale, and what it finds is filtered by
+    // what was written once the writes are done.
+    const listed = force ? listPages(run) : undefined;
+    // Awaited below; if writing fails first, its failure must not go unhandled.
+    listed?.catch(() => undefined);
     const all = await writeAllPages(run, force ? undefined : changed, shardPages);
     // A first incremental run with pages (state from an older Herald) knows no static files: it
     // rewrites every page and leaves the rest as it is.
-    return force ? [...all, ...(await removeStalePages(run, new Set(all), keep))] : all;
+    return listed ? [...all, ...(await removeStalePages(run, new Set(all), keep, await listed))] : all;
   }
 
   const toEntry = pageEntries(config, (taxonomy, slug) => pages.termName(termFolder(taxonomy, slug)));
@@ -316,8 +322,7 @@ async function writeAllPages(
     const links = translations.get(post.source);
     return links === undefined ? entry : { ...entry, translations: links };
   });
-  const plan = planPages(config, entries).filter((page) => !page.key.startsWith('newsletter/'));
-  const result = await writeRunPages(run, plan, written, written === undefined);
+  const result = await writeRunPages(run, siteWidePages(config, entries), written, written === undefined);
   const archive = await writeNewsletterArchive(run, {}, true);
   pages.signatures = archive.signatures;
   await pages.save();
@@ -328,6 +333,16 @@ async function writeAllPages(
     deps.log.warn('pages written again at the end of the rebuild', { pages: again.length });
   const kept = Object.keys(written).filter((key) => key in result.signatures);
   return [...new Set([...kept, ...result.written, ...result.removed, ...archive.written])];
+}
+
+/**
+ * Every page of planPages (core/pages/page-plan.ts) but the newsletter's archive (written by itself), planned as it is
+ * taken: a rebuild never holds the plan of the whole site.
+ */
+function* siteWidePages(config: SiteConfig, entries: readonly PageEntry[]): Generator<PlannedPage> {
+  const streams = pageStreams(config, entries);
+  for (const stream of [streams.posts(), streams.others()])
+    for (const page of stream) if (!page.key.startsWith('newsletter/')) yield page;
 }
 
 /**
@@ -347,7 +362,7 @@ async function writeNewsletterArchive(
 /** {@link writePages} into this run's output bucket, loading the posts pages need from its records. */
 function writeRunPages(
   run: PublishRun,
-  plan: readonly PlannedPage[],
+  plan: Iterable<PlannedPage>,
   previous: Readonly<Record<string, string>> | undefined,
   force: boolean,
 ): Promise<PagesWritten> {
@@ -361,21 +376,25 @@ function writeRunPages(
   );
 }
 
-/** On a full run: removes pages of the site bucket that were not written and are not to be kept. */
+/** Keys of the site bucket that look like pages of this language's site. */
+async function listPages(run: PublishRun): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const info of run.deps.output.list(''))
+    if (PAGE_KEY.test(info.key) && !inLanguageFolder(info.key, run.config)) keys.push(info.key);
+  return keys;
+}
+
+/**
+ * On a full run: removes pages of the site bucket that were not written and are not to be kept.
+ * @param listed - the bucket's pages (see listPages), when already listed
+ */
 async function removeStalePages(
   run: PublishRun,
   written: ReadonlySet<string>,
   keep: ReadonlySet<string>,
+  listed?: readonly string[],
 ): Promise<string[]> {
-  const stale: string[] = [];
-  for await (const info of run.deps.output.list(''))
-    if (
-      PAGE_KEY.test(info.key) &&
-      !written.has(info.key) &&
-      !keep.has(info.key) &&
-      !inLanguageFolder(info.key, run.config)
-    )
-      stale.push(info.key);
+  const stale = (listed ?? (await listPages(run))).filter((key) => !written.has(key) && !keep.has(key));
   await mapLimit(stale, IO_CONCURRENCY, (key) => run.deps.output.delete(key));
   return stale;
 }

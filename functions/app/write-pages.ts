@@ -42,25 +42,29 @@ export type PostLoader = (sources: string[]) => Promise<Map<string, Post>>;
 /**
  * Renders and writes the pages whose inputs changed since `previous` (all of them when `force`, or
  * when there is no `previous`), and deletes the pages of `previous` that no longer exist.
+ * @param plan - the pages, taken one at a time: a rebuild passes a stream, so that only a batch of
+ *   planned pages is held at once (the whole plan of a 100,000-post site was a fifth of its memory)
  * @param configHash - the site configuration's hash: every page depends on it
  * @param loadPosts - full posts (with their bodies) for the sources some page needs
  * @param options - force: write every page, changed or not
  */
 export async function writePages(
   out: BlobStore,
-  plan: readonly PlannedPage[],
+  plan: Iterable<PlannedPage>,
   configHash: string,
   previous: Readonly<Record<string, string>> | undefined,
   loadPosts: PostLoader,
   { force = false }: { force?: boolean } = {},
 ): Promise<PagesWritten> {
   const signatures: Record<string, string> = {};
-  for (const page of plan) signatures[page.key] = hashOf([configHash, page.inputs]);
-  const changed =
-    force || previous === undefined
-      ? plan
-      : plan.filter((page) => previous[page.key] !== signatures[page.key]);
-  const written = await writeInBatches(out, changed.values(), loadPosts);
+  function* changed(): Generator<PlannedPage> {
+    for (const page of plan) {
+      const signature = hashOf([configHash, page.inputs]);
+      signatures[page.key] = signature;
+      if (force || previous === undefined || previous[page.key] !== signature) yield page;
+    }
+  }
+  const written = await writeInBatches(out, changed(), loadPosts);
   const removed = Object.keys(previous ?? {}).filter((key) => !(key in signatures));
   await mapLimit(removed, IO_CONCURRENCY, (key) => out.delete(key));
   return { written, removed, signatures };

@@ -235,6 +235,27 @@ describe('publishChanges', () => {
     expect(deps.output.text('atom.xml')).toBe(feedsBefore);
     expect(deps.output.objects.has('categories/gone/rss.xml')).toBe(false);
   });
+
+  it('rebuildSite with pages removes stale pages listed while it writes, and none it wrote', async () => {
+    const deps = await setup(five, `${SMALL_SITE}pages: true\n`);
+    await deps.output.put('posts/gone/index.html', 'stale');
+    await deps.output.put('old-sitemap.html', 'stale');
+    // The listing reaches the bucket only once the first pages are written: it sees both.
+    const list = deps.output.list.bind(deps.output);
+    deps.output.list = (prefix) =>
+      (async function* () {
+        while (deps.output.objects.size < 10) await new Promise((resolve) => setTimeout(resolve, 1));
+        yield* list(prefix);
+      })();
+    const report = await rebuildSite(deps);
+    expect(deps.output.objects.has('posts/gone/index.html')).toBe(false);
+    expect(deps.output.objects.has('old-sitemap.html')).toBe(false);
+    expect(report.pages).toEqual(expect.arrayContaining(['posts/gone/index.html', 'old-sitemap.html']));
+    expect(deps.output.text('index.html')).toContain('<html');
+    expect(
+      [...deps.output.objects.keys()].filter((key) => key.endsWith('index.html')).length,
+    ).toBeGreaterThan(5);
+  });
 });
 
 describe('what a publish reads', () => {

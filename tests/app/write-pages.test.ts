@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBlobStore } from '../../functions/adapters/memory-blob-store.ts';
 import { type PostPageRequest, writeEveryPage, writePages } from '../../functions/app/write-pages.ts';
 import { parseSiteConfig } from '../../functions/core/config/site-config.ts';
-import { pageStreams, planPages, renderPostPage } from '../../functions/core/pages/page-plan.ts';
+import {
+  type PlannedPage,
+  pageStreams,
+  planPages,
+  renderPostPage,
+} from '../../functions/core/pages/page-plan.ts';
 import type { Post } from '../../functions/core/posts/post.ts';
 import type { PageBody } from '../../functions/ports/post-compiler.ts';
 
@@ -13,7 +18,8 @@ const site = parseSiteConfig(
 /** Posts newest first; categories and tags spelt differently across posts, as authors do. */
 function posts(count: number): Post[] {
   return Array.from({ length: count }, (_, i) => {
-    const day = String(28 - i).padStart(2, '0');
+    // A day apart, newest on 28 February 2024.
+    const day = new Date(Date.UTC(2024, 1, 28, 10) - i * 86_400_000).toISOString();
     const category = i % 3 === 0 ? 'News' : i % 3 === 1 ? 'news' : 'Tech & <Life>';
     return {
       source: `posts/p${i}.md`,
@@ -21,8 +27,8 @@ function posts(count: number): Post[] {
       title: `Post ${i} <b>`,
       path: `/posts/p${i}/`,
       url: `https://example.org/posts/p${i}/`,
-      published: `2024-02-${day}T10:00:00.000Z`,
-      updated: `2024-02-${day}T10:00:00.000Z`,
+      published: day,
+      updated: day,
       summary: `Summary ${i}`,
       categories: [{ name: category, slug: category === 'Tech & <Life>' ? 'tech-life' : 'news' }],
       tags: i % 2 === 0 ? [{ name: i < 4 ? 'Go' : 'go', slug: 'go' }] : [],
@@ -89,5 +95,59 @@ describe('writeEveryPage', () => {
     );
     expect(written).toEqual([]);
     expect(out.objects.size).toBe(0);
+  });
+});
+
+describe('writePages', () => {
+  const loader = (all: Post[]) => {
+    const bySource = new Map(all.map((post) => [post.source, post]));
+    return async (sources: string[]) =>
+      new Map(sources.flatMap((s) => (bySource.has(s) ? [[s, bySource.get(s) as Post] as const] : [])));
+  };
+  /** The plan as a stream that counts the pages taken from it. */
+  function counted(plan: readonly PlannedPage[]): { pages: Iterable<PlannedPage>; taken: () => number } {
+    let taken = 0;
+    function* pages() {
+      for (const page of plan) {
+        taken++;
+        yield page;
+      }
+    }
+    return { pages: pages(), taken: () => taken };
+  }
+
+  it('signs a streamed plan as it takes it, writing only the pages that changed', async () => {
+    const all = posts(23);
+    const plan = planPages(site, all);
+    const first = await writePages(new MemoryBlobStore(), plan, 'c', undefined, loader(all));
+    // The previous run's signatures, one page changed since and one gone.
+    const previous = { ...first.signatures, 'posts/p0/index.html': 'stale', 'old.html': 'x' };
+
+    const stream = counted(plan);
+    const result = await writePages(new MemoryBlobStore(), stream.pages, 'c', previous, loader(all));
+
+    expect(result.written).toEqual(['posts/p0/index.html']);
+    expect(result.removed).toEqual(['old.html']);
+    expect(result.signatures).toEqual(first.signatures);
+    expect(stream.taken()).toBe(plan.length);
+  });
+
+  it('writes the first pages of a large plan before taking the rest', async () => {
+    const all = posts(600);
+    const plan = planPages(site, all);
+    const out = new MemoryBlobStore();
+    const stream = counted(plan);
+    let takenAtFirstWrite: number | undefined;
+    const put = out.put.bind(out);
+    out.put = (key, body, options) => {
+      takenAtFirstWrite ??= stream.taken();
+      return put(key, body, options);
+    };
+    const result = await writePages(out, stream.pages, 'c', undefined, loader(all), { force: true });
+
+    expect(result.written).toHaveLength(plan.length);
+    // One batch written while the next is loaded: two batches of 200 pages, of a plan of over 1,000.
+    expect(plan.length).toBeGreaterThan(1000);
+    expect(takenAtFirstWrite).toBeLessThanOrEqual(400);
   });
 });

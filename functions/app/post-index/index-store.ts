@@ -236,6 +236,20 @@ export class ShardCache {
     return former;
   }
 
+  /**
+   * Every stored shard of a family: those loaded and unchanged since (or written by a flush) from
+   * memory, the rest read. A rebuild holds every entry shard after its flush: reading them again
+   * kept a second copy of every entry (the largest part of its state) and cost a request each.
+   */
+  async all<F extends ShardFamily>(family: F): Promise<Record<string, ShardValue<F>>[]> {
+    return mapLimit(await this.store.shardNames(family), IO_CONCURRENCY, async (shard) => {
+      const id = `${family}/${shard}`;
+      const loaded = this.loaded.get(id);
+      if (loaded !== undefined && !this.dirty.has(id)) return loaded as Record<string, ShardValue<F>>;
+      return this.store.readShard(family, shard);
+    });
+  }
+
   async flush(): Promise<void> {
     // A rebuild dirties every shard of every family (over a thousand): written a few at a time.
     await mapLimit([...this.dirty], IO_CONCURRENCY, (id) => {

@@ -28,7 +28,6 @@ import { buildHeads } from '../../core/site/feed-heads.ts';
 import { type Appearance, isLive, ownerOf, type PostEntry, visibleAt } from '../../core/site/post-entry.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import { hashOf } from '../hash-of.ts';
-import { mapLimit } from '../map-limit.ts';
 import {
   type ErrorRecord,
   INDEX_VERSION,
@@ -49,7 +48,6 @@ export {
   publishedRecords,
 } from './published.ts';
 
-const IO_CONCURRENCY = 16;
 /**
  * Record and error writes a run keeps in flight before a caller that awaits them waits: a rebuild of
  * 100,000 posts once started every write at once and ran out of file handles (EMFILE) holding every
@@ -329,7 +327,7 @@ export class PostIndex {
    * may name); read once a run.
    */
   allEntries(): Promise<PostEntry[]> {
-    this.entries ??= readEntries(this.store);
+    this.entries ??= readEntries(this.shards);
     return this.entries;
   }
 
@@ -493,9 +491,6 @@ export function ownersAmong(entries: Iterable<PostEntry>): PostEntry[] {
   });
 }
 
-async function readEntries(store: IndexStore): Promise<PostEntry[]> {
-  const shards = await mapLimit(await store.shardNames('entries'), IO_CONCURRENCY, (shard) =>
-    store.readShard('entries', shard),
-  );
-  return shards.flatMap((entries) => Object.values(entries));
+async function readEntries(shards: ShardCache): Promise<PostEntry[]> {
+  return (await shards.all('entries')).flatMap((entries) => Object.values(entries));
 }
