@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, type FSWatcher, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, type FSWatcher, mkdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type {
   APIGatewayProxyEventV2,
@@ -382,11 +382,6 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   // The first preview is built after start-up, which it would otherwise lengthen by a full build.
   started = true;
   if (previewing) schedulePreview();
-  const runtimeFile = join(options.dataDir, 'local.json');
-  writeFileSync(
-    runtimeFile,
-    JSON.stringify({ s3Endpoint: s3.endpoint, siteUrl: site.url, pid: process.pid }),
-  );
 
   return {
     siteUrl: site.url,
@@ -402,7 +397,6 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       liveReload.close();
       await new Promise((resolve) => site.server.close(resolve));
       await s3.close();
-      rmSync(runtimeFile, { force: true });
     },
   };
 }

@@ -58,6 +58,8 @@ export async function acquireStore(folder: string, options: AcquireOptions): Pro
   const path = `${folder}.lock`;
   const started = Date.now();
   let told = false;
+  // The lock whose server was last found listening: asked once, not at every poll while waiting.
+  let answered: string | undefined;
   for (;;) {
     const mine: StoreOwner = { pid: process.pid, shared: options.shared };
     if (createWhole(path, JSON.stringify(mine))) {
@@ -73,9 +75,12 @@ export async function acquireStore(folder: string, options: AcquireOptions): Pro
     }
     const { owner } = found;
     // Its server refuses connections: the id is another process's now (a reboot, a container).
-    if (owner.endpoint !== undefined && (await refused(owner.endpoint))) {
-      takeOver(path, found.text);
-      continue;
+    if (owner.endpoint !== undefined && found.text !== answered) {
+      if (await refused(owner.endpoint)) {
+        takeOver(path, found.text);
+        continue;
+      }
+      answered = found.text;
     }
     if (owner.shared) {
       if (options.shared)

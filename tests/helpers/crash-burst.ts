@@ -79,7 +79,8 @@ export async function crashBurstRun(options: {
         );
         acknowledged.push(title);
         if (acknowledged.length === killAfter) {
-          const { pid } = JSON.parse(readFileSync(join(dataDir, 'local.json'), 'utf8')) as { pid: number };
+          // The process serving the data folder: the one holding its lock (local/store-lock.ts).
+          const { pid } = JSON.parse(readFileSync(join(dataDir, 's3.lock'), 'utf8')) as { pid: number };
           process.kill(pid, 'SIGKILL');
           child.kill('SIGKILL');
           killedAt.push(acknowledged.length - before);
