@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver, { type S3rverEvent } from 's3rver';
 import { HeraldError } from '../core/errors.ts';
 import { keyProblem } from '../core/site/object-key.ts';
 import { escapeXmlText } from '../core/text/xml-writer.ts';
+import { FolderListings, listInKeyOrder } from './s3rver-listing.ts';
 import { type AcquireOptions, acquireStore, type StoreLock } from './store-lock.ts';
 
 export type { S3rverEvent };
@@ -58,7 +59,9 @@ export async function startLocalS3(
     });
     // Only with the lock held: another server's writes in flight would look like a crash's leftovers.
     const repaired = await repairStore(directory);
-    makeObjectWritesAtomic(server);
+    const listings = new FolderListings();
+    makeObjectWritesAtomic(server, listings);
+    listInKeyOrder(server, listings);
     // Each adds a first middleware: the key check ends up running before the conditions.
     honourConditionalWrites(server);
     refuseUnsafeKeys(server);
@@ -145,7 +148,7 @@ interface FilesystemStore {
  * and the metadata write exclude a GET's metadata read and file open (an open file keeps its
  * contents across a rename).
  */
-function makeObjectWritesAtomic(server: S3rver): void {
+function makeObjectWritesAtomic(server: S3rver, listings: FolderListings): void {
   const store = (server as unknown as { store: FilesystemStore }).store;
   const exclusive = keyedExclusive();
   const getObject = store.getObject.bind(store);
@@ -154,7 +157,9 @@ function makeObjectWritesAtomic(server: S3rver): void {
   let sequence = 0;
   store.putObject = async (object) => {
     const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
-    await mkdir(dirname(objectPath), { recursive: true });
+    const created = await mkdir(dirname(objectPath), { recursive: true });
+    // A new folder is a new entry of its parent's.
+    if (created !== undefined) listings.changed(dirname(created));
     const temporary = `${objectPath}.${process.pid}.${++sequence}.tmp`;
     const md5 = createHash('md5');
     let size = 0;
@@ -173,6 +178,7 @@ function makeObjectWritesAtomic(server: S3rver): void {
     const digest = md5.digest('hex');
     return exclusive(`${object.bucket}/${object.key}`, async () => {
       await rename(temporary, objectPath);
+      listings.written(dirname(objectPath), basename(objectPath));
       await store.putMetadata(object.bucket, object.key, object.metadata, digest);
       return { size, md5: digest };
     });
