@@ -7,6 +7,7 @@ import { mapLimit } from '../../functions/app/map-limit.ts';
 import { LOCAL_BUCKETS } from '../../functions/local/local-mode.ts';
 import type { RebuildMessage } from '../../functions/ports/rebuild-queue.ts';
 import type { Measure } from './measure.ts';
+import type { RequestFigures } from './traced-store.ts';
 
 /** What a fan-out rebuild cost, step by step, each step a process with the function's memory as heap cap. */
 export interface RebuildFigures {
@@ -20,6 +21,8 @@ export interface RebuildFigures {
   parallelSeconds: number;
   /** The slowest and the most memory-hungry step of each kind. */
   steps: Record<string, { count: number; maxSeconds: number; maxPeakMb: number }>;
+  /** The requests of the plan and the finish (the two steps that see the whole site), by bucket and kind. */
+  requests: Record<'plan' | 'finish', Record<string, RequestFigures>>;
   /** Objects the site bucket holds at the end. */
   siteObjects: number;
 }
@@ -80,6 +83,7 @@ export async function benchRebuild(
     }
     const posts = readdirSync(join(content, 'posts')).length;
     const measures: { step: string; m: Measure }[] = [];
+    const requests: RebuildFigures['requests'] = { plan: {}, finish: {} };
     const run = async (message: RebuildMessage | 'start'): Promise<RebuildMessage[]> => {
       const arg = message === 'start' ? 'start' : JSON.stringify(message);
       const result = await timed(process.execPath, [
@@ -93,7 +97,9 @@ export async function benchRebuild(
       ]);
       const step = message === 'start' ? 'plan' : message.step;
       measures.push({ step, m: result.measure });
-      return JSON.parse(result.stdout.trim().split('\n').pop() ?? '[]');
+      const [traced = '{}', sent = '[]'] = result.stdout.trim().split('\n').slice(-2);
+      if (step === 'plan' || step === 'finish') requests[step] = JSON.parse(traced).requests ?? {};
+      return JSON.parse(sent);
     };
     // Steps as the queue hands them out, `parallel` at a time (the machine's cores): a step's
     // messages join the queue when it ends.
@@ -137,7 +143,7 @@ export async function benchRebuild(
     }).filter((f) =>
       server ? String(f).endsWith('._S3rver_object') : /\.(html|xml|json)$/.test(String(f)),
     ).length;
-    return { posts, shards, seconds, wallSeconds, parallelSeconds, steps, siteObjects };
+    return { posts, shards, seconds, wallSeconds, parallelSeconds, steps, requests, siteObjects };
   } finally {
     server?.kill('SIGTERM');
   }
@@ -164,6 +170,13 @@ export function printRebuild(
   console.log(
     `  wall time ${r.wallSeconds.toFixed(0)} s here (two steps at a time); ${r.seconds.toFixed(0)} s of steps in all; ${r.parallelSeconds.toFixed(0)} s with shards ten at a time; ${count(r.siteObjects)} objects in the site bucket`,
   );
+  for (const step of ['plan', 'finish'] as const) {
+    console.log(`  the ${step}'s requests (LIST: pages of 1,000 keys; busy: their latencies added up):`);
+    for (const [name, f] of Object.entries(r.requests[step]).sort(([a], [b]) => a.localeCompare(b)))
+      console.log(
+        `    ${name.padEnd(14)} ${count(f.count).padStart(7)}${f.keys === undefined ? '' : ` (${count(f.keys)} keys)`}  from ${f.first.toFixed(1)} s to ${f.last.toFixed(1)} s  busy ${f.busy.toFixed(1)} s`,
+      );
+  }
   return {
     peak: Math.max(...Object.values(r.steps).map((f) => f.maxPeakMb)),
     slowest: Math.max(...Object.values(r.steps).map((f) => f.maxSeconds)),
