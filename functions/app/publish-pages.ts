@@ -83,8 +83,8 @@ export async function updatePageIndex(run: PublishRun): Promise<PageIndex | unde
  * @param keep - on a full run, keys of the site bucket that are not pages though they look like one
  *   (static files): every other page not written is removed
  * @param changed - sources this run changed: their alias collisions are reported (all when `force`)
- * @param shardPages - on a full run, post pages a fan-out rebuild's shards already wrote, with their
- *   signatures: written again only if planned differently now
+ * @param shardPages - on a full run, post and list pages a fan-out rebuild's steps already wrote,
+ *   with their signatures: written again only if planned differently now
  * @returns keys written or removed
  */
 export async function publishPages(
@@ -294,7 +294,7 @@ async function renamedTermPages(
 /**
  * Every page, from every published post, and the page index written anew.
  * @param changed - sources whose alias collisions are reported (all when undefined)
- * @param written - pages already written with their signatures (a fan-out rebuild's post pages):
+ * @param written - pages already written with their signatures (a fan-out rebuild's post and list pages):
  *   skipped when planned the same, and counted as written
  */
 async function writeAllPages(
@@ -306,22 +306,7 @@ async function writeAllPages(
   const published = await livePosts(run);
   reportAliasCollisions(run, published, changed);
   const pages = await writePageIndex(run, published);
-  const toEntry = pageEntries(config);
-  const translations =
-    otherLanguages(config).length === 0
-      ? new Map()
-      : await translationLinks(
-          deps.content,
-          config,
-          published.map((entry) => entry.source),
-          publishedInPageIndexes(deps.siteState ?? deps.state, config),
-          await postKeys(deps.content),
-        );
-  const entries = published.map((post) => {
-    const entry = toEntry(post);
-    const links = translations.get(post.source);
-    return links === undefined ? entry : { ...entry, translations: links };
-  });
+  const entries = await sitePageEntries(deps, config, published);
   const result = await writeRunPages(run, siteWidePages(config, entries), written, written === undefined);
   const archive = await writeNewsletterArchive(run, {}, true);
   pages.signatures = archive.signatures;
@@ -336,13 +321,53 @@ async function writeAllPages(
 }
 
 /**
+ * What the pages of a full run show of each published post: entries as page templates take them,
+ * with links to their translations when the site has other languages.
+ * @param published - every published post that owns its URL, newest first
+ */
+export async function sitePageEntries(
+  deps: Pick<PublishRun['deps'], 'content' | 'state' | 'siteState'>,
+  config: SiteConfig,
+  published: readonly PostEntry[],
+): Promise<PageEntry[]> {
+  const toEntry = pageEntries(config);
+  const translations =
+    otherLanguages(config).length === 0
+      ? new Map()
+      : await translationLinks(
+          deps.content,
+          config,
+          published.map((entry) => entry.source),
+          publishedInPageIndexes(deps.siteState ?? deps.state, config),
+          await postKeys(deps.content),
+        );
+  return published.map((post) => {
+    const entry = toEntry(post);
+    const links = translations.get(post.source);
+    return links === undefined ? entry : { ...entry, translations: links };
+  });
+}
+
+/**
  * Every page of planPages (core/pages/page-plan.ts) but the newsletter's archive (written by itself), planned as it is
  * taken: a rebuild never holds the plan of the whole site.
  */
 function* siteWidePages(config: SiteConfig, entries: readonly PageEntry[]): Generator<PlannedPage> {
   const streams = pageStreams(config, entries);
-  for (const stream of [streams.posts(), streams.others()])
-    for (const page of stream) if (!page.key.startsWith('newsletter/')) yield page;
+  yield* withoutArchive(streams.posts());
+  yield* withoutArchive(streams.others());
+}
+
+/**
+ * The pages of {@link siteWidePages} that are not post pages: list, term, alias and feeds pages,
+ * sitemaps and the 404 page, planned as they are taken (a fan-out rebuild's list shards write them).
+ */
+export function listAndSitePages(config: SiteConfig, entries: readonly PageEntry[]): Generator<PlannedPage> {
+  return withoutArchive(pageStreams(config, entries).others());
+}
+
+function* withoutArchive(pages: Iterable<PlannedPage>): Generator<PlannedPage> {
+  for (const page of pages) if (!page.key.startsWith('newsletter/')) yield page;
 }
 
 /**

@@ -406,7 +406,7 @@ export interface RebuiltPosts {
   published: readonly string[];
   /** Every bundle resource under `posts/`, with its bundle. */
   resources: ReadonlyMap<string, Bundle>;
-  /** Post pages already written in this rebuild (by a fan-out's shards), with their signatures. */
+  /** Pages already written in this rebuild (a fan-out's post and list pages), with their signatures. */
   pagesWritten?: Readonly<Record<string, string>>;
 }
 

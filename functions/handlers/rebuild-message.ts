@@ -16,7 +16,11 @@ export function parseRebuildMessage(body: string): RebuildMessage | undefined {
   const { rebuild, step, shard } = value as Record<string, unknown>;
   if (typeof rebuild !== 'string' || !/^[0-9A-Za-z-]{1,64}$/.test(rebuild)) return undefined;
   if (step === 'catalogue' || step === 'finish') return { rebuild, step };
-  if ((step === 'read' || step === 'render') && Number.isSafeInteger(shard) && (shard as number) >= 0)
+  if (
+    (step === 'read' || step === 'render' || step === 'lists') &&
+    Number.isSafeInteger(shard) &&
+    (shard as number) >= 0
+  )
     return { rebuild, step, shard: shard as number };
   return undefined;
 }

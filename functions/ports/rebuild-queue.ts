@@ -1,15 +1,16 @@
 /**
  * Work of a fan-out rebuild that parallel invocations take: reading a shard of posts (front matter
  * only), deciding what is published (the catalogue, once all shards are read), rendering a shard
- * (records and post pages). Each names the rebuild it belongs to, so a message of a finished or
- * abandoned rebuild does nothing.
+ * (records and post pages), writing a share of the list pages (once all shards are rendered). Each
+ * names the rebuild it belongs to, so a message of a finished or abandoned rebuild does nothing.
  */
 export type RebuildWork =
   | { rebuild: string; step: 'read'; shard: number }
   | { rebuild: string; step: 'catalogue' }
-  | { rebuild: string; step: 'render'; shard: number };
+  | { rebuild: string; step: 'render'; shard: number }
+  | { rebuild: string; step: 'lists'; shard: number };
 
-/** The final step of a rebuild: the index, feeds and list pages switch to the rebuilt site. */
+/** The final step of a rebuild: the index, feeds and site-wide pages switch to the rebuilt site. */
 export interface RebuildFinish {
   rebuild: string;
   step: 'finish';

@@ -251,8 +251,9 @@ describe('fan-out rebuild', () => {
     const warnings: string[] = [];
     const log: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
     const { steps } = await fanOut(stores, { log });
-    // 7 shards read, the catalogue, 7 shards rendered, the finish.
-    expect(steps).toBe(16);
+    // 7 shards read, the catalogue, 7 shards rendered, 2 shares of the list pages (5 shards' worth of
+    // published posts each), the finish.
+    expect(steps).toBe(18);
     expect(Object.keys(objects(stores.output)).length).toBeGreaterThan(300);
     // The site holds what makes it hard (so that equality below means something).
     const site = objects(expected.output);
@@ -293,6 +294,7 @@ describe('fan-out rebuild', () => {
   it.each([
     ['a render shard', (key: string) => key.startsWith('posts/p1') && key.endsWith('/index.html'), 'output'],
     ['the catalogue', (key: string) => key.endsWith('/catalogue.json'), 'state'],
+    ['a list step', (key: string) => key.startsWith('tags/') && key.endsWith('/index.html'), 'output'],
     ['the final step, before the index head', (key: string) => key === 'index.json', 'state'],
     ['the final step, among the feeds', (key: string) => key === 'categories/tech/atom.xml', 'output'],
   ] as const)('resumes after a crash in %s to the same output', async (_where, when, store) => {

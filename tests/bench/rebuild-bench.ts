@@ -131,7 +131,7 @@ export async function benchRebuild(
     const seconds = measures.reduce((sum, { m }) => sum + m.seconds, 0);
     const wallSeconds = (Date.now() - began) / 1000;
     // Shards of one kind in rounds of ten: each round as long as its slowest.
-    const parallelSeconds = ['plan', 'read', 'catalogue', 'render', 'finish'].reduce((sum, step) => {
+    const parallelSeconds = ['plan', 'read', 'catalogue', 'render', 'lists', 'finish'].reduce((sum, step) => {
       const times = measures.filter((x) => x.step === step).map((x) => x.m.seconds);
       let total = 0;
       for (let i = 0; i < times.length; i += CONCURRENCY)

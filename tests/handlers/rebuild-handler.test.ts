@@ -113,6 +113,26 @@ describe('rebuild through the handlers', () => {
     ]);
   });
 
+  it('resumes a rebuild whose list step was lost by sending that step, then ends as a one-run rebuild', async () => {
+    const { deps, queue, publish, rebuild, drain } = await setUp();
+    await publish({ action: 'rebuild' });
+    for (let message = queue.take(); message !== undefined; message = queue.take()) {
+      if (message.step === 'lists') break; // lost
+      await rebuild(sqsEvent(message));
+    }
+    expect(queue.messages).toEqual([]);
+    await publish({ action: 'rebuild' });
+    expect(
+      queue.messages.map(({ step, ...rest }) => ({ step, shard: 'shard' in rest ? rest.shard : undefined })),
+    ).toEqual([{ step: 'lists', shard: 0 }]);
+    await drain();
+    const expected = { content: deps.content, output: new MemoryBlobStore(), state: new MemoryBlobStore() };
+    await rebuildSite({ ...expected, clock: fixedClock(NOW), log: silentLogger });
+    expect((deps.output as MemoryBlobStore).objects.size).toBe(expected.output.objects.size);
+    for (const [key] of expected.output.objects)
+      expect((deps.output as MemoryBlobStore).text(key), key).toBe(expected.output.text(key));
+  });
+
   it('reports a failed step for SQS to retry, and an unreadable message', async () => {
     const { deps, queue, publish } = await setUp();
     await publish({ action: 'rebuild' });
@@ -152,7 +172,13 @@ describe('rebuild messages and configuration', () => {
       step: 'render',
       shard: 3,
     });
+    expect(parseRebuildMessage('{"rebuild":"20240601-ab","step":"lists","shard":0}')).toEqual({
+      rebuild: '20240601-ab',
+      step: 'lists',
+      shard: 0,
+    });
     for (const body of [
+      '{"rebuild":"a","step":"lists"}',
       'not json',
       'null',
       '{"Records":[]}',

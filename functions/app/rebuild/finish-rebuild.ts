@@ -15,8 +15,9 @@ const IO_CONCURRENCY = 16;
 /**
  * The final step of a fan-out rebuild, run where publish runs are serialised: ends it as a one-run
  * rebuild ends ({@link completeRebuild}) over every shard's entries and links: the index, static
- * files, bundle resources, feeds, list, alias and term pages and the page index (the post pages
- * are the shards'), then publishes every post whose file changed since its shard read it,
+ * files, bundle resources, feeds, the pages not written yet (post pages are the render shards', list
+ * pages the list steps') and the page index, then publishes every post whose file changed since its
+ * shard read it,
  * and clears the rebuild's mark, after which publish runs apply their changes again. A crash
  * anywhere in it leaves the mark: the step runs again from its start, with the same result.
  * @returns undefined when the message is stale (the rebuild is over) or early (shards remain)
@@ -43,7 +44,9 @@ export async function finishRebuild(
   const shards = Array.from({ length: plan.shards }, (_, n) => n);
   const catalogued = await store.catalogue(plan.id);
   const rendered = await mapLimit(shards, IO_CONCURRENCY, (n) => store.rendered(plan.id, n));
-  if (catalogued === undefined || rendered.some((r) => r === undefined)) return undefined;
+  const lists = Array.from({ length: catalogued?.listShards ?? 0 }, (_, n) => n);
+  const listed = await mapLimit(lists, IO_CONCURRENCY, (n) => store.listed(plan.id, n));
+  if (catalogued === undefined || [...rendered, ...listed].some((r) => r === undefined)) return undefined;
 
   // The listing as it is now: bundle resources are published as they are, and posts whose file
   // differs from the version a shard read (or that came or went since) are published after.
@@ -62,7 +65,7 @@ export async function finishRebuild(
   const failed = catalogued.failed.map((f) => new PostError(f.file, f.field, f.reason));
   const conflicts = new Set(catalogued.conflicts);
   const pagesWritten: Record<string, string> = {};
-  for (const shard of rendered) Object.assign(pagesWritten, shard?.pages);
+  for (const shard of [...rendered, ...listed]) Object.assign(pagesWritten, shard?.pages);
   const report = await completeRebuild(run, {
     entries: rendered.flatMap((shard) => shard?.entries ?? []),
     links: rendered.flatMap((shard) => Object.entries(shard?.links ?? {})),

@@ -7,17 +7,20 @@
  * 3. **catalogue** (one): decide what is published as every full build does (decidePublished), the
  *    order, each post page's neighbours and the site's name of each term; send a `render` per shard.
  * 4. **render** (parallel): render each post, write its record and, when published, its page. The
- *    last shard to finish sends:
- * 5. **finish** (the publish function, serialised with publishing): rebuild the index from the
- *    shards' entries, write feeds and list pages, switch the index head, then publish whatever
- *    changed in the content bucket while the rebuild ran, and clear the mark.
+ *    last shard to finish sends a `lists` per five shards' worth of published posts (pages on), or:
+ * 5. **lists** (parallel): plan the site's list pages from every shard's entries and write a share
+ *    of them (home and archive pages, term pages, aliases, sitemaps). The last to finish sends:
+ * 6. **finish** (the publish function, serialised with publishing): rebuild the index from the
+ *    shards' entries, write feeds and whatever page is not written yet, switch the index head,
+ *    then publish whatever changed in the content bucket while the rebuild ran, and clear the mark.
  *
  * While a rebuild is under way, publish runs leave their changes to it (the finish compares every
  * file's version with the one read), so the index and the live feeds change only at the finish: a
  * crash anywhere leaves the previous site served whole. Post pages are written by the shards,
  * before the finish: each is the page of a post as it now is in the bucket, linking to neighbours
  * that exist in the bucket too, and the old pages stay until the finish removes those the rebuilt
- * site lacks, so a reader meets a correct page either way.
+ * site lacks, so a reader meets a correct page either way. List pages, written by the list steps
+ * after every post page, list posts whose pages exist.
  *
  * Every step is safe to run twice (SQS delivers at least once; a crashed step is retried): its
  * output is one object, written when it is complete, and what it renders is the same again.
@@ -50,6 +53,11 @@ export const RESUME_AFTER_MS = 60 * 60 * 1000;
 /** The ports of a fan-out rebuild: the publish ports with the rebuild's queue. */
 export type FanOutDeps = PublishDeps & Required<Pick<PublishDeps, 'rebuild'>>;
 
+/** Posts per shard in this rebuild. */
+export function shardSize(deps: FanOutDeps): number {
+  return Math.max(1, deps.rebuild.shardSize ?? DEFAULT_SHARD_SIZE);
+}
+
 /**
  * Starts a fan-out rebuild, or resumes the one under way by sending its missing work again.
  * @throws ConfigError for a bad site.yaml (nothing is started); store errors as they come
@@ -78,7 +86,7 @@ export async function startRebuild(deps: FanOutDeps): Promise<PublishReport> {
   if (bundled.length > 0)
     deps.log.info('markdown in bundles left out', { notice: bundledMarkdownNotice(bundled) });
   keys.sort();
-  const size = Math.max(1, deps.rebuild.shardSize ?? DEFAULT_SHARD_SIZE);
+  const size = shardSize(deps);
   const shards = Math.max(1, Math.ceil(keys.length / size));
   const id = `${now.toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
   // Leftovers of a rebuild whose plan never completed.
@@ -111,7 +119,7 @@ export async function rebuildUnderWay(deps: PublishDeps): Promise<string | undef
   return under.id;
 }
 
-/** Sends whatever the rebuild has not done yet: reads, the catalogue, renders, or the finish. */
+/** Sends whatever the rebuild has not done yet: reads, the catalogue, renders, lists, or the finish. */
 async function resume(deps: FanOutDeps, store: RebuildStore, under: RebuildMarker, now: Date): Promise<void> {
   const { id } = under;
   await store.setCurrent({ ...under, resumedAt: now.toISOString() });
@@ -125,19 +133,27 @@ async function resume(deps: FanOutDeps, store: RebuildStore, under: RebuildMarke
   }
   const read = await store.done(id, 'read');
   const missingReads = all.filter((n) => !read.has(n));
+  const catalogued = missingReads.length > 0 ? undefined : await store.catalogue(id);
   let sent: string;
   if (missingReads.length > 0) {
     await queue.sendWork(missingReads.map((shard) => ({ rebuild: id, step: 'read', shard })));
     sent = `read ${missingReads.length}`;
-  } else if ((await store.catalogue(id)) === undefined) {
+  } else if (catalogued === undefined) {
     await queue.sendWork([{ rebuild: id, step: 'catalogue' }]);
     sent = 'catalogue';
   } else {
     const rendered = await store.done(id, 'rendered');
     const missing = all.filter((n) => !rendered.has(n));
+    const listed = await store.done(id, 'listed');
+    const lists = Array.from({ length: catalogued.listShards ?? 0 }, (_, n) => n).filter(
+      (n) => !listed.has(n),
+    );
     if (missing.length > 0) {
       await queue.sendWork(missing.map((shard) => ({ rebuild: id, step: 'render', shard })));
       sent = `render ${missing.length}`;
+    } else if (lists.length > 0) {
+      await queue.sendWork(lists.map((shard) => ({ rebuild: id, step: 'lists', shard })));
+      sent = `lists ${lists.length}`;
     } else {
       await queue.sendFinish({ rebuild: id, step: 'finish' });
       sent = 'finish';

@@ -1,12 +1,12 @@
 // The parallel steps of a fan-out rebuild (see plan-rebuild.ts): reading a shard, the catalogue,
-// rendering a shard. Each writes its output as one object once complete, then, if it was the last
-// of its kind, sends the next step.
+// rendering a shard, writing a share of the list pages. Each writes its output as one object once
+// complete, then, if it was the last of its kind, sends the next step.
 import type { SiteConfig } from '../../core/config/site-config.ts';
 import { PostError } from '../../core/errors.ts';
-import { type Neighbour, postPagePlan } from '../../core/pages/page-plan.ts';
+import { type Neighbour, type PlannedPage, postPagePlan } from '../../core/pages/page-plan.ts';
 import type { ParsedPost, Post, PostMeta } from '../../core/posts/post.ts';
 import { RefIndex } from '../../core/posts/ref-index.ts';
-import type { PostEntry } from '../../core/site/post-entry.ts';
+import { compareEntries, isLive, type PostEntry } from '../../core/site/post-entry.ts';
 import { byTerm, TAXONOMIES, type TermNames, termFolder, termsOf } from '../../core/site/taxonomies.ts';
 import { ignoredFieldReason } from '../../core/text/did-you-mean.ts';
 import type { RebuildWork } from '../../ports/rebuild-queue.ts';
@@ -14,17 +14,23 @@ import { decidePublished } from '../build-site.ts';
 import { hashOf } from '../hash-of.ts';
 import { mapLimit } from '../map-limit.ts';
 import { entryOf, PostIndex } from '../post-index/post-index.ts';
-import { postPageEntry } from '../publish-pages.ts';
+import { listAndSitePages, postPageEntry, sitePageEntries } from '../publish-pages.ts';
 import { renderedPosts, renderForIndex } from '../publish-site.ts';
 import { bodyWarnings, parseOne } from '../read-posts.ts';
 import { publishedInPageIndexes, translationLinks } from '../translation-links.ts';
 import { writePages } from '../write-pages.ts';
-import { configForStep, type FanOutDeps } from './plan-rebuild.ts';
+import { configForStep, type FanOutDeps, shardSize } from './plan-rebuild.ts';
 import { type FailedPost, type RebuildPlan, RebuildStore, type RenderWork } from './rebuild-store.ts';
 
 const IO_CONCURRENCY = 16;
 /** Posts rendered before their pages are written: bounds the bodies a shard holds. */
 const BATCH = 200;
+/**
+ * A list step writes the list pages of this many shards' worth of published posts (10,000 posts by
+ * default: about 4,600 pages of synthetic posts with three tags each), so that the final step's
+ * time does not grow with the list pages.
+ */
+const SHARDS_PER_LIST_STEP = 5;
 
 /**
  * Runs one step of a rebuild's parallel work. A message of a rebuild that is no longer under way
@@ -48,7 +54,8 @@ export async function runRebuildWork(deps: FanOutDeps, work: RebuildWork): Promi
   const step: Step = { deps, store, plan, config };
   if (work.step === 'read') await readShard(step, work.shard);
   else if (work.step === 'catalogue') await catalogueShards(step);
-  else await renderShard(step, work.shard);
+  else if (work.step === 'render') await renderShard(step, work.shard);
+  else await listShard(step, work.shard);
 }
 
 /** What every step works with: the ports, the rebuild's objects and plan, and the configuration. */
@@ -156,12 +163,16 @@ async function catalogueShards({ deps, store, plan, config }: Step): Promise<voi
     failed: failed.map((e) => ({ file: e.file, field: e.field, reason: e.reason })),
     conflicts: posts.conflicts.map((e) => e.file),
     brokenLinks,
+    listShards: config.pages
+      ? Math.ceil(posts.published.length / (shardSize(deps) * SHARDS_PER_LIST_STEP))
+      : 0,
   });
   await deps.rebuild.queue.sendWork(shards.map((shard) => ({ rebuild: plan.id, step: 'render', shard })));
 }
 
 /** Renders a shard's posts: each record, and each published post's page. */
-async function renderShard({ deps, store, plan, config }: Step, shard: number): Promise<void> {
+async function renderShard(step: Step, shard: number): Promise<void> {
+  const { deps, store, plan, config } = step;
   const [work, read, catalogued] = await Promise.all([
     store.work(plan.id, shard),
     store.read(plan.id, shard),
@@ -215,6 +226,62 @@ async function renderShard({ deps, store, plan, config }: Step, shard: number): 
   }
   await store.writeRendered(plan.id, shard, { entries, links, pages, skipped });
   if ((await store.done(plan.id, 'rendered')).size >= plan.shards)
+    await sendLists(step, catalogued.listShards);
+}
+
+/** After the last render: the list steps, or the final step when the site has no list pages. */
+async function sendLists({ deps, plan }: Pick<Step, 'deps' | 'plan'>, count = 0): Promise<void> {
+  if (count === 0) await deps.rebuild.queue.sendFinish({ rebuild: plan.id, step: 'finish' });
+  else
+    await deps.rebuild.queue.sendWork(
+      Array.from({ length: count }, (_, shard) => ({ rebuild: plan.id, step: 'lists' as const, shard })),
+    );
+}
+
+/**
+ * Writes one share of the site's list pages (every `listShards`-th page of the full run's plan:
+ * home and archive pages, term pages, aliases, sitemaps, the feeds page), planned from every
+ * shard's entries as the final step plans them, which then finds them written. Like post pages,
+ * they go live before the final step, and they show posts whose pages are written.
+ */
+async function listShard(step: Step, shard: number): Promise<void> {
+  const { deps, store, plan, config } = step;
+  const catalogued = await store.catalogue(plan.id);
+  const count = catalogued?.listShards ?? 0;
+  if (catalogued === undefined || shard >= count)
+    throw new Error(`internal: rebuild ${plan.id} lists share ${shard} of ${count}`);
+  const shards = Array.from({ length: plan.shards }, (_, n) => n);
+  const rendered = await mapLimit(shards, IO_CONCURRENCY, async (n) => {
+    const result = await store.rendered(plan.id, n);
+    if (result === undefined)
+      throw new Error(`internal: rebuild ${plan.id} lists before shard ${n} is rendered`);
+    return result.entries;
+  });
+  // The posts the final step finds published, live and owning their URL, in the site's order.
+  const published = new Set(catalogued.published);
+  const now = Date.parse(plan.now);
+  const live = rendered
+    .flat()
+    .filter((entry) => published.has(entry.source) && isLive(entry, now))
+    .sort(compareEntries);
+  const entries = await sitePageEntries(deps, config, live);
+  function* share(): Generator<PlannedPage> {
+    let n = 0;
+    for (const page of listAndSitePages(config, entries)) if (n++ % count === shard) yield page;
+  }
+  const written = await writePages(
+    deps.output,
+    share(),
+    plan.configHash,
+    undefined,
+    async (sources) => {
+      if (sources.length > 0) throw new Error(`internal: a list page needs the body of ${sources[0]}`);
+      return new Map();
+    },
+    { force: true },
+  );
+  await store.writeListed(plan.id, shard, { pages: written.signatures });
+  if ((await store.done(plan.id, 'listed')).size >= count)
     await deps.rebuild.queue.sendFinish({ rebuild: plan.id, step: 'finish' });
 }
 

@@ -13,6 +13,7 @@ import { mapLimit } from '../map-limit.ts';
 //   rebuild/<id>/work/<n>.json          what shard n renders (written by the catalogue)
 //   rebuild/<id>/catalogue.json         what is published; its presence means the catalogue is done
 //   rebuild/<id>/rendered/<n>.json      shard n rendered: entries and the post pages written
+//   rebuild/<id>/listed/<n>.json        list share n written: the pages and their signatures
 //
 // Each output is one object written once its step is complete, so its presence is the step's
 // completion; a step that crashed wrote nothing that counts and simply runs again.
@@ -66,6 +67,11 @@ export interface CatalogueResult {
   conflicts: string[];
   /** Posts left out for a link to a missing post. */
   brokenLinks: string[];
+  /**
+   * How many list steps write the site's list pages once every shard is rendered (0 or absent,
+   * as in a rebuild planned by an older Herald: the final step writes them).
+   */
+  listShards?: number;
 }
 
 /** What one shard renders: every non-draft post that parsed, with its page's neighbours if published. */
@@ -84,6 +90,11 @@ export interface RenderedShard {
   pages: Record<string, string>;
   /** Posts that changed under the rebuild and no longer render: the final step publishes them anew. */
   skipped: string[];
+}
+
+/** What one list step wrote: its share of the list pages, with their signatures, by key. */
+export interface ListedShard {
+  pages: Record<string, string>;
 }
 
 /** Reads and writes a rebuild's objects. */
@@ -150,8 +161,16 @@ export class RebuildStore {
     return this.writeJson(this.shardKey(id, 'rendered', shard), result);
   }
 
+  listed(id: string, shard: number): Promise<ListedShard | undefined> {
+    return this.readJson(this.shardKey(id, 'listed', shard));
+  }
+
+  writeListed(id: string, shard: number, result: ListedShard): Promise<void> {
+    return this.writeJson(this.shardKey(id, 'listed', shard), result);
+  }
+
   /** The shards whose step is done, by number. */
-  async done(id: string, step: 'read' | 'rendered'): Promise<Set<number>> {
+  async done(id: string, step: 'read' | 'rendered' | 'listed'): Promise<Set<number>> {
     const done = new Set<number>();
     const prefix = `${PREFIX}${id}/${step}/`;
     for await (const info of this.state.list(prefix)) done.add(Number(info.key.slice(prefix.length, -5)));
