@@ -200,8 +200,12 @@ function timed(command: string, args: string[]): Promise<{ stdout: string; measu
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`${args.slice(-2, -1)[0]} failed:\n${stdout}\n${stderr}`));
-      const [seconds = 'NaN', kb = 'NaN', user = 'NaN', system = 'NaN'] =
-        stderr.trim().split('\n').pop()?.split(' ') ?? [];
+      // /usr/bin/time's line, the last of its form (a step may log to stderr too).
+      const line = stderr
+        .trim()
+        .split('\n')
+        .findLast((l) => /^[\d.]+ \d+ [\d.]+ [\d.]+$/.test(l.trim()));
+      const [seconds = 'NaN', kb = 'NaN', user = 'NaN', system = 'NaN'] = line?.trim().split(' ') ?? [];
       const cpuSeconds = Number(user) + Number(system);
       resolve({ stdout, measure: { seconds: Number(seconds), peakMb: Number(kb) / 1024, cpuSeconds } });
     });
