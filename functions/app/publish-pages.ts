@@ -312,7 +312,9 @@ async function writeAllPages(
   pages.signatures = archive.signatures;
   await pages.save();
   if (written === undefined) return [...result.written, ...archive.written];
-  // A shard's page planned differently from the whole site's plan would be a bug: say so.
+  // A page a render or list step planned differently from the whole site's plan: expected when posts
+  // changed under the rebuild (one a shard skipped, a translation added or removed, a URL conflict
+  // decided anew), a bug otherwise: say so.
   const again = result.written.filter((key) => key in written);
   if (again.length > 0)
     deps.log.warn('pages written again at the end of the rebuild', { pages: again.length });

@@ -373,6 +373,47 @@ describe('fan-out rebuild', () => {
     expect(objects(stores.output)).toEqual(objects(expected.output));
   });
 
+  it('stops a copy of a list or render step that arrives while the final step runs: it writes no page', async () => {
+    const expected = await expectedSite();
+    const stores = {
+      content: await storeOf(siteFiles()),
+      output: new MemoryBlobStore(),
+      state: new MemoryBlobStore(),
+    };
+    const late: RebuildMessage[] = [];
+    let deps: FanOutDeps | undefined;
+    const lateWrites: string[] = [];
+    let ran = false;
+    // The final step's first feed: the moment a redelivered copy of earlier steps arrives.
+    const output = Object.create(stores.output) as MemoryBlobStore;
+    output.put = async (key, body, options) => {
+      if (key === 'feed.json' && !ran && deps !== undefined) {
+        ran = true;
+        const counting = Object.create(stores.output) as MemoryBlobStore;
+        counting.put = async (k) => {
+          lateWrites.push(k);
+        };
+        for (const message of late) await runRebuildWork({ ...deps, output: counting }, message as never);
+      }
+      return stores.output.put(key, body, options);
+    };
+    await fanOut(stores, {
+      output,
+      deliver: (message) => {
+        if ((message.step === 'lists' || message.step === 'render') && message.shard === 0)
+          late.push(message);
+        return [message];
+      },
+      between: async (_step, given) => {
+        deps = given;
+      },
+    });
+    expect(ran).toBe(true);
+    expect(lateWrites).toEqual([]);
+    expect(late.map((m) => m.step)).toEqual(['render', 'lists']);
+    expect(objects(stores.output)).toEqual(objects(expected.output));
+  });
+
   it('leaves the live feeds and index alone until the final step, then equals a one-run rebuild over the same site', async () => {
     // A new site.yaml, and posts gone without their events (a bundle's post with it: its resources
     // leave the site; a post whose page goes).

@@ -47,6 +47,9 @@ export async function finishRebuild(
   const lists = Array.from({ length: catalogued?.listShards ?? 0 }, (_, n) => n);
   const listed = await mapLimit(lists, IO_CONCURRENCY, (n) => store.listed(plan.id, n));
   if (catalogued === undefined || [...rendered, ...listed].some((r) => r === undefined)) return undefined;
+  // A copy of a step SQS delivers again from here on must not write pages this step, or the
+  // changes it publishes, have written since: it stops at its next batch.
+  await store.markFinishing(plan.id);
 
   // The listing as it is now: bundle resources are published as they are, and posts whose file
   // differs from the version a shard read (or that came or went since) are published after.

@@ -188,6 +188,7 @@ async function renderShard(step: Step, shard: number): Promise<void> {
   const pages: Record<string, string> = {};
   const skipped: string[] = [];
   for (let i = 0; i < work.posts.length; i += BATCH) {
+    if (await fenced(step)) return;
     const batch = work.posts.slice(i, i + BATCH);
     const posts = new Map<string, Post>();
     await mapLimit(batch, IO_CONCURRENCY, async ({ source }) => {
@@ -229,6 +230,17 @@ async function renderShard(step: Step, shard: number): Promise<void> {
     await sendLists(step, catalogued.listShards);
 }
 
+/**
+ * Whether this step must stop before its next batch of pages: its rebuild is over, or its final step
+ * has started (the step is a copy SQS delivered again; its pages are written, and writing them now
+ * could undo what the final step publishes).
+ */
+async function fenced({ deps, store, plan }: Step): Promise<boolean> {
+  const stop = (await store.current())?.id !== plan.id || (await store.finishing(plan.id));
+  if (stop) deps.log.info('rebuild step stopped: its rebuild is finishing or over', { rebuild: plan.id });
+  return stop;
+}
+
 /** After the last render: the list steps, or the final step when the site has no list pages. */
 async function sendLists({ deps, plan }: Pick<Step, 'deps' | 'plan'>, count = 0): Promise<void> {
   if (count === 0) await deps.rebuild.queue.sendFinish({ rebuild: plan.id, step: 'finish' });
@@ -265,22 +277,33 @@ async function listShard(step: Step, shard: number): Promise<void> {
     .filter((entry) => published.has(entry.source) && isLive(entry, now))
     .sort(compareEntries);
   const entries = await sitePageEntries(deps, config, live);
-  function* share(): Generator<PlannedPage> {
-    let n = 0;
-    for (const page of listAndSitePages(config, entries)) if (n++ % count === shard) yield page;
+  const pages: Record<string, string> = {};
+  let batch: PlannedPage[] = [];
+  const write = async (): Promise<boolean> => {
+    if (await fenced(step)) return false;
+    const written = await writePages(
+      deps.output,
+      batch,
+      plan.configHash,
+      undefined,
+      async (sources) => {
+        if (sources.length > 0) throw new Error(`internal: a list page needs the body of ${sources[0]}`);
+        return new Map();
+      },
+      { force: true },
+    );
+    Object.assign(pages, written.signatures);
+    batch = [];
+    return true;
+  };
+  let n = 0;
+  for (const page of listAndSitePages(config, entries)) {
+    if (n++ % count !== shard) continue;
+    batch.push(page);
+    if (batch.length === BATCH && !(await write())) return;
   }
-  const written = await writePages(
-    deps.output,
-    share(),
-    plan.configHash,
-    undefined,
-    async (sources) => {
-      if (sources.length > 0) throw new Error(`internal: a list page needs the body of ${sources[0]}`);
-      return new Map();
-    },
-    { force: true },
-  );
-  await store.writeListed(plan.id, shard, { pages: written.signatures });
+  if (!(await write())) return;
+  await store.writeListed(plan.id, shard, { pages });
   if ((await store.done(plan.id, 'listed')).size >= count)
     await deps.rebuild.queue.sendFinish({ rebuild: plan.id, step: 'finish' });
 }

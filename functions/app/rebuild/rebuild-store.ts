@@ -14,6 +14,7 @@ import { mapLimit } from '../map-limit.ts';
 //   rebuild/<id>/catalogue.json         what is published; its presence means the catalogue is done
 //   rebuild/<id>/rendered/<n>.json      shard n rendered: entries and the post pages written
 //   rebuild/<id>/listed/<n>.json        list share n written: the pages and their signatures
+//   rebuild/<id>/finishing.json         the final step has started: late copies of steps stop writing
 //
 // Each output is one object written once its step is complete, so its presence is the step's
 // completion; a step that crashed wrote nothing that counts and simply runs again.
@@ -159,6 +160,15 @@ export class RebuildStore {
 
   writeRendered(id: string, shard: number, result: RenderedShard): Promise<void> {
     return this.writeJson(this.shardKey(id, 'rendered', shard), result);
+  }
+
+  /** Whether the final step of rebuild `id` has started. */
+  async finishing(id: string): Promise<boolean> {
+    return (await this.state.get(`${PREFIX}${id}/finishing.json`)) !== undefined;
+  }
+
+  markFinishing(id: string): Promise<void> {
+    return this.writeJson(`${PREFIX}${id}/finishing.json`, {});
   }
 
   listed(id: string, shard: number): Promise<ListedShard | undefined> {
