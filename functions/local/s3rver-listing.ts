@@ -16,16 +16,17 @@ const OBJECT_SUFFIX = '._S3rver_object';
 const RESERVED = '._S3rver_';
 /** Folders with fewer entries are read again for each page: cheap, and nothing to keep. */
 const CACHED_FROM = 256;
-/** Large folders kept at most (a site has a few: posts, records, tags). */
-const CACHED_FOLDERS = 64;
+/**
+ * Entries kept at most, over all folders (about 150 bytes each: a 100,000-post site's posts,
+ * pages and records folders fit).
+ */
+const CACHED_ENTRIES = 400_000;
 
-/** A folder entry that holds keys: an object, or a folder of keys that start with `prefix`. */
+/** A folder entry that holds keys: an object, or a folder of keys that start with `key`. */
 interface Entry {
   name: string;
   /** The object's key, or the folder's keys' common start (ending in "/"). */
   key: string;
-  /** `key` as UTF-8, the order S3 lists in. */
-  bytes: Buffer;
   folder: boolean;
 }
 
@@ -60,12 +61,14 @@ interface ListResult {
  */
 export class FolderListings {
   private readonly kept = new Map<string, { entries: Entry[]; names: Set<string> }>();
-  private readonly generations = new Map<string, number>();
+  private keptEntries = 0;
+  /** Reads under way, by folder: a change during one means its entries must not be kept. */
+  private readonly reading = new Map<string, Set<{ changed: boolean }>>();
 
   /** Says that entries of `folder` came, went or changed: its kept entries are dropped. */
   changed(folder: string): void {
-    this.generations.set(folder, (this.generations.get(folder) ?? 0) + 1);
-    this.kept.delete(folder);
+    this.drop(folder);
+    for (const read of this.reading.get(folder) ?? []) read.changed = true;
   }
 
   /**
@@ -78,7 +81,7 @@ export class FolderListings {
 
   /** Says that anything may have changed (a bucket removed, the store reset). */
   changedAll(): void {
-    for (const folder of [...this.kept.keys(), ...this.generations.keys()]) this.changed(folder);
+    for (const folder of [...this.kept.keys(), ...this.reading.keys()]) this.changed(folder);
   }
 
   /**
@@ -93,13 +96,18 @@ export class FolderListings {
       this.kept.set(folder, kept);
       return kept.entries;
     }
-    const generation = this.generations.get(folder) ?? 0;
+    const read = { changed: false };
+    const reads = this.reading.get(folder) ?? new Set();
+    this.reading.set(folder, reads.add(read));
     let dirents: Dirent[];
     try {
       dirents = await readdir(folder, { withFileTypes: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
+    } finally {
+      reads.delete(read);
+      if (reads.size === 0) this.reading.delete(folder);
     }
     const entries: Entry[] = [];
     for (const dirent of dirents) {
@@ -111,16 +119,26 @@ export class FolderListings {
       } else if (name.endsWith(OBJECT_SUFFIX) && !name.slice(0, -OBJECT_SUFFIX.length).includes(RESERVED))
         key = `${start}${name.slice(0, -OBJECT_SUFFIX.length)}`;
       else continue;
-      entries.push({ name, key, bytes: Buffer.from(key), folder: dirent.isDirectory() });
+      entries.push({ name, key, folder: dirent.isDirectory() });
     }
-    entries.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+    entries.sort((a, b) => compareKeys(a.key, b.key));
     // Kept only if no write touched the folder while it was read.
-    if (entries.length >= CACHED_FROM && (this.generations.get(folder) ?? 0) === generation) {
+    if (entries.length >= CACHED_FROM && entries.length <= CACHED_ENTRIES && !read.changed) {
       this.kept.set(folder, { entries, names: new Set(entries.map((e) => e.name)) });
-      const oldest = this.kept.keys().next().value;
-      if (this.kept.size > CACHED_FOLDERS && oldest !== undefined) this.kept.delete(oldest);
+      this.keptEntries += entries.length;
+      for (const oldest of this.kept.keys()) {
+        if (this.keptEntries <= CACHED_ENTRIES) break;
+        this.drop(oldest);
+      }
     }
     return entries;
+  }
+
+  private drop(folder: string): void {
+    const kept = this.kept.get(folder);
+    if (kept === undefined) return;
+    this.kept.delete(folder);
+    this.keptEntries -= kept.entries.length;
   }
 }
 
@@ -141,13 +159,7 @@ export function listInKeyOrder(server: S3rver, listings: FolderListings): void {
   store.listObjects = async (bucket, options) => {
     if (options.delimiter) return listObjects(bucket, options);
     const { startAfter = '', prefix = '', maxKeys = Number.POSITIVE_INFINITY } = options;
-    const keys = await keysAfter(
-      listings,
-      store.getBucketPath(bucket),
-      Buffer.from(startAfter),
-      prefix,
-      maxKeys,
-    );
+    const keys = await keysAfter(listings, store.getBucketPath(bucket), startAfter, prefix, maxKeys);
     const truncated = keys.length > maxKeys;
     const page = truncated ? keys.slice(0, maxKeys) : keys;
     const metadata = await Promise.all(
@@ -221,26 +233,28 @@ export function listInKeyOrder(server: S3rver, listings: FolderListings): void {
 async function keysAfter(
   listings: FolderListings,
   bucketPath: string,
-  startAfter: Buffer,
+  startAfter: string,
   prefix: string,
   maxKeys: number,
 ): Promise<string[]> {
   const keys: string[] = [];
-  const wanted = Buffer.from(prefix);
   const visit = async (folder: string, start: string): Promise<boolean> => {
     const entries = await listings.entries(folder, start);
     for (let n = firstAfter(entries, startAfter); n < entries.length; n++) {
       const entry = entries[n] as Entry;
       if (entry.folder) {
         // Its keys start with entry.key: some may start with the prefix only if one starts with the other.
-        if (!startsWith(entry.bytes, wanted) && !startsWith(wanted, entry.bytes)) continue;
+        if (!entry.key.startsWith(prefix) && !prefix.startsWith(entry.key)) {
+          if (compareKeys(entry.key, prefix) > 0) return false;
+          continue;
+        }
         if (await visit(join(folder, entry.name), entry.key)) return true;
         continue;
       }
       // The keys that start with the prefix are together: past them, nothing else here does.
-      if (!startsWith(entry.bytes, wanted)) {
-        if (Buffer.compare(entry.bytes, wanted) > 0) return false;
-      } else if (Buffer.compare(entry.bytes, startAfter) > 0) {
+      if (!entry.key.startsWith(prefix)) {
+        if (compareKeys(entry.key, prefix) > 0) return false;
+      } else if (compareKeys(entry.key, startAfter) > 0) {
         keys.push(entry.key);
         if (keys.length > maxKeys) return true;
       }
@@ -255,25 +269,37 @@ async function keysAfter(
  * The first entry that may hold a key after `startAfter`: objects after it, and folders whose keys
  * do not all come before it. Entries are sorted, so this splits them in two.
  */
-function firstAfter(entries: readonly Entry[], startAfter: Buffer): number {
+function firstAfter(entries: readonly Entry[], startAfter: string): number {
   let low = 0;
   let high = entries.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
     const entry = entries[middle] as Entry;
-    const before =
-      Buffer.compare(entry.bytes, startAfter) < 0
-        ? !(entry.folder && startsWith(startAfter, entry.bytes))
-        : false;
-    // An object equal to startAfter comes before too.
-    if (before || (!entry.folder && entry.bytes.equals(startAfter))) low = middle + 1;
+    const order = compareKeys(entry.key, startAfter);
+    // An object equal to startAfter comes before it too; a folder whose keys start like it does not.
+    const before = entry.folder ? order < 0 && !startAfter.startsWith(entry.key) : order <= 0;
+    if (before) low = middle + 1;
     else high = middle;
   }
   return low;
 }
 
-function startsWith(bytes: Buffer, start: Buffer): boolean {
-  return bytes.length >= start.length && bytes.subarray(0, start.length).equals(start);
+/**
+ * Orders keys as S3 lists them, by their UTF-8 bytes: that is the order of their code points, which
+ * differs from JavaScript's UTF-16 order only where a surrogate pair (U+10000 and up) meets a code
+ * unit from U+E000 to U+FFFF.
+ */
+function compareKeys(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xPair = x >= 0xd800 && x <= 0xdfff;
+    if (xPair !== (y >= 0xd800 && y <= 0xdfff)) return xPair ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 async function exists(path: string): Promise<boolean> {
