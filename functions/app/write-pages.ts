@@ -102,14 +102,7 @@ async function writeInBatches(
   renderPostPages?: PostPageRenderer,
 ): Promise<string[]> {
   const written: string[] = [];
-  const take = (): PlannedPage[] => {
-    const batch: PlannedPage[] = [];
-    for (let next = pages.next(); !next.done; next = pages.next()) {
-      batch.push(next.value);
-      if (batch.length === BATCH) break;
-    }
-    return batch;
-  };
+  const take = (): PlannedPage[] => takePages(pages, BATCH);
   const load = (batch: readonly PlannedPage[]): Promise<Loaded> => {
     const requests: PostPageRequest[] = [];
     const needs = new Set<string>();
@@ -146,6 +139,16 @@ async function writeInBatches(
     for (const page of current) written.push(page.key);
   }
   return written;
+}
+
+/** The next `size` pages of a plan taken as a stream (fewer at its end, none once it is over). */
+export function takePages(pages: Iterator<PlannedPage>, size: number): PlannedPage[] {
+  const batch: PlannedPage[] = [];
+  for (let next = pages.next(); !next.done; next = pages.next()) {
+    batch.push(next.value);
+    if (batch.length === size) break;
+  }
+  return batch;
 }
 
 /**

@@ -18,7 +18,7 @@ import { listAndSitePages, postPageEntry, sitePageEntries } from '../publish-pag
 import { renderedPosts, renderForIndex } from '../publish-site.ts';
 import { bodyWarnings, parseOne } from '../read-posts.ts';
 import { publishedInPageIndexes, translationLinks } from '../translation-links.ts';
-import { writePages } from '../write-pages.ts';
+import { takePages, writePages } from '../write-pages.ts';
 import { configForStep, type FanOutDeps, shardSize } from './plan-rebuild.ts';
 import { type FailedPost, type RebuildPlan, RebuildStore, type RenderWork } from './rebuild-store.ts';
 
@@ -277,35 +277,28 @@ async function listShard(step: Step, shard: number): Promise<void> {
     .filter((entry) => published.has(entry.source) && isLive(entry, now))
     .sort(compareEntries);
   const entries = await sitePageEntries(deps, config, live);
-  const pages: Record<string, string> = {};
-  let batch: PlannedPage[] = [];
-  const write = async (): Promise<boolean> => {
-    if (await fenced(step)) return false;
-    const written = await writePages(
-      deps.output,
-      batch,
-      plan.configHash,
-      undefined,
-      async (sources) => {
-        if (sources.length > 0) throw new Error(`internal: a list page needs the body of ${sources[0]}`);
-        return new Map();
-      },
-      { force: true },
-    );
-    Object.assign(pages, written.signatures);
-    batch = [];
-    return true;
-  };
-  let n = 0;
-  for (const page of listAndSitePages(config, entries)) {
-    if (n++ % count !== shard) continue;
-    batch.push(page);
-    if (batch.length === BATCH && !(await write())) return;
+  function* share(): Generator<PlannedPage> {
+    let n = 0;
+    for (const page of listAndSitePages(config, entries)) if (n++ % count === shard) yield page;
   }
-  if (!(await write())) return;
+  const pages: Record<string, string> = {};
+  const planned = share();
+  for (let batch = takePages(planned, BATCH); batch.length > 0; batch = takePages(planned, BATCH)) {
+    if (await fenced(step)) return;
+    const written = await writePages(deps.output, batch, plan.configHash, undefined, noBodies, {
+      force: true,
+    });
+    Object.assign(pages, written.signatures);
+  }
   await store.writeListed(plan.id, shard, { pages });
   if ((await store.done(plan.id, 'listed')).size >= count)
     await deps.rebuild.queue.sendFinish({ rebuild: plan.id, step: 'finish' });
+}
+
+/** List pages show no post's body: a page that asks for one is a bug. */
+async function noBodies(sources: string[]): Promise<Map<string, Post>> {
+  if (sources.length > 0) throw new Error(`internal: a list page needs the body of ${sources[0]}`);
+  return new Map();
 }
 
 /**
